@@ -1,0 +1,119 @@
+"""Benchmark the matcher against the naive rapidfuzz baseline (prints figures; no asserts).
+
+    python benchmarks/bench_search.py [--questions PATH] [--cards 10000] [--repeat 5]
+
+For the bundled content and for a generated deck of --cards cards it prints the index
+build time, p50/p99 latency per question, and the peak memory of building the index,
+then the same latency figures for `rapidfuzz.process.extractOne(question, card_texts)`
+and the ratio. Questions come from the development set when it is there
+(../shared/eval/questions_dev.yaml), else from the cards' own titles.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import yaml
+from rapidfuzz import process
+
+from tutor.config import PROJECT_ROOT
+from tutor.content import load_library
+from tutor.model import Card
+from tutor.search import SearchIndex
+
+DEV_QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "questions_dev.yaml"
+Target = tuple[str, float]
+
+
+def load_questions(path: Path, cards: Sequence[Card]) -> list[str]:
+    if path.is_file():
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return [q["q"] for q in data.get("in_scope", []) + data.get("out_of_scope", [])]
+    return [card.title for card in cards]
+
+
+def generate_cards(template: Sequence[Card], count: int, seed: int = 7) -> list[Card]:
+    """A synthetic deck: card texts recombined from the real deck's words plus made-up ones."""
+    rng = random.Random(seed)
+    words = sorted({w for card in template for w in f"{card.title} {card.body}".split()})
+    invented = ["".join(rng.choice("aeioubcdfghklmnprstvz") for _ in range(rng.randint(4, 10)))
+                for _ in range(20_000)]
+    vocabulary = words + invented
+
+    def phrase(length: int) -> str:
+        return " ".join(rng.choice(vocabulary) for _ in range(length))
+
+    return [
+        Card(
+            id=f"gen-{number}",
+            title=phrase(rng.randint(2, 6)),
+            topic_id=f"topic-{number % 40}",
+            deck_id="generated",
+            body="\n".join(f"• {phrase(rng.randint(6, 16))}" for _ in range(rng.randint(3, 7))),
+            aliases=tuple(phrase(2) for _ in range(rng.randint(0, 2))),
+            keywords=tuple(phrase(1) for _ in range(rng.randint(2, 6))),
+        )
+        for number in range(count)
+    ]
+
+
+def latencies_ms(run: Callable[[str], object], questions: Sequence[str], repeat: int) -> list[float]:
+    timings = []
+    for _ in range(repeat):
+        for question in questions:
+            start = time.perf_counter()
+            run(question)
+            timings.append((time.perf_counter() - start) * 1000)
+    return timings
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def bench(label: str, cards: Sequence[Card], questions: Sequence[str], repeat: int) -> None:
+    tracemalloc.start()
+    start = time.perf_counter()
+    index = SearchIndex(cards)
+    build_s = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    index.search(questions[0])
+    ours = latencies_ms(index.search, questions, repeat)
+    texts = [f"{card.title}\n{card.body}" for card in cards]
+    naive = latencies_ms(lambda q: process.extractOne(q, texts), questions, max(1, repeat // 5))
+    ours_p50, ours_p99 = percentile(ours, 0.5), percentile(ours, 0.99)
+    naive_p50, naive_p99 = percentile(naive, 0.5), percentile(naive, 0.99)
+    print(f"\n== {label}: {len(cards)} cards, {len(questions)} questions x {repeat}")
+    print(f"  index build        {build_s * 1000:9.1f} ms   peak memory {peak / 2**20:7.1f} MiB")
+    print(f"  matcher            p50 {ours_p50:8.3f} ms   p99 {ours_p99:8.3f} ms   "
+          f"mean {statistics.fmean(ours):8.3f} ms")
+    print(f"  naive extractOne   p50 {naive_p50:8.3f} ms   p99 {naive_p99:8.3f} ms")
+    print(f"  ratio matcher/naive  p50 {ours_p50 / naive_p50:6.2f}x   p99 {ours_p99 / naive_p99:6.2f}x")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--questions", type=Path, default=DEV_QUESTIONS)
+    parser.add_argument("--content", type=Path, default=PROJECT_ROOT / "content")
+    parser.add_argument("--cards", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args(argv)
+    library = load_library([args.content])
+    cards = list(library.cards.values())
+    questions = load_questions(args.questions, cards)
+    bench("bundled content", cards, questions, args.repeat)
+    bench("generated deck", generate_cards(cards, args.cards), questions, max(1, args.repeat // 2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""The `tutor` command: ask the knowledge base, check decks, and more.
+
+    tutor ask "why did trotsky miss lenins funeral"
+    tutor ask --json - < questions.txt
+    tutor check [PATH ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from tutor.config import ConfigError, load_settings, settings_help
+from tutor.content import ContentError, check_paths, load_library
+from tutor.model import Library
+from tutor.render import card_plain, card_text
+from tutor.search import Answer, SearchIndex, answer
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tutor",
+        description="Revision Tutor: find the note card that answers a question, "
+        "and check content decks.",
+        epilog=settings_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--content", type=Path, metavar="DIR",
+        help="folder (or file) of YAML decks; default: TUTOR_CONTENT_DIR or the bundled content/",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    ask = commands.add_parser(
+        "ask", help="answer a question with the best note card",
+        description="Print the note card that answers QUESTION. With '-' read one question "
+        "per line from standard input.",
+    )
+    ask.add_argument("question", nargs="+", help="the question, or '-' to read lines from stdin")
+    ask.add_argument(
+        "--json", action="store_true",
+        help="write one JSON object per question: {question, card, score, alternatives}",
+    )
+
+    check = commands.add_parser(
+        "check", help="validate decks and report every problem as file:line: message",
+        description="Load every deck and report every problem at once. Exit 1 on any error.",
+    )
+    check.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="deck files or folders")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        content = args.content or load_settings().content_dir
+    except ConfigError as error:
+        print(f"tutor: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.command == "check":
+        return run_check(args.paths or [content], sys.stdout, sys.stderr)
+    try:
+        library = load_library([content])
+    except ContentError as error:
+        print(f"tutor: the content has errors, fix them first:\n{error}", file=sys.stderr)
+        return EXIT_ERROR
+    return run_ask(library, args.question, as_json=args.json, out=sys.stdout)
+
+
+def run_check(paths: Sequence[Path], out: TextIO, err: TextIO) -> int:
+    missing = [path for path in paths if not path.exists()]
+    if missing:
+        for path in missing:
+            print(f"{path}: no such file or folder", file=err)
+        return EXIT_ERROR
+    library, problems = check_paths(paths)
+    for problem in problems:
+        print(problem, file=err)
+    if problems or library is None:
+        print(f"{len(problems)} problem(s) found.", file=err)
+        return EXIT_ERROR
+    print(
+        f"OK: {len(library.decks)} deck(s), {len(library.cards)} cards, "
+        f"{len(library.topics)} topics, {len(library.questions)} quiz questions, "
+        f"{sum(len(deck.events) for deck in library.decks)} events.",
+        file=out,
+    )
+    return EXIT_OK
+
+
+def run_ask(library: Library, words: Sequence[str], *, as_json: bool, out: TextIO) -> int:
+    index = SearchIndex(library.cards.values(), library.topics)
+    from_stdin = list(words) == ["-"]
+    questions = (line.rstrip("\n") for line in sys.stdin) if from_stdin else [" ".join(words)]
+    for question in questions:
+        result = answer(index, question)
+        if as_json:
+            print(json.dumps(answer_json(result, library), ensure_ascii=False), file=out, flush=True)
+        else:
+            print(answer_plain(result, library), file=out)
+            if from_stdin:
+                print("-" * 40, file=out)
+    return EXIT_OK
+
+
+def answer_json(result: Answer, library: Library) -> dict[str, object]:
+    best = result.best
+    card = None
+    if best is not None:
+        card = {
+            "id": best.card.id,
+            "title": best.card.title,
+            "text": card_text(best.card, library),
+            "topic": best.card.topic_id,
+        }
+    return {
+        "question": result.question,
+        "card": card,
+        "score": best.score if best else 0.0,
+        "alternatives": [
+            {"id": hit.card.id, "title": hit.card.title, "score": hit.score}
+            for hit in result.alternatives
+        ],
+        "suggested_topics": [topic.title for topic in result.suggested_topics],
+    }
+
+
+def answer_plain(result: Answer, library: Library) -> str:
+    if result.best is None:
+        topics = "\n".join(f"  • {topic.title}" for topic in result.suggested_topics)
+        return (
+            "Sorry, I don't have a note on that. Try rephrasing, or look at one of these topics:\n"
+            + topics
+        )
+    text = card_plain(result.best.card, library)
+    if result.alternatives:
+        titles = "\n".join(f"  • {hit.card.title}" for hit in result.alternatives)
+        text += f"\n\nDid you mean:\n{titles}"
+    return text
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""Cards and replies as students read them: Telegram HTML and plain terminal text.
+
+The one place that lays a card out. Both renderers walk the same parts (title, topic,
+body, common mistake, source) so the bot and the terminal always show the same card;
+the HTML one escapes every piece of content, so a `<`, `&` or `*` in a card or a
+question can never break a message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+from tutor.model import Card, Library
+
+TELEGRAM_TEXT_LIMIT = 4096
+MISCONCEPTION_LABEL = "Common mistake:"
+
+
+@dataclass(frozen=True, slots=True)
+class CardParts:
+    title: str
+    topic: str
+    body: str
+    misconception: str
+    source: str
+
+
+def card_parts(card: Card, library: Library) -> CardParts:
+    topic = library.topics.get(card.topic_id)
+    deck = next((d for d in library.decks if d.id == card.deck_id), None)
+    names = [deck.sources.get(s, s) if deck else s for s in card.sources]
+    return CardParts(
+        title=card.title,
+        topic=topic.title if topic else "",
+        body=card.body.strip(),
+        misconception=card.misconception.strip(),
+        source="; ".join(names),
+    )
+
+
+def card_text(card: Card, library: Library) -> str:
+    """The card as a student reads it, without the title (body, common mistake, source)."""
+    parts = card_parts(card, library)
+    lines = [parts.body]
+    if parts.misconception:
+        lines.append(f"⚠️ {MISCONCEPTION_LABEL} {parts.misconception}")
+    if parts.source:
+        lines.append(f"Source: {parts.source}")
+    return "\n\n".join(lines)
+
+
+def card_plain(card: Card, library: Library) -> str:
+    """The whole card for a terminal: title, topic, then `card_text`."""
+    parts = card_parts(card, library)
+    heading = f"{parts.title}\n({parts.topic})" if parts.topic else parts.title
+    return f"{heading}\n\n{card_text(card, library)}"
+
+
+def card_html(card: Card, library: Library) -> str:
+    """The whole card in Telegram HTML, every piece of content escaped."""
+    parts = card_parts(card, library)
+    lines = [f"<b>{escape(parts.title)}</b>"]
+    if parts.topic:
+        lines[0] += f"\n<i>{escape(parts.topic)}</i>"
+    lines.append(escape(parts.body))
+    if parts.misconception:
+        lines.append(f"⚠️ <b>{MISCONCEPTION_LABEL}</b> {escape(parts.misconception)}")
+    if parts.source:
+        lines.append(f"<i>Source: {escape(parts.source)}</i>")
+    return "\n\n".join(lines)
+
+
+def split_message(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
+    """Split text into chunks of at most `limit` characters at paragraph, line or word ends.
+
+    Splits only between lines or words, so an HTML tag that opens and closes on one line
+    is never cut in half.
+    """
+    chunks: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = max(window.rfind("\n\n"), window.rfind("\n"))
+        if cut < limit // 2:
+            cut = window.rfind(" ")
+        if cut <= 0:
+            cut = limit
+        chunks.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        chunks.append(rest)
+    return chunks
