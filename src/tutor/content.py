@@ -7,7 +7,7 @@ teacher can fix a deck in one pass. Checking happens in three stages:
    reporting duplicate mapping keys (which ``yaml.safe_load`` silently drops);
 2. structure, with pydantic models validated one section item at a time, so one broken
    card does not hide the problems of the others;
-3. cross-references and Telegram limits, for the items whose structure is valid.
+3. cross-references and Telegram limits, on every field whose structure is valid.
 
 The format is described in ``docs/deck-format.md``.
 """
@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
@@ -45,6 +45,7 @@ SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _WHEN = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 Loc = tuple[Any, ...]
+_M = TypeVar("_M", bound="_Schema")
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,9 @@ Text = Annotated[str, _limited(None)]
 OptionalText = Annotated[str, StringConstraints(strip_whitespace=True)]
 CardTitle = Annotated[str, _limited(TITLE_LIMIT)]
 Body = Annotated[str, _limited(BODY_LIMIT)]
-Misconception = Annotated[str, StringConstraints(strip_whitespace=True, max_length=400)]
+Misconception = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=MISCONCEPTION_LIMIT)
+]
 EventText = Annotated[str, _limited(EVENT_LIMIT)]
 When = Annotated[str, BeforeValidator(_when_text), StringConstraints(strip_whitespace=True)]
 Prompt = Annotated[str, _limited(PROMPT_LIMIT)]
@@ -95,7 +98,8 @@ Kind = Literal["choice", "truefalse", "typed", "order"]
 
 
 class _Schema(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # validate_assignment lets _validate salvage the valid fields of an invalid item.
+    model_config = ConfigDict(extra="forbid", strict=True, validate_assignment=True)
 
 
 class _FileSchema(_Schema):
@@ -292,17 +296,33 @@ class _Reporter:
 # --- One file -----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Item(Generic[_M]):
+    """A validated mapping from the YAML: the deck header or one section item.
+
+    `model` holds every field that passed the schema; the fields in `invalid` had
+    problems (already reported) and are absent, so checks that need them are skipped.
+    """
+
+    position: int
+    model: _M
+    invalid: frozenset[str] = frozenset()
+
+    def ok(self, *fields: str) -> bool:
+        return self.invalid.isdisjoint(fields)
+
+
 @dataclass
 class _DeckFile:
-    """A parsed deck file: its raw data plus the items whose structure is valid."""
+    """A parsed deck file: its raw data plus its validated header and items."""
 
     report: _Reporter
     data: dict[Any, Any]
-    header: _DeckSchema | None
-    topics: list[tuple[int, _TopicSchema]]
-    cards: list[tuple[int, _CardSchema]]
-    events: list[tuple[int, _EventSchema]]
-    questions: list[tuple[int, _QuestionSchema]]
+    header: _Item[_DeckSchema] | None
+    topics: list[_Item[_TopicSchema]]
+    cards: list[_Item[_CardSchema]]
+    events: list[_Item[_EventSchema]]
+    questions: list[_Item[_QuestionSchema]]
 
     @property
     def path(self) -> str:
@@ -322,7 +342,8 @@ def _item_name(section: str, index: int, item: Any) -> str:
     label = "what" if section == "events" else "id"
     value = item.get(label) if isinstance(item, dict) else None
     if isinstance(value, str) and value.strip():
-        return f"{noun} '{value.strip()}'"
+        text = value.strip()
+        return f"{noun} '{text if len(text) <= 40 else text[:39] + '…'}'"
     return "deck header" if section == "deck" else f"{noun} #{index + 1}"
 
 
@@ -361,8 +382,11 @@ def _parse_yaml(text: str, report: _Reporter) -> dict[Any, Any] | None:
         loader.dispose()
     report.lines, report.key_lines = tree.lines, tree.key_lines
     if not isinstance(data, dict):
-        report.at(tree.lines[()], f"the top level must be a mapping with 'deck', 'topics' and "
-                  f"'cards', not {_describe(data)}")
+        report.at(
+            tree.lines[()],
+            f"the top level must be a mapping with 'deck', 'topics' and "
+            f"'cards', not {_describe(data)}",
+        )
         return None
     return data
 
@@ -378,36 +402,45 @@ def _syntax_error(exc: yaml.MarkedYAMLError) -> tuple[int, str]:
 
 def _validate_file(data: dict[Any, Any], report: _Reporter) -> _DeckFile:
     _validate(_FileSchema, data, report, ())
-    header = data.get("deck")
     file = _DeckFile(
         report=report,
         data=data,
-        header=_validate(_DeckSchema, header, report, ("deck",)) if header is not None else None,
+        header=_validate(_DeckSchema, data.get("deck"), report, ("deck",)),
         topics=[],
         cards=[],
         events=[],
         questions=[],
     )
     for section, (_, schema) in _SECTIONS.items():
-        valid = getattr(file, section)
-        for index, item in enumerate(file.raw_items(section)):
-            model = _validate(schema, item, report, (section, index))
-            if model is not None:
-                valid.append((index, model))
+        items = getattr(file, section)
+        for position, raw in enumerate(file.raw_items(section)):
+            if (item := _validate(schema, raw, report, (section, position))) is not None:
+                items.append(item)
     return file
 
 
-def _validate[M: _Schema](schema: type[M], value: Any, report: _Reporter, loc: Loc) -> M | None:
-    if not loc and not isinstance(value, dict):
-        return None
-    if loc == ("deck",) and not isinstance(value, dict):
-        return None  # the top-level check already said so
+def _validate(schema: type[_M], raw: Any, report: _Reporter, loc: Loc) -> _Item[_M] | None:
+    """Validate one mapping, reporting its problems and salvaging its valid fields.
+
+    None if `raw` is not a mapping at all.
+    """
+    position = loc[1] if len(loc) > 1 else 0
     try:
-        return schema.model_validate(value)
+        return _Item(position, schema.model_validate(raw))
     except _ValidationError as exc:
-        for error in exc.errors(include_url=False):
-            _report_schema_error(error, schema, value, report, loc)
+        errors = exc.errors(include_url=False)
+    if not isinstance(raw, dict) and len(loc) < 2:
+        return None  # the deck header is not a mapping: _FileSchema already said so
+    for error in errors:
+        _report_schema_error(error, schema, raw, report, loc)
+    if not isinstance(raw, dict):
         return None
+    invalid = frozenset(str(error["loc"][0]) for error in errors if error["loc"])
+    model = schema.model_construct()
+    for name, value in raw.items():
+        if name in schema.model_fields and name not in invalid:
+            setattr(model, name, value)  # validated, as the field had no problem
+    return _Item(position, model, invalid)
 
 
 # --- Schema errors in plain words ---------------------------------------------------------
@@ -426,11 +459,15 @@ def _report_schema_error(
         place = "at the top level" if not base else f"in {owner}"
         report.add(loc, f"unknown field {_quote(name)} {place}{hint}", key=True)
         return
+    if not where:
+        message = f"{owner} must be a mapping of fields, not {_describe(error['input'])}"
+        report.add(loc, message)
+        return
     if kind == "missing":
         what = "section" if not base else "field"
         message = f"missing required {what} '{where[0]}'"
     else:
-        message = _field_message(error, where)
+        message = _field_message(error, where, item)
     report.add(loc, f"{owner}: {message}" if base else message)
 
 
@@ -440,9 +477,9 @@ def _owner(base: Loc, item: Any) -> str:
     return _item_name(base[0], base[1], item) if base else "top level"
 
 
-def _field_message(error: ErrorDetails, where: Loc) -> str:
+def _field_message(error: ErrorDetails, where: Loc, item: Any) -> str:
     kind, value = error["type"], error["input"]
-    field = _field_words(where, is_key="[key]" in error["loc"])
+    field = _field_words(where, item, is_key="[key]" in error["loc"])
     if value is None and kind.endswith("_type"):
         return f"{field} has no value"
     if kind == "string_type":
@@ -457,7 +494,7 @@ def _field_message(error: ErrorDetails, where: Loc) -> str:
     if kind in ("dict_type", "model_type"):
         return f"{field} must be a mapping of fields, not {_describe(value)}"
     if kind == "literal_error":
-        choices = ["choice", "truefalse", "typed", "order"]
+        choices = list(_KIND_FIELDS)
         hint = _did_you_mean(str(value), choices)
         return f"{field} must be one of {', '.join(choices)}, not {_quote(value)}{hint}"
     return f"{field}: {error['msg']}"
@@ -475,16 +512,20 @@ def _list_message(error: ErrorDetails, where: Loc, field: str) -> str:
     return f"{field} has {len(value)} {plural}; at most {ctx['max_length']} are allowed"
 
 
-def _field_words(where: Loc, *, is_key: bool) -> str:
-    """('options', 2) -> "'options' item 3"; ('sources', 'x') -> "'sources' entry 'x'"."""
-    if not where:
-        return "it"
+def _field_words(where: Loc, item: Any, *, is_key: bool) -> str:
+    """('options', 2) -> "'options' item 3"; ('sources', 'x') -> "'sources' entry 'x'".
+
+    The raw item tells list positions from mapping keys, which YAML may read as numbers.
+    """
     words = f"'{where[0]}'"
+    value = item.get(where[0]) if isinstance(item, dict) else None
     for part in where[1:]:
-        if isinstance(part, int):
+        if isinstance(value, list):
             words += f" item {part + 1}"
+            value = value[part]
         else:
             words += f" {'key' if is_key else 'entry'} {_quote(part)}"
+            value = value.get(part) if isinstance(value, dict) else None
     return words
 
 
@@ -547,7 +588,9 @@ class _Index:
     def add(self, file: _DeckFile, noun: str, ident: str, loc: Loc) -> None:
         line = file.report.line(loc)
         if not SLUG.fullmatch(ident):
-            file.report.at(line, f"{noun} id '{ident}' must be a lower-case slug{_slug_hint(ident)}")
+            file.report.at(
+                line, f"{noun} id '{ident}' must be a lower-case slug{_slug_hint(ident)}"
+            )
         first = self.ids[noun].get(ident)
         if first is None:
             self.ids[noun][ident] = _Definition(file.path, line)
@@ -593,34 +636,31 @@ def _build_index(files: list[_DeckFile]) -> _Index:
 
 def _check_file(file: _DeckFile, index: _Index) -> None:
     topics = {ident for ident, _ in _raw_ids(file, "topics")}
-    for position, card in file.cards:
-        _check_card(file, index, position, card, topics)
+    for card in file.cards:
+        _check_card(file, index, card, topics)
     _check_topics_have_cards(file)
-    for position, event in file.events:
-        _check_event(file, index, position, event)
-    for position, question in file.questions:
-        _check_question(file, index, position, question)
+    for event in file.events:
+        _check_event(file, index, event)
+    for question in file.questions:
+        _check_question(file, index, question)
 
 
-def _check_card(
-    file: _DeckFile, index: _Index, position: int, card: _CardSchema, topics: set[str]
-) -> None:
-    name, loc = file.name("cards", position), ("cards", position)
-    if card.topic not in topics:
-        elsewhere = index.ids["topic"].get(card.topic)
-        detail = (
-            f"is in {elsewhere.path}; a card's topic must be in the card's own deck"
-            if elsewhere
-            else f"does not exist in this deck{_did_you_mean(card.topic, topics)}"
-        )
-        file.report.add((*loc, "topic"), f"{name}: topic '{card.topic}' {detail}")
-    for number, related in enumerate(card.related):
-        if related == card.id:
+def _check_card(file: _DeckFile, index: _Index, item: _Item[_CardSchema], topics: set[str]) -> None:
+    card, name, loc = item.model, file.name("cards", item.position), ("cards", item.position)
+    if item.ok("topic"):
+        _check_card_topic(file, index, item, topics)
+    own_id = card.id if item.ok("id") else None
+    for number, related in enumerate(card.related if item.ok("related") else ()):
+        if related == own_id:
             file.report.add((*loc, "related", number), f"{name}: 'related' lists the card itself")
         elif missing := index.missing("card", related):
             file.report.add((*loc, "related", number), f"{name}: related id '{related}' {missing}")
-    _check_sources(file, position, card)
-    length = _rendered_length(card, file.header.sources if file.header else None)
+    if not item.ok("source"):
+        return
+    sources = _deck_sources(file)
+    if sources is not None:
+        _check_sources(file, item, sources)
+    length = _rendered_length(card, sources) if item.ok("title", "body", "misconception") else 0
     if length > MESSAGE_LIMIT:
         file.report.add(
             loc,
@@ -629,17 +669,34 @@ def _check_card(
         )
 
 
-def _check_sources(file: _DeckFile, position: int, card: _CardSchema) -> None:
-    known = file.header.sources if file.header else None
-    if known is None:
-        return  # without a `sources` mapping any non-empty source text is fine
-    for number, source in enumerate(card.source):
+def _deck_sources(file: _DeckFile) -> dict[str, str] | None:
+    """The deck's `sources`, or None if it has none (or they have problems)."""
+    header = file.header
+    return header.model.sources if header is not None and header.ok("sources") else None
+
+
+def _check_card_topic(
+    file: _DeckFile, index: _Index, item: _Item[_CardSchema], topics: set[str]
+) -> None:
+    card, name = item.model, file.name("cards", item.position)
+    if card.topic not in topics:
+        elsewhere = index.ids["topic"].get(card.topic)
+        detail = (
+            f"is in {elsewhere.path}; a card's topic must be in the card's own deck"
+            if elsewhere
+            else f"does not exist in this deck{_did_you_mean(card.topic, topics)}"
+        )
+        file.report.add(("cards", item.position, "topic"), f"{name}: topic '{card.topic}' {detail}")
+
+
+def _check_sources(file: _DeckFile, item: _Item[_CardSchema], known: dict[str, str]) -> None:
+    """Without a `sources` mapping any non-empty source text is fine, so only called with one."""
+    for number, source in enumerate(item.model.source):
         if source not in known:
-            hint = _did_you_mean(source, known)
             file.report.add(
-                ("cards", position, "source", number),
-                f"{file.name('cards', position)}: source '{source}' is not in the deck's "
-                f"'sources'{hint}",
+                ("cards", item.position, "source", number),
+                f"{file.name('cards', item.position)}: source '{source}' is not in the deck's "
+                f"'sources'{_did_you_mean(source, known)}",
             )
 
 
@@ -664,14 +721,14 @@ def _check_topics_have_cards(file: _DeckFile) -> None:
             file.report.add(loc[:2], f"topic '{ident}' has no cards")
 
 
-def _check_event(file: _DeckFile, index: _Index, position: int, event: _EventSchema) -> None:
-    name, loc = file.name("events", position), ("events", position)
-    if not _valid_when(event.when):
+def _check_event(file: _DeckFile, index: _Index, item: _Item[_EventSchema]) -> None:
+    event, name, loc = item.model, file.name("events", item.position), ("events", item.position)
+    if item.ok("when") and not _valid_when(event.when):
         file.report.add(
             (*loc, "when"),
             f"{name}: 'when' must be a date as YYYY, YYYY-MM or YYYY-MM-DD, not '{event.when}'",
         )
-    if missing := index.missing("card", event.card):
+    if item.ok("card") and (missing := index.missing("card", event.card)):
         file.report.add((*loc, "card"), f"{name}: card '{event.card}' {missing}")
 
 
@@ -687,21 +744,15 @@ def _valid_when(text: str) -> bool:
     return True
 
 
-def _check_question(
-    file: _DeckFile, index: _Index, position: int, question: _QuestionSchema
-) -> None:
-    name, loc = file.name("questions", position), ("questions", position)
-    if missing := index.missing("card", question.card):
+def _check_question(file: _DeckFile, index: _Index, item: _Item[_QuestionSchema]) -> None:
+    question, loc = item.model, ("questions", item.position)
+    name = file.name("questions", item.position)
+    if item.ok("card") and (missing := index.missing("card", question.card)):
         file.report.add((*loc, "card"), f"{name}: card '{question.card}' {missing}")
-    wanted = _KIND_FIELDS[question.kind]
-    for field in _KIND_FIELDS:
-        for unused in _KIND_FIELDS[field]:
-            if unused not in wanted and unused in question.model_fields_set:
-                hint = _did_you_mean(unused, wanted)
-                message = f"{name}: '{unused}' is not used by {question.kind} questions{hint}"
-                file.report.add((*loc, unused), message, key=True)
-    _KIND_CHECKS[question.kind](file, loc, name, question)
-    breaks = question.explanation.count("\n")
+    if item.ok("kind"):
+        _check_kind_fields(file, item, name)
+        _KIND_CHECKS[question.kind](file, item, name)
+    breaks = question.explanation.count("\n") if item.ok("explanation") else 0
     if breaks > EXPLANATION_LINE_BREAKS:
         file.report.add(
             (*loc, "explanation"),
@@ -710,11 +761,26 @@ def _check_question(
         )
 
 
-def _check_choice(file: _DeckFile, loc: Loc, name: str, question: _QuestionSchema) -> None:
-    if question.options is None:
+def _check_kind_fields(file: _DeckFile, item: _Item[_QuestionSchema], name: str) -> None:
+    kind = item.model.kind
+    wanted = _KIND_FIELDS[kind]
+    present = item.model.model_fields_set | item.invalid
+    for field in ("options", "answer", "answers", "items"):
+        if field in present and field not in wanted:
+            file.report.add(
+                ("questions", item.position, field),
+                f"{name}: '{field}' is not used by {kind} questions{_did_you_mean(field, wanted)}",
+                key=True,
+            )
+
+
+def _check_choice(file: _DeckFile, item: _Item[_QuestionSchema], name: str) -> None:
+    question, loc = item.model, ("questions", item.position)
+    options = question.options if item.ok("options") else []
+    if options is None:
         file.report.add(loc, f"{name}: choice questions need 'options' (2 to 10 to pick from)")
     else:
-        _check_distinct(file, (*loc, "options"), name, "option", question.options)
+        _check_distinct(file, (*loc, "options"), name, "option", options)
     answer = question.answer
     if answer is None:
         file.report.add(
@@ -726,8 +792,8 @@ def _check_choice(file: _DeckFile, loc: Loc, name: str, question: _QuestionSchem
             f"{name}: 'answer' must be the text of one option, not {_describe(answer)}"
             f"{_quote_hint(answer)}",
         )
-    elif question.options is not None:
-        _check_choice_answer(file, loc, name, answer.strip(), question.options)
+    elif options:
+        _check_choice_answer(file, loc, name, answer.strip(), options)
 
 
 def _check_choice_answer(
@@ -743,29 +809,31 @@ def _check_choice_answer(
     file.report.add((*loc, "answer"), f"{name}: 'answer' '{answer}' {detail}")
 
 
-def _check_truefalse(file: _DeckFile, loc: Loc, name: str, question: _QuestionSchema) -> None:
-    answer = question.answer
+def _check_truefalse(file: _DeckFile, item: _Item[_QuestionSchema], name: str) -> None:
+    answer, loc = item.model.answer, ("questions", item.position, "answer")
     if answer is None:
-        file.report.add(
-            (*loc, "answer"), f"{name}: truefalse questions need 'answer: true' or 'answer: false'"
-        )
+        file.report.add(loc, f"{name}: truefalse questions need 'answer: true' or 'answer: false'")
     elif not isinstance(answer, bool):
         shown = f"the text '{answer}'" if isinstance(answer, str) else _describe(answer)
+        file.report.add(loc, f"{name}: 'answer' must be true or false (no quotes), not {shown}")
+
+
+def _check_typed(file: _DeckFile, item: _Item[_QuestionSchema], name: str) -> None:
+    if item.ok("answers") and item.model.answers is None:
         file.report.add(
-            (*loc, "answer"), f"{name}: 'answer' must be true or false (no quotes), not {shown}"
+            ("questions", item.position),
+            f"{name}: typed questions need 'answers' (every accepted answer)",
         )
 
 
-def _check_typed(file: _DeckFile, loc: Loc, name: str, question: _QuestionSchema) -> None:
-    if question.answers is None:
-        file.report.add(loc, f"{name}: typed questions need 'answers' (every accepted answer)")
-
-
-def _check_order(file: _DeckFile, loc: Loc, name: str, question: _QuestionSchema) -> None:
-    if question.items is None:
+def _check_order(file: _DeckFile, item: _Item[_QuestionSchema], name: str) -> None:
+    if not item.ok("items"):
+        return
+    loc = ("questions", item.position)
+    if item.model.items is None:
         file.report.add(loc, f"{name}: order questions need 'items' (3 to 5, in the right order)")
     else:
-        _check_distinct(file, (*loc, "items"), name, "item", question.items)
+        _check_distinct(file, (*loc, "items"), name, "item", item.model.items)
 
 
 def _check_distinct(file: _DeckFile, loc: Loc, name: str, noun: str, texts: list[str]) -> None:
@@ -793,8 +861,8 @@ _KIND_CHECKS = {
 
 
 def _build_deck(file: _DeckFile) -> Deck:
-    header = file.header
-    assert header is not None  # only called when there are no problems
+    assert file.header is not None  # only called when there are no problems
+    header = file.header.model
     deck_id = header.id
     return Deck(
         id=deck_id,
@@ -803,15 +871,19 @@ def _build_deck(file: _DeckFile) -> Deck:
         path=file.path,
         description=header.description,
         sources=dict(header.sources or {}),
-        topics=tuple(Topic(t.id, t.title, deck_id, t.summary) for _, t in file.topics),
-        cards=tuple(_build_card(card, deck_id) for _, card in file.cards),
-        events=tuple(Event(_normal_when(e.when), e.what, e.card, deck_id) for _, e in file.events),
-        questions=tuple(_build_question(q, deck_id) for _, q in file.questions),
+        topics=tuple(_build_topic(item.model, deck_id) for item in file.topics),
+        cards=tuple(_build_card(item.model, deck_id) for item in file.cards),
+        events=tuple(_build_event(item.model, deck_id) for item in file.events),
+        questions=tuple(_build_question(item.model, deck_id) for item in file.questions),
     )
 
 
-def _normal_when(when: str) -> str:
-    return when
+def _build_topic(topic: _TopicSchema, deck_id: str) -> Topic:
+    return Topic(id=topic.id, title=topic.title, deck_id=deck_id, summary=topic.summary)
+
+
+def _build_event(event: _EventSchema, deck_id: str) -> Event:
+    return Event(when=event.when, what=event.what, card_id=event.card, deck_id=deck_id)
 
 
 def _build_card(card: _CardSchema, deck_id: str) -> Card:

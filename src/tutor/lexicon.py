@@ -16,7 +16,7 @@ STOPWORDS: frozenset[str] = frozenset(
     be because been before being below between both can cannot could couldn couldnt did
     didn didnt do does doesn doesnt doing done don dont down during each else even ever
     every few further had hadn hadnt has hasn hasnt have haven havent having he her here
-    hers herself him himself his how however i im ive id ill is isn isnt it its itself
+    hers herself him himself his how however i im ive is isn isnt it its itself
     just let lets me might more most much must my myself no not now off once only other
     our ours ourselves out over own really same shall she should shouldn shouldnt some
     such that thats the their theirs them themselves there theres these they theyre this
@@ -26,7 +26,8 @@ STOPWORDS: frozenset[str] = frozenset(
     hi hello hey please thanks thank cheers sorry anyone anybody someone somebody
     everyone everybody something anything everything nothing thing things stuff like
     literally actually basically honestly seriously kind sort sorta kinda lot lots way
-    pretty quite rather bit whole many make made get got go going went come came
+    pretty quite rather bit whole many loads load tons heaps bunch make made get got go
+    going went come came
     tell told say said know knew think thought mean means meant explain explained
     describe outline assess evaluate discuss analyse analyze compare consider identify
     summarise summarize define definition significance significant importance important
@@ -209,3 +210,68 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = tuple(
     force forced forcing compel coercion
     """.strip().splitlines()
 )
+
+# Irregular English verb forms, so that "took on" meets "take on" (the stemmer only
+# strips regular endings).
+IRREGULAR_FORMS: dict[str, str] = {
+    form: base
+    for base, *forms in (
+        line.split()
+        for line in """
+        be was were been being
+        become became
+        begin began begun
+        bring brought
+        build built
+        buy bought
+        catch caught
+        choose chose chosen
+        come came
+        do did done
+        drive drove driven
+        eat ate eaten
+        fall fell fallen
+        feel felt
+        fight fought
+        find found
+        flee fled
+        forbid forbade forbidden
+        get got gotten
+        give gave given
+        go went gone
+        grow grew grown
+        have had has
+        hide hid hidden
+        hold held
+        keep kept
+        know knew known
+        lead led
+        lose lost
+        make made
+        mean meant
+        meet met
+        pay paid
+        rise rose risen
+        run ran
+        say said
+        see saw seen
+        seek sought
+        sell sold
+        send sent
+        shoot shot
+        speak spoke spoken
+        spend spent
+        stand stood
+        steal stole stolen
+        take took taken
+        teach taught
+        tell told
+        think thought
+        throw threw thrown
+        understand understood
+        win won
+        write wrote written
+        """.strip().splitlines()
+    )
+    for form in forms
+}

@@ -91,3 +91,21 @@ def split_message(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
     if rest:
         chunks.append(rest)
     return chunks
+
+
+def reply_html(title: str, lines: tuple[str, ...], card: Card | None, library: Library) -> str:
+    """A dialog reply in Telegram HTML: bold title, escaped paragraphs, then the card."""
+    parts = [f"<b>{escape(title)}</b>"] if title else []
+    parts += [escape(line) for line in lines]
+    if card is not None:
+        parts.append(card_html(card, library))
+    return "\n\n".join(parts)
+
+
+def reply_plain(title: str, lines: tuple[str, ...], card: Card | None, library: Library) -> str:
+    """The same reply as plain terminal text."""
+    parts = [title.upper()] if title else []
+    parts += list(lines)
+    if card is not None:
+        parts.append(card_plain(card, library))
+    return "\n\n".join(parts)

@@ -18,6 +18,8 @@ prominently it covers each word (0–100, like rapidfuzz scores).
 from __future__ import annotations
 
 import bisect
+import gzip
+import json
 import math
 import re
 import unicodedata
@@ -25,12 +27,14 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import snowballstemmer
+import spellchecker
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from tutor.lexicon import ORDINALS, SHORTHAND, STOPWORDS, SYNONYM_GROUPS
+from tutor.lexicon import IRREGULAR_FORMS, ORDINALS, SHORTHAND, STOPWORDS, SYNONYM_GROUPS
 from tutor.model import Card, Topic
 
 DEFAULT_SCORE_CUTOFF = 30.0
@@ -53,8 +57,16 @@ BODY_LENGTH_NORMALISATION = 0.5
 TYPO_QUALITY = (1.0, 0.85, 0.7, 0.6)  # by edit distance 0, 1, 2, 3
 PREFIX_QUALITY = 0.6
 SYNONYM_QUALITY = 0.7
+# Two neighbouring question words found side by side in a card add this share of their
+# weight again: "centralised control" is stronger evidence than the two words apart.
+PHRASE_BONUS = 0.5
 MAX_PREFIX_EXPANSIONS = 6
 MIN_PREFIX_LENGTH = 3
+# An English word this frequent in pyspellchecker's word list is taken as meant, not as a
+# typo of a deck word: "marry" is not "carry", "awake" is not "aware".
+ENGLISH_WORD_MIN_FREQUENCY = 1000
+# log10(corpus size / word frequency) of an everyday and of a specialist word.
+EVERYDAY_RARITY, SPECIALIST_RARITY, EVERYDAY_WEIGHT = 2.5, 5.5, 0.4
 
 _stemmer = snowballstemmer.stemmer("english")
 _APOSTROPHE_S = re.compile(r"['’`´]s\b")
@@ -62,6 +74,35 @@ _APOSTROPHES = re.compile(r"['’`´]")
 _DIGIT_GROUPS = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _REPEATS = re.compile(r"([a-z])\1{2,}")
+# "Source A", "Figure 2": a lettered or numbered exhibit is one word, so the letter counts.
+_EXHIBIT = re.compile(r"\b(source|figure|fig|table|interpretation|extract|document|map)\s+([a-z0-9])\b")
+_DECADE = re.compile(r"^(\d{1,3})0s$")
+
+
+@lru_cache(maxsize=1)
+def english_frequencies() -> dict[str, int]:
+    """How often each English word occurs, from the word list pyspellchecker ships."""
+    path = Path(spellchecker.__file__).parent / "resources" / "en.json.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as file:
+        frequencies: dict[str, int] = json.load(file)
+    return frequencies
+
+
+@lru_cache(maxsize=1)
+def _english_total() -> int:
+    return sum(english_frequencies().values())
+
+
+@lru_cache(maxsize=65536)
+def specificity(word: str) -> float:
+    """0.4 for everyday words ("take", "own") rising to 1 for specialist ones ("successor").
+
+    A deck's own statistics cannot tell that "possible" says little about what a student
+    wants even if only one card uses it; general English usage can.
+    """
+    rarity = math.log10(_english_total() / (english_frequencies().get(word, 0) + 1))
+    span = (rarity - EVERYDAY_RARITY) / (SPECIALIST_RARITY - EVERYDAY_RARITY)
+    return EVERYDAY_WEIGHT + (1 - EVERYDAY_WEIGHT) * min(1.0, max(0.0, span))
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +121,8 @@ def normalise(text: str) -> str:
     text = _APOSTROPHES.sub("", text)
     text = _DIGIT_GROUPS.sub("", text)
     text = _NON_WORD.sub(" ", text)
-    return _REPEATS.sub(r"\1", text).strip()
+    text = _REPEATS.sub(r"\1", text).strip()
+    return _EXHIBIT.sub(r"\1\2", text)
 
 
 @lru_cache(maxsize=65536)
@@ -89,8 +131,8 @@ def stem(word: str) -> str:
 
 
 def content_words(text: str) -> list[str]:
-    """The words of `text` that carry meaning, ordinals written as numbers."""
-    words = (ORDINALS.get(word, word) for word in normalise(text).split())
+    """The words of `text` that carry meaning: ordinals as numbers, verbs regularised."""
+    words = (IRREGULAR_FORMS.get(w, ORDINALS.get(w, w)) for w in normalise(text).split())
     return [word for word in words if word not in STOPWORDS and len(word) > 1]
 
 
@@ -103,6 +145,17 @@ def acronyms(phrase: str) -> set[str]:
         if len(words) >= 2:
             found.add("".join(word[0] for word in words))
     return {acronym for acronym in found if len(acronym) >= 2}
+
+
+def _adjacent_pairs(
+    fields: dict[str, list[tuple[str, str]]],
+) -> dict[str, list[tuple[str, str]]]:
+    """Each field's neighbouring terms as two-word phrases ("wrong date")."""
+    return {
+        name: [(f"{a[0]} {b[0]}", f"{a[1]} {b[1]}") for a, b in zip(pairs, pairs[1:], strict=False)]
+        for name, pairs in fields.items()
+        if name != "aliases"
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +174,7 @@ class SearchIndex:
         self.topics: dict[str, Topic] = dict(topics or {})
         field_terms = [self._card_fields(card) for card in self.cards]
         self._postings = self._build_postings(field_terms)
+        self._phrases = self._build_postings([_adjacent_pairs(fields) for fields in field_terms])
         card_count = len(self.cards)
         self._idf = {
             term: math.log(1 + (card_count - len(posting) + 0.5) / (len(posting) + 0.5))
@@ -222,11 +276,16 @@ class SearchIndex:
         return tuple(_Match(term, quality) for term, quality in found.items())
 
     def _direct_matches(self, word: str) -> list[tuple[str, float]]:
-        """Exact stem, else dropped final g ("keepin"), else typo, else truncation."""
+        """Exact stem, else dropped final g ("keepin"), else typo, else truncation.
+
+        Only a word that is not common English can be a typo or a truncation.
+        """
         for candidate in (word, word + "g" if word.endswith("in") else None):
             if candidate and stem(candidate) in self._postings:
                 return [(stem(candidate), 1.0)]
-        if word.isdigit():
+        if _DECADE.match(word):
+            return self._decade_matches(word)
+        if word.isdigit() or english_frequencies().get(word, 0) >= ENGLISH_WORD_MIN_FREQUENCY:
             return []
         typos = self._typo_matches(word)
         if typos:
@@ -255,6 +314,16 @@ class SearchIndex:
             for term in self._surface_to_terms[surface]
         ]
 
+    def _decade_matches(self, word: str) -> list[tuple[str, float]]:
+        """ "1920s" or "20s" -> the years of that decade the index knows."""
+        prefix = word[:-2]
+        years = [
+            surface
+            for surface in self._sorted_surface
+            if len(surface) == 4 and surface.isdigit() and surface[:3].endswith(prefix)
+        ]
+        return [(year, PREFIX_QUALITY) for year in years]
+
     def _prefix_matches(self, word: str) -> list[tuple[str, float]]:
         if len(word) < MIN_PREFIX_LENGTH:
             return []
@@ -265,12 +334,14 @@ class SearchIndex:
             return []
         return [(term, PREFIX_QUALITY) for s in surfaces for term in self._surface_to_terms[s]]
 
-    def _weight(self, matches: Sequence[_Match]) -> float:
-        """How much a question word matters: the rarity of what it means."""
+    def _weight(self, word: str, matches: Sequence[_Match]) -> float:
+        """How much a question word matters: the rarity of what it means, in the deck
+        and in English."""
         if not matches:
-            return self._unknown_idf
+            return self._unknown_idf * specificity(word)
         best_quality = max(match.quality for match in matches)
-        return max(self._idf[m.term] for m in matches if m.quality == best_quality)
+        rarity = max(self._idf[m.term] for m in matches if m.quality == best_quality)
+        return rarity * specificity(word)
 
     # ----- scoring ------------------------------------------------------------------------
     def score_all(self, query: str) -> dict[int, float]:
@@ -278,23 +349,43 @@ class SearchIndex:
         words = self._question_words(query)
         total_weight = 0.0
         covered: dict[int, float] = defaultdict(float)
+        weighted_matches: list[tuple[float, tuple[_Match, ...]]] = []
         for word in words:
             matches = self._matches(word)
             if not matches and len(word) <= 2:
                 continue  # an unknown initial ("z n k") carries no meaning of its own
-            weight = self._weight(matches)
+            weight = self._weight(word, matches)
             total_weight += weight
-            best_per_card: dict[int, float] = {}
-            for match in matches:
-                for card_index, prominence in self._postings[match.term].items():
-                    value = match.quality * prominence
-                    if value > best_per_card.get(card_index, 0.0):
-                        best_per_card[card_index] = value
-            for card_index, value in best_per_card.items():
+            weighted_matches.append((weight, matches))
+            for card_index, value in self._best_per_card(matches, self._postings).items():
                 covered[card_index] += weight * value
+        for (weight_a, first), (weight_b, second) in zip(
+            weighted_matches, weighted_matches[1:], strict=False
+        ):
+            pairs = tuple(
+                _Match(f"{a.term} {b.term}", min(a.quality, b.quality))
+                for a in first
+                for b in second
+            )
+            bonus = PHRASE_BONUS * (weight_a + weight_b) / 2
+            for card_index, value in self._best_per_card(pairs, self._phrases).items():
+                covered[card_index] += bonus * value
         if total_weight == 0:
             return {}
-        return {index: 100.0 * value / total_weight for index, value in covered.items()}
+        return {i: min(100.0, 100.0 * value / total_weight) for i, value in covered.items()}
+
+    @staticmethod
+    def _best_per_card(
+        matches: Sequence[_Match], postings: Mapping[str, Mapping[int, float]]
+    ) -> dict[int, float]:
+        """card index -> the best quality x prominence among `matches` in that card."""
+        best: dict[int, float] = {}
+        for match in matches:
+            for card_index, prominence in postings.get(match.term, {}).items():
+                value = match.quality * prominence
+                if value > best.get(card_index, 0.0):
+                    best[card_index] = value
+        return best
 
     def search(
         self, query: str, *, limit: int = 3, score_cutoff: float | None = DEFAULT_SCORE_CUTOFF

@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Run Revision Tutor: on Telegram when TELEGRAM_BOT_TOKEN is set, else in the terminal.
+
+The one place that assembles the running bot: settings -> content -> core -> adapter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from tutor.config import ConfigError, Settings, load_settings, settings_help
+from tutor.console import Console
+from tutor.content import ContentError, load_library
+from tutor.dialog import Dialog
+from tutor.logs import configure_logging
+
+logger = logging.getLogger("tutor")
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="bot.py",
+        description="Revision Tutor, a Telegram bot for revising with note cards and quizzes. "
+        "With no TELEGRAM_BOT_TOKEN it runs the same bot in this terminal.",
+        epilog=settings_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--console", action="store_true", help="run in the terminal even if a token is set"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        print(f"bot.py: {error}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level, secrets=[settings.token, settings.webhook_secret])
+    try:
+        library = load_library([settings.content_dir])
+    except ContentError as error:
+        print(f"bot.py: the content has errors, fix them and start again:\n{error}", file=sys.stderr)
+        return 1
+    dialog = Dialog(library)
+    if args.console or settings.token is None:
+        logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
+        return asyncio.run(Console(dialog).run())
+    return run_telegram(settings, dialog)
+
+
+def run_telegram(settings: Settings, dialog: Dialog) -> int:
+    from tutor.telegram.app import build_application, run
+
+    logger.info("starting with %d cards (%s)", len(dialog.library.cards),
+                "webhook" if settings.uses_webhook else "long polling")
+    run(build_application(settings, dialog), settings)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,38 @@
+"""Logging set-up: secrets never reach a log line, students' text only at DEBUG."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+REDACTED = "[redacted]"
+
+
+class RedactingFormatter(logging.Formatter):
+    """Formats as usual, then blanks every secret, tracebacks included."""
+
+    def __init__(self, fmt: str, secrets: Iterable[str | None]) -> None:
+        super().__init__(fmt)
+        self._secrets = [secret for secret in secrets if secret]
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        return text
+
+
+def configure_logging(level: str, secrets: Iterable[str | None] = ()) -> None:
+    """Log to stderr at `level`.
+
+    httpx logs every request URL, which carries the bot token, at INFO: it stays at
+    WARNING, and the redacting formatter guards every line besides.
+    """
+    handler = logging.StreamHandler()
+    handler.setFormatter(RedactingFormatter(FORMAT, secrets))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("httpx", "httpcore", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -1,0 +1,187 @@
+"""Telegram handlers: small callbacks that ask the core and show its `Reply`."""
+
+from __future__ import annotations
+
+import html
+import logging
+from typing import cast
+from uuid import uuid4
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import ContextTypes
+
+from tutor.dialog import Dialog, Reply
+from tutor.render import card_html, reply_html, split_message
+from tutor.search import SearchIndex
+
+logger = logging.getLogger(__name__)
+
+INLINE_RESULTS = 5
+INLINE_CACHE_SECONDS = 300
+SORRY = "Sorry — something went wrong on my side. Please try again in a moment."
+NOT_TEXT = (
+    "I can only read text. Type a question (e.g. the name of an event or a person), "
+    "or send /topics to browse and /help for everything I can do."
+)
+
+
+def dialog_of(context: ContextTypes.DEFAULT_TYPE) -> Dialog:
+    return cast(Dialog, context.bot_data["dialog"])
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in reply.buttons]
+    )
+
+
+def reply_text(reply: Reply, context: ContextTypes.DEFAULT_TYPE) -> str:
+    return reply_html(reply.title, reply.lines, reply.card, dialog_of(context).library)
+
+
+async def send(message: Message, reply: Reply, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Reply to `message`; a text over 4096 characters goes in several messages."""
+    chunks = split_message(reply_text(reply, context))
+    for number, chunk in enumerate(chunks, start=1):
+        markup = keyboard(reply) if number == len(chunks) else None
+        await message.reply_text(chunk, reply_markup=markup, do_quote=message.chat.type != ChatType.PRIVATE)
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Greets the student and shows how to ask, by example."""
+    user = update.effective_user
+    await send(update.effective_message, dialog_of(context).start(user.first_name if user else ""), context)
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Lists what the bot understands."""
+    await send(update.effective_message, dialog_of(context).help(), context)
+
+
+async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Shows the first page of topics as buttons."""
+    await send(update.effective_message, dialog_of(context).topics(0), context)
+
+
+async def card_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Opens the card whose title is closest to the command's argument."""
+    name = " ".join(context.args or [])
+    await send(update.effective_message, dialog_of(context).card_by_name(name), context)
+
+
+async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answers `/ask QUESTION` (the way to ask in a group with privacy mode on)."""
+    question = " ".join(context.args or [])
+    if not question.strip():
+        usage = Reply(lines=("Usage: /ask QUESTION — for example /ask why did Stalin win",))
+        if dialog_of(context).library.decks:
+            example = dialog_of(context).start().lines[2].splitlines()[0].lstrip("• ")
+            usage = Reply(lines=(f"Usage: /ask QUESTION — for example /ask {example}",))
+        await send(update.effective_message, usage, context)
+        return
+    await answer_question(update, context, question)
+
+
+async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Treats a private text message, or a reply to the bot in a group, as a question."""
+    message = update.effective_message
+    if message.chat.type != ChatType.PRIVATE and not is_reply_to_bot(message, context):
+        return
+    await answer_question(update, context, message.text or "")
+
+
+def is_reply_to_bot(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    replied = message.reply_to_message
+    return bool(replied and replied.from_user and replied.from_user.id == context.bot.id)
+
+
+async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug("question in chat %s: %r", update.effective_chat.id, question)
+    reply = dialog_of(context).ask(question)
+    if reply.card is not None:
+        logger.info("answered with card %s", reply.card.id)
+    else:
+        logger.info("no card for a question of %d characters", len(question))
+    await send(update.effective_message, reply, context)
+
+
+async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Explains kindly that stickers, photos, voice notes and the like can't be read."""
+    await update.effective_message.reply_text(NOT_TEXT)
+
+
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Handles a browsing button: edit the message in place, or send a card below it."""
+    query = update.callback_query
+    reply = dialog_of(context).press(query.data)
+    if not reply.lines and reply.card is None and not reply.title:
+        await query.answer(reply.notice or None)
+        return
+    await query.answer()
+    message = query.message
+    if not isinstance(message, Message):
+        return
+    if reply.edit:
+        try:
+            await message.edit_text(reply_text(reply, context), reply_markup=keyboard(reply))
+        except BadRequest as error:
+            if "not modified" not in str(error).lower():
+                raise
+        return
+    await send(message, reply, context)
+
+
+async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Offers the best cards for `@bot words`, to drop a card into any chat."""
+    query = update.inline_query
+    dialog = dialog_of(context)
+    index: SearchIndex = dialog.index
+    text = query.query.strip()[:256]
+    hits = index.search(text, limit=INLINE_RESULTS) if text else []
+    results = [
+        InlineQueryResultArticle(
+            id=hit.card.id,
+            title=hit.card.title,
+            description=_first_line(hit.card.body),
+            input_message_content=InputTextMessageContent(
+                card_html(hit.card, dialog.library)[:4096], parse_mode=ParseMode.HTML
+            ),
+        )
+        for hit in hits
+    ]
+    await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=False)
+
+
+def _first_line(body: str) -> str:
+    first = body.strip().splitlines()[0] if body.strip() else ""
+    return first.lstrip("•-* ").strip()[:100]
+
+
+async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Logs the error with its update id, then apologises to the user once."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    logger.error("error while handling update %s", update_id, exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if update.callback_query is not None:
+        try:
+            await update.callback_query.answer(SORRY[:200])
+        except TelegramError:
+            pass
+        return
+    try:
+        await context.bot.send_message(update.effective_chat.id, html.escape(SORRY))
+    except TelegramError:
+        logger.warning("could not send the apology for update %s", update_id)
