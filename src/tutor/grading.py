@@ -48,6 +48,12 @@ MIN_COVERAGE_FOR_CLOSE = 0.5
 """A response naming at least half the words of an answer (and nothing contradicting it)
 is CLOSE: "Sergei" for "Sergei Kirov", "Economic Policy" for "New Economic Policy"."""
 
+TYPOS_BY_WORD_LENGTH = ((3, 0), (6, 1), (10, 2))
+"""(longest word, edits allowed): none up to 3 letters, where one edit makes another word
+("Red"/"Rod"); one up to 6 ("Kirow"); two up to 10 ("Zinovyev", "Bukarin")."""
+MAX_TYPOS_PER_WORD = 3
+"""For longer words ("colectivisaton")."""
+
 MIN_ACRONYM_LETTERS = 3
 """Two-letter initials ("SK") match too many things by accident."""
 
@@ -62,6 +68,7 @@ _SEPARATOR = re.compile(r"\s*(?:&|\+|,|;|/|\band\b)\s*", re.IGNORECASE)
 _PUNCTUATION = re.compile(r"[^\w\s&+,;/]")
 _APOSTROPHES = re.compile(r"['\u2019`]")
 _HAS_DIGIT = re.compile(r"\d")
+_DOTTED_ACRONYM = re.compile(r"\b(?:\w\.){2,}")
 
 _NUMBER_WORDS = (  # noqa: SIM905 - word lists read best as words
     "zero one two three four five six seven eight nine ten eleven twelve thirteen "
@@ -184,15 +191,10 @@ def _words_match(said: str, expected: str) -> bool:
 
 
 def _allowed_typos(length: int) -> int:
-    """Edits tolerated in a word: none in short words (where one edit makes another word),
-    then one per four or so letters ("Zinovev", "Bukarin", "colectivisation")."""
-    if length <= 3:
-        return 0
-    if length <= 6:
-        return 1
-    if length <= 10:
-        return 2
-    return 3
+    for longest, allowed in TYPOS_BY_WORD_LENGTH:
+        if length <= longest:
+            return allowed
+    return MAX_TYPOS_PER_WORD
 
 
 def _numbers_disagree(said: Sequence[str], expected: Sequence[str]) -> bool:
@@ -288,6 +290,7 @@ def _acronyms(tokens: Sequence[str]) -> frozenset[str]:
 
 def _fold(text: str) -> str:
     folded = _APOSTROPHES.sub("", _strip_accents(text).casefold())
+    folded = _DOTTED_ACRONYM.sub(lambda match: match.group(0).replace(".", ""), folded)
     return re.sub(r"[-\u2013\u2014_.]", " ", folded)
 
 

@@ -24,7 +24,7 @@ STOPWORDS: frozenset[str] = frozenset(
     whats when where which while who whom whose why with wont would wouldn
     wouldnt yet you your youre yours yourself yourselves ok okay yes yeah yep nah nope
     hi hello hey please thanks thank cheers sorry anyone anybody someone somebody
-    everyone everybody something anything everything nothing thing things stuff like
+    everyone everybody nobody something anything everything nothing thing things stuff like
     literally actually basically honestly seriously kind sort sorta kinda lot lots way
     pretty quite rather bit whole many loads load tons heaps bunch make made get got go
     going went come came
@@ -37,6 +37,14 @@ STOPWORDS: frozenset[str] = frozenset(
     """.split()
 )
 
+# Question verbs whose every form is scaffolding too ("explaining", "compared").
+STOP_VERBS: frozenset[str] = frozenset(
+    """
+    explain describe outline assess evaluate discuss analyse analyze compare consider
+    identify summarise summarize define suggest reveal happen want need tell think mean
+    """.split()
+)
+
 # Texting shorthand and informal spellings, spelled out. Values may be several words.
 SHORTHAND: dict[str, str] = {
     "u": "you",
@@ -44,6 +52,9 @@ SHORTHAND: dict[str, str] = {
     "r": "are",
     "y": "why",
     "wat": "what",
+    "wats": "what is",
+    "wots": "what is",
+    "whats": "what is",
     "wot": "what",
     "wht": "what",
     "wen": "when",
@@ -165,7 +176,7 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = tuple(
     hate hated dislike disliked resent resented
     exile exiled deport deported banish banished
     ban banned forbid forbidden prohibit prohibited outlaw
-    fake false faked lie lies lied untrue
+    fake false faked lie lies lied untrue pretend pretended
     photo photos photograph picture pictures image images
     farm farms farming agriculture agricultural
     farmer farmers peasant peasants
@@ -208,6 +219,11 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = tuple(
     fast quick rapid rapidly speed
     slow gradual gradually
     force forced forcing compel coercion
+    soft lenient gentle mild
+    harsh hardline tough strict ruthless
+    decide decided decision decisions
+    silence silenced gag gagged muzzle
+    city cities town towns
     """.strip().splitlines()
 )
 

@@ -61,6 +61,9 @@ TRUE_FALSE_OPTIONS = ("True", "False")
 ORDER_SEPARATOR = " → "
 
 _T = TypeVar("_T")
+_TAPPED_KINDS = frozenset({QuestionKind.CHOICE, QuestionKind.TRUE_FALSE})
+_TYPED_KINDS = frozenset({QuestionKind.TYPED})
+_ORDER_KINDS = frozenset({QuestionKind.ORDER})
 
 
 class Rejection(StrEnum):
@@ -296,7 +299,7 @@ class QuizService:
         self, session_id: int, user_id: int, option_index: int, *, position: int | None = None
     ) -> AnswerResult | Rejected:
         """Answer a choice or true/false question with an index into its `options`."""
-        loaded = await self._load(session_id, user_id, position, QuestionKind.CHOICE)
+        loaded = await self._load(session_id, user_id, position, _TAPPED_KINDS)
         if isinstance(loaded, Rejected):
             return loaded
         session, question = loaded
@@ -310,7 +313,7 @@ class QuizService:
         self, session_id: int, user_id: int, text: str, *, position: int | None = None
     ) -> AnswerResult | Rejected:
         """Answer a typed question; graded leniently (see `tutor.grading`)."""
-        loaded = await self._load(session_id, user_id, position, QuestionKind.TYPED)
+        loaded = await self._load(session_id, user_id, position, _TYPED_KINDS)
         if isinstance(loaded, Rejected):
             return loaded
         session, question = loaded
@@ -325,7 +328,7 @@ class QuizService:
         Returns `OrderProgress` until every item is placed (the last one places itself),
         then the graded `AnswerResult`: right only if all items are in order.
         """
-        loaded = await self._load(session_id, user_id, position, QuestionKind.ORDER)
+        loaded = await self._load(session_id, user_id, position, _ORDER_KINDS)
         if isinstance(loaded, Rejected):
             return loaded
         session, question = loaded
@@ -452,7 +455,7 @@ class QuizService:
         return Started(self._present(session), replaced_summary)
 
     async def _load(
-        self, session_id: int, user_id: int, position: int | None, kind: QuestionKind
+        self, session_id: int, user_id: int, position: int | None, kinds: frozenset[QuestionKind]
     ) -> tuple[QuizSession, Question] | Rejected:
         """The session and its current question, if this student may answer it now."""
         session = await self._store.get_session(session_id)
@@ -467,10 +470,7 @@ class QuizService:
         question = self._current(session)
         if question is None:
             return Rejected(Rejection.STALE, "that question no longer exists")
-        expected_kinds = {kind} | (
-            {QuestionKind.TRUE_FALSE} if kind is QuestionKind.CHOICE else set()
-        )
-        if question.kind not in expected_kinds:
+        if question.kind not in kinds:
             return Rejected(Rejection.INVALID, f"this question takes a {question.kind} answer")
         return session, question
 

@@ -23,7 +23,7 @@ import json
 import math
 import re
 import unicodedata
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -34,10 +34,17 @@ import spellchecker
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from tutor.lexicon import IRREGULAR_FORMS, ORDINALS, SHORTHAND, STOPWORDS, SYNONYM_GROUPS
+from tutor.lexicon import (
+    IRREGULAR_FORMS,
+    ORDINALS,
+    SHORTHAND,
+    STOP_VERBS,
+    STOPWORDS,
+    SYNONYM_GROUPS,
+)
 from tutor.model import Card, Topic
 
-DEFAULT_SCORE_CUTOFF = 30.0
+DEFAULT_SCORE_CUTOFF = 35.0
 MAX_QUERY_CHARS = 400
 
 FIELD_WEIGHTS: Mapping[str, float] = {
@@ -54,7 +61,7 @@ SATURATION = 1.2
 BODY_LENGTH_NORMALISATION = 0.5
 
 # How much a looser match of a question word counts, relative to an exact one.
-TYPO_QUALITY = (1.0, 0.85, 0.7, 0.6)  # by edit distance 0, 1, 2, 3
+TYPO_QUALITY = (1.0, 0.85, 0.7, 0.6, 0.5)  # by edit distance 0, 1, 2, 3, 4
 PREFIX_QUALITY = 0.6
 SYNONYM_QUALITY = 0.7
 # Two neighbouring question words found side by side in a card add this share of their
@@ -64,7 +71,7 @@ MAX_PREFIX_EXPANSIONS = 6
 MIN_PREFIX_LENGTH = 3
 # An English word this frequent in pyspellchecker's word list is taken as meant, not as a
 # typo of a deck word: "marry" is not "carry", "awake" is not "aware".
-ENGLISH_WORD_MIN_FREQUENCY = 1000
+ENGLISH_WORD_MIN_FREQUENCY = 5000
 # log10(corpus size / word frequency) of an everyday and of a specialist word.
 EVERYDAY_RARITY, SPECIALIST_RARITY, EVERYDAY_WEIGHT = 2.5, 5.5, 0.4
 
@@ -73,9 +80,11 @@ _APOSTROPHE_S = re.compile(r"['’`´]s\b")
 _APOSTROPHES = re.compile(r"['’`´]")
 _DIGIT_GROUPS = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+_COMBINING_MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _REPEATS = re.compile(r"([a-z])\1{2,}")
 # "Source A", "Figure 2": a lettered or numbered exhibit is one word, so the letter counts.
-_EXHIBIT = re.compile(r"\b(source|figure|fig|table|interpretation|extract|document|map)\s+([a-z0-9])\b")
+_EXHIBIT_WORDS = ("source", "fig", "table", "interpretation", "extract", "document", "map")
+_EXHIBIT = re.compile(rf"\b({'|'.join(_EXHIBIT_WORDS)}|figure)\s+([a-z0-9])\b")
 _DECADE = re.compile(r"^(\d{1,3})0s$")
 
 
@@ -86,6 +95,22 @@ def english_frequencies() -> dict[str, int]:
     with gzip.open(path, "rt", encoding="utf-8") as file:
         frequencies: dict[str, int] = json.load(file)
     return frequencies
+
+
+_BRITISH_ENDINGS = (("our", "or"), ("ours", "ors"), ("ise", "ize"), ("ised", "ized"),
+                    ("ising", "izing"), ("isation", "ization"), ("tre", "ter"), ("ogue", "og"))
+
+
+@lru_cache(maxsize=65536)
+def english_frequency(word: str) -> int:
+    """How common `word` is in English; British spellings count as their American twins
+    (the shipped list is American: "favour" is as common as "favor")."""
+    frequencies = english_frequencies()
+    count = frequencies.get(word, 0)
+    for british, american in _BRITISH_ENDINGS:
+        if word.endswith(british):
+            count = max(count, frequencies.get(word[: -len(british)] + american, 0))
+    return count
 
 
 @lru_cache(maxsize=1)
@@ -100,7 +125,7 @@ def specificity(word: str) -> float:
     A deck's own statistics cannot tell that "possible" says little about what a student
     wants even if only one card uses it; general English usage can.
     """
-    rarity = math.log10(_english_total() / (english_frequencies().get(word, 0) + 1))
+    rarity = math.log10(_english_total() / (english_frequency(word) + 1))
     span = (rarity - EVERYDAY_RARITY) / (SPECIALIST_RARITY - EVERYDAY_RARITY)
     return EVERYDAY_WEIGHT + (1 - EVERYDAY_WEIGHT) * min(1.0, max(0.0, span))
 
@@ -115,14 +140,17 @@ class Hit:
 
 def normalise(text: str) -> str:
     """Lower-case ASCII words: accents, apostrophes, punctuation and emoji removed."""
-    text = unicodedata.normalize("NFKD", text[:MAX_QUERY_CHARS * 10]).casefold()
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = _APOSTROPHE_S.sub("s", text)
-    text = _APOSTROPHES.sub("", text)
+    text = text[: MAX_QUERY_CHARS * 10].casefold()
+    if not text.isascii():
+        text = _COMBINING_MARKS.sub("", unicodedata.normalize("NFKD", text))
+    if "'" in text or not text.isascii() or "`" in text:
+        text = _APOSTROPHES.sub("", _APOSTROPHE_S.sub("s", text))
     text = _DIGIT_GROUPS.sub("", text)
     text = _NON_WORD.sub(" ", text)
     text = _REPEATS.sub(r"\1", text).strip()
-    return _EXHIBIT.sub(r"\1\2", text)
+    if any(word in text for word in _EXHIBIT_WORDS):
+        text = _EXHIBIT.sub(r"\1\2", text)
+    return text
 
 
 @lru_cache(maxsize=65536)
@@ -130,10 +158,39 @@ def stem(word: str) -> str:
     return _stemmer.stemWord(word)
 
 
+_MEANING: dict[str, str] = {}
+_FIELD_MARKER = "0fieldbreak0"
+_FIELD_BREAK = f" {_FIELD_MARKER} "
+
+
+def _meaning(word: str) -> str:
+    """The word as it is indexed ("took" -> "take", "tenth" -> "10th"); "" when it is a
+    function word. Cached: the same few thousand words recur in every card."""
+    meaning = _MEANING.get(word)
+    if meaning is None:
+        meaning = IRREGULAR_FORMS.get(word, ORDINALS.get(word, word))
+        if len(meaning) < 2 or is_stopword(meaning):
+            meaning = ""
+        if len(_MEANING) < 200_000:
+            _MEANING[word] = meaning
+    return meaning
+
+
 def content_words(text: str) -> list[str]:
     """The words of `text` that carry meaning: ordinals as numbers, verbs regularised."""
-    words = (IRREGULAR_FORMS.get(w, ORDINALS.get(w, w)) for w in normalise(text).split())
-    return [word for word in words if word not in STOPWORDS and len(word) > 1]
+    meanings = [_MEANING.get(w) or _meaning(w) for w in normalise(text).split()]
+    return [meaning for meaning in meanings if meaning]
+
+
+@lru_cache(maxsize=65536)
+def is_stopword(word: str) -> bool:
+    """A function word, or a form of one ("explaining", "compared")."""
+    return word in STOPWORDS or stem(word) in _stopword_stems()
+
+
+@lru_cache(maxsize=1)
+def _stopword_stems() -> frozenset[str]:
+    return frozenset(stem(word) for word in STOP_VERBS)
 
 
 def acronyms(phrase: str) -> set[str]:
@@ -145,17 +202,6 @@ def acronyms(phrase: str) -> set[str]:
         if len(words) >= 2:
             found.add("".join(word[0] for word in words))
     return {acronym for acronym in found if len(acronym) >= 2}
-
-
-def _adjacent_pairs(
-    fields: dict[str, list[tuple[str, str]]],
-) -> dict[str, list[tuple[str, str]]]:
-    """Each field's neighbouring terms as two-word phrases ("wrong date")."""
-    return {
-        name: [(f"{a[0]} {b[0]}", f"{a[1]} {b[1]}") for a, b in zip(pairs, pairs[1:], strict=False)]
-        for name, pairs in fields.items()
-        if name != "aliases"
-    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,28 +218,30 @@ class SearchIndex:
     def __init__(self, cards: Iterable[Card], topics: Mapping[str, Topic] | None = None) -> None:
         self.cards: tuple[Card, ...] = tuple(cards)
         self.topics: dict[str, Topic] = dict(topics or {})
-        field_terms = [self._card_fields(card) for card in self.cards]
-        self._postings = self._build_postings(field_terms)
-        self._phrases = self._build_postings([_adjacent_pairs(fields) for fields in field_terms])
+        self._surface_to_terms: dict[str, set[str]] = defaultdict(set)
+        fields_per_card = [self._card_terms(card) for card in self.cards]
+        self._postings, self._phrases = self._build_postings(fields_per_card)
         card_count = len(self.cards)
         self._idf = {
             term: math.log(1 + (card_count - len(posting) + 0.5) / (len(posting) + 0.5))
             for term, posting in self._postings.items()
         }
         self._unknown_idf = math.log(1 + (card_count + 0.5) / 0.5)
-        self._surface_to_terms = self._build_surface_vocabulary(field_terms)
         self._sorted_surface = sorted(self._surface_to_terms)
         self._surface_by_length: dict[int, list[str]] = defaultdict(list)
         for surface in self._sorted_surface:
             self._surface_by_length[len(surface)].append(surface)
+        self._stems = [term for term in self._postings if not term.isdigit()]
         self._synonyms = self._build_synonyms()
         self._word_cache: dict[str, tuple[_Match, ...]] = {}
 
     # ----- building -------------------------------------------------------------------
-    def _card_fields(self, card: Card) -> dict[str, list[tuple[str, str]]]:
-        """(surface word, term) pairs per field; acronyms of names count as aliases."""
+    def _card_terms(self, card: Card) -> dict[str, list[str]]:
+        """The terms of each field, in order; acronyms of names count as aliases.
+
+        Also records which surface words the index knows, for typo and prefix matching.
+        """
         topic = self.topics.get(card.topic_id)
-        names = (card.title, *card.aliases)
         fields = {
             "title": card.title,
             "aliases": " ".join(card.aliases),
@@ -202,41 +250,57 @@ class SearchIndex:
             "misconception": card.misconception,
             "topic": topic.title if topic else "",
         }
-        analysed = {name: [(w, stem(w)) for w in content_words(text)] for name, text in fields.items()}
-        analysed["aliases"] += [(a, a) for name in names for a in sorted(acronyms(name))]
+        analysed: dict[str, list[str]] = {}
+        # One normalise call per card, not per field: fields are joined by a marker word.
+        words_per_field = normalise(_FIELD_BREAK.join(fields.values())).split(_FIELD_MARKER)
+        for name, text in zip(fields, words_per_field, strict=True):
+            terms = []
+            for word in text.split():
+                meaning = _MEANING.get(word)
+                if meaning is None:
+                    meaning = _meaning(word)
+                if meaning:
+                    term = stem(meaning)
+                    terms.append(term)
+                    self._surface_to_terms[meaning].add(term)
+            analysed[name] = terms
+        for name in (card.title, *card.aliases):
+            for acronym in sorted(acronyms(name)):
+                self._surface_to_terms[acronym].add(acronym)
+                analysed["aliases"].append(acronym)
         return analysed
 
+    @staticmethod
     def _build_postings(
-        self, field_terms: Sequence[dict[str, list[tuple[str, str]]]]
-    ) -> dict[str, dict[int, float]]:
-        """term -> {card index: saturated, field-weighted frequency in 0..1}."""
-        body_lengths = [len(fields["body"]) for fields in field_terms]
+        fields_per_card: Sequence[dict[str, list[str]]],
+    ) -> tuple[dict[str, dict[int, float]], dict[tuple[str, str], dict[int, float]]]:
+        """Term and neighbouring-term-pair postings: {card index: prominence in 0..1}.
+
+        Prominence is the field-weighted frequency, saturated (BM25F-style); the body's
+        weight is normalised by its length.
+        """
+        body_lengths = [len(fields["body"]) for fields in fields_per_card]
         average_body = max(1.0, sum(body_lengths) / max(1, len(body_lengths)))
         postings: dict[str, dict[int, float]] = defaultdict(dict)
-        for index, fields in enumerate(field_terms):
-            weighted: Counter[str] = Counter()
-            for field, pairs in fields.items():
-                norm = 1.0
+        phrases: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
+        for index, fields in enumerate(fields_per_card):
+            single: dict[str, float] = {}
+            paired: dict[tuple[str, str], float] = {}
+            for field, terms in fields.items():
+                weight = FIELD_WEIGHTS[field]
                 if field == "body":
-                    norm = 1 - BODY_LENGTH_NORMALISATION + BODY_LENGTH_NORMALISATION * (
-                        len(pairs) / average_body
-                    )
-                for term, count in Counter(term for _, term in pairs).items():
-                    weighted[term] += FIELD_WEIGHTS[field] * count / norm
-            for term, frequency in weighted.items():
+                    length_ratio = len(terms) / average_body
+                    weight /= 1 - BODY_LENGTH_NORMALISATION + BODY_LENGTH_NORMALISATION * length_ratio
+                for term in terms:
+                    single[term] = single.get(term, 0.0) + weight
+                if field not in ("aliases", "body"):
+                    for pair in zip(terms, terms[1:], strict=False):
+                        paired[pair] = paired.get(pair, 0.0) + weight
+            for term, frequency in single.items():
                 postings[term][index] = frequency / (frequency + SATURATION)
-        return dict(postings)
-
-    @staticmethod
-    def _build_surface_vocabulary(
-        field_terms: Sequence[dict[str, list[tuple[str, str]]]],
-    ) -> dict[str, frozenset[str]]:
-        surface: dict[str, set[str]] = defaultdict(set)
-        for fields in field_terms:
-            for pairs in fields.values():
-                for word, term in pairs:
-                    surface[word].add(term)
-        return {word: frozenset(terms) for word, terms in surface.items()}
+            for pair, frequency in paired.items():
+                phrases[pair][index] = frequency / (frequency + SATURATION)
+        return dict(postings), dict(phrases)
 
     def _build_synonyms(self) -> dict[str, frozenset[str]]:
         """Question stem -> the stems of its everyday synonyms that the index knows."""
@@ -285,7 +349,7 @@ class SearchIndex:
                 return [(stem(candidate), 1.0)]
         if _DECADE.match(word):
             return self._decade_matches(word)
-        if word.isdigit() or english_frequencies().get(word, 0) >= ENGLISH_WORD_MIN_FREQUENCY:
+        if word.isdigit() or english_frequency(word) >= ENGLISH_WORD_MIN_FREQUENCY:
             return []
         typos = self._typo_matches(word)
         if typos:
@@ -293,26 +357,41 @@ class SearchIndex:
         return self._prefix_matches(word)
 
     def _typo_matches(self, word: str) -> list[tuple[str, float]]:
+        """Deck words within a few edits of `word`, the closest only.
+
+        Typos keep a word's start, so one more edit is allowed when the first four
+        letters agree ("orgbureau" -> "orgburo"); failing that the word's stem is
+        compared with the index's stems ("consolodate" -> "consolid").
+        """
         max_edits = 0 if len(word) < 4 else 1 if len(word) < 6 else 2 if len(word) < 10 else 3
         if max_edits == 0:
             return []
-        candidates = [
+        found = self._closest(word, self._surfaces_near(len(word), max_edits + 1), max_edits)
+        if not found and len(word) >= 7:
+            same_start = [s for s in self._surfaces_near(len(word), max_edits + 1) if s[:4] == word[:4]]
+            found = self._closest(word, same_start, max_edits + 1)
+        if found:
+            return [(term, quality) for s, quality in found for term in self._surface_to_terms[s]]
+        word_stem = stem(word)
+        return self._closest(word_stem, self._stems, min(max_edits, max(1, len(word_stem) // 4)))
+
+    def _surfaces_near(self, length: int, spread: int) -> list[str]:
+        return [
             surface
-            for length in range(len(word) - max_edits, len(word) + max_edits + 1)
-            for surface in self._surface_by_length.get(length, ())
+            for size in range(length - spread, length + spread + 1)
+            for surface in self._surface_by_length.get(size, ())
         ]
+
+    @staticmethod
+    def _closest(word: str, candidates: Sequence[str], max_edits: int) -> list[tuple[str, float]]:
         results = process.extract(
             word, candidates, scorer=OSA.distance, score_cutoff=max_edits, limit=None
         )
+        results = [(choice, int(distance)) for choice, distance, _ in results if not choice.isdigit()]
         if not results:
             return []
-        best = min(distance for _, distance, _ in results)
-        return [
-            (term, TYPO_QUALITY[int(distance)])
-            for surface, distance, _ in results
-            if distance == best and not surface.isdigit()
-            for term in self._surface_to_terms[surface]
-        ]
+        best = min(distance for _, distance in results)
+        return [(choice, TYPO_QUALITY[distance]) for choice, distance in results if distance == best]
 
     def _decade_matches(self, word: str) -> list[tuple[str, float]]:
         """ "1920s" or "20s" -> the years of that decade the index knows."""
@@ -362,17 +441,28 @@ class SearchIndex:
         for (weight_a, first), (weight_b, second) in zip(
             weighted_matches, weighted_matches[1:], strict=False
         ):
-            pairs = tuple(
-                _Match(f"{a.term} {b.term}", min(a.quality, b.quality))
-                for a in first
-                for b in second
-            )
             bonus = PHRASE_BONUS * (weight_a + weight_b) / 2
-            for card_index, value in self._best_per_card(pairs, self._phrases).items():
+            for card_index, value in self._best_phrase_per_card(first, second).items():
                 covered[card_index] += bonus * value
         if total_weight == 0:
             return {}
         return {i: min(100.0, 100.0 * value / total_weight) for i, value in covered.items()}
+
+    def _best_phrase_per_card(
+        self, first: Sequence[_Match], second: Sequence[_Match]
+    ) -> dict[int, float]:
+        best: dict[int, float] = {}
+        for a in first:
+            for b in second:
+                posting = self._phrases.get((a.term, b.term))
+                if posting is None:
+                    continue
+                quality = min(a.quality, b.quality)
+                for card_index, prominence in posting.items():
+                    value = quality * prominence
+                    if value > best.get(card_index, 0.0):
+                        best[card_index] = value
+        return best
 
     @staticmethod
     def _best_per_card(

@@ -18,6 +18,7 @@ database matches the module-level tables, so drift fails a test.
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -227,14 +228,14 @@ Migration = Callable[[Connection], None]
 
 
 def _create_quiz_tables(conn: Connection) -> None:
-    """users, chats, quiz_sessions, answers, memory"""
+    """Create users, chats, quiz_sessions, answers and memory."""
     metadata.create_all(
         conn, tables=[users, chats, quiz_sessions, answers, memory], checkfirst=False
     )
 
 
 def _create_daily_push_tables(conn: Connection) -> None:
-    """subscriptions, push_log"""
+    """Create subscriptions and push_log for the daily quiz."""
     metadata.create_all(conn, tables=[subscriptions, push_log], checkfirst=False)
 
 
@@ -898,6 +899,7 @@ class Store:
 # engine set-up and migrations
 
 _IMMEDIATE = "tutor_sqlite_immediate"
+_SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
 def create_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
@@ -908,6 +910,8 @@ def create_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
             raise ValueError("schema= is for PostgreSQL; use another SQLite file instead")
         return _create_sqlite_engine(url, parsed.database)
     if parsed.get_backend_name() == "postgresql":
+        if schema is not None and not _SCHEMA_NAME.fullmatch(schema):
+            raise ValueError(f"schema must be a lower-case identifier, got {schema!r}")
         settings = {"search_path": schema} if schema else {}
         return create_async_engine(
             url, pool_pre_ping=True, connect_args={"server_settings": settings}
@@ -918,9 +922,9 @@ def create_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
 
 
 def _create_sqlite_engine(url: str, database: str | None) -> AsyncEngine:
-    in_memory = database in (None, "", ":memory:")
-    if not in_memory:
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)  # type: ignore[arg-type]
+    in_memory = not database or database == ":memory:"
+    if database and not in_memory:
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(
         url,
         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},

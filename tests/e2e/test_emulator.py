@@ -53,7 +53,7 @@ USER = 5001
 OTHER_USER = 5002
 GROUP = -4001
 KEYBOARD = {"inline_keyboard": [[{"text": "Yes", "callback_data": "yes"},
-                                 {"text": "No", "callback_data": "no"}]]}  # fmt: skip
+                                 {"text": "No", "callback_data": "no"}]]}
 
 
 def tiny_png(width: int = 3, height: int = 2) -> bytes:
@@ -64,7 +64,7 @@ def tiny_png(width: int = 3, height: int = 2) -> bytes:
     rows = b"".join(b"\x00" + b"\x00\x80\xff" * width for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
-            + chunk(b"IEND", b""))  # fmt: skip
+            + chunk(b"IEND", b""))
 
 
 PNG = tiny_png()
@@ -116,7 +116,11 @@ async def test_get_me_is_a_valid_ptb_user_and_methods_are_case_insensitive(
 async def test_unknown_method_and_wrong_token(emulator: BotApiEmulator, api: RawApi) -> None:
     status, body = await api("sendTeleportation", chat_id=1)
     assert (status, body) == (404, {"ok": False, "error_code": 404,
-                                    "description": "Not Found: method not found"})  # fmt: skip
+                                    "description": "Not Found: method not found"})
+    await emulator.add_chat(USER)
+    bad_reply = {"message_id": "not a number"}
+    status, body = await api("sendMessage", chat_id=USER, text="x", reply_parameters=bad_reply)
+    assert status == 500 and "emulator failed" in body["description"]
     call = (await emulator.calls("sendTeleportation"))[0]
     assert call.params == {"chat_id": 1} and not call.ok and call.error_code == 404
     async with api.session.post(f"{emulator.base_url}1:wrong/getMe") as response:
@@ -124,33 +128,46 @@ async def test_unknown_method_and_wrong_token(emulator: BotApiEmulator, api: Raw
 
 
 def test_parse_html_entities_use_utf16_offsets() -> None:
-    text, entities = parse_html('😀 <b>bold <i>both</i></b> &lt;3 <a href="https://e.x/?a=1&amp;b">l</a>')
-    assert text == "😀 bold both <3 l"
+    text, entities = parse_html(
+        '😀 <b>bold <i>both</i></b> &lt;3 <a href="https://e.x/?a=1&amp;b">l</a> '
+        '<tg-time unix="1700000000" format="wDT">then</tg-time>'
+    )
+    assert text == "😀 bold both <3 l then"
     assert entities == [
         {"type": "bold", "offset": 3, "length": 9},
         {"type": "italic", "offset": 8, "length": 4},
         {"type": "text_link", "url": "https://e.x/?a=1&b", "offset": 16, "length": 1},
+        {"type": "date_time", "unix_time": 1700000000, "date_time_format": "wDT",
+         "offset": 18, "length": 4},
     ]
+    message = Message.de_json({"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"},
+                               "text": text, "entities": entities}, None)
+    assert message.text_html.startswith("😀 <b>bold <i>both</i></b> &lt;3")
 
 
-async def test_send_message_formats_markup_and_replies(emulator: BotApiEmulator, api: RawApi) -> None:
-    assert await api.error("sendMessage", chat_id=USER, text="hi") == "400 Bad Request: chat not found"
+async def test_send_message_formats_markup_and_replies(
+    emulator: BotApiEmulator, api: RawApi
+) -> None:
+    not_found = await api.error("sendMessage", chat_id=USER, text="hi")
+    assert not_found == "400 Bad Request: chat not found"
     await emulator.send_text(USER, "hello")
     sent = await api.ok("sendMessage", chat_id=USER, text="<b>Hi</b> &amp; bye", parse_mode="HTML",
                         reply_markup=KEYBOARD, reply_parameters={"message_id": 1},
-                        link_preview_options={"is_disabled": True})  # fmt: skip
+                        link_preview_options={"is_disabled": True})
     message = Message.de_json(sent, None)
     assert message.text == "Hi & bye" and message.text_html == "<b>Hi</b> &amp; bye"
-    assert message.message_id == 2 and message.reply_to_message.text == "hello"
-    assert message.reply_markup.inline_keyboard[0][1].callback_data == "no"
-    assert message.from_user.is_bot and message.chat.type == "private"
+    assert message.reply_to_message and message.reply_to_message.text == "hello"
+    assert message.reply_markup and message.reply_markup.inline_keyboard[0][1].callback_data == "no"
+    assert message.from_user and message.from_user.is_bot and message.chat.type == "private"
+    assert message.message_id == 2 and message.link_preview_options
     # PTB's wire format: form fields whose objects (and numbers) are JSON strings.
     status, body = await api.form("sendMessage", {
         "chat_id": str(USER), "text": "42", "reply_to_message_id": "1",
         "reply_markup": json.dumps({"keyboard": [["A", "B"]], "resize_keyboard": True}),
-    })  # fmt: skip
+    })
     assert status == 200 and body["result"]["text"] == "42" and "reply_markup" not in body["result"]
-    assert (await emulator.reply_keyboard(USER))["keyboard"] == [["A", "B"]]
+    assert await emulator.reply_keyboard(USER) == {"keyboard": [["A", "B"]],
+                                                   "resize_keyboard": True}
     assert (await emulator.calls("sendMessage"))[-1].params["chat_id"] == USER
     assert await emulator.delivered_count(USER) == 2
 
@@ -174,7 +191,7 @@ async def test_send_message_formats_markup_and_replies(emulator: BotApiEmulator,
          "Text buttons are unallowed"),
         ({"text": "x", "reply_parameters": {"message_id": 99}}, "message to be replied not found"),
     ],
-)  # fmt: skip
+)
 async def test_send_message_is_validated_like_telegram(
     emulator: BotApiEmulator, api: RawApi, params: dict[str, Any], error: str
 ) -> None:
@@ -213,7 +230,7 @@ async def test_every_injected_update_parses_with_ptb(emulator: BotApiEmulator, a
     for kind in ("sticker", "photo", "voice", "document", "location"):
         await emulator.send_media(USER, kind, data=PNG, caption="c", latitude=1.5, longitude=2.5)
     sent = await api.ok("sendPoll", chat_id=USER, question="Q?", options=["a", "b"],
-                        is_anonymous=False, reply_markup=KEYBOARD)  # fmt: skip
+                        is_anonymous=False, reply_markup=KEYBOARD)
     await emulator.send_text(USER, "a reply", reply_to=sent["message_id"])
     await emulator.press_button(USER, sent["message_id"], data="forged")
     await emulator.answer_poll(sent["poll"]["id"], [1])
@@ -225,11 +242,14 @@ async def test_every_injected_update_parses_with_ptb(emulator: BotApiEmulator, a
     await emulator.block_bot(USER)
 
     raw = await api.ok("getUpdates", allowed_updates=Update.ALL_TYPES)
-    updates = [Update.de_json(u, None) for u in raw]
+    # Any: this test checks the runtime shapes PTB parses, attribute by attribute.
+    updates: list[Any] = [Update.de_json(u, None) for u in raw]
     kinds = [next(k for k in u if k != "update_id") for u in raw]
-    assert kinds == ["message", "my_chat_member", "message", "message", *["message"] * 5,
-                     "message", "callback_query", "poll_answer", "poll", "inline_query",
-                     "chat_member", "my_chat_member", "message", "message", "my_chat_member"]  # fmt: skip
+    assert kinds == [
+        "message", "my_chat_member", "message", "message", *["message"] * 5, "message",
+        "callback_query", "poll_answer", "poll", "inline_query", "chat_member",
+        "my_chat_member", "message", "message", "my_chat_member",
+    ]
     start, joined, service, command = updates[:4]
     assert start.message.text == "/start payload" and start.message.from_user.username == "ann"
     assert start.message.entities[0].type == "bot_command" and start.message.entities[0].length == 6
@@ -237,14 +257,16 @@ async def test_every_injected_update_parses_with_ptb(emulator: BotApiEmulator, a
     assert service.message.new_chat_members[0].id == emulator.bot_id
     assert command.message.entities[0].length == len(f"/quiz@{emulator.bot_username}")
     media = [u.message for u in updates[4:9]]
-    assert media[0].sticker.emoji == "👍" and (media[1].photo[0].width, media[1].photo[0].height) == (3, 2)
+    assert media[0].sticker.emoji == "👍"
+    assert (media[1].photo[0].width, media[1].photo[0].height) == (3, 2)
     assert media[2].voice.to_dict()["duration"] == 1 and media[3].document.file_size == len(PNG)
     assert media[4].location.latitude == 1.5
     reply, callback, answer, poll, inline = updates[9:14]
     assert reply.message.reply_to_message.poll.question == "Q?"
     assert callback.callback_query.data == "forged" and callback.callback_query.chat_instance
     assert callback.callback_query.message.message_id == sent["message_id"]
-    assert answer.poll_answer.option_ids == (1,) and answer.poll_answer.option_persistent_ids == ("1",)
+    assert answer.poll_answer.option_ids == (1,)
+    assert answer.poll_answer.option_persistent_ids == ("1",)
     assert poll.poll.options[1].voter_count == 1 and inline.inline_query.query == "cards"
     assert updates[14].chat_member.new_chat_member.until_date is not None
     assert updates[15].my_chat_member.new_chat_member.status == "kicked"
@@ -263,14 +285,15 @@ async def test_buttons_edits_deletes_and_history(emulator: BotApiEmulator, api: 
         await emulator.press_button(USER, menu["message_id"], text="Maybe")
     assert await api.ok("answerCallbackQuery", callback_query_id=query_id, text="Noted") is True
     assert "query is too old" in await api.error("answerCallbackQuery", callback_query_id=query_id)
-    assert (await emulator.callback_answer(query_id))["text"] == "Noted"
+    assert await emulator.callback_answer(query_id) == {"text": "Noted", "show_alert": None,
+                                                        "url": None}
     edited = await api.ok("editMessageText", chat_id=USER, message_id=menu["message_id"],
-                          text="Picked: no", reply_markup=KEYBOARD)  # fmt: skip
+                          text="Picked: no", reply_markup=KEYBOARD)
     assert Message.de_json(edited, None).edit_date is not None
     assert "message is not modified" in await api.error(
         "editMessageText", chat_id=USER, message_id=menu["message_id"], text="Picked: no",
         reply_markup=KEYBOARD,
-    )  # fmt: skip
+    )
     assert "reply_markup" not in await api.ok(
         "editMessageReplyMarkup", chat_id=USER, message_id=menu["message_id"]
     )
@@ -280,7 +303,8 @@ async def test_buttons_edits_deletes_and_history(emulator: BotApiEmulator, api: 
     assert await api.ok("editMessageText", inline_message_id="abc", text="inline") is True
     bye = await api.ok("sendMessage", chat_id=USER, text="bye")
     assert await api.ok("deleteMessage", chat_id=USER, message_id=bye["message_id"]) is True
-    assert "not found" in await api.error("deleteMessage", chat_id=USER, message_id=bye["message_id"])
+    again = await api.error("deleteMessage", chat_id=USER, message_id=bye["message_id"])
+    assert "message to delete not found" in again
     assert await emulator.transcript(USER) == ["User5001: /menu", "bot: Picked: no"]
     history = await emulator.history(USER, include_deleted=True)
     assert [m.get("_deleted", False) for m in history] == [False, False, True]
@@ -292,16 +316,17 @@ async def test_polls_and_quizzes(emulator: BotApiEmulator, api: RawApi) -> None:
         "sendPoll", chat_id=USER, question="2+2?", options=[{"text": "3"}, {"text": "4"}],
         type="quiz", correct_option_ids=[1], is_anonymous=False, open_period=60,
         explanation="<i>Count</i>", explanation_parse_mode="HTML",
-    )  # fmt: skip
+    )
     poll = Poll.de_json(quiz["poll"], None)
     assert poll.type == "quiz" and poll.correct_option_ids == (1,) and not poll.allows_revoting
     assert poll.explanation == "Count" and poll.explanation_entities[0].type == "italic"
-    assert [o.persistent_id for o in poll.options] == ["0", "1"] and quiz["poll"]["open_period"] == 60
+    assert [o.persistent_id for o in poll.options] == ["0", "1"]
+    assert quiz["poll"]["open_period"] == 60
     regular = await api.ok("sendPoll", chat_id=USER, question="Pick", options=["a", "b", "c"],
-                           allows_multiple_answers=True)  # fmt: skip
+                           allows_multiple_answers=True)
     assert regular["poll"]["is_anonymous"] and regular["poll"]["allows_revoting"]
     legacy = await api.ok("sendPoll", chat_id=USER, question="Q", options=["a", "b"], type="quiz",
-                          correct_option_id=0)  # fmt: skip
+                          correct_option_id=0)
     assert legacy["poll"]["correct_option_ids"] == [0]
 
     await emulator.answer_poll(quiz["poll"]["id"], [0], user_id=USER)
@@ -317,21 +342,23 @@ async def test_polls_and_quizzes(emulator: BotApiEmulator, api: RawApi) -> None:
     with pytest.raises(EmulatorError, match="closed"):
         await emulator.answer_poll(regular["poll"]["id"], [1])
 
-    bad = {"question": "Q", "options": ["a", "b"]}
-    for change, error in [
+    bad: dict[str, Any] = {"question": "Q", "options": ["a", "b"]}
+    changes: list[tuple[dict[str, Any], str]] = [
         ({"options": ["a"]}, "at least 2"), ({"options": list("abcdefghijklm")}, "more than 12"),
-        ({"question": "q" * 301}, "must not exceed 300"), ({"options": ["a", "b" * 101]}, "100"),
+        ({"question": " "}, "non-empty"), ({"question": "q" * 301}, "must not exceed 300"),
+        ({"options": ["a", "b" * 101]}, "100"),
         ({"type": "quiz"}, "QUIZ_CORRECT_ANSWERS_EMPTY"),
         ({"type": "quiz", "correct_option_ids": [2]}, "QUIZ_CORRECT_ANSWER_INVALID"),
         ({"type": "quiz", "correct_option_ids": [0], "explanation": "e" * 201}, "200"),
-    ]:  # fmt: skip
+    ]
+    for change, error in changes:
         assert error in await api.error("sendPoll", chat_id=USER, **{**bad, **change})
 
 
 async def test_files_upload_download_and_commands(emulator: BotApiEmulator, api: RawApi) -> None:
     await emulator.add_chat(USER)
     form = aiohttp.FormData({"chat_id": str(USER), "caption": "<b>chart</b>",
-                             "parse_mode": "HTML"})  # fmt: skip
+                             "parse_mode": "HTML"})
     form.add_field("photo", PNG, filename="chart.png", content_type="image/png")
     status, body = await api.form("sendPhoto", form)
     photo = Message.de_json(body["result"], None).photo[-1]
@@ -376,7 +403,7 @@ async def test_fault_injection_and_blocking(emulator: BotApiEmulator, api: RawAp
     status, body = await api("sendMessage", chat_id=USER, text="a")
     assert (status, body["description"], body["parameters"]) == (
         429, "Too Many Requests: retry after 7", {"retry_after": 7}
-    )  # fmt: skip
+    )
     await api.ok("sendMessage", chat_id=USER, text="a")
     await emulator.fail_next(403, chat_id=OTHER_USER, count=2)
     await api.ok("sendMessage", chat_id=USER, text="unaffected")
@@ -412,7 +439,7 @@ async def test_flood_limits(emulator: BotApiEmulator, api: RawApi) -> None:
     status, body = await api("sendMessage", chat_id=USER, text="3")
     assert status == 429 and body["parameters"]["retry_after"] >= 1
     await emulator.set_flood_limits(FloodLimits(per_chat_per_second=100, per_chat_burst=100,
-                                                per_group_per_minute=3))  # fmt: skip
+                                                per_group_per_minute=3))
     results = [(await api("sendMessage", chat_id=GROUP, text=str(i)))[0] for i in range(5)]
     assert results == [200, 200, 200, 429, 429]
     stats = await emulator.stats()
@@ -433,7 +460,7 @@ async def test_chat_members_admins_and_migration(emulator: BotApiEmulator, api: 
     admins = await api.ok("getChatAdministrators", chat_id=GROUP)
     assert [(a["user"]["id"], a["status"]) for a in admins] == [
         (10, "creator"), (11, "administrator"), (emulator.bot_id, "administrator")
-    ]  # fmt: skip
+    ]
     assert "user not found" in await api.error("getChatMember", chat_id=GROUP, user_id=99)
     info = ChatFullInfo.de_json(await api.ok("getChat", chat_id=GROUP), None)
     assert info.type == "group" and info.title == f"Group {abs(GROUP)}"
@@ -481,7 +508,7 @@ async def test_http_control_client(emulator: BotApiEmulator, api: RawApi) -> Non
         assert (await waiter)["text"] == "welcome!"
         assert [c.params["text"] for c in await client.calls("sendMessage", chat_id=USER)] == [
             "not this one", "welcome!"
-        ]  # fmt: skip
+        ]
         with pytest.raises(TimeoutError, match="recent calls"):
             await client.wait_for("sendPoll", timeout=0.1)
         with pytest.raises(EmulatorError, match="unknown chat"):
@@ -495,10 +522,10 @@ async def test_http_control_client(emulator: BotApiEmulator, api: RawApi) -> Non
 async def test_real_ptb_application(emulator: BotApiEmulator) -> None:
     async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.message
-        keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Yes", callback_data="yes"),
-                                          InlineKeyboardButton("No", callback_data="no")]])  # fmt: skip
+        buttons = [InlineKeyboardButton(t, callback_data=t.lower()) for t in ("Yes", "No")]
+        keyboard = InlineKeyboardMarkup([buttons])
         await update.message.reply_text("Hi <b>there</b>! Ready?", parse_mode="HTML",
-                                        reply_markup=keyboard)  # fmt: skip
+                                        reply_markup=keyboard)
 
     async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -508,8 +535,10 @@ async def test_real_ptb_application(emulator: BotApiEmulator) -> None:
 
     async def quiz(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_chat
-        await context.bot.send_poll(update.effective_chat.id, "2 + 2 = ?", ["3", "4"],
-                                    type=Poll.QUIZ, correct_option_ids=[1], is_anonymous=False)  # fmt: skip
+        await context.bot.send_poll(
+            update.effective_chat.id, "2 + 2 = ?", ["3", "4"], type=Poll.QUIZ,
+            correct_option_ids=[1], is_anonymous=False,
+        )
 
     async def answered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         answer = update.poll_answer
@@ -530,7 +559,7 @@ async def test_real_ptb_application(emulator: BotApiEmulator) -> None:
         CommandHandler("start", start), CommandHandler("quiz", quiz),
         CommandHandler("chart", chart), CallbackQueryHandler(pressed),
         PollAnswerHandler(answered), InlineQueryHandler(inline),
-    ])  # fmt: skip
+    ])
     async with running_application(app):
         await emulator.send_text(USER, "/start")
         greeting = await emulator.wait_for_message(USER, "Ready?")
@@ -567,7 +596,7 @@ async def test_standalone_server_process() -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "tests.e2e.emulator", "--port", "0", cwd=root,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
+    )
     try:
         assert process.stdout
         line = (await asyncio.wait_for(process.stdout.readline(), 10)).decode()
@@ -575,7 +604,7 @@ async def test_standalone_server_process() -> None:
         assert url, line
         async with EmulatorClient(url.group(1)) as client, Bot(
             DEFAULT_TOKEN, base_url=f"{url.group(1)}/bot"
-        ) as bot:  # fmt: skip
+        ) as bot:
             await client.send_text(USER, "hello")
             updates = await bot.get_updates(timeout=2)
             assert updates[0].message and updates[0].message.text == "hello"
