@@ -17,6 +17,10 @@ from tutor.console import Console
 from tutor.content import ContentError, load_library
 from tutor.dialog import Dialog
 from tutor.logs import configure_logging
+from tutor.model import Library
+from tutor.quiz import QuizService
+from tutor.quizflow import QuizFlow
+from tutor.store import Store
 
 logger = logging.getLogger("tutor")
 
@@ -46,21 +50,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         library = load_library([settings.content_dir])
     except ContentError as error:
-        print(f"bot.py: the content has errors, fix them and start again:\n{error}", file=sys.stderr)
+        print(
+            f"bot.py: the content has errors, fix them and start again:\n{error}", file=sys.stderr
+        )
         return 1
     dialog = Dialog(library)
     if args.console or settings.token is None:
         logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
-        return asyncio.run(Console(dialog).run())
+        return asyncio.run(run_console(settings, dialog))
     return run_telegram(settings, dialog)
+
+
+async def open_quiz_flow(settings: Settings, library: Library) -> QuizFlow:
+    """Open the database (creating and migrating it) and the quiz flow over it."""
+    store = await Store.open(settings.database_url)
+    service = QuizService(library, store)
+    return QuizFlow(library, store, service, default_timezone=settings.default_timezone)
+
+
+async def run_console(settings: Settings, dialog: Dialog) -> int:
+    flow = await open_quiz_flow(settings, dialog.library)
+    try:
+        return await Console(dialog, flow, data_dir=settings.data_dir).run()
+    finally:
+        await flow.store.close()
 
 
 def run_telegram(settings: Settings, dialog: Dialog) -> int:
     from tutor.telegram.app import build_application, run
 
-    logger.info("starting with %d cards (%s)", len(dialog.library.cards),
-                "webhook" if settings.uses_webhook else "long polling")
-    run(build_application(settings, dialog), settings)
+    logger.info(
+        "starting with %d cards (%s)",
+        len(dialog.library.cards),
+        "webhook" if settings.uses_webhook else "long polling",
+    )
+    application = build_application(
+        settings, dialog, open_quiz=lambda: open_quiz_flow(settings, dialog.library)
+    )
+    run(application, settings)
     return 0
 
 

@@ -43,8 +43,10 @@ def generate_cards(template: Sequence[Card], count: int, seed: int = 7) -> list[
     """A synthetic deck: card texts recombined from the real deck's words plus made-up ones."""
     rng = random.Random(seed)
     words = sorted({w for card in template for w in f"{card.title} {card.body}".split()})
-    invented = ["".join(rng.choice("aeioubcdfghklmnprstvz") for _ in range(rng.randint(4, 10)))
-                for _ in range(20_000)]
+    invented = [
+        "".join(rng.choice("aeioubcdfghklmnprstvz") for _ in range(rng.randint(4, 10)))
+        for _ in range(20_000)
+    ]
     vocabulary = words + invented
 
     def phrase(length: int) -> str:
@@ -64,7 +66,9 @@ def generate_cards(template: Sequence[Card], count: int, seed: int = 7) -> list[
     ]
 
 
-def latencies_ms(run: Callable[[str], object], questions: Sequence[str], repeat: int) -> list[float]:
+def latencies_ms(
+    run: Callable[[str], object], questions: Sequence[str], repeat: int
+) -> list[float]:
     timings = []
     for _ in range(repeat):
         for question in questions:
@@ -110,13 +114,19 @@ def bench(label: str, cards: Sequence[Card], questions: Sequence[str], repeat: i
     naive_p50, naive_p99 = percentile(naive, 0.5), percentile(naive, 0.99)
     print(f"\n== {label}: {len(cards)} cards, {len(questions)} questions x {repeat}")
     print(f"  index build        {build_s * 1000:9.1f} ms   peak memory {peak / 2**20:7.1f} MiB")
-    print(f"  matcher, cold      p50 {percentile(cold, 0.5):8.3f} ms   "
-          f"p99 {percentile(cold, 0.99):8.3f} ms   (first time each word is seen)")
-    print(f"  matcher, warm      p50 {ours_p50:8.3f} ms   p99 {ours_p99:8.3f} ms   "
-          f"mean {statistics.fmean(ours):8.3f} ms")
+    print(
+        f"  matcher, cold      p50 {percentile(cold, 0.5):8.3f} ms   "
+        f"p99 {percentile(cold, 0.99):8.3f} ms   (first time each word is seen)"
+    )
+    print(
+        f"  matcher, warm      p50 {ours_p50:8.3f} ms   p99 {ours_p99:8.3f} ms   "
+        f"mean {statistics.fmean(ours):8.3f} ms"
+    )
     print(f"  naive extractOne   p50 {naive_p50:8.3f} ms   p99 {naive_p99:8.3f} ms")
-    print(f"  naive / matcher    p50 {naive_p50 / ours_p50:6.1f}x faster   "
-          f"p99 {naive_p99 / ours_p99:6.1f}x faster")
+    print(
+        f"  naive / matcher    p50 {naive_p50 / ours_p50:6.1f}x faster   "
+        f"p99 {naive_p99 / ours_p99:6.1f}x faster"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

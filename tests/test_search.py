@@ -21,26 +21,51 @@ def card(card_id: str, title: str, topic: str, body: str, **extra: tuple[str, ..
 
 
 CARDS = [
-    card("osmosis", "Osmosis", "cells",
-         "• Water moves across a partially permeable membrane\n"
-         "• from a dilute solution to a concentrated one",
-         keywords=("water potential", "membrane")),
-    card("diffusion", "Diffusion", "cells",
-         "• Particles spread from high to low concentration\n• Passive: no energy needed",
-         keywords=("concentration gradient",)),
-    card("active-transport", "Active transport", "cells",
-         "• Moves particles against a concentration gradient\n• Needs energy from respiration",
-         keywords=("root hair", "mineral ions")),
-    card("ccs", "Carbon Capture and Storage", "energy",
-         "• Carbon dioxide from power stations is stored underground",
-         aliases=("carbon sequestration",)),
-    card("greenhouse", "The greenhouse effect", "energy",
-         "• Carbon dioxide and methane trap heat in the atmosphere\n"
-         "• Scientists first measured it in 1896",
-         keywords=("global warming", "climate change")),
-    card("photosynthesis", "Photosynthesis", "energy",
-         "• Plants use light energy to make glucose from carbon dioxide and water\n"
-         "• Happens in chloroplasts", keywords=("chlorophyll",)),
+    card(
+        "osmosis",
+        "Osmosis",
+        "cells",
+        "• Water moves across a partially permeable membrane\n"
+        "• from a dilute solution to a concentrated one",
+        keywords=("water potential", "membrane"),
+    ),
+    card(
+        "diffusion",
+        "Diffusion",
+        "cells",
+        "• Particles spread from high to low concentration\n• Passive: no energy needed",
+        keywords=("concentration gradient",),
+    ),
+    card(
+        "active-transport",
+        "Active transport",
+        "cells",
+        "• Moves particles against a concentration gradient\n• Needs energy from respiration",
+        keywords=("root hair", "mineral ions"),
+    ),
+    card(
+        "ccs",
+        "Carbon Capture and Storage",
+        "energy",
+        "• Carbon dioxide from power stations is stored underground",
+        aliases=("carbon sequestration",),
+    ),
+    card(
+        "greenhouse",
+        "The greenhouse effect",
+        "energy",
+        "• Carbon dioxide and methane trap heat in the atmosphere\n"
+        "• Scientists first measured it in 1896",
+        keywords=("global warming", "climate change"),
+    ),
+    card(
+        "photosynthesis",
+        "Photosynthesis",
+        "energy",
+        "• Plants use light energy to make glucose from carbon dioxide and water\n"
+        "• Happens in chloroplasts",
+        keywords=("chlorophyll",),
+    ),
 ]
 
 
@@ -167,5 +192,7 @@ def test_acronyms() -> None:
 
 def test_core_does_not_import_telegram() -> None:
     code = "import sys, tutor.search, tutor.render, tutor.model; print('telegram' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "False"

@@ -1,95 +1,150 @@
 """The terminal adapter: the same bot as on Telegram, typed at a prompt.
 
 Questions and commands work as in a private chat; a reply's buttons are listed as
-numbered choices, and typing the number presses the button.
+numbered choices, and typing the number presses the button. Pictures (/stats,
+/timeline) are written to the data folder and their path printed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TextIO
 
 from tutor.dialog import Button, Dialog, Reply
+from tutor.quizflow import QuizFlow, Who
 from tutor.render import reply_plain
 
 PROMPT = "you> "
 BANNER = (
     "Revision Tutor in the terminal — the same bot as on Telegram.\n"
-    "Type a question, a command such as /topics or /help, a number to press a button, "
-    "or /quit to leave.\n"
+    "Type a question, a command such as /topics, /quiz or /help, a number to press a "
+    "button, or /quit to leave.\n"
 )
+GOODBYE = "Bye — good luck with your revision!"
+CONSOLE_USER = Who(user_id=1, chat_id=1, first_name="")
 
 
 class Console:
     def __init__(
         self,
         dialog: Dialog,
+        quiz: QuizFlow | None = None,
         *,
+        data_dir: Path = Path("data"),
         read: Callable[[str], str] = input,
         out: TextIO = sys.stdout,
-        first_name: str = "",
+        who: Who = CONSOLE_USER,
     ) -> None:
         self.dialog = dialog
+        self.quiz = quiz
+        self._data_dir = data_dir
         self._read = read
         self._out = out
-        self._first_name = first_name
+        self._who = who
         self._buttons: list[Button] = []
 
     async def run(self) -> int:
         """Reads lines until /quit or end of input."""
         self._print(BANNER)
-        self.show(self.dialog.start(self._first_name))
+        self.show(self.dialog.start(self._who.first_name))
         while True:
             try:
                 line = await asyncio.to_thread(self._read, PROMPT)
             except (EOFError, KeyboardInterrupt):
-                self._print("\nBye — good luck with your revision!")
+                self._print("\n" + GOODBYE)
                 return 0
             if line.strip().lower() in ("/quit", "/exit", "quit", "exit"):
-                self._print("Bye — good luck with your revision!")
+                self._print(GOODBYE)
                 return 0
-            self.show(self.handle(line))
+            for reply in await self.handle(line):
+                self.show(reply)
 
-    def handle(self, line: str) -> Reply:
-        """The reply to one typed line: a button number, a command or a question."""
+    async def handle(self, line: str) -> list[Reply]:
+        """The replies to one typed line: a button number, a command or a question."""
         text = line.strip()
-        if text.isdigit() and self._buttons:
-            number = int(text)
-            if 1 <= number <= len(self._buttons):
-                return self.press(self._buttons[number - 1])
-            return Reply(lines=(f"Pick a number from 1 to {len(self._buttons)}.",))
+        if text.isdigit() and 1 <= int(text) <= len(self._buttons):
+            return await self.press(self._buttons[int(text) - 1])
         if text.startswith("/"):
-            return self.command(text)
-        return self.dialog.ask(text)
+            return await self.command(text)
+        if self.quiz is not None:
+            answered = await self.quiz.typed(self._who, text)
+            if answered is not None:
+                return answered
+        if text.isdigit() and self._buttons:
+            return [Reply(lines=(f"Pick a number from 1 to {len(self._buttons)}.",))]
+        return [self.dialog.ask(text)]
 
-    def command(self, text: str) -> Reply:
+    async def command(self, text: str) -> list[Reply]:
         name, _, argument = text[1:].partition(" ")
         name = name.split("@", 1)[0].lower()
-        commands: dict[str, Callable[[], Reply]] = {
-            "start": lambda: self.dialog.start(self._first_name),
+        simple: dict[str, Callable[[], Reply]] = {
+            "start": lambda: self.dialog.start(self._who.first_name),
             "help": self.dialog.help,
             "topics": lambda: self.dialog.topics(0),
             "card": lambda: self.dialog.card_by_name(argument),
             "ask": lambda: self.dialog.ask(argument),
         }
-        action = commands.get(name)
-        if action is None:
-            return Reply(lines=(f"I don't know /{name}. Send /help to see what I can do.",))
-        return action()
+        if name in simple:
+            return [simple[name]()]
+        quiz_commands = self._quiz_commands(argument)
+        if name in quiz_commands:
+            return await quiz_commands[name]()
+        return [Reply(lines=(f"I don't know /{name}. Send /help to see what I can do.",))]
 
-    def press(self, button: Button) -> Reply:
-        reply = self.dialog.press(button.data)
-        if not reply.lines and reply.card is None and not reply.title:
-            return Reply(lines=(reply.notice or "That button does nothing yet.",))
-        return reply
+    def _quiz_commands(self, argument: str) -> dict[str, Callable[[], Awaitable[list[Reply]]]]:
+        quiz, who = self.quiz, self._who
+        if quiz is None:
+            return {}
+
+        async def forget() -> list[Reply]:
+            return quiz.forget()
+
+        return {
+            "quiz": lambda: quiz.quiz(who, argument),
+            "review": lambda: quiz.review(who),
+            "stop": lambda: quiz.stop(who),
+            "stats": lambda: quiz.stats(who),
+            "timeline": lambda: quiz.timeline(argument),
+            "forget": forget,
+        }
+
+    async def press(self, button: Button) -> list[Reply]:
+        if self.quiz is not None and self.quiz.owns_button(button.data):
+            replies = await self.quiz.press(self._who, button.data)
+        else:
+            replies = [self.dialog.press(button.data)]
+        return [
+            Reply(lines=(reply.notice or "That button does nothing now.",))
+            if _is_notice_only(reply)
+            else reply
+            for reply in replies
+        ]
 
     def show(self, reply: Reply) -> None:
         text = reply_plain(reply.title, reply.lines, reply.card, self.dialog.library)
-        self._buttons = [button for row in reply.buttons for button in row]
+        if reply.photo is not None:
+            path = self._save_picture(reply)
+            text = (text + "\n\n" if text else "") + f"🖼  Picture saved to {path}"
+        self._buttons = [button for row in reply.buttons for button in row] or (
+            self._buttons if reply.photo is not None else []
+        )
         choices = "\n".join(f"  [{n}] {b.label}" for n, b in enumerate(self._buttons, start=1))
-        self._print(f"\nbot> {text}" + (f"\n\n{choices}" if choices else "") + "\n")
+        self._print(
+            f"\nbot> {text}" + (f"\n\n{choices}" if choices and reply.buttons else "") + "\n"
+        )
+
+    def _save_picture(self, reply: Reply) -> Path:
+        self._data_dir.mkdir(parents=True, exist_ok=True)
+        path = self._data_dir / (reply.photo_name or "picture.png")
+        path.write_bytes(reply.photo or b"")
+        return path.resolve()
 
     def _print(self, text: str) -> None:
         print(text, file=self._out, flush=True)
+
+
+def _is_notice_only(reply: Reply) -> bool:
+    return not reply.lines and reply.card is None and not reply.title and reply.photo is None

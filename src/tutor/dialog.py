@@ -39,6 +39,8 @@ class Reply:
 
     `notice` is a short pop-up for a button press (Telegram's answerCallbackQuery).
     `edit` says the reply should replace the message whose button was pressed.
+    `photo` is a PNG to send (with the title and lines as its caption); the terminal
+    writes it to `photo_name` in the data folder instead.
     """
 
     title: str = ""
@@ -47,6 +49,8 @@ class Reply:
     buttons: tuple[tuple[Button, ...], ...] = ()
     notice: str = ""
     edit: bool = False
+    photo: bytes | None = None
+    photo_name: str = ""
 
 
 STALE_BUTTON = Reply(notice="That button has expired. Send /topics to browse again.")
@@ -115,9 +119,7 @@ class Dialog:
     def answer_reply(self, result: Answer) -> Reply:
         if result.best is None:
             return Reply(
-                lines=(
-                    "Sorry — I don't have a note on that. Try other words, or pick a topic:",
-                ),
+                lines=("Sorry — I don't have a note on that. Try other words, or pick a topic:",),
                 buttons=tuple(
                     (_button(_short(topic.title), "topic", topic.id, 0),)
                     for topic in result.suggested_topics
@@ -126,7 +128,9 @@ class Dialog:
         others = [hit.card for hit in result.alternatives]
         return self.card_reply(result.best.card, did_you_mean=others)
 
-    def card_reply(self, card: Card, *, did_you_mean: Sequence[Card] = (), edit: bool = False) -> Reply:
+    def card_reply(
+        self, card: Card, *, did_you_mean: Sequence[Card] = (), edit: bool = False
+    ) -> Reply:
         rows: list[tuple[Button, ...]] = []
         if self.library.questions_for_card(card.id) or self._topic_has_questions(card.topic_id):
             rows.append((_button("🧠 Quiz me on this", "quiz", card.id),))
@@ -139,10 +143,17 @@ class Dialog:
     def card_by_name(self, name: str) -> Reply:
         name = name.strip()[:MAX_QUESTION_CHARS]
         if not name:
-            return Reply(lines=("Usage: /card NAME — for example /card " +
-                                next(iter(self._titles.values()), "…").lower(),))
+            return Reply(
+                lines=(
+                    "Usage: /card NAME — for example /card "
+                    + next(iter(self._titles.values()), "…").lower(),
+                )
+            )
         best = process.extractOne(
-            name, self._titles, scorer=fuzz.WRatio, processor=utils.default_process,
+            name,
+            self._titles,
+            scorer=fuzz.WRatio,
+            processor=utils.default_process,
             score_cutoff=CARD_NAME_CUTOFF,
         )
         if best is not None:

@@ -70,11 +70,11 @@ _APOSTROPHES = re.compile(r"['\u2019`]")
 _HAS_DIGIT = re.compile(r"\d")
 _DOTTED_ACRONYM = re.compile(r"\b(?:\w\.){2,}")
 
-_NUMBER_WORDS = (  # noqa: SIM905 - word lists read best as words
+_NUMBER_WORDS = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen "
     "fourteen fifteen sixteen seventeen eighteen nineteen twenty"
 ).split()
-_ORDINAL_WORDS = (  # noqa: SIM905
+_ORDINAL_WORDS = (
     "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh "
     "twelfth thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth "
     "twentieth"
@@ -92,7 +92,7 @@ _GENERIC_NOUNS = frozenset(
     faction front government group law league movement opposition pact party plan
     policy programme program purge purges reform reforms republic revolution society
     state strike system terror testament treaty trial trials union war will
-    """.split()  # noqa: SIM905
+    """.split()
 )
 """Last words of the names of things rather than people, so "Policy" alone is not taken
 as the "surname" of "New Economic Policy"."""

@@ -16,24 +16,23 @@ STOPWORDS: frozenset[str] = frozenset(
     be because been before being below between both can cannot could couldn couldnt did
     didn didnt do does doesn doesnt doing done don dont down during each else even ever
     every few further had hadn hadnt has hasn hasnt have haven havent having he her here
-    hers herself him himself his how however i im ive is isn isnt it its itself
-    just let lets me might more most much must my myself no not now off once only other
-    our ours ourselves out over own really same shall she should shouldn shouldnt some
-    such that thats the their theirs them themselves there theres these they theyre this
-    those through thus too under until very was wasn wasnt we were weren werent what
-    whats when where which while who whom whose why with wont would wouldn
-    wouldnt yet you your youre yours yourself yourselves ok okay yes yeah yep nah nope
-    hi hello hey please thanks thank cheers sorry anyone anybody someone somebody
-    everyone everybody nobody something anything everything nothing thing things stuff like
-    literally actually basically honestly seriously kind sort sorta kinda lot lots way
-    pretty quite rather bit whole many loads load tons heaps bunch make made get got go
-    going went come came
-    tell told say said know knew think thought mean means meant explain explained
-    describe outline assess evaluate discuss analyse analyze compare consider identify
-    summarise summarize define definition significance significant importance important
-    extent far reason reasons ways way role give gave given use used us
-    suggest suggests reveal reveals question answer help need want wanted
-    wants try tried look happen happened happens
+    hers herself him himself his how however i im ive is isn isnt it its itself just let
+    lets me might more most much must my myself no not now off once only other our ours
+    ourselves out over own really same shall she should shouldn shouldnt some such that
+    thats the their theirs them themselves there theres these they theyre this those
+    through thus too under until very was wasn wasnt we were weren werent what whats
+    when where which while who whom whose why with wont would wouldn wouldnt yet you
+    your youre yours yourself yourselves ok okay yes yeah yep nah nope hi hello hey
+    please thanks thank cheers sorry anyone anybody someone somebody everyone everybody
+    nobody something anything everything nothing thing things stuff like literally
+    actually basically honestly seriously kind sort sorta kinda lot lots way pretty
+    quite rather bit whole many loads load tons heaps bunch make made get got go going
+    went come came tell told say said know knew think thought mean means meant explain
+    explained describe outline assess evaluate discuss analyse analyze compare consider
+    identify summarise summarize define definition significance significant importance
+    important extent far reason reasons ways way role give gave given use used us
+    suggest suggests reveal reveals question answer help need want wanted wants try
+    tried look happen happened happens
     """.split()
 )
 

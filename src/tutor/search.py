@@ -27,6 +27,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 
 import snowballstemmer
@@ -80,7 +81,9 @@ _APOSTROPHE_S = re.compile(r"['’`´]s\b")
 _APOSTROPHES = re.compile(r"['’`´]")
 _DIGIT_GROUPS = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
-_COMBINING_MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_COMBINING_MARKS = re.compile(
+    r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+)
 _REPEATS = re.compile(r"([a-z])\1{2,}")
 # "Source A", "Figure 2": a lettered or numbered exhibit is one word, so the letter counts.
 _EXHIBIT_WORDS = ("source", "fig", "table", "interpretation", "extract", "document", "map")
@@ -97,8 +100,16 @@ def english_frequencies() -> dict[str, int]:
     return frequencies
 
 
-_BRITISH_ENDINGS = (("our", "or"), ("ours", "ors"), ("ise", "ize"), ("ised", "ized"),
-                    ("ising", "izing"), ("isation", "ization"), ("tre", "ter"), ("ogue", "og"))
+_BRITISH_ENDINGS = (
+    ("our", "or"),
+    ("ours", "ors"),
+    ("ise", "ize"),
+    ("ised", "ized"),
+    ("ising", "izing"),
+    ("isation", "ization"),
+    ("tre", "ter"),
+    ("ogue", "og"),
+)
 
 
 @lru_cache(maxsize=65536)
@@ -290,11 +301,13 @@ class SearchIndex:
                 weight = FIELD_WEIGHTS[field]
                 if field == "body":
                     length_ratio = len(terms) / average_body
-                    weight /= 1 - BODY_LENGTH_NORMALISATION + BODY_LENGTH_NORMALISATION * length_ratio
+                    weight /= (
+                        1 - BODY_LENGTH_NORMALISATION + BODY_LENGTH_NORMALISATION * length_ratio
+                    )
                 for term in terms:
                     single[term] = single.get(term, 0.0) + weight
                 if field not in ("aliases", "body"):
-                    for pair in zip(terms, terms[1:], strict=False):
+                    for pair in pairwise(terms):
                         paired[pair] = paired.get(pair, 0.0) + weight
             for term, frequency in single.items():
                 postings[term][index] = frequency / (frequency + SATURATION)
@@ -368,7 +381,9 @@ class SearchIndex:
             return []
         found = self._closest(word, self._surfaces_near(len(word), max_edits + 1), max_edits)
         if not found and len(word) >= 7:
-            same_start = [s for s in self._surfaces_near(len(word), max_edits + 1) if s[:4] == word[:4]]
+            same_start = [
+                s for s in self._surfaces_near(len(word), max_edits + 1) if s[:4] == word[:4]
+            ]
             found = self._closest(word, same_start, max_edits + 1)
         if found:
             return [(term, quality) for s, quality in found for term in self._surface_to_terms[s]]
@@ -387,11 +402,15 @@ class SearchIndex:
         results = process.extract(
             word, candidates, scorer=OSA.distance, score_cutoff=max_edits, limit=None
         )
-        results = [(choice, int(distance)) for choice, distance, _ in results if not choice.isdigit()]
+        results = [
+            (choice, int(distance)) for choice, distance, _ in results if not choice.isdigit()
+        ]
         if not results:
             return []
         best = min(distance for _, distance in results)
-        return [(choice, TYPO_QUALITY[distance]) for choice, distance in results if distance == best]
+        return [
+            (choice, TYPO_QUALITY[distance]) for choice, distance in results if distance == best
+        ]
 
     def _decade_matches(self, word: str) -> list[tuple[str, float]]:
         """ "1920s" or "20s" -> the years of that decade the index knows."""
@@ -438,9 +457,7 @@ class SearchIndex:
             weighted_matches.append((weight, matches))
             for card_index, value in self._best_per_card(matches, self._postings).items():
                 covered[card_index] += weight * value
-        for (weight_a, first), (weight_b, second) in zip(
-            weighted_matches, weighted_matches[1:], strict=False
-        ):
+        for (weight_a, first), (weight_b, second) in pairwise(weighted_matches):
             bonus = PHRASE_BONUS * (weight_a + weight_b) / 2
             for card_index, value in self._best_phrase_per_card(first, second).items():
                 covered[card_index] += bonus * value
@@ -491,7 +508,9 @@ class SearchIndex:
             Hits sorted by score, ties broken by card order, so results are deterministic.
         """
         cutoff = 0.0 if score_cutoff is None else score_cutoff
-        scored = [(score, index) for index, score in self.score_all(query).items() if score >= cutoff]
+        scored = [
+            (score, index) for index, score in self.score_all(query).items() if score >= cutoff
+        ]
         scored.sort(key=lambda pair: (-pair[0], pair[1]))
         return [Hit(self.cards[index], round(score, 2)) for score, index in scored[:limit]]
 

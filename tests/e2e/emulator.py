@@ -448,23 +448,33 @@ async def running_application(app: Application[Any, Any, Any, Any, Any, Any],
                               ) -> AsyncIterator[Application[Any, Any, Any, Any, Any, Any]]:
     """Run a PTB Application with polling (like ``run_polling``, minus signal handling).
 
+    The same order as ``run_polling``, hooks included: initialize, ``post_init``, polling,
+    start; then stop polling, stop, ``post_stop``, shutdown, ``post_shutdown``.
     All update types are requested by default, so chat_member updates reach the bot.
     """
     from telegram import Update
 
     if app.updater is None:
         raise RuntimeError("the Application has no Updater")
-    async with app:
+    await app.initialize()
+    try:
+        if app.post_init:
+            await app.post_init(app)
+        await app.updater.start_polling(
+            poll_interval=0.0, allowed_updates=list(allowed_updates or Update.ALL_TYPES)
+        )
         await app.start()
-        try:
-            await app.updater.start_polling(
-                poll_interval=0.0, allowed_updates=list(allowed_updates or Update.ALL_TYPES)
-            )
-            yield app
-        finally:
-            if app.updater.running:
-                await app.updater.stop()
+        yield app
+    finally:
+        if app.updater.running:
+            await app.updater.stop()
+        if app.running:
             await app.stop()
+            if app.post_stop:
+                await app.post_stop(app)
+        await app.shutdown()
+        if app.post_shutdown:
+            await app.post_shutdown(app)
 
 
 async def _serve(port: int, tokens: Sequence[str], bot_username: str, flood: bool) -> None:

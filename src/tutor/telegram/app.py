@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlparse
 
-from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats, Update
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    Update,
+)
 from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
@@ -22,19 +28,29 @@ from telegram.ext import (
 
 from tutor.config import Settings
 from tutor.dialog import Dialog
+from tutor.quizflow import QuizFlow
 from tutor.telegram import handlers
+from tutor.telegram.quiz_handlers import register_quiz_handlers
 
 logger = logging.getLogger(__name__)
 
 PRIVATE_COMMANDS = [
     BotCommand("start", "Welcome and examples"),
+    BotCommand("quiz", "A short quiz: /quiz [topic] [n]"),
+    BotCommand("review", "Revise what's due"),
     BotCommand("topics", "Browse topics and cards"),
     BotCommand("card", "Open a card by name"),
+    BotCommand("stats", "Your progress"),
+    BotCommand("timeline", "Timeline picture: /timeline [from] [to]"),
+    BotCommand("stop", "End the quiz"),
+    BotCommand("forget", "Delete my data"),
     BotCommand("help", "What I can do"),
 ]
 GROUP_COMMANDS = [
     BotCommand("ask", "Ask a question: /ask QUESTION"),
+    BotCommand("quiz", "A short quiz: /quiz [topic] [n]"),
     BotCommand("topics", "Browse topics and cards"),
+    BotCommand("timeline", "Timeline picture"),
     BotCommand("help", "What I can do"),
 ]
 NON_TEXT = (
@@ -53,8 +69,17 @@ NON_TEXT = (
 )
 
 
-def build_application(settings: Settings, dialog: Dialog, **bot_data: Any) -> Application:
-    """The Application with every handler registered; nothing touches the network yet."""
+QuizOpener = Callable[[], Awaitable[QuizFlow]]
+
+
+def build_application(
+    settings: Settings, dialog: Dialog, open_quiz: QuizOpener | None = None, **bot_data: Any
+) -> Application:
+    """The Application with every handler registered; nothing touches the network yet.
+
+    `open_quiz` opens the database and the quiz flow once the event loop runs (in
+    post_init); without it the bot answers questions but has no quizzes.
+    """
     if settings.token is None:
         raise ValueError("a bot token is required to build the Telegram application")
     builder = (
@@ -63,14 +88,17 @@ def build_application(settings: Settings, dialog: Dialog, **bot_data: Any) -> Ap
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .rate_limiter(AIORateLimiter(max_retries=3))
         .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
     )
     if settings.api_base_url:
         builder = builder.base_url(f"{settings.api_base_url}").base_file_url(
             settings.api_base_url.replace("/bot", "/file/bot")
         )
     application = builder.build()
-    application.bot_data.update(dialog=dialog, settings=settings, **bot_data)
+    application.bot_data.update(dialog=dialog, settings=settings, open_quiz=open_quiz, **bot_data)
     register_handlers(application)
+    if open_quiz is not None:
+        register_quiz_handlers(application)
     return application
 
 
@@ -88,10 +116,20 @@ def register_handlers(application: Application) -> None:
 
 
 async def _post_init(application: Application) -> None:
-    """Registers the command menus, so students see them next to the text box."""
+    """Opens the quiz database and registers the command menus students see."""
+    open_quiz = application.bot_data.get("open_quiz")
+    if open_quiz is not None:
+        application.bot_data["quiz"] = await open_quiz()
     await application.bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
     await application.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
     logger.info("bot @%s is ready", application.bot.username)
+
+
+async def _post_shutdown(application: Application) -> None:
+    """Closes the database connections."""
+    flow = application.bot_data.get("quiz")
+    if isinstance(flow, QuizFlow):
+        await flow.store.close()
 
 
 def run(application: Application, settings: Settings) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import logging
 from typing import cast
-from uuid import uuid4
 
 from telegram import (
     InlineKeyboardButton,

@@ -1,0 +1,173 @@
+"""Telegram handlers for quizzes, reviews, progress pictures and /forget.
+
+They run in handler group -1, before the browsing handlers: a button or text that
+belongs to a quiz is handled here and stops there (ApplicationHandlerStop); anything
+else falls through to the note-card handlers.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import cast
+
+from telegram import Message, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from tutor.dialog import Reply
+from tutor.quizflow import QuizFlow, Who
+from tutor.render import split_message
+from tutor.store import ChatKind
+from tutor.telegram.handlers import is_reply_to_bot, keyboard, reply_text
+
+logger = logging.getLogger(__name__)
+QUIZ_GROUP = -1
+PHOTO_CAPTION_LIMIT = 1024
+
+
+def flow_of(context: ContextTypes.DEFAULT_TYPE) -> QuizFlow:
+    return cast(QuizFlow, context.bot_data["quiz"])
+
+
+def who_of(update: Update) -> Who:
+    user, chat = update.effective_user, update.effective_chat
+    return Who(
+        user_id=user.id if user else chat.id,
+        chat_id=chat.id,
+        first_name=user.first_name if user else "",
+        username=user.username if user else None,
+        chat_kind=ChatKind(chat.type) if chat.type in set(ChatKind) else ChatKind.PRIVATE,
+        chat_title=chat.title,
+    )
+
+
+async def deliver(
+    replies: list[Reply], context: ContextTypes.DEFAULT_TYPE, message: Message, update: Update
+) -> None:
+    """Show replies: pop-up notices, in-place edits, pictures and ordinary messages."""
+    query = update.callback_query
+    notice = next((r.notice for r in replies if r.notice), None)
+    if query is not None:
+        await query.answer(notice)
+    for reply in replies:
+        if _notice_only(reply):
+            continue
+        if reply.edit and query is not None:
+            await _edit(message, reply, context)
+        elif reply.photo is not None:
+            caption = reply_text(reply, context)[:PHOTO_CAPTION_LIMIT] or None
+            await message.reply_photo(reply.photo, caption=caption, reply_markup=keyboard(reply))
+        else:
+            await _send(message, reply, context)
+
+
+async def _edit(message: Message, reply: Reply, context: ContextTypes.DEFAULT_TYPE) -> None:
+    try:
+        await message.edit_text(reply_text(reply, context), reply_markup=keyboard(reply))
+    except BadRequest as error:
+        if "not modified" not in str(error).lower():
+            raise
+
+
+async def _send(message: Message, reply: Reply, context: ContextTypes.DEFAULT_TYPE) -> None:
+    chunks = split_message(reply_text(reply, context))
+    for number, chunk in enumerate(chunks, start=1):
+        markup = keyboard(reply) if number == len(chunks) else None
+        await message.get_bot().send_message(message.chat_id, chunk, reply_markup=markup)
+
+
+def _notice_only(reply: Reply) -> bool:
+    return not reply.lines and reply.card is None and not reply.title and reply.photo is None
+
+
+async def quiz(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Starts a quiz: `/quiz [topic] [n]`."""
+    replies = await flow_of(context).quiz(who_of(update), " ".join(context.args or []))
+    await deliver(replies, context, update.effective_message, update)
+
+
+async def review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Starts a review of the questions that are due."""
+    await deliver(
+        await flow_of(context).review(who_of(update)), context, update.effective_message, update
+    )
+
+
+async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Ends the running quiz and shows the score."""
+    await deliver(
+        await flow_of(context).stop(who_of(update)), context, update.effective_message, update
+    )
+
+
+async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Shows progress figures and a chart."""
+    await update.effective_message.reply_chat_action("upload_photo")
+    await deliver(
+        await flow_of(context).stats(who_of(update)), context, update.effective_message, update
+    )
+
+
+async def timeline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Sends a timeline picture: `/timeline [FROM] [TO]`."""
+    await update.effective_message.reply_chat_action("upload_photo")
+    replies = await flow_of(context).timeline(" ".join(context.args or []))
+    await deliver(replies, context, update.effective_message, update)
+
+
+async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Asks for confirmation before deleting the student's data."""
+    await deliver(flow_of(context).forget(), context, update.effective_message, update)
+
+
+async def typed_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Grades a text message that answers a pending typed question; else lets it pass."""
+    message = update.effective_message
+    if message.chat.type != ChatType.PRIVATE and not is_reply_to_bot(message, context):
+        return
+    replies = await flow_of(context).typed(who_of(update), message.text or "")
+    if replies is None:
+        return
+    await deliver(replies, context, message, update)
+    raise ApplicationHandlerStop
+
+
+async def quiz_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Handles answer, chronology, stop, "Quiz me on this" and /forget buttons."""
+    query = update.callback_query
+    flow = flow_of(context)
+    if not flow.owns_button(query.data):
+        return
+    message = query.message
+    if not isinstance(message, Message):
+        await query.answer()
+        raise ApplicationHandlerStop
+    replies = await flow.press(who_of(update), query.data or "")
+    await deliver(replies, context, message, update)
+    raise ApplicationHandlerStop
+
+
+def register_quiz_handlers(application: Application) -> None:
+    commands = {
+        "quiz": quiz,
+        "review": review,
+        "stop": stop,
+        "stats": stats,
+        "timeline": timeline,
+        "forget": forget,
+    }
+    for name, callback in commands.items():
+        application.add_handler(CommandHandler(name, callback), group=QUIZ_GROUP)
+    application.add_handler(CallbackQueryHandler(quiz_button), group=QUIZ_GROUP)
+    application.add_handler(
+        MessageHandler(filters.TEXT & ~filters.COMMAND, typed_answer), group=QUIZ_GROUP
+    )
