@@ -46,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"bot.py: {error}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level, secrets=[settings.token, settings.webhook_secret])
+    configure_logging(settings.log_level, secrets=secrets_of(settings))
     try:
         library = load_library([settings.content_dir])
     except ContentError as error:
@@ -59,6 +59,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
         return asyncio.run(run_console(settings, dialog))
     return run_telegram(settings, dialog)
+
+
+def secrets_of(settings: Settings) -> list[str | None]:
+    """What no log line may show: the token, its secret half alone, the webhook secret."""
+    token_secret = settings.token.partition(":")[2] if settings.token else None
+    return [settings.token, token_secret, settings.webhook_secret]
 
 
 async def open_quiz_flow(settings: Settings, library: Library) -> QuizFlow:
@@ -77,6 +83,8 @@ async def run_console(settings: Settings, dialog: Dialog) -> int:
 
 
 def run_telegram(settings: Settings, dialog: Dialog) -> int:
+    from telegram.error import InvalidToken, TelegramError
+
     from tutor.telegram.app import build_application, run
 
     logger.info(
@@ -87,7 +95,14 @@ def run_telegram(settings: Settings, dialog: Dialog) -> int:
     application = build_application(
         settings, dialog, open_quiz=lambda: open_quiz_flow(settings, dialog.library)
     )
-    run(application, settings)
+    try:
+        run(application, settings)
+    except InvalidToken:
+        logger.error("Telegram rejected the bot token: check TELEGRAM_BOT_TOKEN with @BotFather")
+        return 1
+    except TelegramError as error:
+        logger.error("could not start the bot: %s", error)
+        return 1
     return 0
 
 

@@ -3,14 +3,17 @@
     tutor ask "why did trotsky miss lenins funeral"
     tutor ask --json - < questions.txt
     tutor check [PATH ...]
+    tutor export [--user ID]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -19,6 +22,7 @@ from tutor.content import ContentError, check_paths, load_library
 from tutor.model import Library
 from tutor.render import card_plain, card_text
 from tutor.search import Answer, SearchIndex, answer
+from tutor.store import Store
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
@@ -53,6 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Load every deck and report every problem at once. Exit 1 on any error.",
     )
     check.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="deck files or folders")
+
+    export = commands.add_parser(
+        "export", help="print stored data as JSON (everything, or one student)",
+        description="Print what the bot stores (TUTOR_DATABASE_URL, default the SQLite file in "
+        "TUTOR_DATA_DIR) as JSON: every table, or with --user only that student's data.",
+    )
+    export.add_argument("--user", type=int, metavar="ID", help="a Telegram user id")
     return parser
 
 
@@ -60,10 +71,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        content = args.content or load_settings().content_dir
+        settings = load_settings()
     except ConfigError as error:
         print(f"tutor: {error}", file=sys.stderr)
         return EXIT_USAGE
+    content = args.content or settings.content_dir
+    if args.command == "export":
+        return asyncio.run(run_export(settings.database_url, args.user, sys.stdout))
     if args.command == "check":
         return run_check(args.paths or [content], sys.stdout, sys.stderr)
     try:
@@ -71,7 +85,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ContentError as error:
         print(f"tutor: the content has errors, fix them first:\n{error}", file=sys.stderr)
         return EXIT_ERROR
-    return run_ask(library, args.question, as_json=args.json, out=sys.stdout)
+    try:
+        return run_ask(library, args.question, as_json=args.json, out=sys.stdout)
+    except BrokenPipeError:
+        # The reader went away (`tutor ask --json - | head -1`): stop quietly, and keep
+        # Python's final flush of stdout from raising again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_ERROR
+
+
+async def run_export(database_url: str, user_id: int | None, out: TextIO) -> int:
+    store = await Store.open(database_url)
+    try:
+        data = await (store.export_all() if user_id is None else store.export_user(user_id))
+    finally:
+        await store.close()
+    json.dump(data, out, ensure_ascii=False, indent=2, default=str)
+    print(file=out)
+    return EXIT_OK
 
 
 def run_check(paths: Sequence[Path], out: TextIO, err: TextIO) -> int:
@@ -98,16 +129,25 @@ def run_check(paths: Sequence[Path], out: TextIO, err: TextIO) -> int:
 def run_ask(library: Library, words: Sequence[str], *, as_json: bool, out: TextIO) -> int:
     index = SearchIndex(library.cards.values(), library.topics)
     from_stdin = list(words) == ["-"]
-    questions = (line.rstrip("\n") for line in sys.stdin) if from_stdin else [" ".join(words)]
+    questions = _stdin_lines() if from_stdin else [" ".join(words)]
     for question in questions:
         result = answer(index, question)
         if as_json:
-            print(json.dumps(answer_json(result, library), ensure_ascii=False), file=out, flush=True)
+            line = json.dumps(answer_json(result, library), ensure_ascii=False)
+            print(line, file=out, flush=True)
         else:
             print(answer_plain(result, library), file=out)
             if from_stdin:
                 print("-" * 40, file=out)
     return EXIT_OK
+
+
+def _stdin_lines() -> Iterator[str]:
+    """One question per line of stdin, whatever the bytes: one answer per line, no crash."""
+    if reconfigure := getattr(sys.stdin, "reconfigure", None):
+        reconfigure(errors="replace")  # bytes that are not UTF-8 become U+FFFD
+    for line in sys.stdin:
+        yield line.rstrip("\r\n")
 
 
 def answer_json(result: Answer, library: Library) -> dict[str, object]:

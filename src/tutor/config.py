@@ -20,7 +20,9 @@ from dotenv import dotenv_values
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-_TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
+_TOKEN_PATTERN = re.compile(r"[0-9]{3,}:[A-Za-z0-9_-]{20,}")
+_NUMBER_PATTERN = re.compile(r"[0-9]{1,6}")
+SECRET_VARIABLES = ("TELEGRAM_BOT_TOKEN", "TUTOR_WEBHOOK_SECRET", "TUTOR_DATABASE_URL")
 
 
 class ConfigError(ValueError):
@@ -33,7 +35,7 @@ def _default_content_dir() -> str:
 
 
 def _parse_token(value: str) -> str:
-    if not _TOKEN_PATTERN.match(value):
+    if not _TOKEN_PATTERN.fullmatch(value):
         raise ValueError("must look like 123456789:AA... (the token @BotFather gives you)")
     return value
 
@@ -54,11 +56,18 @@ def _parse_https_url(value: str) -> str:
 def _parse_database_url(value: str) -> str:
     if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://", "postgresql://")):
         raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
-    return value.replace("postgresql://", "postgresql+asyncpg://", 1)
+    if value.startswith("postgresql://"):
+        return "postgresql+asyncpg://" + value.removeprefix("postgresql://")
+    return value
+
+
+def _whole_number(value: str) -> int:
+    """`value` as a small non-negative int, or -1 (no `²`, `٣` or 5000-digit surprises)."""
+    return int(value) if _NUMBER_PATTERN.fullmatch(value) else -1
 
 
 def _parse_port(value: str) -> int:
-    port = int(value) if value.isdigit() else -1
+    port = _whole_number(value)
     if not 1 <= port <= 65535:
         raise ValueError("must be a port number from 1 to 65535")
     return port
@@ -73,7 +82,7 @@ def _parse_level(value: str) -> str:
 def _parse_timezone(value: str) -> str:
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "Europe" is a folder: OSError
         raise ValueError("must be an IANA time zone name such as Europe/London") from None
     return value
 
@@ -85,7 +94,7 @@ def _parse_secret(value: str) -> str:
 
 
 def _parse_seconds(value: str) -> int:
-    seconds = int(value) if value.isdigit() else -1
+    seconds = _whole_number(value)
     if not 5 <= seconds <= 600:
         raise ValueError("must be a whole number of seconds from 5 to 600")
     return seconds
@@ -169,14 +178,21 @@ def load_settings(
         try:
             parsed[setting.field] = setting.parse(raw)
         except ValueError as error:
-            raise ConfigError(f"{setting.env} {error} (got {_shown(setting, raw)})") from None
+            shown = _shown(setting, raw, values)
+            raise ConfigError(f"{setting.env} {error} (got {shown})") from None
     return _assemble(parsed)
 
 
-def _shown(setting: Setting, raw: str) -> str:
-    """A bad value as it may be printed: secrets never appear in an error message."""
-    if setting.env in ("TELEGRAM_BOT_TOKEN", "TUTOR_WEBHOOK_SECRET", "TUTOR_DATABASE_URL"):
+def _shown(setting: Setting, raw: str, values: Mapping[str, str]) -> str:
+    """A bad value as it may be printed: secrets never appear in an error message.
+
+    Nor inside another value: a webhook URL often carries the bot token in its path.
+    """
+    if setting.env in SECRET_VARIABLES:
         return f"a value of {len(raw)} characters"
+    for env in SECRET_VARIABLES:
+        if secret := values.get(env, "").strip():
+            raw = raw.replace(secret, "[redacted]")
     return repr(raw)
 
 

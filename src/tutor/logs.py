@@ -14,7 +14,9 @@ class RedactingFormatter(logging.Formatter):
 
     def __init__(self, fmt: str, secrets: Iterable[str | None]) -> None:
         super().__init__(fmt)
-        self._secrets = [secret for secret in secrets if secret]
+        # Longest first: a secret inside another (a password inside a URL) must not leave
+        # the rest of the longer one behind.
+        self._secrets = sorted((secret for secret in secrets if secret), key=len, reverse=True)
 
     def format(self, record: logging.LogRecord) -> str:
         text = super().format(record)
@@ -27,7 +29,7 @@ def configure_logging(level: str, secrets: Iterable[str | None] = ()) -> None:
     """Log to stderr at `level`.
 
     httpx logs every request URL, which carries the bot token, at INFO: it stays at
-    WARNING, and the redacting formatter guards every line besides.
+    WARNING (or `level`, if higher), and the redacting formatter guards every line besides.
     """
     handler = logging.StreamHandler()
     handler.setFormatter(RedactingFormatter(FORMAT, secrets))
@@ -35,4 +37,4 @@ def configure_logging(level: str, secrets: Iterable[str | None] = ()) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     for noisy in ("httpx", "httpcore", "apscheduler"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

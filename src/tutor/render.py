@@ -74,23 +74,34 @@ def card_html(card: Card, library: Library) -> str:
 def split_message(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
     """Split text into chunks of at most `limit` characters at paragraph, line or word ends.
 
-    Splits only between lines or words, so an HTML tag that opens and closes on one line
-    is never cut in half.
+    Characters are counted in UTF-16 code units, as Telegram counts them (an emoji such as
+    📚 is two). A paragraph end in the second half of a chunk is preferred, then any line
+    end, and only a line too long for a chunk of its own is cut between words (or, a single
+    word longer than `limit`, anywhere); so an HTML tag that opens and closes on one line
+    is never cut in half unless that line alone is over the limit.
     """
     chunks: list[str] = []
     rest = text
-    while len(rest) > limit:
+    while _utf16_length(rest) > limit:
         window = rest[:limit]
-        cut = max(window.rfind("\n\n"), window.rfind("\n"))
-        if cut < limit // 2:
+        window = window[: len(window) - max(0, _utf16_length(window) - limit)]
+        cut = window.rfind("\n\n")
+        if cut < len(window) // 2:
+            cut = window.rfind("\n")
+        if cut <= 0:
             cut = window.rfind(" ")
         if cut <= 0:
-            cut = limit
-        chunks.append(rest[:cut].rstrip())
+            cut = max(len(window), 1)
+        if chunk := rest[:cut].rstrip():
+            chunks.append(chunk)
         rest = rest[cut:].lstrip()
     if rest:
         chunks.append(rest)
     return chunks
+
+
+def _utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def reply_html(title: str, lines: tuple[str, ...], card: Card | None, library: Library) -> str:

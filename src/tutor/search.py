@@ -187,6 +187,20 @@ def _meaning(word: str) -> str:
     return meaning
 
 
+_TERMS: dict[str, str] = {}
+
+
+def _term(word: str) -> str:
+    """The index term of a normalised word ("" for a function word), cached."""
+    meaning = _MEANING.get(word)
+    if meaning is None:
+        meaning = _meaning(word)
+    term = stem(meaning) if meaning else ""
+    if len(_TERMS) < 200_000:
+        _TERMS[word] = term
+    return term
+
+
 def content_words(text: str) -> list[str]:
     """The words of `text` that carry meaning: ordinals as numbers, verbs regularised."""
     meanings = [_MEANING.get(w) or _meaning(w) for w in normalise(text).split()]
@@ -230,7 +244,13 @@ class SearchIndex:
         self.cards: tuple[Card, ...] = tuple(cards)
         self.topics: dict[str, Topic] = dict(topics or {})
         self._surface_to_terms: dict[str, set[str]] = defaultdict(set)
+        self._raw_words: set[str] = set()
         fields_per_card = [self._card_terms(card) for card in self.cards]
+        for word in self._raw_words:
+            term = _term(word) if word not in _TERMS else _TERMS[word]
+            if term:
+                self._surface_to_terms[_meaning(word)].add(term)
+        del self._raw_words
         self._postings, self._phrases = self._build_postings(fields_per_card)
         card_count = len(self.cards)
         self._idf = {
@@ -265,16 +285,10 @@ class SearchIndex:
         # One normalise call per card, not per field: fields are joined by a marker word.
         words_per_field = normalise(_FIELD_BREAK.join(fields.values())).split(_FIELD_MARKER)
         for name, text in zip(fields, words_per_field, strict=True):
-            terms = []
-            for word in text.split():
-                meaning = _MEANING.get(word)
-                if meaning is None:
-                    meaning = _meaning(word)
-                if meaning:
-                    term = stem(meaning)
-                    terms.append(term)
-                    self._surface_to_terms[meaning].add(term)
-            analysed[name] = terms
+            words = text.split()
+            self._raw_words.update(words)
+            terms = [_TERMS.get(word) or _term(word) for word in words]
+            analysed[name] = [term for term in terms if term]
         for name in (card.title, *card.aliases):
             for acronym in sorted(acronyms(name)):
                 self._surface_to_terms[acronym].add(acronym)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
 from typing import cast
@@ -15,7 +16,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from tutor.dialog import Dialog, Reply
@@ -41,7 +42,10 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     if not reply.buttons:
         return None
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in reply.buttons]
+        [
+            [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+            for row in reply.buttons
+        ]
     )
 
 
@@ -54,13 +58,15 @@ async def send(message: Message, reply: Reply, context: ContextTypes.DEFAULT_TYP
     chunks = split_message(reply_text(reply, context))
     for number, chunk in enumerate(chunks, start=1):
         markup = keyboard(reply) if number == len(chunks) else None
-        await message.reply_text(chunk, reply_markup=markup, do_quote=message.chat.type != ChatType.PRIVATE)
+        quote = message.chat.type != ChatType.PRIVATE
+        await message.reply_text(chunk, reply_markup=markup, do_quote=quote)
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Greets the student and shows how to ask, by example."""
     user = update.effective_user
-    await send(update.effective_message, dialog_of(context).start(user.first_name if user else ""), context)
+    reply = dialog_of(context).start(user.first_name if user else "")
+    await send(update.effective_message, reply, context)
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -83,13 +89,17 @@ async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     """Answers `/ask QUESTION` (the way to ask in a group with privacy mode on)."""
     question = " ".join(context.args or [])
     if not question.strip():
-        usage = Reply(lines=("Usage: /ask QUESTION — for example /ask why did Stalin win",))
-        if dialog_of(context).library.decks:
-            example = dialog_of(context).start().lines[2].splitlines()[0].lstrip("• ")
-            usage = Reply(lines=(f"Usage: /ask QUESTION — for example /ask {example}",))
-        await send(update.effective_message, usage, context)
+        await send(update.effective_message, ask_usage(dialog_of(context)), context)
         return
     await answer_question(update, context, question)
+
+
+def ask_usage(dialog: Dialog) -> Reply:
+    """The usage line of /ask, with the first card of the first topic as the example."""
+    library = dialog.library
+    cards = [card for topic in library.topics for card in library.cards_in_topic(topic)]
+    example = cards[0].title.lower() if cards else "why did Stalin win"
+    return Reply(lines=(f"Usage: /ask QUESTION — for example /ask {example}",))
 
 
 async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -105,7 +115,10 @@ def is_reply_to_bot(message: Message, context: ContextTypes.DEFAULT_TYPE) -> boo
     return bool(replied and replied.from_user and replied.from_user.id == context.bot.id)
 
 
-async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+async def answer_question(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, question: str
+) -> None:
+    """Replies with the card that answers `question`, or topic suggestions."""
     if logger.isEnabledFor(logging.DEBUG):
         logger.debug("question in chat %s: %r", update.effective_chat.id, question)
     reply = dialog_of(context).ask(question)
@@ -155,7 +168,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             title=hit.card.title,
             description=_first_line(hit.card.body),
             input_message_content=InputTextMessageContent(
-                card_html(hit.card, dialog.library)[:4096], parse_mode=ParseMode.HTML
+                split_message(card_html(hit.card, dialog.library))[0], parse_mode=ParseMode.HTML
             ),
         )
         for hit in hits
@@ -171,14 +184,15 @@ def _first_line(body: str) -> str:
 async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Logs the error with its update id, then apologises to the user once."""
     update_id = update.update_id if isinstance(update, Update) else None
+    if isinstance(context.error, Forbidden):
+        logger.warning("update %s: cannot write to the chat: %s", update_id, context.error)
+        return
     logger.error("error while handling update %s", update_id, exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     if update.callback_query is not None:
-        try:
+        with contextlib.suppress(TelegramError):
             await update.callback_query.answer(SORRY[:200])
-        except TelegramError:
-            pass
         return
     try:
         await context.bot.send_message(update.effective_chat.id, html.escape(SORRY))
