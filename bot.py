@@ -62,9 +62,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def secrets_of(settings: Settings) -> list[str | None]:
-    """What no log line may show: the token, its secret half alone, the webhook secret."""
+    """What no log line may show: the token, its secret half alone, the webhook secret,
+    and the database URL (it may carry a password)."""
     token_secret = settings.token.partition(":")[2] if settings.token else None
-    return [settings.token, token_secret, settings.webhook_secret]
+    return [settings.token, token_secret, settings.webhook_secret, settings.database_url]
 
 
 async def open_quiz_flow(settings: Settings, library: Library) -> QuizFlow:

@@ -25,6 +25,8 @@ from tutor.search import Answer, SearchIndex, answer
 from tutor.store import Store
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+# JSON leaves these raw inside strings, but str.splitlines() breaks lines at them.
+_LINE_BREAKS = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,14 +72,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    needs_settings = args.command == "export" or not (args.content or getattr(args, "paths", None))
     try:
-        settings = load_settings()
+        settings = load_settings() if needs_settings else None
     except ConfigError as error:
         print(f"tutor: {error}", file=sys.stderr)
         return EXIT_USAGE
-    content = args.content or settings.content_dir
-    if args.command == "export":
+    if args.command == "export" and settings is not None:
         return asyncio.run(run_export(settings.database_url, args.user, sys.stdout))
+    content = args.content or (settings.content_dir if settings else Path("content"))
     if args.command == "check":
         return run_check(args.paths or [content], sys.stdout, sys.stderr)
     try:
@@ -134,7 +137,7 @@ def run_ask(library: Library, words: Sequence[str], *, as_json: bool, out: TextI
         result = answer(index, question)
         if as_json:
             line = json.dumps(answer_json(result, library), ensure_ascii=False)
-            print(line, file=out, flush=True)
+            print(line.translate(_LINE_BREAKS), file=out, flush=True)  # one line per answer
         else:
             print(answer_plain(result, library), file=out)
             if from_stdin:

@@ -1,15 +1,17 @@
 """The terminal adapter: the same bot as on Telegram, typed at a prompt.
 
 Questions and commands work as in a private chat; a reply's buttons are listed as
-numbered choices, and typing the number presses the button. Pictures (/stats,
-/timeline) are written to the data folder and their path printed.
+numbered choices (numbered on across the replies to one line), and typing the number
+presses the button. A notice or a picture leaves the earlier buttons pressable, as on
+Telegram. Pictures (/stats, /timeline) are written to the data folder and their path
+printed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -49,7 +51,7 @@ class Console:
     async def run(self) -> int:
         """Reads lines until /quit or end of input."""
         self._print(BANNER)
-        self.show(self.dialog.start(self._who.first_name))
+        self.show_all([self.dialog.start(self._who.first_name)])
         while True:
             try:
                 line = await asyncio.to_thread(self._read, PROMPT)
@@ -59,12 +61,13 @@ class Console:
             if line.strip().lower() in ("/quit", "/exit", "quit", "exit"):
                 self._print(GOODBYE)
                 return 0
-            for reply in await self.handle(line):
-                self.show(reply)
+            self.show_all(await self.handle(line))
 
     async def handle(self, line: str) -> list[Reply]:
         """The replies to one typed line: a button number, a command or a question."""
         text = line.strip()
+        if not text:
+            return []
         if text.isdigit() and 1 <= int(text) <= len(self._buttons):
             return await self.press(self._buttons[int(text) - 1])
         if text.startswith("/"):
@@ -74,7 +77,7 @@ class Console:
             if answered is not None:
                 return answered
         if text.isdigit() and self._buttons:
-            return [Reply(lines=(f"Pick a number from 1 to {len(self._buttons)}.",))]
+            return [Reply(notice=f"Pick a number from 1 to {len(self._buttons)}.")]
         return [self.dialog.ask(text)]
 
     async def command(self, text: str) -> list[Reply]:
@@ -113,28 +116,34 @@ class Console:
 
     async def press(self, button: Button) -> list[Reply]:
         if self.quiz is not None and self.quiz.owns_button(button.data):
-            replies = await self.quiz.press(self._who, button.data)
-        else:
-            replies = [self.dialog.press(button.data)]
-        return [
-            Reply(lines=(reply.notice or "That button does nothing now.",))
-            if _is_notice_only(reply)
-            else reply
-            for reply in replies
-        ]
+            return await self.quiz.press(self._who, button.data)
+        return [self.dialog.press(button.data)]
 
     def show(self, reply: Reply) -> None:
+        self.show_all([reply])
+
+    def show_all(self, replies: Sequence[Reply]) -> None:
+        """Prints the replies to one line, their buttons numbered on across all of them."""
+        if not all(_is_notice_only(reply) or reply.photo is not None for reply in replies):
+            self._buttons = []
+        for reply in replies:
+            first = len(self._buttons) + 1
+            self._buttons += [button for row in reply.buttons for button in row]
+            choices = "\n".join(
+                f"  [{n}] {b.label}" for n, b in enumerate(self._buttons[first - 1 :], start=first)
+            )
+            self._print(
+                f"\nbot> {self._text(reply)}" + (f"\n\n{choices}" if choices else "") + "\n"
+            )
+
+    def _text(self, reply: Reply) -> str:
+        if _is_notice_only(reply):
+            return reply.notice or "That button does nothing now."
         text = reply_plain(reply.title, reply.lines, reply.card, self.dialog.library)
         if reply.photo is not None:
             path = self._save_picture(reply)
             text = (text + "\n\n" if text else "") + f"🖼  Picture saved to {path}"
-        self._buttons = [button for row in reply.buttons for button in row] or (
-            self._buttons if reply.photo is not None else []
-        )
-        choices = "\n".join(f"  [{n}] {b.label}" for n, b in enumerate(self._buttons, start=1))
-        self._print(
-            f"\nbot> {text}" + (f"\n\n{choices}" if choices and reply.buttons else "") + "\n"
-        )
+        return text
 
     def _save_picture(self, reply: Reply) -> Path:
         self._data_dir.mkdir(parents=True, exist_ok=True)

@@ -664,7 +664,7 @@ def _check_card(file: _DeckFile, index: _Index, item: _Item[_CardSchema], topics
     if length > MESSAGE_LIMIT:
         file.report.add(
             loc,
-            f"{name}: the card is {length} characters when shown (title, body, misconception "
+            f"{name}: the card is {length} characters when shown (title, topic, body, misconception "
             f"and sources); a Telegram message holds at most {MESSAGE_LIMIT}",
         )
 
@@ -700,13 +700,17 @@ def _check_sources(file: _DeckFile, item: _Item[_CardSchema], known: dict[str, s
             )
 
 
+# The topic's title is shown under the card's; reserve room for a long one.
+TOPIC_LINE_ALLOWANCE = 120
+
+
 def _rendered_length(card: _CardSchema, sources: dict[str, str] | None) -> int:
     """Length of the card as the bot shows it, in UTF-16 code units as Telegram counts."""
     described = [(sources or {}).get(source, source) for source in card.source]
-    parts = [card.title, card.body]
+    parts = [card.title, "x" * TOPIC_LINE_ALLOWANCE, card.body]
     if card.misconception:
         parts.append(f"⚠️ Common mistake: {card.misconception}")
-    parts.append(f"📚 Source: {'; '.join(described)}")
+    parts.append(f"Source: {'; '.join(described)}")
     return len("\n\n".join(parts).encode("utf-16-le")) // 2
 
 

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from rapidfuzz import fuzz, process, utils
+from rapidfuzz import fuzz, utils
 
 from tutor.charts import parse_year_range, render_progress, render_timeline
 from tutor.clock import Clock, local_date, utc_now
-from tutor.dialog import Button, Reply, _short
+from tutor.dialog import STALE_BUTTON, Button, Reply, _short
 from tutor.grading import Verdict
 from tutor.model import Library, QuestionKind, Topic
 from tutor.quiz import (
@@ -34,10 +34,13 @@ from tutor.quiz import (
     Rejection,
     Started,
 )
-from tutor.store import ChatKind, Store
+from tutor.store import ChatKind, SessionStatus, Store
 
 MAX_COUNT = 20
 TOPIC_CUTOFF = 70.0
+CARD_CUTOFF = 85.0
+_NAME_STOP_WORDS = frozenset({"the", "a", "an", "and", "of", "in", "on", "to", "for", "s"})
+"""Left out when matching names: WRatio scores any shared word ("of") 85 or more."""
 VERDICT_MARKS = {
     Verdict.CORRECT: "✅ Right!",
     Verdict.CLOSE: "🟡 Nearly!",
@@ -185,6 +188,8 @@ class QuizFlow:
     # ----- answers ----------------------------------------------------------------------
     async def typed(self, who: Who, text: str) -> list[Reply] | None:
         """A text message that answers a pending typed question; None if none is pending."""
+        if not text.strip():
+            return None
         pending = await self.service.current_question(who.chat_id, who.user_id)
         if pending is None or pending.kind is not QuestionKind.TYPED:
             return None
@@ -203,7 +208,7 @@ class QuizFlow:
         """A quiz button: an answer, a chronology step, stop, start or forget."""
         if match := _START_BUTTON.match(data):
             if match.group(1) not in self.library.cards:
-                return [Reply(notice=REJECTION_NOTICES[Rejection.STALE])]
+                return [STALE_BUTTON]
             return await self.quiz_on_card(who, match.group(1))
         if match := _FORGET_BUTTON.match(data):
             return await self._forget_answer(who, match.group(1) == "yes")
@@ -315,10 +320,14 @@ class QuizFlow:
 
     async def _stop_button(self, who: Who, session_id: int) -> list[Reply]:
         session = await self.store.get_session(session_id)
-        if session is None or session.user_id != who.user_id:
-            return [
-                Reply(notice=REJECTION_NOTICES[Rejection.FOREIGN if session else Rejection.STALE])
-            ]
+        if session is not None and session.user_id != who.user_id:
+            return [Reply(notice=REJECTION_NOTICES[Rejection.FOREIGN])]
+        if (
+            session is None
+            or session.status is not SessionStatus.ACTIVE
+            or session.chat_id != who.chat_id
+        ):
+            return [Reply(notice=REJECTION_NOTICES[Rejection.STALE])]
         return await self.stop(who)
 
     async def _forget_answer(self, who: Who, confirmed: bool) -> list[Reply]:
@@ -331,7 +340,7 @@ class QuizFlow:
     def _parse_quiz_argument(self, argument: str) -> tuple[Topic | None, int] | Reply:
         words = argument.split()
         count = 5
-        if words and words[-1].lstrip("-").isdigit():
+        if words and words[-1].lstrip("-").isdigit() and not _names_year(words):
             count = int(words.pop())
             if not 1 <= count <= MAX_COUNT:
                 return Reply(lines=(f"A quiz can have 1 to {MAX_COUNT} questions, e.g. /quiz 10.",))
@@ -347,29 +356,14 @@ class QuizFlow:
         return topic, count
 
     def _find_topic(self, text: str) -> Topic | None:
-        choices = {
-            t.id: f"{t.title} {t.id.replace('-', ' ')}" for t in self.library.topics.values()
-        }
-        best = process.extractOne(
-            text,
-            choices,
-            scorer=fuzz.WRatio,
-            processor=utils.default_process,
-            score_cutoff=TOPIC_CUTOFF,
-        )
-        if best is not None:
-            return self.library.topics[best[2]]
-        card_topics = {
-            c.id: f"{c.title} {' '.join(c.aliases)}" for c in self.library.cards.values()
-        }
-        card = process.extractOne(
-            text,
-            card_topics,
-            scorer=fuzz.WRatio,
-            processor=utils.default_process,
-            score_cutoff=85.0,
-        )
-        return self.library.topics.get(self.library.cards[card[2]].topic_id) if card else None
+        """The topic `text` names, by its title or id, else by one of its cards."""
+        topics = {t.id: f"{t.title} {t.id.replace('-', ' ')}" for t in self.library.topics.values()}
+        topic_id = _best_match(text, topics, TOPIC_CUTOFF)
+        if topic_id is not None:
+            return self.library.topics[topic_id]
+        cards = {c.id: f"{c.title} {' '.join(c.aliases)}" for c in self.library.cards.values()}
+        card_id = _best_match(text, cards, CARD_CUTOFF)
+        return self.library.topics.get(self.library.cards[card_id].topic_id) if card_id else None
 
     def _timeline_title(self) -> str:
         decks = self.library.decks
@@ -385,6 +379,38 @@ class QuizFlow:
     async def _timezone(self, who: Who) -> ZoneInfo:
         name = await self.store.time_zone_for(who.chat_id, who.user_id)
         return ZoneInfo(name or self.default_timezone)
+
+
+def _names_year(words: list[str]) -> bool:
+    """A four-digit number after a name is part of it ("economy 1928"), not a count."""
+    return len(words) > 1 and len(words[-1]) == 4
+
+
+def _best_match(text: str, choices: dict[str, str], cutoff: float) -> str | None:
+    """The key of the choice `text` names best, if it scores at least `cutoff`."""
+    query = _name_words(text)
+    if not query:
+        return None
+    scores = {key: _name_scores(query, _name_words(c)) for key, c in choices.items()}
+    best = max(scores, key=scores.__getitem__, default=None)
+    return best if best is not None and scores[best][0] >= cutoff else None
+
+
+def _name_words(text: str) -> str:
+    words = utils.default_process(text).split()
+    return " ".join(word for word in words if word not in _NAME_STOP_WORDS)
+
+
+def _name_scores(query: str, choice: str) -> tuple[float, float]:
+    """(score, tie-break): the whole text with typos allowed, or every word of it.
+
+    WRatio scales a short query's partial match down ("nep" scores 60 against "the nep
+    and the industrialisation debate"), so each query word is also matched on its own.
+    """
+    whole = fuzz.WRatio(query, choice)
+    words = choice.split()
+    by_word = min((max(fuzz.ratio(w, c) for c in words) for w in query.split()), default=0.0)
+    return max(whole, by_word), whole
 
 
 def _when(at: datetime | None) -> str:

@@ -18,6 +18,10 @@ from telegram.ext import Application
 from tutor.config import PROJECT_ROOT, Settings, load_settings
 from tutor.content import find_deck_files, load_library
 from tutor.dialog import Dialog
+from tutor.model import Library
+from tutor.quiz import QuizService
+from tutor.quizflow import QuizFlow
+from tutor.store import Store
 from tutor.telegram.app import build_application
 
 from .emulator import BotApiEmulator, running_application
@@ -75,10 +79,19 @@ def bot_settings(emulator: BotApiEmulator, content_dir: Path, tmp_path: Path) ->
     return load_settings(environ, env_file=None)
 
 
+async def open_quiz_flow(settings: Settings, library: Library) -> QuizFlow:
+    """The quiz flow over a database in the data folder, as bot.py opens it."""
+    store = await Store.open(settings.database_url)
+    service = QuizService(library, store)
+    return QuizFlow(library, store, service, default_timezone=settings.default_timezone)
+
+
 @pytest.fixture
 async def bot(bot_settings: Settings, dialog: Dialog) -> AsyncIterator[Application]:
-    """The real bot (`build_application`) long-polling the emulator, as `run_polling` runs it."""
-    application = build_application(bot_settings, dialog)
+    """The bot as bot.py assembles it, long-polling the emulator as `run_polling` does."""
+    application = build_application(
+        bot_settings, dialog, open_quiz=lambda: open_quiz_flow(bot_settings, dialog.library)
+    )
     async with running_application(application):
         yield application
 

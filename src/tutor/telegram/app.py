@@ -91,8 +91,8 @@ def build_application(
         .post_shutdown(_post_shutdown)
     )
     if settings.api_base_url:
-        builder = builder.base_url(f"{settings.api_base_url}").base_file_url(
-            settings.api_base_url.replace("/bot", "/file/bot")
+        builder = builder.base_url(settings.api_base_url).base_file_url(
+            file_base_url(settings.api_base_url)
         )
     application = builder.build()
     application.bot_data.update(dialog=dialog, settings=settings, open_quiz=open_quiz, **bot_data)
@@ -100,6 +100,12 @@ def build_application(
     if open_quiz is not None:
         register_quiz_handlers(application)
     return application
+
+
+def file_base_url(api_base_url: str) -> str:
+    """Where files are downloaded from: `http://host:8081/bot` -> `http://host:8081/file/bot`."""
+    root, _, last = api_base_url.rpartition("/")
+    return f"{root}/file/{last}"
 
 
 def register_handlers(application: Application) -> None:
@@ -110,7 +116,9 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CommandHandler("ask", handlers.ask_command))
     application.add_handler(CallbackQueryHandler(handlers.button))
     application.add_handler(InlineQueryHandler(handlers.inline_query))
-    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, handlers.text_message))
+    # A card the student shared through inline mode comes back as their message: not a question.
+    questions = filters.TEXT & ~filters.COMMAND & ~filters.VIA_BOT
+    application.add_handler(MessageHandler(questions, handlers.text_message))
     application.add_handler(MessageHandler(NON_TEXT & filters.ChatType.PRIVATE, handlers.not_text))
     application.add_error_handler(handlers.error_handler)
 

@@ -1,0 +1,277 @@
+"""The terminal adapter over the real bundled content and a SQLite store, with scripted input.
+
+`Console.handle` + `Console.show_all` is exactly what one turn of `Console.run` does, so
+most tests drive single turns and read what was printed; `run` itself is tested with a
+scripted `read` that raises EOFError at the end, as `input()` does.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import random
+import re
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tutor.clock import FrozenClock
+from tutor.console import BANNER, GOODBYE, PROMPT, Console
+from tutor.content import load_library
+from tutor.dialog import Dialog
+from tutor.model import Library, QuestionKind
+from tutor.quiz import QuizService
+from tutor.quizflow import QuizFlow
+from tutor.store import Store, sqlite_url
+
+CONTENT_DIR = Path(__file__).resolve().parents[1] / "content"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+SEED = 20
+"""With this seed `/quiz 2` asks a choice question, then a typed one (the test adapts if
+the content changes, and the typed path is covered deterministically elsewhere)."""
+_CHOICE_LINE = re.compile(r"^  \[(\d+)\] (.*)$", re.MULTILINE)
+
+
+@functools.cache
+def library() -> Library:
+    return load_library([CONTENT_DIR])
+
+
+@functools.cache
+def dialog() -> Dialog:
+    return Dialog(library())
+
+
+def script(lines: Iterable[str]) -> Callable[[str], str]:
+    """A `read` like input(): the next scripted line, then EOFError."""
+    queue = iter(lines)
+    prompts: list[str] = []
+
+    def read(prompt: str) -> str:
+        prompts.append(prompt)
+        try:
+            return next(queue)
+        except StopIteration:
+            raise EOFError from None
+
+    read.prompts = prompts  # type: ignore[attr-defined]
+    return read
+
+
+@dataclass
+class Terminal:
+    console: Console
+    out: io.StringIO
+    flow: QuizFlow
+    data_dir: Path
+
+    async def say(self, line: str) -> str:
+        """One turn, as `run` does it: what the console printed for `line`."""
+        start = len(self.out.getvalue())
+        self.console.show_all(await self.console.handle(line))
+        return self.out.getvalue()[start:]
+
+    def number(self, printed: str, label: str) -> str:
+        """The number printed next to the choice whose label starts with `label`."""
+        for number, shown in _CHOICE_LINE.findall(printed):
+            if shown.startswith(label):
+                return number
+        raise AssertionError(f"no choice {label!r} in:\n{printed}")
+
+
+@pytest.fixture
+async def terminal(tmp_path: Path, clock: FrozenClock) -> AsyncIterator[Terminal]:
+    store = await Store.open(sqlite_url(tmp_path / "tutor.sqlite3"))
+    service = QuizService(library(), store, clock=clock, rng=random.Random(SEED))
+    flow = QuizFlow(library(), store, service, clock=clock)
+    out = io.StringIO()
+    data_dir = tmp_path / "data"
+    console = Console(dialog(), flow, data_dir=data_dir, read=script([]), out=out)
+    yield Terminal(console, out, flow, data_dir)
+    await store.close()
+
+
+def choices(printed: str) -> list[tuple[int, str]]:
+    return [(int(number), label) for number, label in _CHOICE_LINE.findall(printed)]
+
+
+# ----- questions and browsing ------------------------------------------------------------
+
+
+async def test_a_question_with_typos_prints_the_card_and_numbered_buttons(
+    terminal: Terminal,
+) -> None:
+    printed = await terminal.say("why did stalin win teh power strugle")
+    assert printed.startswith("\nbot> ")
+    listed = choices(printed)
+    assert listed[0] == (1, "🧠 Quiz me on this")
+    assert [n for n, _ in listed] == list(range(1, len(listed) + 1))
+    assert any(label.startswith(("➡️ ", "❓ ")) for _, label in listed)
+    card = dialog().ask("why did stalin win teh power strugle").card
+    assert card is not None
+    assert f"{card.title}\n({library().topics[card.topic_id].title})" in printed
+
+
+async def test_pressing_a_number_follows_a_related_card(terminal: Terminal) -> None:
+    printed = await terminal.say("/card Lenin's death")
+    related = [(n, label) for n, label in choices(printed) if label.startswith(("➡️", "❓"))]
+    assert related, printed
+    number, label = related[0]
+    followed = await terminal.say(str(number))
+    title = label.split(" ", 1)[1].removesuffix("…")
+    assert title in followed
+    assert "🧠 Quiz me on this" in followed
+
+
+async def test_topics_then_a_number_then_a_card(terminal: Terminal) -> None:
+    printed = await terminal.say("/topics")
+    assert "PICK A TOPIC:" in printed.upper() and "TOPICS" in printed
+    first_topic = next(iter(library().topics.values()))
+    topic_page = await terminal.say(terminal.number(printed, first_topic.title[:20]))
+    assert first_topic.title.upper() in topic_page
+    first_card = library().cards_in_topic(first_topic.id)[0]
+    card_page = await terminal.say(terminal.number(topic_page, first_card.title[:20]))
+    assert f"{first_card.title}\n({first_topic.title})" in card_page
+
+
+async def test_a_number_out_of_range_keeps_the_buttons(terminal: Terminal) -> None:
+    listed = choices(await terminal.say("/topics"))
+    printed = await terminal.say("99")
+    assert printed.strip() == f"bot> Pick a number from 1 to {len(listed)}."
+    assert "TOPICS" not in printed
+    assert list(library().topics.values())[0].title.upper() in await terminal.say("1")
+
+
+async def test_an_unknown_command_and_a_blank_line(terminal: Terminal) -> None:
+    printed = await terminal.say("/frobnicate now")
+    assert "I don't know /frobnicate. Send /help to see what I can do." in printed
+    assert await terminal.say("   ") == ""
+
+
+# ----- quizzes -----------------------------------------------------------------------------
+
+
+async def test_quiz_answered_by_numbers_and_by_typing(terminal: Terminal) -> None:
+    printed = await terminal.say("/quiz 2")
+    assert "QUIZ TIME!" in printed and "QUESTION 1 OF 2" in printed
+    kinds: list[QuestionKind] = []
+    for _ in range(2):
+        pending = await terminal.flow.service.current_question(1, 1)
+        assert pending is not None
+        question = library().questions[pending.question_id]
+        kinds.append(question.kind)
+        assert question.prompt in printed
+        if question.kind is QuestionKind.TYPED:
+            assert "✍️ Type your answer." in printed
+            printed = await terminal.say(question.accepted[0])
+        elif question.kind is QuestionKind.ORDER:
+            for item in question.items[:-1]:
+                printed = await terminal.say(terminal.number(printed, item))
+        else:
+            right = question.answer or ("True" if question.truth else "False")
+            printed = await terminal.say(terminal.number(printed, right))
+        assert "✅ RIGHT!" in printed
+        assert "[1] 📖 Read the card: " in printed
+    assert QuestionKind.TYPED in kinds and len(set(kinds)) == 2, f"seed {SEED} now gives {kinds}"
+    assert "QUIZ FINISHED" in printed and "Score: 2/2" in printed
+
+
+async def test_year_digits_are_a_typed_answer_when_no_button_has_that_number(
+    terminal: Terminal,
+) -> None:
+    card = await terminal.say("/card Lenin's death")
+    assert "Lenin's death (21 January 1924)" in card
+    printed = await terminal.say(terminal.number(card, "🧠 Quiz me on this"))
+    assert "Lenin died at Gorki" in printed and "✍️ Type your answer." in printed
+    listed = choices(printed)
+    assert [label for _, label in listed] == ["⏹ Stop quiz"]
+    printed = await terminal.say("1927")
+    assert "❌ NOT QUITE." in printed
+    assert "Your answer: 1927" in printed and "Answer: 1924" in printed
+    assert "QUESTION 2 OF" in printed
+    # The verdict's button and the next question's are numbered on, never twice [1].
+    listed = choices(printed)
+    assert [n for n, _ in listed] == list(range(1, len(listed) + 1))
+    assert listed[0][1].startswith("📖 Read the card: Lenin's death")
+    assert listed[-1][1] == "⏹ Stop quiz"
+    stopped = await terminal.say(str(listed[-1][0]))
+    assert "QUIZ FINISHED" in stopped and "Score: 0/" in stopped
+
+
+async def test_a_stale_quiz_button_prints_a_notice_and_keeps_the_buttons(
+    terminal: Terminal,
+) -> None:
+    await terminal.say("/card Lenin's death")
+    await terminal.say("1")  # Quiz me on this
+    await terminal.say("/quiz 1")  # replaces that quiz; Stop is [1] now
+    old_stop = terminal.console._buttons[-1]
+    await terminal.say("/stop")
+    (notice,) = await terminal.console.press(old_stop)
+    assert notice.notice == "That question is finished. Send /quiz for a new one."
+
+
+# ----- pictures, privacy, leaving ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "name"),
+    [("/timeline", "timeline-1917-1940.png"), ("/timeline 1924 1929", "timeline-1924-1929.png")],
+)
+async def test_timeline_writes_a_png_into_the_data_dir(
+    terminal: Terminal, line: str, name: str
+) -> None:
+    printed = await terminal.say(line)
+    path = terminal.data_dir / name
+    assert f"🖼  Picture saved to {path.resolve()}" in printed
+    assert path.read_bytes().startswith(PNG_MAGIC)
+
+
+async def test_a_bad_timeline_range_is_explained(terminal: Terminal) -> None:
+    printed = await terminal.say("/timeline 1929 1924")
+    assert "1929 comes after 1924" in printed
+    assert not terminal.data_dir.exists()
+
+
+async def test_forget_by_numbers(terminal: Terminal) -> None:
+    await terminal.say("/quiz 1")
+    await terminal.say("/stop")
+    asked = await terminal.say("/forget")
+    kept = await terminal.say(terminal.number(asked, "Keep my data"))
+    assert "Okay — nothing was deleted." in kept
+    assert (await terminal.flow.store.export_user(1))["quiz_sessions"]
+    asked = await terminal.say("/forget")
+    done = await terminal.say(terminal.number(asked, "🗑 Yes"))
+    assert "Done: everything I stored about you has been deleted." in done
+    assert (await terminal.flow.store.export_user(1))["quiz_sessions"] == []
+
+
+async def run(tmp_path: Path, lines: list[str]) -> tuple[int, str, list[str]]:
+    store = await Store.open(sqlite_url(tmp_path / "run.sqlite3"))
+    service = QuizService(library(), store, rng=random.Random(SEED))
+    flow = QuizFlow(library(), store, service)
+    out = io.StringIO()
+    read = script(lines)
+    try:
+        code = await Console(dialog(), flow, data_dir=tmp_path, read=read, out=out).run()
+    finally:
+        await store.close()
+    return code, out.getvalue(), read.prompts  # type: ignore[attr-defined]
+
+
+async def test_quit_ends_with_exit_code_0(tmp_path: Path) -> None:
+    code, printed, prompts = await run(tmp_path, ["/help", "/quit", "never read"])
+    assert code == 0
+    assert printed.startswith(BANNER)
+    assert "HOW TO USE ME" in printed
+    assert printed.rstrip().endswith(GOODBYE)
+    assert prompts == [PROMPT, PROMPT]
+
+
+async def test_end_of_input_ends_with_exit_code_0(tmp_path: Path) -> None:
+    code, printed, prompts = await run(tmp_path, ["/quiz 1", "", "/stop"])
+    assert code == 0
+    assert "QUIZ TIME!" in printed and "QUIZ FINISHED" in printed
+    assert printed.rstrip().endswith(GOODBYE)
+    assert len(prompts) == 4
