@@ -11,7 +11,6 @@ import io
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -245,7 +244,7 @@ async def test_a_whole_quiz_answers_every_kind_with_verdicts_and_a_summary(bot: 
     assert summary.lines[0] == "Score: 1/4 (1 nearly right)"
     assert "Topics to revisit:" in summary.lines
     assert datas(summary) == ["topic:defeat-of-left:0", "topic:nep-debate:0"]
-    assert [b.label for row in summary.buttons for b in row][0] == "📚 Defeat of the Left 1924–27"
+    assert summary.buttons[0][0].label == "📚 Defeat of the Left 1924–27"
     assert await bot.flow.service.current_question(ANN.chat_id, ANN.user_id) is None
     assert await bot.flow.typed(ANN, "Kirov") is None, "no typed question is pending any more"
 
@@ -261,6 +260,14 @@ async def test_all_right_says_well_done_and_lists_nothing_to_revisit(bot: Bot) -
     assert summary.lines[0] == "Score: 4/4"
     assert "Nothing to revisit — well done! 🎉" in summary.lines
     assert summary.buttons == ()
+
+
+async def test_a_typed_question_in_a_group_asks_for_a_reply(bot: Bot) -> None:
+    """Bots in groups only see replies to their messages (privacy mode)."""
+    _, question = await bot.flow.quiz_on_card(ANN_IN_GROUP, "united-opposition")
+    private = await bot.flow.quiz_on_card(ANN, "united-opposition")
+    assert "✍️ Reply to this message with your answer." in question.lines
+    assert "✍️ Type your answer." in private[1].lines
 
 
 async def test_a_typed_answer_is_cut_to_300_characters_and_blank_text_is_no_answer(
@@ -396,6 +403,8 @@ async def test_another_users_answer_button_gets_a_notice(bot: Bot) -> None:
     assert (await bot.current(ANN_IN_GROUP)).position == 1
     assert (await bot.current(BOB_IN_GROUP)).position == 1
     # Both quizzes go on independently; Bob's typed answers don't touch Ann's quiz.
+    if (await bot.current(BOB_IN_GROUP)).kind is QuestionKind.TYPED:
+        assert "✍️ Reply to this message with your answer." in bobs.lines
     await answer_right(bot, bobs, BOB_IN_GROUP)
     assert (await bot.current(BOB_IN_GROUP)).position == 2
     assert (await bot.current(ANN_IN_GROUP)).position == 1
@@ -588,10 +597,13 @@ async def answered_something(bot: Bot, who: Who = ANN) -> None:
 async def test_forget_asks_then_deletes_everything(bot: Bot) -> None:
     await answered_something(bot)
     await answered_something(bot, BOB)
-    (ask,) = bot.flow.forget()
+    (ask,) = bot.flow.forget(ANN)
     assert ask.title == "Delete everything I store about you?"
-    assert datas(ask) == ["forget:yes", "forget:no"]
+    assert datas(ask) == [f"forget:yes:{ANN.user_id}", f"forget:no:{ANN.user_id}"]
     assert all(bot.flow.owns_button(data) for data in datas(ask))
+    (refused,) = await bot.flow.press(BOB, button(ask, "🗑 Yes").data)
+    assert refused.notice == "Only the person who sent /forget can answer this."
+    assert (await bot.store.export_user(BOB.user_id))["answers"] != []
 
     (done,) = await bot.flow.press(ANN, button(ask, "🗑 Yes").data)
     assert done.edit and done.lines == ("Done: everything I stored about you has been deleted.",)
@@ -605,7 +617,7 @@ async def test_forget_asks_then_deletes_everything(bot: Bot) -> None:
 async def test_forget_no_keeps_the_data(bot: Bot) -> None:
     await answered_something(bot)
     before = await bot.store.export_user(ANN.user_id)
-    (kept,) = await bot.flow.press(ANN, "forget:no")
+    (kept,) = await bot.flow.press(ANN, f"forget:no:{ANN.user_id}")
     assert kept.edit and kept.lines == ("Okay — nothing was deleted.",)
     after = await bot.store.export_user(ANN.user_id)
     assert after == before and len(after["answers"]) == 1

@@ -263,6 +263,15 @@ def test_a_single_huge_word_is_hard_cut() -> None:
     assert split_message("y" * 250, 100) == ["y" * 100, "y" * 100, "y" * 50]
 
 
+def test_a_hard_cut_never_splits_an_html_entity_or_tag() -> None:
+    text = html.escape("&" * 250) + "<b>" + "z" * 120 + "</b>"
+    chunks = split_message(text, 98)
+    assert "".join(chunks) == text
+    assert all(chunk.count("&") == chunk.count("&amp;") for chunk in chunks)
+    assert all(chunk.count("<") == chunk.count(">") for chunk in chunks)
+    assert all(len(chunk) <= 98 for chunk in chunks)
+
+
 def test_emoji_count_twice_as_telegram_counts_them() -> None:
     text = "📚 " * 3000
     chunks = split_message(text)

@@ -103,7 +103,7 @@ class Console:
             return {}
 
         async def forget() -> list[Reply]:
-            return quiz.forget()
+            return quiz.forget(who)
 
         return {
             "quiz": lambda: quiz.quiz(who, argument),

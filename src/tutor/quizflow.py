@@ -47,7 +47,7 @@ VERDICT_MARKS = {
     Verdict.WRONG: "❌ Not quite.",
 }
 _QUIZ_BUTTON = re.compile(r"^(qa|qo|qs):(\d{1,12}):(\d{1,3}):(\d{1,2})$")
-_FORGET_BUTTON = re.compile(r"^forget:(yes|no)$")
+_FORGET_BUTTON = re.compile(r"^forget:(yes|no):(\d{1,15})$")
 _START_BUTTON = re.compile(r"^quiz:([a-z0-9-]{1,50})$")
 REJECTION_NOTICES = {
     Rejection.STALE: "That question is finished. Send /quiz for a new one.",
@@ -97,7 +97,7 @@ class QuizFlow:
         started = await self.service.start_quiz(
             who.chat_id, who.user_id, count=count, topic_id=topic.id if topic else None
         )
-        return self._started(started, topic.title if topic else "")
+        return self._started(who, started, topic.title if topic else "")
 
     async def quiz_on_card(self, who: Who, card_id: str) -> list[Reply]:
         """ "Quiz me on this" under a card: its topic, its own questions first."""
@@ -105,12 +105,12 @@ class QuizFlow:
         started = await self.service.start_quiz(who.chat_id, who.user_id, card_id=card_id)
         card = self.library.cards.get(card_id)
         topic = self.library.topics.get(card.topic_id) if card else None
-        return self._started(started, topic.title if topic else "")
+        return self._started(who, started, topic.title if topic else "")
 
     async def review(self, who: Who) -> list[Reply]:
         """`/review`: the questions spaced repetition says are due."""
         await self._remember(who)
-        return self._started(await self.service.start_review(who.chat_id, who.user_id), "")
+        return self._started(who, await self.service.start_review(who.chat_id, who.user_id), "")
 
     async def stop(self, who: Who) -> list[Reply]:
         summary = await self.service.stop(who.chat_id, who.user_id)
@@ -167,8 +167,8 @@ class QuizFlow:
         caption = f"Timeline {start}–{end}" if start != end else f"Timeline {start}"
         return [Reply(title=caption, photo=picture, photo_name=f"timeline-{start}-{end}.png")]
 
-    def forget(self) -> list[Reply]:
-        """`/forget`: ask before deleting anything."""
+    def forget(self, who: Who) -> list[Reply]:
+        """`/forget`: ask before deleting anything; only the asker's press counts."""
         return [
             Reply(
                 title="Delete everything I store about you?",
@@ -178,8 +178,8 @@ class QuizFlow:
                 ),
                 buttons=(
                     (
-                        Button("🗑 Yes, delete it all", "forget:yes"),
-                        Button("Keep my data", "forget:no"),
+                        Button("🗑 Yes, delete it all", f"forget:yes:{who.user_id}"),
+                        Button("Keep my data", f"forget:no:{who.user_id}"),
                     ),
                 ),
             )
@@ -196,7 +196,7 @@ class QuizFlow:
         result = await self.service.answer_typed(
             pending.session_id, who.user_id, text[:300], position=pending.position
         )
-        return self._answered(result, edit=False)
+        return self._answered(who, result, edit=False)
 
     def owns_button(self, data: str | None) -> bool:
         data = data or ""
@@ -211,6 +211,8 @@ class QuizFlow:
                 return [STALE_BUTTON]
             return await self.quiz_on_card(who, match.group(1))
         if match := _FORGET_BUTTON.match(data):
+            if int(match.group(2)) != who.user_id:
+                return [Reply(notice="Only the person who sent /forget can answer this.")]
             return await self._forget_answer(who, match.group(1) == "yes")
         match = _QUIZ_BUTTON.match(data)
         if match is None:
@@ -223,27 +225,34 @@ class QuizFlow:
                 session_id, who.user_id, index, position=position
             )
             if isinstance(step, OrderProgress):
-                return [self._question_reply(step.question, edit=True)]
-            return self._answered(step, edit=True)
+                return [self._question_reply(who, step.question, edit=True)]
+            return self._answered(who, step, edit=True)
         result = await self.service.answer_choice(session_id, who.user_id, index, position=position)
-        return self._answered(result, edit=True)
+        return self._answered(who, result, edit=True)
 
     # ----- presenting -------------------------------------------------------------------
-    def _started(self, started: Started | NothingToAsk, topic_title: str) -> list[Reply]:
+    def _started(self, who: Who, started: Started | NothingToAsk, topic_title: str) -> list[Reply]:
         if isinstance(started, NothingToAsk):
             return [self._nothing_reply(started)]
         intro = f"Quiz: {topic_title}" if topic_title else "Quiz time!"
         lines = [f"{started.question.total} questions. Tap an answer, or /stop to end early."]
         if started.replaced is not None:
             lines.insert(0, "(Your previous quiz was stopped.)")
-        return [Reply(title=intro, lines=tuple(lines)), self._question_reply(started.question)]
+        return [Reply(title=intro, lines=tuple(lines)), self._question_reply(who, started.question)]
 
-    def _question_reply(self, question: PresentedQuestion, *, edit: bool = False) -> Reply:
+    def _question_reply(
+        self, who: Who, question: PresentedQuestion, *, edit: bool = False
+    ) -> Reply:
         heading = f"Question {question.position} of {question.total}"
         lines = [question.prompt]
         rows: list[tuple[Button, ...]] = []
         if question.kind is QuestionKind.TYPED:
-            lines.append("✍️ Type your answer.")
+            # In groups the bot only reads replies to its messages (privacy mode).
+            lines.append(
+                "✍️ Type your answer."
+                if who.chat_kind is ChatKind.PRIVATE
+                else "✍️ Reply to this message with your answer."
+            )
         elif question.kind is QuestionKind.ORDER:
             lines.append("Tap the events in order, earliest first.")
             if question.placed:
@@ -264,7 +273,7 @@ class QuizFlow:
         label = question.options[index]
         return Button(label, f"{action}:{question.session_id}:{question.position}:{index}")
 
-    def _answered(self, result: AnswerResult | Rejected, *, edit: bool) -> list[Reply]:
+    def _answered(self, who: Who, result: AnswerResult | Rejected, *, edit: bool) -> list[Reply]:
         if isinstance(result, Rejected):
             return [Reply(notice=REJECTION_NOTICES[result.reason])]
         card = self.library.cards.get(result.card_id)
@@ -286,7 +295,7 @@ class QuizFlow:
             )
         ]
         if result.next_question is not None:
-            replies.append(self._question_reply(result.next_question))
+            replies.append(self._question_reply(who, result.next_question))
         if result.summary is not None:
             replies.append(self._summary_reply(result.summary))
         return replies

@@ -91,13 +91,23 @@ def split_message(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
         if cut <= 0:
             cut = window.rfind(" ")
         if cut <= 0:
-            cut = max(len(window), 1)
+            cut = _hard_cut(window)
         if chunk := rest[:cut].rstrip():
             chunks.append(chunk)
         rest = rest[cut:].lstrip()
     if rest:
         chunks.append(rest)
     return chunks
+
+
+def _hard_cut(window: str) -> int:
+    """Where to cut a word that fills `window`: at its end, but never inside `&amp;` or a tag."""
+    cut = max(len(window), 1)
+    for opener, closer in (("&", ";"), ("<", ">")):
+        start = window.rfind(opener)
+        if start > 0 and start > window.rfind(closer):
+            cut = min(cut, start)
+    return cut
 
 
 def _utf16_length(text: str) -> int:

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import os
-import re
 import shutil
-import signal
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -25,19 +19,7 @@ from tutor.store import Store
 from tutor.telegram.app import build_application
 
 from .emulator import BotApiEmulator, running_application
-
-BOT_PY = PROJECT_ROOT / "bot.py"
-#: The card the tests ask about most; the test content gives it a quiz question.
-FUNERAL_CARD = "lenins-funeral-trotsky"
-QUIZ_SECTION = f"""
-questions:
-  - id: e2e-trotsky-at-funeral
-    card: {FUNERAL_CARD}
-    kind: truefalse
-    prompt: "Trotsky was at Lenin's funeral in January 1924."
-    answer: false
-    explanation: "He was at Sukhumi and said Stalin had given him the wrong date."
-"""
+from .process import BotProcess
 
 
 @pytest.fixture
@@ -49,16 +31,10 @@ async def emulator() -> AsyncIterator[BotApiEmulator]:
 
 @pytest.fixture(scope="session")
 def content_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bundled decks; the funeral card gets a quiz question if the decks have none."""
+    """A copy of the bundled decks: the bot in the tests and in subprocesses reads the same."""
     target = tmp_path_factory.mktemp("content")
     for deck in find_deck_files([PROJECT_ROOT / "content"]):
         shutil.copy(deck, target / deck.name)
-    library = load_library([target])
-    deck_file = target / "stalin.yaml"
-    has_questions = re.search(r"^questions:", deck_file.read_text(encoding="utf-8"), re.M)
-    if not library.questions_for_card(FUNERAL_CARD) and not has_questions:
-        with deck_file.open("a", encoding="utf-8") as deck:
-            deck.write(QUIZ_SECTION)
     return target
 
 
@@ -94,75 +70,6 @@ async def bot(bot_settings: Settings, dialog: Dialog) -> AsyncIterator[Applicati
     )
     async with running_application(application):
         yield application
-
-
-# ----- bot.py in a subprocess ---------------------------------------------------------------
-
-
-def bot_env(**settings: str) -> dict[str, str]:
-    """This process's environment without any bot setting, plus `settings`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "TUTOR_"))}
-    env.update(settings, PYTHONUNBUFFERED="1")
-    return env
-
-
-class BotProcess:
-    """`python bot.py` running in `cwd`; stdout and stderr are collected together."""
-
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
-        self.process = process
-        self._output = bytearray()
-        self._reader = asyncio.create_task(self._read())
-
-    @classmethod
-    async def start(cls, *args: str, env: dict[str, str], cwd: Path,
-                    stdin: bytes | None = None) -> BotProcess:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, str(BOT_PY), *args, env=env, cwd=cwd,
-            stdin=asyncio.subprocess.DEVNULL if stdin is None else asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        )
-        if stdin is not None and process.stdin is not None:
-            process.stdin.write(stdin)
-            await process.stdin.drain()
-            process.stdin.close()
-        return cls(process)
-
-    async def _read(self) -> None:
-        assert self.process.stdout is not None
-        while chunk := await self.process.stdout.read(65536):
-            self._output += chunk
-
-    @property
-    def output(self) -> str:
-        return self._output.decode("utf-8", "replace")
-
-    async def wait(self, timeout: float = 15.0) -> int:
-        """The exit code, once the process has ended and its output is read."""
-        code = await asyncio.wait_for(self.process.wait(), timeout)
-        await asyncio.wait_for(self._reader, timeout)
-        return code
-
-    async def terminate(self, timeout: float = 15.0) -> int:
-        """SIGTERM, as a service manager stops the bot; the exit code."""
-        self.process.send_signal(signal.SIGTERM)
-        return await self.wait(timeout)
-
-    async def kill(self) -> None:
-        if self.process.returncode is None:
-            self.process.kill()
-        with contextlib.suppress(Exception):
-            await self.wait(5.0)
-
-
-async def run_bot(*args: str, env: dict[str, str], cwd: Path, stdin: bytes | None = None,
-                  timeout: float = 15.0) -> tuple[int, str]:
-    """Run bot.py to its end: (exit code, stdout and stderr)."""
-    process = await BotProcess.start(*args, env=env, cwd=cwd, stdin=stdin)
-    try:
-        return await process.wait(timeout), process.output
-    finally:
-        await process.kill()
 
 
 @pytest.fixture

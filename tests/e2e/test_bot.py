@@ -25,8 +25,8 @@ from tutor.dialog import Button, Dialog, Reply
 from tutor.render import TELEGRAM_TEXT_LIMIT
 from tutor.telegram.app import build_application
 
-from .conftest import FUNERAL_CARD, BotProcess, bot_env, run_bot
 from .emulator import BotApiEmulator, parse_html
+from .process import BotProcess, bot_env, run_bot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(60)]
 
@@ -36,6 +36,7 @@ OTHER_USER = 5002
 BLOCKED_USER = 5003
 GROUP = -4001
 TYPO_QUESTION = "why did trotksy miss lenins funeral"
+FUNERAL_CARD = "lenins-funeral-trotsky"
 FUNERAL_TITLE = "Trotsky misses Lenin's funeral"
 NOT_TEXT_HINT = "I can only read text"
 NO_MATCH = "I don't have a note on that"

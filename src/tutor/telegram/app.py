@@ -30,6 +30,7 @@ from tutor.config import Settings
 from tutor.dialog import Dialog
 from tutor.quizflow import QuizFlow
 from tutor.telegram import handlers
+from tutor.telegram.push import register_daily
 from tutor.telegram.quiz_handlers import register_quiz_handlers
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,8 @@ PRIVATE_COMMANDS = [
     BotCommand("stats", "Your progress"),
     BotCommand("timeline", "Timeline picture: /timeline [from] [to]"),
     BotCommand("stop", "End the quiz"),
+    BotCommand("daily", "Daily quiz: /daily HH:MM or /daily off"),
+    BotCommand("timezone", "Your time zone: /timezone Area/City"),
     BotCommand("forget", "Delete my data"),
     BotCommand("help", "What I can do"),
 ]
@@ -51,6 +54,8 @@ GROUP_COMMANDS = [
     BotCommand("quiz", "A short quiz: /quiz [topic] [n]"),
     BotCommand("topics", "Browse topics and cards"),
     BotCommand("timeline", "Timeline picture"),
+    BotCommand("daily", "The group's daily quiz (admins: /daily HH:MM)"),
+    BotCommand("timezone", "The group's time zone (admins set it)"),
     BotCommand("help", "What I can do"),
 ]
 NON_TEXT = (
@@ -99,6 +104,7 @@ def build_application(
     register_handlers(application)
     if open_quiz is not None:
         register_quiz_handlers(application)
+        register_daily(application)
     return application
 
 

@@ -126,7 +126,7 @@ async def timeline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Asks for confirmation before deleting the student's data."""
-    await deliver(flow_of(context).forget(), context, update.effective_message, update)
+    await deliver(flow_of(context).forget(who_of(update)), context, update.effective_message, update)
 
 
 async def typed_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -165,9 +165,11 @@ def register_quiz_handlers(application: Application) -> None:
         "timeline": timeline,
         "forget": forget,
     }
+    # Only new messages count: editing an old "/quiz" must not replace the running quiz,
+    # nor an edited old message answer the pending question.
+    new = filters.UpdateType.MESSAGE
     for name, callback in commands.items():
-        application.add_handler(CommandHandler(name, callback), group=QUIZ_GROUP)
+        application.add_handler(CommandHandler(name, callback, filters=new), group=QUIZ_GROUP)
     application.add_handler(CallbackQueryHandler(quiz_button), group=QUIZ_GROUP)
-    application.add_handler(
-        MessageHandler(filters.TEXT & ~filters.COMMAND, typed_answer), group=QUIZ_GROUP
-    )
+    typed = filters.TEXT & ~filters.COMMAND & new
+    application.add_handler(MessageHandler(typed, typed_answer), group=QUIZ_GROUP)

@@ -1,0 +1,416 @@
+"""Telegram side of the daily quiz: /daily, /timezone, their buttons, and the push job.
+
+Job strategy: ONE repeating JobQueue job scans for due subscriptions every
+`PushSettings.interval` seconds (30 by default) and, unless a fan-out is still running,
+starts one. There is no job per subscriber: the schedule is derived from the database
+on every scan, so a restart or redeploy has nothing to rebuild, changes to a time or a
+zone need no rescheduling, DST needs no special case, and two processes stay correct
+because every push is claimed in the database first (see `tutor.daily`). A push may be
+up to one interval late; that is the price of that simplicity.
+
+A fan-out claims a small batch (`claim_batch`), sends it with at most `concurrency`
+messages in flight (well below PTB's HTTP pool of 256, so handler replies still get a
+connection), and records the batch's outcomes in one transaction. The app's
+`AIORateLimiter` keeps the overall pace (30 msg/s, 20/min per group) and honours
+`RetryAfter` itself; what still escapes it is waited out here, as are timeouts and 5xx
+(exponential backoff). `Forbidden` pauses the subscription, logged once, because a
+paused subscription is not scanned again. `ChatMigrated` moves the group and resends.
+
+Stopping: `Application.stop` waits for the fan-out, which notices at once
+(`Application.running` turns False), sends nothing new, lets messages already in flight
+finish, and releases the claims it has not sent, so the next process sends them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from telegram import Bot, Message, Update
+from telegram.constants import ChatMemberStatus, ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+)
+
+from tutor.clock import Clock, utc_now
+from tutor.daily import (
+    ADMINS_ONLY,
+    START_BUTTON,
+    ZONE_BUTTON_PREFIX,
+    DailyService,
+    Owed,
+    PushOutcome,
+    Settled,
+)
+from tutor.dialog import Reply
+from tutor.quizflow import QuizFlow, Who
+from tutor.render import reply_html, split_message
+from tutor.store import ChatKind
+from tutor.telegram.handlers import keyboard
+from tutor.telegram.quiz_handlers import deliver, who_of
+
+logger = logging.getLogger(__name__)
+
+DAILY_GROUP = -2
+"""Before the quiz (-1) and browsing (0) handlers, whose catch-all button handlers would
+otherwise take the daily buttons."""
+JOB_NAME = "daily-push-scan"
+RELEASED = "released"
+_BUTTON_PATTERN = r"^daily:(start|tz:[A-Za-z0-9_+\-/]{1,40})$"
+_ADMIN_STATUSES = frozenset({ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR})
+_STOP_POLL_SECONDS = 0.2
+
+
+@dataclass(frozen=True, slots=True)
+class PushSettings:
+    """How the push job runs. Tests and benchmarks pass their own (a fake clock, short
+    intervals) through `build_application(..., daily_push=PushSettings(...))`."""
+
+    interval: float = 30.0
+    """Seconds between scans for due subscriptions."""
+    first: float = 2.0
+    """Seconds from start-up to the first scan."""
+    concurrency: int = 32
+    """Pushes in flight at once."""
+    claim_batch: int = 8
+    """Pushes claimed per transaction: also the most a stop can leave unsent but claimed."""
+    attempts: int = 5
+    """Tries per message through timeouts, 5xx and flood waits the rate limiter gave up on."""
+    backoff: float = 1.0
+    """Seconds before the first retry after a timeout or 5xx; doubled each time."""
+    longest_wait: float = 60.0
+    """The longest single `retry_after` honoured before trying again."""
+    clock: Clock = utc_now
+
+
+class DailyPusher:
+    """The repeating scan and the fan-out it starts (see the module notes)."""
+
+    def __init__(
+        self, application: Application[Any, Any, Any, Any, Any, Any], settings: PushSettings
+    ) -> None:
+        self._application = application
+        self._settings = settings
+        self._fan_out_task: asyncio.Task[Counter[str]] | None = None
+        self._checked_stale = False
+        self.totals: Counter[str] = Counter()
+        """Outcomes since start-up: sent, failed, blocked, released."""
+
+    @property
+    def settings(self) -> PushSettings:
+        return self._settings
+
+    @property
+    def busy(self) -> bool:
+        return self._fan_out_task is not None and not self._fan_out_task.done()
+
+    async def tick(self, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The job: start a fan-out unless one is running (a long one spans many ticks)."""
+        if self.busy or not self._application.running:
+            return
+        service = daily_service(self._application)
+        if service is None:
+            return
+        self._fan_out_task = self._application.create_task(self.run(service), name=JOB_NAME)
+
+    async def run(self, service: DailyService) -> Counter[str]:
+        """Scan once and push everything owed now; the outcomes, counted."""
+        if not self._checked_stale:
+            self._checked_stale = True
+            abandoned = await service.abandon_stale_claims(self._settings.clock())
+            if abandoned:
+                logger.warning(
+                    "daily push: %d claimed pushes were never confirmed (a process was "
+                    "killed mid-send?); they are not resent, to avoid duplicates",
+                    abandoned,
+                )
+        owed = await service.due_subscriptions(self._settings.clock())
+        if not owed or self._stopping():
+            return Counter()
+        started = asyncio.get_running_loop().time()
+        tally = await self._fan_out(service, owed)
+        self.totals.update(tally)
+        logger.info(
+            "daily push: %d owed, %s in %.1fs",
+            len(owed),
+            ", ".join(f"{count} {name}" for name, count in sorted(tally.items())) or "none claimed",
+            asyncio.get_running_loop().time() - started,
+        )
+        return tally
+
+    async def _fan_out(self, service: DailyService, owed: Sequence[Owed]) -> Counter[str]:
+        """Claim batch by batch, send with bounded concurrency, settle each batch."""
+        tally: Counter[str] = Counter()
+        slots = asyncio.Semaphore(self._settings.concurrency)
+        batch_size = self._settings.claim_batch
+        async with asyncio.TaskGroup() as group:
+            for start in range(0, len(owed), batch_size):
+                if self._stopping():
+                    break
+                claimed = await service.claim(
+                    owed[start : start + batch_size], self._settings.clock()
+                )
+                sending = await self._start_sending(group, service, claimed, slots)
+                group.create_task(self._settle(service, claimed, sending, tally))
+        return tally
+
+    async def _start_sending(
+        self,
+        group: asyncio.TaskGroup,
+        service: DailyService,
+        claimed: Sequence[Owed],
+        slots: asyncio.Semaphore,
+    ) -> list[asyncio.Task[Settled | None]]:
+        """One task per claimed push, each waiting for a free slot; stops early on stop."""
+        sending: list[asyncio.Task[Settled | None]] = []
+        for item in claimed:
+            await slots.acquire()
+            if self._stopping():
+                slots.release()
+                break
+            sending.append(group.create_task(self._deliver(service, item, slots)))
+        return sending
+
+    async def _settle(
+        self,
+        service: DailyService,
+        claimed: Sequence[Owed],
+        sending: Sequence[asyncio.Task[Settled | None]],
+        tally: Counter[str],
+    ) -> None:
+        """Record a batch's outcomes; give back the claims it never sent."""
+        results = await asyncio.gather(*sending)
+        settled = [result for result in results if result is not None]
+        unsent = [item for item, result in zip(claimed, results, strict=False) if result is None]
+        unsent += claimed[len(sending) :]
+        await service.finish(settled, self._settings.clock())
+        await service.release(unsent)
+        tally.update(str(item.outcome) for item in settled)
+        if unsent:
+            tally[RELEASED] += len(unsent)
+
+    async def _deliver(
+        self, service: DailyService, owed: Owed, slots: asyncio.Semaphore
+    ) -> Settled | None:
+        """Compose and send one push; None when stopped before it could be sent."""
+        try:
+            reply = await service.push(owed)
+            return await self._send(service, owed, reply)
+        except Exception:
+            logger.exception("daily push to chat %s failed", owed.chat_id)
+            return Settled(owed, PushOutcome.FAILED, owed.chat_id)
+        finally:
+            slots.release()
+
+    async def _send(self, service: DailyService, owed: Owed, reply: Reply) -> Settled | None:
+        """Send the push, in several messages if it is too long for one. Stopped before
+        the first went: None (release the claim); before a later one: failed."""
+        chunks = split_message(reply_html(reply.title, reply.lines, reply.card, service.library))
+        chat_id = owed.chat_id
+        for number, chunk in enumerate(chunks, start=1):
+            markup = keyboard(reply) if number == len(chunks) else None
+            outcome, chat_id = await self._send_text(service, chat_id, chunk, markup)
+            if outcome is None and number == 1:
+                return None
+            if outcome is not PushOutcome.SENT:
+                return Settled(owed, outcome or PushOutcome.FAILED, chat_id)
+        return Settled(owed, PushOutcome.SENT, chat_id)
+
+    async def _send_text(
+        self, service: DailyService, chat_id: int, text: str, markup: Any
+    ) -> tuple[PushOutcome | None, int]:
+        """Send with retries: the outcome (None: stopped before it went) and the chat id
+        it went to (a group's new one after a migration)."""
+        bot = self._application.bot
+        for attempt in range(1, self._settings.attempts + 1):
+            try:
+                await bot.send_message(
+                    chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
+                )
+                return PushOutcome.SENT, chat_id
+            except ChatMigrated as error:
+                await service.moved(chat_id, error.new_chat_id)
+                chat_id, delay = error.new_chat_id, 0.0
+            except RetryAfter as error:
+                delay = min(_seconds(error.retry_after), self._settings.longest_wait)
+            except Forbidden as error:
+                await self._pause(service, chat_id, error)
+                return PushOutcome.BLOCKED, chat_id
+            except BadRequest as error:  # before NetworkError: PTB derives it from that
+                logger.warning("daily push to chat %s refused: %s", chat_id, error.message)
+                return PushOutcome.FAILED, chat_id
+            except NetworkError as error:  # timeouts, 5xx, connection trouble
+                delay = self._settings.backoff * 2 ** (attempt - 1)
+                logger.info("daily push to chat %s: %s (attempt %d)", chat_id, error, attempt)
+            except TelegramError as error:
+                logger.warning("daily push to chat %s failed: %s", chat_id, error.message)
+                return PushOutcome.FAILED, chat_id
+            if attempt < self._settings.attempts and not await self._wait(delay):
+                return None, chat_id
+        logger.warning(
+            "daily push to chat %s: gave up after %d attempts", chat_id, self._settings.attempts
+        )
+        return PushOutcome.FAILED, chat_id
+
+    async def _pause(self, service: DailyService, chat_id: int, error: Forbidden) -> None:
+        """Stop pushing to a chat that refuses the bot. Logged here, once: a paused
+        subscription is not scanned again until the chat subscribes anew."""
+        reason = _refusal(error.message)
+        await service.pause(chat_id, reason, self._settings.clock())
+        logger.warning(
+            "daily push: chat %s refuses messages (%s); subscription paused", chat_id, reason
+        )
+
+    async def _wait(self, seconds: float) -> bool:
+        """Sleep up to `seconds`, waking early if the app stops; False if it did."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while (remaining := deadline - loop.time()) > 0:
+            if self._stopping():
+                return False
+            await asyncio.sleep(min(remaining, _STOP_POLL_SECONDS))
+        return not self._stopping()
+
+    def _stopping(self) -> bool:
+        return not self._application.running
+
+
+def _seconds(value: int | float | timedelta) -> float:
+    """A `retry_after` as seconds (PTB gives an int, or a timedelta with PTB_TIMEDELTA)."""
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def _refusal(message: str) -> str:
+    """A short pause reason from a Forbidden description."""
+    text = message.lower()
+    for needle, reason in (
+        ("kicked", "kicked"),
+        ("not a member", "left"),
+        ("deactivated", "deactivated"),
+    ):
+        if needle in text:
+            return reason
+    return "blocked"
+
+
+# ----- handlers ---------------------------------------------------------------------------
+
+
+def daily_service(application: Application[Any, Any, Any, Any, Any, Any]) -> DailyService | None:
+    """The app's `DailyService`, made on first use over the quiz flow's store (opened in
+    post_init); None when the app has no quizzes."""
+    service = application.bot_data.get("daily")
+    if isinstance(service, DailyService):
+        return service
+    flow = application.bot_data.get("quiz")
+    if not isinstance(flow, QuizFlow):
+        return None
+    pusher = application.bot_data.get("daily_pusher")
+    clock = pusher.settings.clock if isinstance(pusher, DailyPusher) else utc_now
+    service = DailyService(
+        flow.library, flow.store, default_timezone=flow.default_timezone, clock=clock
+    )
+    application.bot_data["daily"] = service
+    return service
+
+
+async def may_change(bot: Bot, who: Who) -> bool:
+    """Anyone may change a private chat's setting; in a group only its admins, as the
+    Bot API says (getChatMember), not as the message claims."""
+    if who.chat_kind is ChatKind.PRIVATE:
+        return True
+    try:
+        member = await bot.get_chat_member(who.chat_id, who.user_id)
+    except TelegramError as error:
+        logger.info("could not check admin rights in chat %s: %s", who.chat_id, error)
+        return False
+    return member.status in _ADMIN_STATUSES
+
+
+Action = Callable[[DailyService, Who, str], Awaitable[list[Reply]]]
+
+
+async def _command(update: Update, context: ContextTypes.DEFAULT_TYPE, action: Action) -> None:
+    service = daily_service(context.application)
+    message = update.effective_message
+    if service is None or message is None:
+        return
+    who, argument = who_of(update), " ".join(context.args or [])
+    if DailyService.changes_setting(argument) and not await may_change(context.bot, who):
+        replies = [service.admins_only()]
+    else:
+        replies = await action(service, who, argument)
+    await deliver(replies, context, message, update)
+
+
+async def daily_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`/daily [HH:MM | off]`: show, set or stop the daily quiz."""
+    await _command(update, context, DailyService.daily)
+
+
+async def timezone_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`/timezone [Area/City]`: show or set the time zone."""
+    await _command(update, context, DailyService.time_zone)
+
+
+async def daily_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """ "Start my daily quiz" and the "Did you mean …?" time-zone buttons."""
+    query = update.callback_query
+    service = daily_service(context.application)
+    if query is None or service is None or not isinstance(query.message, Message):
+        if query is not None:
+            await query.answer()
+        raise ApplicationHandlerStop
+    who, data = who_of(update), query.data or ""
+    if data == START_BUTTON:
+        replies = await service.start_for(who)
+    elif await may_change(context.bot, who):
+        replies = [await service.set_time_zone(who, data.removeprefix(ZONE_BUTTON_PREFIX))]
+    else:
+        replies = [Reply(notice=ADMINS_ONLY)]
+    await deliver(replies, context, query.message, update)
+    raise ApplicationHandlerStop
+
+
+def register_daily(
+    application: Application[Any, Any, Any, Any, Any, Any], settings: PushSettings | None = None
+) -> DailyPusher:
+    """Add the /daily and /timezone handlers and the repeating push scan.
+
+    `settings` default to `application.bot_data["daily_push"]`, else `PushSettings()`.
+    """
+    if application.job_queue is None:
+        raise RuntimeError("the daily quiz needs python-telegram-bot[job-queue]")
+    chosen = settings or application.bot_data.get("daily_push") or PushSettings()
+    pusher = DailyPusher(application, chosen)
+    application.bot_data["daily_pusher"] = pusher
+    application.add_handler(CommandHandler("daily", daily_command), group=DAILY_GROUP)
+    application.add_handler(CommandHandler("timezone", timezone_command), group=DAILY_GROUP)
+    application.add_handler(
+        CallbackQueryHandler(daily_button, pattern=_BUTTON_PATTERN), group=DAILY_GROUP
+    )
+    application.job_queue.run_repeating(
+        pusher.tick,
+        interval=chosen.interval,
+        first=chosen.first,
+        name=JOB_NAME,
+        job_kwargs={"coalesce": True, "misfire_grace_time": None},
+    )
+    return pusher
