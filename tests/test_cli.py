@@ -84,9 +84,7 @@ def library() -> Library:
 # --- ask ----------------------------------------------------------------------------------
 
 
-def test_ask_prints_the_funeral_card(
-    capsys: pytest.CaptureFixture[str], library: Library
-) -> None:
+def test_ask_prints_the_funeral_card(capsys: pytest.CaptureFixture[str], library: Library) -> None:
     code, out, err = run(capsys, "ask", *FUNERAL.split())
     assert code == 0
     assert err == ""
@@ -338,8 +336,13 @@ def subprocess_env() -> dict[str, str]:
 def test_the_tutor_script_answers_from_stdin(tmp_path: Path) -> None:
     data = (FUNERAL + "\n\n" + NONSENSE + "\r\n").encode() + b"\xff\xfe\x00 binary\n"
     result = subprocess.run(
-        [str(TUTOR), "ask", "--json", "-"], input=data, capture_output=True,
-        cwd=tmp_path, env=subprocess_env(), timeout=60, check=False,
+        [str(TUTOR), "ask", "--json", "-"],
+        input=data,
+        capture_output=True,
+        cwd=tmp_path,
+        env=subprocess_env(),
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 0, result.stderr.decode()
     assert result.stderr == b""
@@ -353,14 +356,24 @@ def test_the_tutor_script_answers_from_stdin(tmp_path: Path) -> None:
 @needs_script
 def test_the_tutor_script_ask_and_usage(tmp_path: Path) -> None:
     ask = subprocess.run(
-        [str(TUTOR), "ask", FUNERAL], capture_output=True, text=True,
-        cwd=tmp_path, env=subprocess_env(), timeout=60, check=False,
+        [str(TUTOR), "ask", FUNERAL],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=subprocess_env(),
+        timeout=60,
+        check=False,
     )
     assert ask.returncode == 0
     assert "funeral" in ask.stdout.splitlines()[0].lower()
     usage = subprocess.run(
-        [str(TUTOR)], capture_output=True, text=True,
-        cwd=tmp_path, env=subprocess_env(), timeout=60, check=False,
+        [str(TUTOR)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=subprocess_env(),
+        timeout=60,
+        check=False,
     )
     assert usage.returncode == 2
     assert usage.stderr.startswith("usage: tutor")
@@ -370,8 +383,12 @@ def test_the_tutor_script_ask_and_usage(tmp_path: Path) -> None:
 def test_the_tutor_script_stops_quietly_when_the_reader_goes(tmp_path: Path) -> None:
     """`tutor ask --json - < questions | head -1` must not end in a BrokenPipeError."""
     process = subprocess.Popen(
-        [str(TUTOR), "ask", "--json", "-"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, cwd=tmp_path, env=subprocess_env(),
+        [str(TUTOR), "ask", "--json", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        env=subprocess_env(),
     )
     assert process.stdin and process.stdout and process.stderr
     process.stdin.write((FUNERAL + "\n").encode() * 2000)

@@ -80,20 +80,40 @@ def test_load_settings_reads_os_environ_by_default(
     [
         ("TELEGRAM_BOT_TOKEN", TOKEN, "token", TOKEN),
         ("TELEGRAM_BOT_TOKEN", f"  {TOKEN}\n", "token", TOKEN),
-        ("TELEGRAM_API_BASE_URL", "http://127.0.0.1:8081/bot", "api_base_url",
-         "http://127.0.0.1:8081/bot"),
-        ("TELEGRAM_API_BASE_URL", "https://api.example.org/bot/", "api_base_url",
-         "https://api.example.org/bot"),
+        (
+            "TELEGRAM_API_BASE_URL",
+            "http://127.0.0.1:8081/bot",
+            "api_base_url",
+            "http://127.0.0.1:8081/bot",
+        ),
+        (
+            "TELEGRAM_API_BASE_URL",
+            "https://api.example.org/bot/",
+            "api_base_url",
+            "https://api.example.org/bot",
+        ),
         ("TUTOR_CONTENT_DIR", "decks", "content_dir", Path("decks")),
         ("TUTOR_DATA_DIR", "/var/lib/tutor", "data_dir", Path("/var/lib/tutor")),
-        ("TUTOR_DATABASE_URL", "sqlite+aiosqlite:///x.db", "database_url",
-         "sqlite+aiosqlite:///x.db"),
+        (
+            "TUTOR_DATABASE_URL",
+            "sqlite+aiosqlite:///x.db",
+            "database_url",
+            "sqlite+aiosqlite:///x.db",
+        ),
         ("TUTOR_DATABASE_URL", DATABASE_URL, "database_url", DATABASE_URL),
-        ("TUTOR_DATABASE_URL", "postgresql://u:p@h/db", "database_url",
-         "postgresql+asyncpg://u:p@h/db"),
+        (
+            "TUTOR_DATABASE_URL",
+            "postgresql://u:p@h/db",
+            "database_url",
+            "postgresql+asyncpg://u:p@h/db",
+        ),
         # Only the scheme is rewritten, never a "postgresql://" later in the URL.
-        ("TUTOR_DATABASE_URL", "sqlite+aiosqlite:///postgresql://x.db", "database_url",
-         "sqlite+aiosqlite:///postgresql://x.db"),
+        (
+            "TUTOR_DATABASE_URL",
+            "sqlite+aiosqlite:///postgresql://x.db",
+            "database_url",
+            "sqlite+aiosqlite:///postgresql://x.db",
+        ),
         ("TUTOR_LOG_LEVEL", "debug", "log_level", "DEBUG"),
         ("TUTOR_LOG_LEVEL", "Warning", "log_level", "WARNING"),
         ("TUTOR_LOG_LEVEL", "ERROR", "log_level", "ERROR"),
@@ -210,9 +230,7 @@ def test_an_invalid_secret_never_appears_in_the_message(env: str, raw: str, priv
     ],
 )
 def test_a_secret_inside_another_bad_value_is_not_shown(env: str, raw: str) -> None:
-    message = config_error(
-        TELEGRAM_BOT_TOKEN=TOKEN, TUTOR_WEBHOOK_SECRET=SECRET, **{env: raw}
-    )
+    message = config_error(TELEGRAM_BOT_TOKEN=TOKEN, TUTOR_WEBHOOK_SECRET=SECRET, **{env: raw})
     assert message.startswith(f"{env} ")
     assert TOKEN not in message
     assert SECRET not in message

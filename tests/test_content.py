@@ -293,7 +293,8 @@ BROKEN: list[tuple[str, list[str]]] = [
         "long-rendered-card",
         [
             "broken/long-rendered-card.yaml:11: card 'alpha': the card is 4239 characters when "
-            "shown (title, topic, body, misconception and sources); a Telegram message holds at most 4096"
+            "shown (title, topic, body, misconception and sources); a Telegram message holds at "
+            "most 4096"
         ],
     ),
     # events

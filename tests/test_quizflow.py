@@ -39,31 +39,64 @@ TOPICS = (
     Topic("trotsky", "Trotsky", DECK),
 )
 CARDS = (
-    Card("nep", "The New Economic Policy (NEP)", "nep-debate", DECK, "• Lenin, 1921",
-         related=("united-opposition",)),
-    Card("united-opposition", "The United Opposition (1926–27)", "defeat-of-left", DECK,
-         "• Trotsky, Zinoviev and Kamenev"),
+    Card(
+        "nep",
+        "The New Economic Policy (NEP)",
+        "nep-debate",
+        DECK,
+        "• Lenin, 1921",
+        related=("united-opposition",),
+    ),
+    Card(
+        "united-opposition",
+        "The United Opposition (1926–27)",
+        "defeat-of-left",
+        DECK,
+        "• Trotsky, Zinoviev and Kamenev",
+    ),
     Card("trotsky-exile", "Trotsky's exile (1929)", "trotsky", DECK, "• Alma-Ata, then abroad"),
 )
 CHOICE = Question(
-    "q-choice", QuestionKind.CHOICE, "Who introduced the NEP in 1921?", "nep", DECK,
+    "q-choice",
+    QuestionKind.CHOICE,
+    "Who introduced the NEP in 1921?",
+    "nep",
+    DECK,
     explanation="Lenin brought it in after the Kronstadt rising.",
-    options=("Lenin", "Stalin", "Trotsky", "Bukharin"), answer="Lenin",
+    options=("Lenin", "Stalin", "Trotsky", "Bukharin"),
+    answer="Lenin",
 )
 TRUE_FALSE = Question(
-    "q-truefalse", QuestionKind.TRUE_FALSE, "The NEP let peasants sell their surplus grain.",
-    "nep", DECK, explanation="That was the point of the tax in kind.", truth=True,
+    "q-truefalse",
+    QuestionKind.TRUE_FALSE,
+    "The NEP let peasants sell their surplus grain.",
+    "nep",
+    DECK,
+    explanation="That was the point of the tax in kind.",
+    truth=True,
 )
 TYPED = Question(
-    "q-typed", QuestionKind.TYPED, "Who replaced Zinoviev as party boss in Leningrad?",
-    "united-opposition", DECK, explanation="Kirov took over Leningrad in 1926.",
+    "q-typed",
+    QuestionKind.TYPED,
+    "Who replaced Zinoviev as party boss in Leningrad?",
+    "united-opposition",
+    DECK,
+    explanation="Kirov took over Leningrad in 1926.",
     accepted=("Sergei Kirov", "Kirov"),
 )
 ORDER = Question(
-    "q-order", QuestionKind.ORDER, "Put these in order, earliest first.", "united-opposition",
-    DECK, explanation="1924, 1925, 1926, 1927.",
-    items=("Lenin dies", "Trotsky loses the War Commissariat", "United Opposition formed",
-           "Trotsky expelled from the party"),
+    "q-order",
+    QuestionKind.ORDER,
+    "Put these in order, earliest first.",
+    "united-opposition",
+    DECK,
+    explanation="1924, 1925, 1926, 1927.",
+    items=(
+        "Lenin dies",
+        "Trotsky loses the War Commissariat",
+        "United Opposition formed",
+        "Trotsky expelled from the party",
+    ),
 )
 EVENTS = (
     Event("1921-03", "The NEP is introduced", "nep", DECK),
@@ -72,10 +105,20 @@ EVENTS = (
     Event("1927-11", "Trotsky is expelled from the party", "united-opposition", DECK),
     Event("1929", "Trotsky is exiled", "trotsky-exile", DECK),
 )
-LIBRARY = Library.from_decks((
-    Deck(DECK, "Stalin's rise (mini)", "History", "mini.yaml", topics=TOPICS, cards=CARDS,
-         events=EVENTS, questions=(CHOICE, TRUE_FALSE, TYPED, ORDER)),
-))
+LIBRARY = Library.from_decks(
+    (
+        Deck(
+            DECK,
+            "Stalin's rise (mini)",
+            "History",
+            "mini.yaml",
+            topics=TOPICS,
+            cards=CARDS,
+            events=EVENTS,
+            questions=(CHOICE, TRUE_FALSE, TYPED, ORDER),
+        ),
+    )
+)
 
 
 @dataclass
@@ -323,9 +366,7 @@ async def test_a_count_out_of_range_is_explained(bot: Bot, argument: str) -> Non
 
 
 @pytest.mark.parametrize("argument", ["unknowntopicxyz", "xyz 3", "the", "?!"])
-async def test_an_unknown_topic_is_explained_with_a_browse_button(
-    bot: Bot, argument: str
-) -> None:
+async def test_an_unknown_topic_is_explained_with_a_browse_button(bot: Bot, argument: str) -> None:
     (reply,) = await bot.flow.quiz(ANN, argument)
     assert reply.lines[0].startswith("I don't know the topic “")
     assert "The NEP and the industrialisation debate" in reply.lines[0]

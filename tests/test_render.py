@@ -127,8 +127,10 @@ def test_card_html_leaves_out_empty_parts() -> None:
         (Deck("stalin", "Stalin", "History", "stalin.yaml", cards=(card,)),)
     )  # no topics at all
     text = card_html(card, library)
-    assert text == "<b>Trotsky misses Lenin&#x27;s funeral</b>\n\nTrotsky was at Sukhumi.\n\n" \
+    assert (
+        text == "<b>Trotsky misses Lenin&#x27;s funeral</b>\n\nTrotsky was at Sukhumi.\n\n"
         "He missed the funeral."
+    )
     assert_telegram_html(text)
 
 
@@ -303,10 +305,16 @@ def a_long_reply() -> str:
     [
         pytest.param(tagged_lines(30, 40), 100, id="many-short-tagged-lines"),
         pytest.param(tagged_lines(30, 80), 100, id="lines-just-under-the-limit"),
-        pytest.param("x" * 40 + "\n<i>" + "word " * 16 + "</i>\n" + "y" * 40, 100,
-                     id="short-line-then-long-tagged-line"),
-        pytest.param("<b>" + "t" * 30 + "</b>\n\n" + "plain words " * 30, 100,
-                     id="tagged-heading-then-plain-paragraph"),
+        pytest.param(
+            "x" * 40 + "\n<i>" + "word " * 16 + "</i>\n" + "y" * 40,
+            100,
+            id="short-line-then-long-tagged-line",
+        ),
+        pytest.param(
+            "<b>" + "t" * 30 + "</b>\n\n" + "plain words " * 30,
+            100,
+            id="tagged-heading-then-plain-paragraph",
+        ),
         pytest.param(a_long_reply(), 200, id="reply-with-card-200"),
         pytest.param(a_long_reply(), 300, id="reply-with-card-300"),
         pytest.param(("<b>" + "x" * 4000 + "</b>\n") * 3, TELEGRAM_TEXT_LIMIT, id="telegram-limit"),

@@ -168,7 +168,7 @@ def test_answer_offers_close_alternatives(index: SearchIndex) -> None:
 def test_answer_suggests_topics_when_nothing_fits(index: SearchIndex) -> None:
     result = answer(index, "membrane volcano trampoline spaghetti")
     assert result.best is None
-    assert [topic.id for topic in result.suggested_topics][0] == "cells"
+    assert result.suggested_topics[0].id == "cells"
     assert len(result.suggested_topics) == 2
 
 

@@ -1,9 +1,9 @@
 """The `tutor` command: ask the knowledge base, check decks, and more.
 
-    tutor ask "why did trotsky miss lenins funeral"
-    tutor ask --json - < questions.txt
-    tutor check [PATH ...]
-    tutor export [--user ID]
+tutor ask "why did trotsky miss lenins funeral"
+tutor ask --json - < questions.txt
+tutor check [PATH ...]
+tutor export [--user ID]
 """
 
 from __future__ import annotations
@@ -38,30 +38,36 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "--content", type=Path, metavar="DIR",
+        "--content",
+        type=Path,
+        metavar="DIR",
         help="folder (or file) of YAML decks; default: TUTOR_CONTENT_DIR or the bundled content/",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     ask = commands.add_parser(
-        "ask", help="answer a question with the best note card",
+        "ask",
+        help="answer a question with the best note card",
         description="Print the note card that answers QUESTION. With '-' read one question "
         "per line from standard input.",
     )
     ask.add_argument("question", nargs="+", help="the question, or '-' to read lines from stdin")
     ask.add_argument(
-        "--json", action="store_true",
+        "--json",
+        action="store_true",
         help="write one JSON object per question: {question, card, score, alternatives}",
     )
 
     check = commands.add_parser(
-        "check", help="validate decks and report every problem as file:line: message",
+        "check",
+        help="validate decks and report every problem as file:line: message",
         description="Load every deck and report every problem at once. Exit 1 on any error.",
     )
     check.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="deck files or folders")
 
     export = commands.add_parser(
-        "export", help="print stored data as JSON (everything, or one student)",
+        "export",
+        help="print stored data as JSON (everything, or one student)",
         description="Print what the bot stores (TUTOR_DATABASE_URL, default the SQLite file in "
         "TUTOR_DATA_DIR) as JSON: every table, or with --user only that student's data.",
     )

@@ -110,34 +110,93 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("TELEGRAM_BOT_TOKEN", "token", None, _parse_token,
-            "Bot token from @BotFather. Without it the bot runs in the terminal."),
-    Setting("TELEGRAM_API_BASE_URL", "api_base_url", None, _parse_url,
-            "Bot API server, e.g. http://127.0.0.1:8081/bot for a self-hosted one "
-            "(default: Telegram's)."),
-    Setting("TUTOR_CONTENT_DIR", "content_dir", None, str,
-            "Folder of YAML decks (default: the bundled content/)."),
-    Setting("TUTOR_DATA_DIR", "data_dir", "data", str,
-            "Folder for the SQLite database and generated files."),
-    Setting("TUTOR_DATABASE_URL", "database_url", None, _parse_database_url,
-            "Database URL, e.g. postgresql+asyncpg://user:pw@host/db "
-            "(default: SQLite in TUTOR_DATA_DIR)."),
-    Setting("TUTOR_LOG_LEVEL", "log_level", "INFO", _parse_level,
-            "DEBUG, INFO, WARNING or ERROR. Only DEBUG logs students' message text."),
-    Setting("TUTOR_DEFAULT_TIMEZONE", "default_timezone", "Europe/London", _parse_timezone,
-            "IANA time zone for students who have not set one."),
-    Setting("TUTOR_WEBHOOK_URL", "webhook_url", None, _parse_https_url,
-            "Public HTTPS URL Telegram posts updates to; set it to use a webhook "
-            "instead of long polling."),
-    Setting("TUTOR_WEBHOOK_SECRET", "webhook_secret", None, _parse_secret,
-            "Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token (required with "
-            "a webhook)."),
-    Setting("TUTOR_WEBHOOK_LISTEN", "webhook_listen", "0.0.0.0", str,
-            "Address the webhook server binds to."),
-    Setting("TUTOR_WEBHOOK_PORT", "webhook_port", "8443", _parse_port,
-            "Port the webhook server listens on."),
-    Setting("TUTOR_GROUP_OPEN_PERIOD", "group_open_period", "30", _parse_seconds,
-            "Default seconds a group quiz poll stays open (5-600)."),
+    Setting(
+        "TELEGRAM_BOT_TOKEN",
+        "token",
+        None,
+        _parse_token,
+        "Bot token from @BotFather. Without it the bot runs in the terminal.",
+    ),
+    Setting(
+        "TELEGRAM_API_BASE_URL",
+        "api_base_url",
+        None,
+        _parse_url,
+        "Bot API server, e.g. http://127.0.0.1:8081/bot for a self-hosted one "
+        "(default: Telegram's).",
+    ),
+    Setting(
+        "TUTOR_CONTENT_DIR",
+        "content_dir",
+        None,
+        str,
+        "Folder of YAML decks (default: the bundled content/).",
+    ),
+    Setting(
+        "TUTOR_DATA_DIR",
+        "data_dir",
+        "data",
+        str,
+        "Folder for the SQLite database and generated files.",
+    ),
+    Setting(
+        "TUTOR_DATABASE_URL",
+        "database_url",
+        None,
+        _parse_database_url,
+        "Database URL, e.g. postgresql+asyncpg://user:pw@host/db "
+        "(default: SQLite in TUTOR_DATA_DIR).",
+    ),
+    Setting(
+        "TUTOR_LOG_LEVEL",
+        "log_level",
+        "INFO",
+        _parse_level,
+        "DEBUG, INFO, WARNING or ERROR. Only DEBUG logs students' message text.",
+    ),
+    Setting(
+        "TUTOR_DEFAULT_TIMEZONE",
+        "default_timezone",
+        "Europe/London",
+        _parse_timezone,
+        "IANA time zone for students who have not set one.",
+    ),
+    Setting(
+        "TUTOR_WEBHOOK_URL",
+        "webhook_url",
+        None,
+        _parse_https_url,
+        "Public HTTPS URL Telegram posts updates to; set it to use a webhook "
+        "instead of long polling.",
+    ),
+    Setting(
+        "TUTOR_WEBHOOK_SECRET",
+        "webhook_secret",
+        None,
+        _parse_secret,
+        "Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token (required with a webhook).",
+    ),
+    Setting(
+        "TUTOR_WEBHOOK_LISTEN",
+        "webhook_listen",
+        "0.0.0.0",
+        str,
+        "Address the webhook server binds to.",
+    ),
+    Setting(
+        "TUTOR_WEBHOOK_PORT",
+        "webhook_port",
+        "8443",
+        _parse_port,
+        "Port the webhook server listens on.",
+    ),
+    Setting(
+        "TUTOR_GROUP_OPEN_PERIOD",
+        "group_open_period",
+        "30",
+        _parse_seconds,
+        "Default seconds a group quiz poll stays open (5-600).",
+    ),
 )
 
 

@@ -664,8 +664,8 @@ def _check_card(file: _DeckFile, index: _Index, item: _Item[_CardSchema], topics
     if length > MESSAGE_LIMIT:
         file.report.add(
             loc,
-            f"{name}: the card is {length} characters when shown (title, topic, body, misconception "
-            f"and sources); a Telegram message holds at most {MESSAGE_LIMIT}",
+            f"{name}: the card is {length} characters when shown (title, topic, body, "
+            f"misconception and sources); a Telegram message holds at most {MESSAGE_LIMIT}",
         )
 
 

@@ -126,24 +126,48 @@ class ControlApi(ABC):
     set_blocked = _remote(EmulatorState.ctl_set_blocked)
     reset = _remote(EmulatorState.ctl_reset)
 
-    async def send_media(self, chat_id: int, kind: MediaKind, *, user_id: int | None = None,
-                         reply_to: int | None = None, data: bytes | None = None,
-                         caption: str | None = None, file_name: str | None = None,
-                         mime_type: str | None = None, emoji: str | None = None,
-                         duration: int | None = None, latitude: float = 0.0,
-                         longitude: float = 0.0) -> JSON:
+    async def send_media(
+        self,
+        chat_id: int,
+        kind: MediaKind,
+        *,
+        user_id: int | None = None,
+        reply_to: int | None = None,
+        data: bytes | None = None,
+        caption: str | None = None,
+        file_name: str | None = None,
+        mime_type: str | None = None,
+        emoji: str | None = None,
+        duration: int | None = None,
+        latitude: float = 0.0,
+        longitude: float = 0.0,
+    ) -> JSON:
         """A user sends a photo/sticker/voice/document (``data`` is downloadable) or location."""
         result: JSON = await self._op(
-            "send_media", chat_id=chat_id, kind=kind, user_id=user_id, reply_to=reply_to,
+            "send_media",
+            chat_id=chat_id,
+            kind=kind,
+            user_id=user_id,
+            reply_to=reply_to,
             data_b64=base64.b64encode(data).decode() if data is not None else None,
-            caption=caption, file_name=file_name, mime_type=mime_type, emoji=emoji,
-            duration=duration, latitude=latitude, longitude=longitude,
+            caption=caption,
+            file_name=file_name,
+            mime_type=mime_type,
+            emoji=emoji,
+            duration=duration,
+            latitude=latitude,
+            longitude=longitude,
         )
         return result
 
-    async def calls(self, method: str | Sequence[str] | None = None, *,
-                    chat_id: int | str | None = None, since: int = 0,
-                    ok: bool | None = None) -> list[Call]:
+    async def calls(
+        self,
+        method: str | Sequence[str] | None = None,
+        *,
+        chat_id: int | str | None = None,
+        since: int = 0,
+        ok: bool | None = None,
+    ) -> list[Call]:
         """Recorded Bot API calls, oldest first (``since``: skip the first ``since`` calls)."""
         method_arg = method if method is None or isinstance(method, str) else list(method)
         found = await self._op("calls", method=method_arg, chat_id=chat_id, since=since, ok=ok)
@@ -156,8 +180,14 @@ class ControlApi(ABC):
     async def file_bytes(self, file_id: str) -> bytes:
         return base64.b64decode(await self._op("file_bytes", file_id=file_id))
 
-    async def slow_next(self, delay: float, *, count: int = 1, method: str | None = None,
-                        chat_id: int | str | None = None) -> None:
+    async def slow_next(
+        self,
+        delay: float,
+        *,
+        count: int = 1,
+        method: str | None = None,
+        chat_id: int | str | None = None,
+    ) -> None:
         """Delay the next ``count`` matching calls by ``delay`` seconds, then answer normally."""
         await self.fail_next(None, count, method, chat_id, delay=delay)
 
@@ -165,10 +195,16 @@ class ControlApi(ABC):
         """Enforce ``limits`` on message delivery (``None``: no limits, the default)."""
         await self._op("set_flood_limits", limits=asdict(limits) if limits else None)
 
-    async def wait_for(self, method: str | Sequence[str] | None = None,
-                       predicate: Callable[[Call], bool] | None = None, *,
-                       chat_id: int | str | None = None, timeout: float = 5.0,
-                       since: int | None = None, ok: bool | None = True) -> Call:
+    async def wait_for(
+        self,
+        method: str | Sequence[str] | None = None,
+        predicate: Callable[[Call], bool] | None = None,
+        *,
+        chat_id: int | str | None = None,
+        timeout: float = 5.0,
+        since: int | None = None,
+        ok: bool | None = True,
+    ) -> Call:
         """First matching call after ``since`` (default: made after the last injected update)."""
         seen: int = await self._op("mark") if since is None else since
         deadline = time.monotonic() + timeout
@@ -180,13 +216,21 @@ class ControlApi(ABC):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 recent = [(c.method, c.chat_id, c.ok) for c in (await self.calls())[-8:]]
-                raise TimeoutError(f"no {method or 'call'} for chat {chat_id} in {timeout}s; "
-                                   f"recent calls: {recent}")
+                raise TimeoutError(
+                    f"no {method or 'call'} for chat {chat_id} in {timeout}s; "
+                    f"recent calls: {recent}"
+                )
             await self._tick(remaining)
 
-    async def wait_for_message(self, chat_id: int, text_contains: str | None = None,
-                               predicate: Callable[[JSON], bool] | None = None, *,
-                               timeout: float = 5.0, since: int | None = None) -> JSON:
+    async def wait_for_message(
+        self,
+        chat_id: int,
+        text_contains: str | None = None,
+        predicate: Callable[[JSON], bool] | None = None,
+        *,
+        timeout: float = 5.0,
+        since: int | None = None,
+    ) -> JSON:
         """The next message the bot delivered to ``chat_id`` (as returned by the send method)."""
 
         def matches(call: Call) -> bool:
@@ -197,13 +241,19 @@ class ControlApi(ABC):
                 predicate is None or predicate(message)
             )
 
-        call = await self.wait_for(sorted(MESSAGE_METHODS), matches, chat_id=chat_id,
-                                   timeout=timeout, since=since)
+        call = await self.wait_for(
+            sorted(MESSAGE_METHODS), matches, chat_id=chat_id, timeout=timeout, since=since
+        )
         return dict(call.result)
 
-    async def assert_no_call(self, method: str | Sequence[str] | None = None, *,
-                             chat_id: int | str | None = None, within: float = 0.3,
-                             since: int | None = None) -> None:
+    async def assert_no_call(
+        self,
+        method: str | Sequence[str] | None = None,
+        *,
+        chat_id: int | str | None = None,
+        within: float = 0.3,
+        since: int | None = None,
+    ) -> None:
         """Wait ``within`` seconds and fail if a matching successful call was made."""
         start: int = await self._op("mark") if since is None else since
         await asyncio.sleep(within)
@@ -256,14 +306,21 @@ class BotApiEmulator(ControlApi):
     """
 
     def __init__(
-        self, token: str = DEFAULT_TOKEN, *, tokens: Sequence[str] = (), port: int = 0,
-        bot_username: str = "emulator_test_bot", bot_name: str = "Emulator Bot",
+        self,
+        token: str = DEFAULT_TOKEN,
+        *,
+        tokens: Sequence[str] = (),
+        port: int = 0,
+        bot_username: str = "emulator_test_bot",
+        bot_name: str = "Emulator Bot",
         group_admins: Mapping[int, Sequence[int]] | None = None,
-        flood_limits: FloodLimits | None = None, strict_chats: bool = True,
+        flood_limits: FloodLimits | None = None,
+        strict_chats: bool = True,
     ) -> None:
         self.token = token
-        self.state = EmulatorState((token, *tokens), bot_username, bot_name, group_admins or {},
-                                   strict_chats, flood_limits)
+        self.state = EmulatorState(
+            (token, *tokens), bot_username, bot_name, group_admins or {}, strict_chats, flood_limits
+        )
         self._changes = _Broadcast()
         self.state.on_change = self._changes.notify
         self._port = port
@@ -302,8 +359,9 @@ class BotApiEmulator(ControlApi):
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
         app.router.add_post("/_emu/{op}", self._handle_control)
-        self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True,
-                                     shutdown_timeout=1.0)
+        self._runner = web.AppRunner(
+            app, access_log=None, handler_cancellation=True, shutdown_timeout=1.0
+        )
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", self._port).start()
         self._port = int(self._runner.addresses[0][1])
@@ -372,8 +430,11 @@ class BotApiEmulator(ControlApi):
         """Long polling: answer as soon as an update is pending, or after ``timeout`` seconds."""
         state = self.state
         if state.webhook["url"]:
-            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
-                                "use deleteWebhook to delete the webhook first")
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         limit = min(max(p.integer("limit", 100) or 100, 1), 100)
         deadline = time.monotonic() + max(p.integer("timeout", 0) or 0, 0)
         if isinstance(p.get("allowed_updates"), list):
@@ -387,8 +448,11 @@ class BotApiEmulator(ControlApi):
             if updates or self._closing:
                 return updates
             if generation != state.poll_generation:
-                raise ApiError(409, "Conflict: terminated by other getUpdates request; make sure "
-                                    "that only one bot instance is running")
+                raise ApiError(
+                    409,
+                    "Conflict: terminated by other getUpdates request; make sure "
+                    "that only one bot instance is running",
+                )
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return []
@@ -443,9 +507,10 @@ class EmulatorClient(ControlApi):
 
 
 @contextlib.asynccontextmanager
-async def running_application(app: Application[Any, Any, Any, Any, Any, Any],
-                              allowed_updates: Sequence[str] | None = None,
-                              ) -> AsyncIterator[Application[Any, Any, Any, Any, Any, Any]]:
+async def running_application(
+    app: Application[Any, Any, Any, Any, Any, Any],
+    allowed_updates: Sequence[str] | None = None,
+) -> AsyncIterator[Application[Any, Any, Any, Any, Any, Any]]:
     """Run a PTB Application with polling (like ``run_polling``, minus signal handling).
 
     The same order as ``run_polling``, hooks included: initialize, ``post_init``, polling,
@@ -482,10 +547,18 @@ async def _serve(port: int, tokens: Sequence[str], bot_username: str, flood: boo
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with BotApiEmulator(tokens[0], tokens=tokens[1:], port=port, bot_username=bot_username,
-                              flood_limits=FloodLimits() if flood else None) as emu:
-        print(f"Bot API emulator ready: base_url={emu.base_url} base_file_url={emu.base_file_url} "
-              f"control={emu.url}/_emu/<op> token={emu.token}", flush=True)
+    async with BotApiEmulator(
+        tokens[0],
+        tokens=tokens[1:],
+        port=port,
+        bot_username=bot_username,
+        flood_limits=FloodLimits() if flood else None,
+    ) as emu:
+        print(
+            f"Bot API emulator ready: base_url={emu.base_url} base_file_url={emu.base_file_url} "
+            f"control={emu.url}/_emu/<op> token={emu.token}",
+            flush=True,
+        )
         await stop.wait()
 
 
@@ -496,8 +569,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--bot-username", default="emulator_test_bot")
     parser.add_argument("--flood-limits", action="store_true", help="enforce Telegram-like limits")
     args = parser.parse_args(argv)
-    asyncio.run(_serve(args.port, args.token or [DEFAULT_TOKEN], args.bot_username,
-                       args.flood_limits))
+    asyncio.run(
+        _serve(args.port, args.token or [DEFAULT_TOKEN], args.bot_username, args.flood_limits)
+    )
 
 
 if __name__ == "__main__":

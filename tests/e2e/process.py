@@ -30,12 +30,18 @@ class BotProcess:
         self._reader = asyncio.create_task(self._read())
 
     @classmethod
-    async def start(cls, *args: str, env: dict[str, str], cwd: Path,
-                    stdin: bytes | None = None) -> BotProcess:
+    async def start(
+        cls, *args: str, env: dict[str, str], cwd: Path, stdin: bytes | None = None
+    ) -> BotProcess:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, str(BOT_PY), *args, env=env, cwd=cwd,
+            sys.executable,
+            str(BOT_PY),
+            *args,
+            env=env,
+            cwd=cwd,
             stdin=asyncio.subprocess.DEVNULL if stdin is None else asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
         )
         if stdin is not None and process.stdin is not None:
             process.stdin.write(stdin)
@@ -70,8 +76,9 @@ class BotProcess:
             await self.wait(5.0)
 
 
-async def run_bot(*args: str, env: dict[str, str], cwd: Path, stdin: bytes | None = None,
-                  timeout: float = 15.0) -> tuple[int, str]:
+async def run_bot(
+    *args: str, env: dict[str, str], cwd: Path, stdin: bytes | None = None, timeout: float = 15.0
+) -> tuple[int, str]:
     """Run bot.py to its end: (exit code, stdout and stderr)."""
     process = await BotProcess.start(*args, env=env, cwd=cwd, stdin=stdin)
     try:

@@ -87,7 +87,10 @@ class EmulatorState:
         self.tokens = tuple(tokens)
         self.bot_id = int(self.tokens[0].split(":", 1)[0])
         self.bot_user: JSON = {
-            "id": self.bot_id, "is_bot": True, "first_name": bot_name, "username": bot_username,
+            "id": self.bot_id,
+            "is_bot": True,
+            "first_name": bot_name,
+            "username": bot_username,
         }
         self.strict_chats = strict_chats
         self._initial = (dict(group_admins), flood_limits)
@@ -137,8 +140,13 @@ class EmulatorState:
 
     def record(self, method: str, params: JSON, started: float, body: JSON) -> None:
         call = Call(
-            seq=len(self.calls) + 1, method=method, params=params, time=started, ok=body["ok"],
-            result=body.get("result"), error_code=body.get("error_code"),
+            seq=len(self.calls) + 1,
+            method=method,
+            params=params,
+            time=started,
+            ok=body["ok"],
+            result=body.get("result"),
+            error_code=body.get("error_code"),
             description=body.get("description"),
         )
         self.calls.append(call)
@@ -164,7 +172,8 @@ class EmulatorState:
         """Pending updates the bot asked for; other types are discarded, as Telegram does."""
         allowed = self.allowed_updates
         self.updates = [
-            u for u in self.updates
+            u
+            for u in self.updates
             if (update_kind(u) in allowed if allowed else update_kind(u) not in NOT_BY_DEFAULT)
         ]
         return copy.deepcopy(self.updates[:limit])
@@ -185,8 +194,13 @@ class EmulatorState:
             {"id": user_id, "is_bot": False, "first_name": f"User{user_id}", "language_code": "en"},
         )
 
-    def _ensure_chat(self, chat_id: int, chat_type: str | None = None, title: str | None = None,
-                     username: str | None = None) -> ChatState:
+    def _ensure_chat(
+        self,
+        chat_id: int,
+        chat_type: str | None = None,
+        title: str | None = None,
+        username: str | None = None,
+    ) -> ChatState:
         chat = self.chats.get(chat_id)
         if chat is not None:
             return chat
@@ -223,8 +237,11 @@ class EmulatorState:
 
     def _new_message(self, chat: ChatState, sender: JSON, fields: JSON) -> JSON:
         message = {
-            "message_id": chat.next_message_id, "from": copy.deepcopy(sender),
-            "chat": copy.deepcopy(chat.info), "date": unix_now(), **fields,
+            "message_id": chat.next_message_id,
+            "from": copy.deepcopy(sender),
+            "chat": copy.deepcopy(chat.info),
+            "date": unix_now(),
+            **fields,
         }
         chat.next_message_id += 1
         chat.messages[message["message_id"]] = message
@@ -238,11 +255,13 @@ class EmulatorState:
         self.on_change()
         return copy.deepcopy(update)
 
-    def _store_file(self, data: bytes | None, file_name: str | None, mime_type: str | None,
-                    kind: str) -> StoredFile:
+    def _store_file(
+        self, data: bytes | None, file_name: str | None, mime_type: str | None, kind: str
+    ) -> StoredFile:
         n = self._next_id()
-        stored = StoredFile(f"EMU-{kind}-{n}", f"U{n}", f"{kind}s/file_{n}", data, file_name,
-                            mime_type)
+        stored = StoredFile(
+            f"EMU-{kind}-{n}", f"U{n}", f"{kind}s/file_{n}", data, file_name, mime_type
+        )
         self.files[stored.file_id] = stored
         return stored
 
@@ -264,8 +283,11 @@ class EmulatorState:
         if chat is None:
             raise bad_request("chat not found")
         if chat.migrated_to is not None:
-            raise ApiError(400, "Bad Request: group chat was upgraded to a supergroup chat",
-                           {"migrate_to_chat_id": chat.migrated_to})
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": chat.migrated_to},
+            )
         return chat
 
     def _writable_chat(self, p: Params) -> ChatState:
@@ -280,9 +302,17 @@ class EmulatorState:
             raise ApiError(403, f"Forbidden: bot is not a member of the {chat.type} chat")
         return chat
 
-    def _formatted(self, p: Params, key: str, *, limit: int, too_long: str,
-                   empty: str | None = "message text is empty", mode_key: str = "parse_mode",
-                   entities_key: str = "entities") -> tuple[str, list[JSON]]:
+    def _formatted(
+        self,
+        p: Params,
+        key: str,
+        *,
+        limit: int,
+        too_long: str,
+        empty: str | None = "message text is empty",
+        mode_key: str = "parse_mode",
+        entities_key: str = "entities",
+    ) -> tuple[str, list[JSON]]:
         """Text parameter ``key`` after parse_mode; ``empty=None`` makes it optional."""
         text, entities = format_text(p.text(key) or "", p.text(mode_key), p.get(entities_key))
         if empty is not None and not text.strip():
@@ -327,7 +357,11 @@ class EmulatorState:
 
     def _caption(self, p: Params, fields: JSON) -> JSON:
         caption, entities = self._formatted(
-            p, "caption", limit=1024, too_long="message caption is too long", empty=None,
+            p,
+            "caption",
+            limit=1024,
+            too_long="message caption is too long",
+            empty=None,
             entities_key="caption_entities",
         )
         if caption:
@@ -395,8 +429,11 @@ class EmulatorState:
 
     def api_getMe(self, p: Params) -> JSON:
         return {
-            **self.bot_user, "can_join_groups": True, "can_read_all_group_messages": False,
-            "supports_inline_queries": True, "can_connect_to_business": False,
+            **self.bot_user,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": True,
+            "can_connect_to_business": False,
             "has_main_web_app": False,
         }
 
@@ -417,8 +454,11 @@ class EmulatorState:
         return True
 
     def api_getWebhookInfo(self, p: Params) -> JSON:
-        return {**self.webhook, "has_custom_certificate": False,
-                "pending_update_count": len(self.updates)}
+        return {
+            **self.webhook,
+            "has_custom_certificate": False,
+            "pending_update_count": len(self.updates),
+        }
 
     def _commands_key(self, p: Params) -> str:
         scope = p.get("scope") or {"type": "default"}
@@ -494,8 +534,12 @@ class EmulatorState:
     def api_sendPoll(self, p: Params) -> JSON:
         chat = self._writable_chat(p)
         question, question_entities = self._formatted(
-            p, "question", limit=300, too_long="poll question length must not exceed 300",
-            empty="poll question must be non-empty", mode_key="question_parse_mode",
+            p,
+            "question",
+            limit=300,
+            too_long="poll question length must not exceed 300",
+            empty="poll question must be non-empty",
+            mode_key="question_parse_mode",
             entities_key="question_entities",
         )
         options = self._poll_options(p)
@@ -503,14 +547,19 @@ class EmulatorState:
         if p.text("type") not in (None, "regular", "quiz"):
             raise bad_request("wrong poll type specified")
         poll: JSON = {
-            "id": str(5_000_000_000 + self._next_id()), "question": question,
-            "options": [{"text": text, "voter_count": 0, "persistent_id": str(i)}
-                        for i, text in enumerate(options)],
-            "total_voter_count": 0, "is_closed": p.flag("is_closed"),
+            "id": str(5_000_000_000 + self._next_id()),
+            "question": question,
+            "options": [
+                {"text": text, "voter_count": 0, "persistent_id": str(i)}
+                for i, text in enumerate(options)
+            ],
+            "total_voter_count": 0,
+            "is_closed": p.flag("is_closed"),
             "is_anonymous": p.get("is_anonymous") is None or p.flag("is_anonymous"),
             "type": "quiz" if quiz else "regular",
             "allows_multiple_answers": p.flag("allows_multiple_answers") and not quiz,
-            "allows_revoting": p.flag("allows_revoting") if "allows_revoting" in p.values
+            "allows_revoting": p.flag("allows_revoting")
+            if "allows_revoting" in p.values
             else not quiz,
             "members_only": p.flag("members_only"),
         }
@@ -553,8 +602,13 @@ class EmulatorState:
             raise bad_request("QUIZ_CORRECT_ANSWER_INVALID")
         fields: JSON = {"correct_option_ids": correct}
         explanation, entities = self._formatted(
-            p, "explanation", limit=200, too_long="explanation length must not exceed 200",
-            empty=None, mode_key="explanation_parse_mode", entities_key="explanation_entities",
+            p,
+            "explanation",
+            limit=200,
+            too_long="explanation length must not exceed 200",
+            empty=None,
+            mode_key="explanation_parse_mode",
+            entities_key="explanation_entities",
         )
         if explanation:
             fields["explanation"] = explanation
@@ -588,8 +642,11 @@ class EmulatorState:
     def api_sendDocument(self, p: Params) -> JSON:
         chat = self._writable_chat(p)
         stored = self._input_file(p, "document")
-        document = {**stored.describe(), "file_name": stored.file_name or "document",
-                    "mime_type": stored.mime_type or "application/octet-stream"}
+        document = {
+            **stored.describe(),
+            "file_name": stored.file_name or "document",
+            "mime_type": stored.mime_type or "application/octet-stream",
+        }
         return self._bot_message(chat, p, self._caption(p, {"document": document}))
 
     def api_sendChatAction(self, p: Params) -> bool:
@@ -618,10 +675,22 @@ class EmulatorState:
 
     def api_getChat(self, p: Params) -> JSON:
         chat = self._known_chat(p)
-        gifts = dict.fromkeys(("unlimited_gifts", "limited_gifts", "unique_gifts",
-                               "premium_subscription", "gifts_from_channels"), False)
-        return {**chat.info, "accent_color_id": 0, "max_reaction_count": 11,
-                "accepted_gift_types": gifts}
+        gifts = dict.fromkeys(
+            (
+                "unlimited_gifts",
+                "limited_gifts",
+                "unique_gifts",
+                "premium_subscription",
+                "gifts_from_channels",
+            ),
+            False,
+        )
+        return {
+            **chat.info,
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": gifts,
+        }
 
     def _member_of(self, chat: ChatState, user_id: int) -> JSON:
         if user_id == self.bot_id:
@@ -661,11 +730,21 @@ class EmulatorState:
 
     # -- control: users, chats, incoming updates ----------------------------------------------
 
-    def ctl_add_user(self, user_id: int, first_name: str | None = None, username: str | None = None,
-                     last_name: str | None = None, language_code: str = "en") -> JSON:
+    def ctl_add_user(
+        self,
+        user_id: int,
+        first_name: str | None = None,
+        username: str | None = None,
+        last_name: str | None = None,
+        language_code: str = "en",
+    ) -> JSON:
         """Register (or rename) a user; unknown user ids are created as ``User<id>``."""
-        user: JSON = {"id": user_id, "is_bot": False, "first_name": first_name or f"User{user_id}",
-                      "language_code": language_code}
+        user: JSON = {
+            "id": user_id,
+            "is_bot": False,
+            "first_name": first_name or f"User{user_id}",
+            "language_code": language_code,
+        }
         user.update({k: v for k, v in (("username", username), ("last_name", last_name)) if v})
         self.users[user_id] = user
         if user_id in self.chats:
@@ -674,8 +753,13 @@ class EmulatorState:
             )
         return user
 
-    def ctl_add_chat(self, chat_id: int, chat_type: str | None = None, title: str | None = None,
-                     username: str | None = None) -> JSON:
+    def ctl_add_chat(
+        self,
+        chat_id: int,
+        chat_type: str | None = None,
+        title: str | None = None,
+        username: str | None = None,
+    ) -> JSON:
         """Make a chat known (the Bot API answers "chat not found" for unknown chats).
 
         The type defaults from the id: > 0 private, <= -10**12 supergroup, else group.
@@ -689,8 +773,9 @@ class EmulatorState:
         for user_id in user_ids:
             self._user(user_id)
 
-    def ctl_send_message(self, chat_id: int, fields: JSON, user_id: int | None = None,
-                         reply_to: int | None = None) -> JSON:
+    def ctl_send_message(
+        self, chat_id: int, fields: JSON, user_id: int | None = None, reply_to: int | None = None
+    ) -> JSON:
         """A user message with arbitrary Message ``fields`` (id, chat, from, date are added).
 
         ``user_id`` defaults to the private chat's user, or DEFAULT_USER_ID in groups.
@@ -703,8 +788,9 @@ class EmulatorState:
             message["reply_to_message"] = without_reply(self._live_message(chat, reply_to))
         return self._queue("message", self._new_message(chat, self._sender(chat, user_id), message))
 
-    def ctl_send_text(self, chat_id: int, text: str, user_id: int | None = None,
-                      reply_to: int | None = None) -> JSON:
+    def ctl_send_text(
+        self, chat_id: int, text: str, user_id: int | None = None, reply_to: int | None = None
+    ) -> JSON:
         """A user writes ``text``; ``/cmd`` and ``/cmd@bot`` get a bot_command entity."""
         fields: JSON = {"text": text}
         command = COMMAND_RE.match(text)
@@ -714,14 +800,25 @@ class EmulatorState:
         return self.ctl_send_message(chat_id, fields, user_id, reply_to)
 
     def ctl_send_media(
-        self, chat_id: int, kind: str, user_id: int | None = None, reply_to: int | None = None,
-        data_b64: str | None = None, caption: str | None = None, file_name: str | None = None,
-        mime_type: str | None = None, emoji: str | None = None, duration: int | None = None,
-        latitude: float = 0.0, longitude: float = 0.0,
+        self,
+        chat_id: int,
+        kind: str,
+        user_id: int | None = None,
+        reply_to: int | None = None,
+        data_b64: str | None = None,
+        caption: str | None = None,
+        file_name: str | None = None,
+        mime_type: str | None = None,
+        emoji: str | None = None,
+        duration: int | None = None,
+        latitude: float = 0.0,
+        longitude: float = 0.0,
     ) -> JSON:
         if kind == "location":
             return self.ctl_send_message(
-                chat_id, {"location": {"latitude": latitude, "longitude": longitude}}, user_id,
+                chat_id,
+                {"location": {"latitude": latitude, "longitude": longitude}},
+                user_id,
                 reply_to,
             )
         if kind not in ("photo", "sticker", "voice", "document"):
@@ -730,19 +827,35 @@ class EmulatorState:
         base = self._store_file(data, file_name, mime_type, kind).describe()
         media: dict[str, Any] = {
             "photo": [{**base, "width": 320, "height": 320}],
-            "sticker": {**base, "type": "regular", "width": 512, "height": 512,
-                        "is_animated": False, "is_video": False, "emoji": emoji or "👍"},
+            "sticker": {
+                **base,
+                "type": "regular",
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+                "emoji": emoji or "👍",
+            },
             "voice": {**base, "duration": duration or 1, "mime_type": mime_type or "audio/ogg"},
-            "document": {**base, "file_name": file_name or "file.bin",
-                         "mime_type": mime_type or "application/octet-stream"},
+            "document": {
+                **base,
+                "file_name": file_name or "file.bin",
+                "mime_type": mime_type or "application/octet-stream",
+            },
         }
         if kind == "photo" and data and (size := image_size(data)):
             media["photo"][0].update(width=size[0], height=size[1])
         fields: JSON = {kind: media[kind], **({"caption": caption} if caption else {})}
         return self.ctl_send_message(chat_id, fields, user_id, reply_to)
 
-    def ctl_press_button(self, chat_id: int, message_id: int, text: str | None = None,
-                         data: str | None = None, user_id: int | None = None) -> JSON:
+    def ctl_press_button(
+        self,
+        chat_id: int,
+        message_id: int,
+        text: str | None = None,
+        data: str | None = None,
+        user_id: int | None = None,
+    ) -> JSON:
         """A callback query for a bot message; ``data`` may be forged (not on any button)."""
         chat = self._chat(chat_id)
         message = self._live_message(chat, message_id)
@@ -754,13 +867,23 @@ class EmulatorState:
             data = buttons[text or ""]
         query_id = str(4_000_000_000 + self._next_id())
         self.callback_answers[query_id] = None
-        return self._queue("callback_query", {
-            "id": query_id, "from": self._sender(chat, user_id), "message": message,
-            "chat_instance": str(abs(chat_id) * 7919 + 1), "data": data,
-        })
+        return self._queue(
+            "callback_query",
+            {
+                "id": query_id,
+                "from": self._sender(chat, user_id),
+                "message": message,
+                "chat_instance": str(abs(chat_id) * 7919 + 1),
+                "data": data,
+            },
+        )
 
-    def ctl_answer_poll(self, poll_id: str, option_ids: list[int], user_id: int | None = None,
-                        ) -> JSON:
+    def ctl_answer_poll(
+        self,
+        poll_id: str,
+        option_ids: list[int],
+        user_id: int | None = None,
+    ) -> JSON:
         """A user votes (``[]`` retracts): queues poll_answer (unless anonymous) and poll."""
         if poll_id not in self.polls:
             raise EmulatorError(f"unknown poll {poll_id}")
@@ -781,26 +904,44 @@ class EmulatorState:
         poll["total_voter_count"] = sum(bool(chosen) for chosen in votes.values())
         answer = None
         if not poll["is_anonymous"]:
-            answer = self._queue("poll_answer", {
-                "poll_id": poll_id, "user": user, "option_ids": list(option_ids),
-                "option_persistent_ids": [poll["options"][i]["persistent_id"] for i in option_ids],
-            })
+            answer = self._queue(
+                "poll_answer",
+                {
+                    "poll_id": poll_id,
+                    "user": user,
+                    "option_ids": list(option_ids),
+                    "option_persistent_ids": [
+                        poll["options"][i]["persistent_id"] for i in option_ids
+                    ],
+                },
+            )
         state = self._queue("poll", poll)
         return answer or state
 
-    def ctl_inline_query(self, query: str, user_id: int | None = None, offset: str = "",
-                         chat_type: str | None = None) -> JSON:
+    def ctl_inline_query(
+        self, query: str, user_id: int | None = None, offset: str = "", chat_type: str | None = None
+    ) -> JSON:
         """An inline query; the bot's answerInlineQuery is kept for :meth:`ctl_inline_answer`."""
         query_id = str(6_000_000_000 + self._next_id())
         self.inline_answers[query_id] = None
-        payload: JSON = {"id": query_id, "from": self._user(user_id or DEFAULT_USER_ID),
-                         "query": query, "offset": offset}
+        payload: JSON = {
+            "id": query_id,
+            "from": self._user(user_id or DEFAULT_USER_ID),
+            "query": query,
+            "offset": offset,
+        }
         if chat_type:
             payload["chat_type"] = chat_type
         return self._queue("inline_query", payload)
 
-    def ctl_chat_member_update(self, chat_id: int, user_id: int, old_status: str, new_status: str,
-                               by_user_id: int | None = None) -> JSON:
+    def ctl_chat_member_update(
+        self,
+        chat_id: int,
+        user_id: int,
+        old_status: str,
+        new_status: str,
+        by_user_id: int | None = None,
+    ) -> JSON:
         """``my_chat_member`` when ``user_id`` is the bot, else ``chat_member``."""
         chat = self._ensure_chat(chat_id)
         user = self._user(user_id)
@@ -809,14 +950,24 @@ class EmulatorState:
             chat.bot_status = new_status
         else:
             chat.member_status[user_id] = new_status
-        return self._queue("my_chat_member" if user_id == self.bot_id else "chat_member", {
-            "chat": chat.info, "from": self._sender(chat, by_user_id), "date": unix_now(),
-            "old_chat_member": old, "new_chat_member": new,
-        })
+        return self._queue(
+            "my_chat_member" if user_id == self.bot_id else "chat_member",
+            {
+                "chat": chat.info,
+                "from": self._sender(chat, by_user_id),
+                "date": unix_now(),
+                "old_chat_member": old,
+                "new_chat_member": new,
+            },
+        )
 
-    def ctl_add_bot_to_group(self, chat_id: int, title: str | None = None,
-                             by_user_id: int | None = None, as_admin: bool = False,
-                             ) -> list[JSON]:
+    def ctl_add_bot_to_group(
+        self,
+        chat_id: int,
+        title: str | None = None,
+        by_user_id: int | None = None,
+        as_admin: bool = False,
+    ) -> list[JSON]:
         """The bot joins a group: a my_chat_member update and a new_chat_members message."""
         chat = self._ensure_chat(chat_id, title=title)
         if chat.type == "private":
@@ -830,16 +981,18 @@ class EmulatorState:
     def ctl_remove_bot_from_group(self, chat_id: int, by_user_id: int | None = None) -> JSON:
         """The bot is kicked: a my_chat_member update; later sends get 403."""
         chat = self._chat(chat_id)
-        return self.ctl_chat_member_update(chat_id, self.bot_id, chat.bot_status, "kicked",
-                                           by_user_id)
+        return self.ctl_chat_member_update(
+            chat_id, self.bot_id, chat.bot_status, "kicked", by_user_id
+        )
 
     def ctl_block_bot(self, user_id: int, blocked: bool = True) -> JSON:
         """The user blocks (or unblocks) the bot in their private chat."""
         old, new = ("member", "kicked") if blocked else ("kicked", "member")
         return self.ctl_chat_member_update(user_id, self.bot_id, old, new, user_id)
 
-    def ctl_migrate_group(self, chat_id: int, new_chat_id: int | None = None,
-                          user_id: int | None = None) -> list[JSON]:
+    def ctl_migrate_group(
+        self, chat_id: int, new_chat_id: int | None = None, user_id: int | None = None
+    ) -> list[JSON]:
         """Upgrade a group to a supergroup; sends to the old id get 400 + migrate_to_chat_id."""
         old = self._chat(chat_id)
         if old.type != "group":
@@ -860,11 +1013,17 @@ class EmulatorState:
 
     # -- control: observation -------------------------------------------------------------------
 
-    def ctl_calls(self, method: str | list[str] | None = None, chat_id: int | str | None = None,
-                  since: int = 0, ok: bool | None = None) -> list[JSON]:
+    def ctl_calls(
+        self,
+        method: str | list[str] | None = None,
+        chat_id: int | str | None = None,
+        since: int = 0,
+        ok: bool | None = None,
+    ) -> list[JSON]:
         methods = {m.lower() for m in ([method] if isinstance(method, str) else method or [])}
         return [
-            asdict(call) for call in self.calls[since:]
+            asdict(call)
+            for call in self.calls[since:]
             if (not methods or call.method.lower() in methods)
             and (chat_id is None or str(call.chat_id) == str(chat_id))
             and (ok is None or call.ok == ok)
@@ -919,7 +1078,8 @@ class EmulatorState:
         """Counters: calls, pending updates, delivered messages and flood 429s per chat."""
         rejections = self.flood.rejections if self.flood else Counter[int]()
         return {
-            "calls": len(self.calls), "pending_updates": len(self.updates),
+            "calls": len(self.calls),
+            "pending_updates": len(self.updates),
             "delivered": {str(k): v for k, v in self.delivered.items()},
             "flood_rejections": sum(rejections.values()),
             "flood_rejections_by_chat": {str(k): v for k, v in rejections.items()},
@@ -931,9 +1091,16 @@ class EmulatorState:
 
     # -- control: faults and limits -------------------------------------------------------------
 
-    def ctl_fail_next(self, code: int | None = 429, count: int = 1, method: str | None = None,
-                      chat_id: int | str | None = None, retry_after: int | None = None,
-                      description: str | None = None, delay: float = 0.0) -> None:
+    def ctl_fail_next(
+        self,
+        code: int | None = 429,
+        count: int = 1,
+        method: str | None = None,
+        chat_id: int | str | None = None,
+        retry_after: int | None = None,
+        description: str | None = None,
+        delay: float = 0.0,
+    ) -> None:
         """The next ``count`` matching calls wait ``delay`` s, then fail with ``code``.
 
         ``code=None`` only delays.  Faults without ``method`` never hit getUpdates.

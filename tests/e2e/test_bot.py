@@ -81,8 +81,9 @@ async def assert_all_sends_ok(emulator: BotApiEmulator) -> None:
     assert failed == [], [(call.method, call.description) for call in failed]
 
 
-async def ask(emulator: BotApiEmulator, chat_id: int, text: str, expect: str | None = None,
-              **kwargs: Any) -> JSON:
+async def ask(
+    emulator: BotApiEmulator, chat_id: int, text: str, expect: str | None = None, **kwargs: Any
+) -> JSON:
     """Send `text` as a user and return the bot's next message (containing `expect`)."""
     await emulator.send_text(chat_id, text, **kwargs)
     return await emulator.wait_for_message(chat_id, expect)
@@ -97,7 +98,8 @@ async def press(emulator: BotApiEmulator, chat_id: int, message: JSON, label: st
 async def edited(emulator: BotApiEmulator, chat_id: int, message: JSON) -> JSON:
     """The message after the bot's next edit of it."""
     await emulator.wait_for(
-        "editMessageText", lambda call: call.params["message_id"] == message["message_id"],
+        "editMessageText",
+        lambda call: call.params["message_id"] == message["message_id"],
         chat_id=chat_id,
     )
     current = await emulator.message(chat_id, message["message_id"])
@@ -172,10 +174,12 @@ async def test_quiz_me_on_this_starts_a_quiz_on_the_card(
     card = await ask(emulator, USER, TYPO_QUESTION)
     library = dialog.library
     topic = library.cards[FUNERAL_CARD].topic_id
-    prompts = [q.prompt for q in library.questions.values()
-               if library.cards[q.card_id].topic_id == topic]
+    prompts = [
+        q.prompt for q in library.questions.values() if library.cards[q.card_id].topic_id == topic
+    ]
 
     query_id = await press(emulator, USER, card, "🧠 Quiz me on this")
+
     def asks_a_question(message: JSON) -> bool:
         shown = message.get("text") or message.get("poll", {}).get("question", "")
         return any(prompt in shown for prompt in prompts)
@@ -270,10 +274,17 @@ async def test_in_a_group_the_bot_answers_only_when_asked(
     card = await ask(emulator, GROUP, named, FUNERAL_TITLE, user_id=USER)
     assert styled(card, "bold")[0] == FUNERAL_TITLE
 
-    await emulator.send_text(GROUP, "lenins testament", user_id=USER,
-                             reply_to=chatter["message"]["message_id"])
-    follow_up = await ask(emulator, GROUP, "lenins testament", "Lenin's Testament",
-                          user_id=OTHER_USER, reply_to=card["message_id"])
+    await emulator.send_text(
+        GROUP, "lenins testament", user_id=USER, reply_to=chatter["message"]["message_id"]
+    )
+    follow_up = await ask(
+        emulator,
+        GROUP,
+        "lenins testament",
+        "Lenin's Testament",
+        user_id=OTHER_USER,
+        reply_to=card["message_id"],
+    )
     assert follow_up["reply_to_message"]["from"]["id"] == OTHER_USER
 
     usage = await ask(emulator, GROUP, "/ask", user_id=USER)
@@ -283,7 +294,10 @@ async def test_in_a_group_the_bot_answers_only_when_asked(
     # message would have been answered, had the bot answered them.
     replies = await emulator.calls("sendMessage", chat_id=GROUP)
     assert [call.result["message_id"] for call in replies] == [
-        answer["message_id"], card["message_id"], follow_up["message_id"], usage["message_id"]
+        answer["message_id"],
+        card["message_id"],
+        follow_up["message_id"],
+        usage["message_id"],
     ]
     await assert_all_sends_ok(emulator)
 
@@ -313,10 +327,15 @@ async def test_an_inline_query_is_answered_with_card_articles(
 async def test_a_card_shared_through_inline_mode_is_not_taken_for_a_question(
     emulator: BotApiEmulator, bot: Application
 ) -> None:
-    bot_user = {"id": emulator.bot_id, "is_bot": True, "first_name": "Emulator Bot",
-                "username": emulator.bot_username}
-    await emulator.send_message(USER, {"text": f"{FUNERAL_TITLE}\n\nWhen Lenin died…",
-                                       "via_bot": bot_user})
+    bot_user = {
+        "id": emulator.bot_id,
+        "is_bot": True,
+        "first_name": "Emulator Bot",
+        "username": emulator.bot_username,
+    }
+    await emulator.send_message(
+        USER, {"text": f"{FUNERAL_TITLE}\n\nWhen Lenin died…", "via_bot": bot_user}
+    )
 
     reply = await ask(emulator, USER, "lenins testament", "Lenin's Testament")
 
@@ -420,8 +439,11 @@ async def test_a_reply_over_the_telegram_limit_is_split_keyboard_last(
     emulator: BotApiEmulator, bot: Application, dialog: Dialog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     paragraphs = tuple(f"Point {n}: Q&A <notes> " + "revise " * 60 for n in range(30))
-    long_help = Reply(title="How to use me", lines=paragraphs,
-                      buttons=((Button("📚 Browse topics", "topics::0"),),))
+    long_help = Reply(
+        title="How to use me",
+        lines=paragraphs,
+        buttons=((Button("📚 Browse topics", "topics::0"),),),
+    )
     monkeypatch.setattr(dialog, "help", lambda: long_help)
 
     await emulator.send_text(USER, "/help")
@@ -455,11 +477,14 @@ async def test_telegram_errors_are_logged_with_the_update_id_and_the_bot_carries
     assert styled(card, "bold")[0].startswith("Lenin's Testament")
     logged = {record.getMessage(): record.levelno for record in caplog.records}
     assert any(f"update {blocked['update_id']}" in m for m in logged), logged
-    assert any(f"update {failed['update_id']}" in m and level == logging.ERROR
-               for m, level in logged.items()), logged
+    assert any(
+        f"update {failed['update_id']}" in m and level == logging.ERROR
+        for m, level in logged.items()
+    ), logged
     assert len(await emulator.calls("sendMessage", chat_id=BLOCKED_USER)) == 1  # no retries
     assert [m["text"] for m in await emulator.history(USER) if m["from"]["is_bot"]] == [
-        apology["text"], card["text"]
+        apology["text"],
+        card["text"],
     ]
 
 
@@ -495,8 +520,10 @@ async def test_the_token_never_reaches_the_logs_and_sigterm_stops_cleanly(
 ) -> None:
     async with BotApiEmulator(SUBPROCESS_TOKEN) as emulator:
         env = bot_env(
-            TELEGRAM_BOT_TOKEN=SUBPROCESS_TOKEN, TELEGRAM_API_BASE_URL=emulator.base_url,
-            TUTOR_LOG_LEVEL=level, TUTOR_DATA_DIR=str(tmp_path / "data"),
+            TELEGRAM_BOT_TOKEN=SUBPROCESS_TOKEN,
+            TELEGRAM_API_BASE_URL=emulator.base_url,
+            TUTOR_LOG_LEVEL=level,
+            TUTOR_DATA_DIR=str(tmp_path / "data"),
             TUTOR_CONTENT_DIR=str(content_dir),
         )
         bot = await BotProcess.start(env=env, cwd=tmp_path)
@@ -518,12 +545,13 @@ async def test_the_token_never_reaches_the_logs_and_sigterm_stops_cleanly(
     assert "Traceback" not in output
 
 
-async def test_a_token_telegram_rejects_stops_start_up_without_showing_it(
-    tmp_path: Path
-) -> None:
+async def test_a_token_telegram_rejects_stops_start_up_without_showing_it(tmp_path: Path) -> None:
     async with BotApiEmulator() as emulator:  # accepts only its own token
-        env = bot_env(TELEGRAM_BOT_TOKEN=SUBPROCESS_TOKEN, TELEGRAM_API_BASE_URL=emulator.base_url,
-                      TUTOR_DATA_DIR=str(tmp_path / "data"))
+        env = bot_env(
+            TELEGRAM_BOT_TOKEN=SUBPROCESS_TOKEN,
+            TELEGRAM_API_BASE_URL=emulator.base_url,
+            TUTOR_DATA_DIR=str(tmp_path / "data"),
+        )
         code, output = await run_bot(env=env, cwd=tmp_path)
 
     assert code == 1, output
@@ -550,8 +578,11 @@ async def test_help_lists_every_setting(tmp_path: Path) -> None:
 async def test_a_malformed_setting_stops_start_up_with_one_line(
     name: str, value: str, tmp_path: Path
 ) -> None:
-    env = bot_env(TELEGRAM_BOT_TOKEN=SUBPROCESS_TOKEN,
-                  TELEGRAM_API_BASE_URL="http://127.0.0.1:9/bot", TUTOR_DATA_DIR=str(tmp_path))
+    env = bot_env(
+        TELEGRAM_BOT_TOKEN=SUBPROCESS_TOKEN,
+        TELEGRAM_API_BASE_URL="http://127.0.0.1:9/bot",
+        TUTOR_DATA_DIR=str(tmp_path),
+    )
     env[name] = value
 
     code, output = await run_bot(env=env, cwd=tmp_path)
@@ -592,8 +623,9 @@ async def test_without_a_token_the_bot_runs_in_the_terminal(
     assert [number for number, _ in choices] == [str(n) for n in range(1, len(choices) + 1)]
     library = dialog.library
     topic = library.cards[FUNERAL_CARD].topic_id
-    prompts = [q.prompt for q in library.questions.values()
-               if library.cards[q.card_id].topic_id == topic]
+    prompts = [
+        q.prompt for q in library.questions.values() if library.cards[q.card_id].topic_id == topic
+    ]
     after_press = output[card_at:].split("bot>", 2)[2]
     assert any(prompt in after_press for prompt in prompts), after_press
     assert "bot> TOPICS" in output
@@ -620,9 +652,12 @@ def free_port() -> int:
 
 async def post_update(url: str, update: JSON, secret: str | None) -> int:
     headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
-    async with aiohttp.ClientSession() as session, session.post(
-        url, json=update, headers=headers, timeout=aiohttp.ClientTimeout(total=5)
-    ) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            url, json=update, headers=headers, timeout=aiohttp.ClientTimeout(total=5)
+        ) as response,
+    ):
         return response.status
 
 
@@ -632,10 +667,14 @@ async def test_webhook_mode_registers_the_webhook_and_serves_updates_with_the_se
     port = free_port()
     async with BotApiEmulator(SUBPROCESS_TOKEN) as emulator:
         env = bot_env(
-            TELEGRAM_BOT_TOKEN=SUBPROCESS_TOKEN, TELEGRAM_API_BASE_URL=emulator.base_url,
-            TUTOR_WEBHOOK_URL="https://example.invalid/telegram", TUTOR_WEBHOOK_SECRET="s3cret",
-            TUTOR_WEBHOOK_PORT=str(port), TUTOR_WEBHOOK_LISTEN="127.0.0.1",
-            TUTOR_DATA_DIR=str(tmp_path / "data"), TUTOR_CONTENT_DIR=str(content_dir),
+            TELEGRAM_BOT_TOKEN=SUBPROCESS_TOKEN,
+            TELEGRAM_API_BASE_URL=emulator.base_url,
+            TUTOR_WEBHOOK_URL="https://example.invalid/telegram",
+            TUTOR_WEBHOOK_SECRET="s3cret",
+            TUTOR_WEBHOOK_PORT=str(port),
+            TUTOR_WEBHOOK_LISTEN="127.0.0.1",
+            TUTOR_DATA_DIR=str(tmp_path / "data"),
+            TUTOR_CONTENT_DIR=str(content_dir),
         )
         bot = await BotProcess.start(env=env, cwd=tmp_path)
         bot_processes.append(bot)

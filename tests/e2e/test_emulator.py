@@ -52,8 +52,11 @@ from .emulator import (
 USER = 5001
 OTHER_USER = 5002
 GROUP = -4001
-KEYBOARD = {"inline_keyboard": [[{"text": "Yes", "callback_data": "yes"},
-                                 {"text": "No", "callback_data": "no"}]]}
+KEYBOARD = {
+    "inline_keyboard": [
+        [{"text": "Yes", "callback_data": "yes"}, {"text": "No", "callback_data": "no"}]
+    ]
+}
 
 
 def tiny_png(width: int = 3, height: int = 2) -> bytes:
@@ -63,8 +66,12 @@ def tiny_png(width: int = 3, height: int = 2) -> bytes:
 
     rows = b"".join(b"\x00" + b"\x00\x80\xff" * width for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 PNG = tiny_png()
@@ -115,8 +122,10 @@ async def test_get_me_is_a_valid_ptb_user_and_methods_are_case_insensitive(
 
 async def test_unknown_method_and_wrong_token(emulator: BotApiEmulator, api: RawApi) -> None:
     status, body = await api("sendTeleportation", chat_id=1)
-    assert (status, body) == (404, {"ok": False, "error_code": 404,
-                                    "description": "Not Found: method not found"})
+    assert (status, body) == (
+        404,
+        {"ok": False, "error_code": 404, "description": "Not Found: method not found"},
+    )
     await emulator.add_chat(USER)
     bad_reply = {"message_id": "not a number"}
     status, body = await api("sendMessage", chat_id=USER, text="x", reply_parameters=bad_reply)
@@ -137,11 +146,24 @@ def test_parse_html_entities_use_utf16_offsets() -> None:
         {"type": "bold", "offset": 3, "length": 9},
         {"type": "italic", "offset": 8, "length": 4},
         {"type": "text_link", "url": "https://e.x/?a=1&b", "offset": 16, "length": 1},
-        {"type": "date_time", "unix_time": 1700000000, "date_time_format": "wDT",
-         "offset": 18, "length": 4},
+        {
+            "type": "date_time",
+            "unix_time": 1700000000,
+            "date_time_format": "wDT",
+            "offset": 18,
+            "length": 4,
+        },
     ]
-    message = Message.de_json({"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"},
-                               "text": text, "entities": entities}, None)
+    message = Message.de_json(
+        {
+            "message_id": 1,
+            "date": 0,
+            "chat": {"id": 1, "type": "private"},
+            "text": text,
+            "entities": entities,
+        },
+        None,
+    )
     assert message.text_html.startswith("😀 <b>bold <i>both</i></b> &lt;3")
 
 
@@ -151,9 +173,15 @@ async def test_send_message_formats_markup_and_replies(
     not_found = await api.error("sendMessage", chat_id=USER, text="hi")
     assert not_found == "400 Bad Request: chat not found"
     await emulator.send_text(USER, "hello")
-    sent = await api.ok("sendMessage", chat_id=USER, text="<b>Hi</b> &amp; bye", parse_mode="HTML",
-                        reply_markup=KEYBOARD, reply_parameters={"message_id": 1},
-                        link_preview_options={"is_disabled": True})
+    sent = await api.ok(
+        "sendMessage",
+        chat_id=USER,
+        text="<b>Hi</b> &amp; bye",
+        parse_mode="HTML",
+        reply_markup=KEYBOARD,
+        reply_parameters={"message_id": 1},
+        link_preview_options={"is_disabled": True},
+    )
     message = Message.de_json(sent, None)
     assert message.text == "Hi & bye" and message.text_html == "<b>Hi</b> &amp; bye"
     assert message.reply_to_message and message.reply_to_message.text == "hello"
@@ -161,13 +189,20 @@ async def test_send_message_formats_markup_and_replies(
     assert message.from_user and message.from_user.is_bot and message.chat.type == "private"
     assert message.message_id == 2 and message.link_preview_options
     # PTB's wire format: form fields whose objects (and numbers) are JSON strings.
-    status, body = await api.form("sendMessage", {
-        "chat_id": str(USER), "text": "42", "reply_to_message_id": "1",
-        "reply_markup": json.dumps({"keyboard": [["A", "B"]], "resize_keyboard": True}),
-    })
+    status, body = await api.form(
+        "sendMessage",
+        {
+            "chat_id": str(USER),
+            "text": "42",
+            "reply_to_message_id": "1",
+            "reply_markup": json.dumps({"keyboard": [["A", "B"]], "resize_keyboard": True}),
+        },
+    )
     assert status == 200 and body["result"]["text"] == "42" and "reply_markup" not in body["result"]
-    assert await emulator.reply_keyboard(USER) == {"keyboard": [["A", "B"]],
-                                                   "resize_keyboard": True}
+    assert await emulator.reply_keyboard(USER) == {
+        "keyboard": [["A", "B"]],
+        "resize_keyboard": True,
+    }
     assert (await emulator.calls("sendMessage"))[-1].params["chat_id"] == USER
     assert await emulator.delivered_count(USER) == 2
 
@@ -183,12 +218,18 @@ async def test_send_message_formats_markup_and_replies(
         ({"text": "</b>", "parse_mode": "HTML"}, "Unexpected end tag"),
         ({"text": "<blink>x</blink>", "parse_mode": "HTML"}, 'Unsupported start tag "blink"'),
         ({"text": "x", "parse_mode": "Klingon"}, "unsupported parse_mode"),
-        ({"text": "x", "reply_markup": {"inline_keyboard": [[{"text": "A",
-                                                              "callback_data": "d" * 65}]]}},
-         "BUTTON_DATA_INVALID"),
+        (
+            {
+                "text": "x",
+                "reply_markup": {"inline_keyboard": [[{"text": "A", "callback_data": "d" * 65}]]},
+            },
+            "BUTTON_DATA_INVALID",
+        ),
         ({"text": "x", "reply_markup": {"inline_keyboard": [{"text": "A"}]}}, "Array of Arrays"),
-        ({"text": "x", "reply_markup": {"inline_keyboard": [[{"text": "A"}]]}},
-         "Text buttons are unallowed"),
+        (
+            {"text": "x", "reply_markup": {"inline_keyboard": [[{"text": "A"}]]}},
+            "Text buttons are unallowed",
+        ),
         ({"text": "x", "reply_parameters": {"message_id": 99}}, "message to be replied not found"),
     ],
 )
@@ -229,8 +270,14 @@ async def test_every_injected_update_parses_with_ptb(emulator: BotApiEmulator, a
     await emulator.send_text(GROUP, f"/quiz@{emulator.bot_username}", user_id=OTHER_USER)
     for kind in ("sticker", "photo", "voice", "document", "location"):
         await emulator.send_media(USER, kind, data=PNG, caption="c", latitude=1.5, longitude=2.5)
-    sent = await api.ok("sendPoll", chat_id=USER, question="Q?", options=["a", "b"],
-                        is_anonymous=False, reply_markup=KEYBOARD)
+    sent = await api.ok(
+        "sendPoll",
+        chat_id=USER,
+        question="Q?",
+        options=["a", "b"],
+        is_anonymous=False,
+        reply_markup=KEYBOARD,
+    )
     await emulator.send_text(USER, "a reply", reply_to=sent["message_id"])
     await emulator.press_button(USER, sent["message_id"], data="forged")
     await emulator.answer_poll(sent["poll"]["id"], [1])
@@ -246,9 +293,21 @@ async def test_every_injected_update_parses_with_ptb(emulator: BotApiEmulator, a
     updates: list[Any] = [Update.de_json(u, None) for u in raw]
     kinds = [next(k for k in u if k != "update_id") for u in raw]
     assert kinds == [
-        "message", "my_chat_member", "message", "message", *["message"] * 5, "message",
-        "callback_query", "poll_answer", "poll", "inline_query", "chat_member",
-        "my_chat_member", "message", "message", "my_chat_member",
+        "message",
+        "my_chat_member",
+        "message",
+        "message",
+        *["message"] * 5,
+        "message",
+        "callback_query",
+        "poll_answer",
+        "poll",
+        "inline_query",
+        "chat_member",
+        "my_chat_member",
+        "message",
+        "message",
+        "my_chat_member",
     ]
     start, joined, service, command = updates[:4]
     assert start.message.text == "/start payload" and start.message.from_user.username == "ann"
@@ -285,13 +344,24 @@ async def test_buttons_edits_deletes_and_history(emulator: BotApiEmulator, api: 
         await emulator.press_button(USER, menu["message_id"], text="Maybe")
     assert await api.ok("answerCallbackQuery", callback_query_id=query_id, text="Noted") is True
     assert "query is too old" in await api.error("answerCallbackQuery", callback_query_id=query_id)
-    assert await emulator.callback_answer(query_id) == {"text": "Noted", "show_alert": None,
-                                                        "url": None}
-    edited = await api.ok("editMessageText", chat_id=USER, message_id=menu["message_id"],
-                          text="Picked: no", reply_markup=KEYBOARD)
+    assert await emulator.callback_answer(query_id) == {
+        "text": "Noted",
+        "show_alert": None,
+        "url": None,
+    }
+    edited = await api.ok(
+        "editMessageText",
+        chat_id=USER,
+        message_id=menu["message_id"],
+        text="Picked: no",
+        reply_markup=KEYBOARD,
+    )
     assert Message.de_json(edited, None).edit_date is not None
     assert "message is not modified" in await api.error(
-        "editMessageText", chat_id=USER, message_id=menu["message_id"], text="Picked: no",
+        "editMessageText",
+        chat_id=USER,
+        message_id=menu["message_id"],
+        text="Picked: no",
         reply_markup=KEYBOARD,
     )
     assert "reply_markup" not in await api.ok(
@@ -313,20 +383,33 @@ async def test_buttons_edits_deletes_and_history(emulator: BotApiEmulator, api: 
 async def test_polls_and_quizzes(emulator: BotApiEmulator, api: RawApi) -> None:
     await emulator.add_chat(USER)
     quiz = await api.ok(
-        "sendPoll", chat_id=USER, question="2+2?", options=[{"text": "3"}, {"text": "4"}],
-        type="quiz", correct_option_ids=[1], is_anonymous=False, open_period=60,
-        explanation="<i>Count</i>", explanation_parse_mode="HTML",
+        "sendPoll",
+        chat_id=USER,
+        question="2+2?",
+        options=[{"text": "3"}, {"text": "4"}],
+        type="quiz",
+        correct_option_ids=[1],
+        is_anonymous=False,
+        open_period=60,
+        explanation="<i>Count</i>",
+        explanation_parse_mode="HTML",
     )
     poll = Poll.de_json(quiz["poll"], None)
     assert poll.type == "quiz" and poll.correct_option_ids == (1,) and not poll.allows_revoting
     assert poll.explanation == "Count" and poll.explanation_entities[0].type == "italic"
     assert [o.persistent_id for o in poll.options] == ["0", "1"]
     assert quiz["poll"]["open_period"] == 60
-    regular = await api.ok("sendPoll", chat_id=USER, question="Pick", options=["a", "b", "c"],
-                           allows_multiple_answers=True)
+    regular = await api.ok(
+        "sendPoll",
+        chat_id=USER,
+        question="Pick",
+        options=["a", "b", "c"],
+        allows_multiple_answers=True,
+    )
     assert regular["poll"]["is_anonymous"] and regular["poll"]["allows_revoting"]
-    legacy = await api.ok("sendPoll", chat_id=USER, question="Q", options=["a", "b"], type="quiz",
-                          correct_option_id=0)
+    legacy = await api.ok(
+        "sendPoll", chat_id=USER, question="Q", options=["a", "b"], type="quiz", correct_option_id=0
+    )
     assert legacy["poll"]["correct_option_ids"] == [0]
 
     await emulator.answer_poll(quiz["poll"]["id"], [0], user_id=USER)
@@ -344,8 +427,10 @@ async def test_polls_and_quizzes(emulator: BotApiEmulator, api: RawApi) -> None:
 
     bad: dict[str, Any] = {"question": "Q", "options": ["a", "b"]}
     changes: list[tuple[dict[str, Any], str]] = [
-        ({"options": ["a"]}, "at least 2"), ({"options": list("abcdefghijklm")}, "more than 12"),
-        ({"question": " "}, "non-empty"), ({"question": "q" * 301}, "must not exceed 300"),
+        ({"options": ["a"]}, "at least 2"),
+        ({"options": list("abcdefghijklm")}, "more than 12"),
+        ({"question": " "}, "non-empty"),
+        ({"question": "q" * 301}, "must not exceed 300"),
         ({"options": ["a", "b" * 101]}, "100"),
         ({"type": "quiz"}, "QUIZ_CORRECT_ANSWERS_EMPTY"),
         ({"type": "quiz", "correct_option_ids": [2]}, "QUIZ_CORRECT_ANSWER_INVALID"),
@@ -357,8 +442,7 @@ async def test_polls_and_quizzes(emulator: BotApiEmulator, api: RawApi) -> None:
 
 async def test_files_upload_download_and_commands(emulator: BotApiEmulator, api: RawApi) -> None:
     await emulator.add_chat(USER)
-    form = aiohttp.FormData({"chat_id": str(USER), "caption": "<b>chart</b>",
-                             "parse_mode": "HTML"})
+    form = aiohttp.FormData({"chat_id": str(USER), "caption": "<b>chart</b>", "parse_mode": "HTML"})
     form.add_field("photo", PNG, filename="chart.png", content_type="image/png")
     status, body = await api.form("sendPhoto", form)
     photo = Message.de_json(body["result"], None).photo[-1]
@@ -402,7 +486,9 @@ async def test_fault_injection_and_blocking(emulator: BotApiEmulator, api: RawAp
     await emulator.fail_next(429, method="sendmessage", retry_after=7)
     status, body = await api("sendMessage", chat_id=USER, text="a")
     assert (status, body["description"], body["parameters"]) == (
-        429, "Too Many Requests: retry after 7", {"retry_after": 7}
+        429,
+        "Too Many Requests: retry after 7",
+        {"retry_after": 7},
     )
     await api.ok("sendMessage", chat_id=USER, text="a")
     await emulator.fail_next(403, chat_id=OTHER_USER, count=2)
@@ -438,8 +524,9 @@ async def test_flood_limits(emulator: BotApiEmulator, api: RawApi) -> None:
         await api.ok("sendMessage", chat_id=USER, text=text)
     status, body = await api("sendMessage", chat_id=USER, text="3")
     assert status == 429 and body["parameters"]["retry_after"] >= 1
-    await emulator.set_flood_limits(FloodLimits(per_chat_per_second=100, per_chat_burst=100,
-                                                per_group_per_minute=3))
+    await emulator.set_flood_limits(
+        FloodLimits(per_chat_per_second=100, per_chat_burst=100, per_group_per_minute=3)
+    )
     results = [(await api("sendMessage", chat_id=GROUP, text=str(i)))[0] for i in range(5)]
     assert results == [200, 200, 200, 429, 429]
     stats = await emulator.stats()
@@ -459,7 +546,9 @@ async def test_chat_members_admins_and_migration(emulator: BotApiEmulator, api: 
     assert member.status == "member"
     admins = await api.ok("getChatAdministrators", chat_id=GROUP)
     assert [(a["user"]["id"], a["status"]) for a in admins] == [
-        (10, "creator"), (11, "administrator"), (emulator.bot_id, "administrator")
+        (10, "creator"),
+        (11, "administrator"),
+        (emulator.bot_id, "administrator"),
     ]
     assert "user not found" in await api.error("getChatMember", chat_id=GROUP, user_id=99)
     info = ChatFullInfo.de_json(await api.ok("getChat", chat_id=GROUP), None)
@@ -507,7 +596,8 @@ async def test_http_control_client(emulator: BotApiEmulator, api: RawApi) -> Non
         await api.ok("sendMessage", chat_id=USER, text="welcome!")
         assert (await waiter)["text"] == "welcome!"
         assert [c.params["text"] for c in await client.calls("sendMessage", chat_id=USER)] == [
-            "not this one", "welcome!"
+            "not this one",
+            "welcome!",
         ]
         with pytest.raises(TimeoutError, match="recent calls"):
             await client.wait_for("sendPoll", timeout=0.1)
@@ -524,8 +614,9 @@ async def test_real_ptb_application(emulator: BotApiEmulator) -> None:
         assert update.message
         buttons = [InlineKeyboardButton(t, callback_data=t.lower()) for t in ("Yes", "No")]
         keyboard = InlineKeyboardMarkup([buttons])
-        await update.message.reply_text("Hi <b>there</b>! Ready?", parse_mode="HTML",
-                                        reply_markup=keyboard)
+        await update.message.reply_text(
+            "Hi <b>there</b>! Ready?", parse_mode="HTML", reply_markup=keyboard
+        )
 
     async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -536,8 +627,12 @@ async def test_real_ptb_application(emulator: BotApiEmulator) -> None:
     async def quiz(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_chat
         await context.bot.send_poll(
-            update.effective_chat.id, "2 + 2 = ?", ["3", "4"], type=Poll.QUIZ,
-            correct_option_ids=[1], is_anonymous=False,
+            update.effective_chat.id,
+            "2 + 2 = ?",
+            ["3", "4"],
+            type=Poll.QUIZ,
+            correct_option_ids=[1],
+            is_anonymous=False,
         )
 
     async def answered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -555,11 +650,16 @@ async def test_real_ptb_application(emulator: BotApiEmulator) -> None:
         await update.message.reply_photo(PNG, caption="chart")
 
     app = emulator.application_builder().build()
-    app.add_handlers([
-        CommandHandler("start", start), CommandHandler("quiz", quiz),
-        CommandHandler("chart", chart), CallbackQueryHandler(pressed),
-        PollAnswerHandler(answered), InlineQueryHandler(inline),
-    ])
+    app.add_handlers(
+        [
+            CommandHandler("start", start),
+            CommandHandler("quiz", quiz),
+            CommandHandler("chart", chart),
+            CallbackQueryHandler(pressed),
+            PollAnswerHandler(answered),
+            InlineQueryHandler(inline),
+        ]
+    )
     async with running_application(app):
         await emulator.send_text(USER, "/start")
         greeting = await emulator.wait_for_message(USER, "Ready?")
@@ -594,17 +694,24 @@ async def test_real_ptb_application(emulator: BotApiEmulator) -> None:
 async def test_standalone_server_process() -> None:
     root = Path(__file__).resolve().parents[2]
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.e2e.emulator", "--port", "0", cwd=root,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+        sys.executable,
+        "-m",
+        "tests.e2e.emulator",
+        "--port",
+        "0",
+        cwd=root,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
     )
     try:
         assert process.stdout
         line = (await asyncio.wait_for(process.stdout.readline(), 10)).decode()
         url = re.search(r"control=(\S+)/_emu", line)
         assert url, line
-        async with EmulatorClient(url.group(1)) as client, Bot(
-            DEFAULT_TOKEN, base_url=f"{url.group(1)}/bot"
-        ) as bot:
+        async with (
+            EmulatorClient(url.group(1)) as client,
+            Bot(DEFAULT_TOKEN, base_url=f"{url.group(1)}/bot") as bot,
+        ):
             await client.send_text(USER, "hello")
             updates = await bot.get_updates(timeout=2)
             assert updates[0].message and updates[0].message.text == "hello"

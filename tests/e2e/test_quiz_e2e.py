@@ -44,7 +44,8 @@ ORDER_ITEMS = (
     "United Opposition formed",
     "Trotsky expelled from the party",
 )
-DECK_YAML = """\
+DECK_YAML = (
+    """\
 deck:
   id: e2e-quiz
   title: "Stalin's rise (quiz test deck)"
@@ -111,9 +112,12 @@ questions:
     kind: order
     prompt: "Put these in order, earliest first."
     items:
-""" + "".join(f'      - "{item}"\n' for item in ORDER_ITEMS) + """\
+"""
+    + "".join(f'      - "{item}"\n' for item in ORDER_ITEMS)
+    + """\
     explanation: "1924, 1925, 1926, 1927."
 """
+)
 
 
 # ----- fixtures ----------------------------------------------------------------------------
@@ -503,8 +507,9 @@ async def edit(emu: BotApiEmulator, sent: JSON, text: str) -> list[Any]:
         "getUpdates", lambda c: any("edited_message" in u for u in c.result), since=since
     )
     await asyncio.sleep(0.3)  # ...and handled it
-    return await emu.calls(["sendMessage", "editMessageText"], chat_id=message["chat"]["id"],
-                           since=since)
+    return await emu.calls(
+        ["sendMessage", "editMessageText"], chat_id=message["chat"]["id"], since=since
+    )
 
 
 async def test_editing_an_old_message_does_not_answer_or_restart_the_quiz(

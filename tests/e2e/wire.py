@@ -35,30 +35,84 @@ _FAULT_TEXT = {
 QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
 COMMAND_RE = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?")
 BOT_COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}")
-CHAT_ACTIONS = frozenset({
-    "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
-    "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note",
-})
+CHAT_ACTIONS = frozenset(
+    {
+        "typing",
+        "upload_photo",
+        "record_video",
+        "upload_video",
+        "record_voice",
+        "upload_voice",
+        "upload_document",
+        "choose_sticker",
+        "find_location",
+        "record_video_note",
+        "upload_video_note",
+    }
+)
 _BUTTON_ACTIONS = (
-    "url", "callback_data", "web_app", "login_url", "switch_inline_query", "callback_game",
-    "switch_inline_query_current_chat", "switch_inline_query_chosen_chat", "copy_text", "pay",
+    "url",
+    "callback_data",
+    "web_app",
+    "login_url",
+    "switch_inline_query",
+    "callback_game",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+    "copy_text",
+    "pay",
 )
 _ADMIN_RIGHTS = (
-    "can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
-    "can_promote_members", "can_change_info", "can_invite_users", "can_post_stories",
-    "can_edit_stories", "can_delete_stories", "can_pin_messages", "can_manage_topics",
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_promote_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+    "can_pin_messages",
+    "can_manage_topics",
 )
 # Free-text parameters: everything else is JSON-decoded (PTB sends numbers and objects as JSON
 # strings), but a message text of "42" must stay a string.
-_TEXT_PARAMS = frozenset({
-    "text", "caption", "question", "explanation", "description", "title", "name", "url",
-    "callback_query_id", "inline_query_id", "inline_message_id", "next_offset", "parse_mode",
-    "explanation_parse_mode", "question_parse_mode", "action", "emoji", "query", "language_code",
-    "file_id", "secret_token", "custom_title",
-})
+_TEXT_PARAMS = frozenset(
+    {
+        "text",
+        "caption",
+        "question",
+        "explanation",
+        "description",
+        "title",
+        "name",
+        "url",
+        "callback_query_id",
+        "inline_query_id",
+        "inline_message_id",
+        "next_offset",
+        "parse_mode",
+        "explanation_parse_mode",
+        "question_parse_mode",
+        "action",
+        "emoji",
+        "query",
+        "language_code",
+        "file_id",
+        "secret_token",
+        "custom_title",
+    }
+)
 _CONTENT_KINDS = (
-    "photo", "sticker", "voice", "document", "location", "new_chat_members",
-    "migrate_to_chat_id", "migrate_from_chat_id",
+    "photo",
+    "sticker",
+    "voice",
+    "document",
+    "location",
+    "new_chat_members",
+    "migrate_to_chat_id",
+    "migrate_from_chat_id",
 )
 
 
@@ -265,10 +319,23 @@ _TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)([^<>]*)>")
 _CHAR_REF = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|lt|gt|amp|quot);")
 _ATTR = re.compile(r"""([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"']+))""")
 _HTML_TAGS = {
-    "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline",
-    "ins": "underline", "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
-    "span": "spoiler", "tg-spoiler": "spoiler", "a": "text_link", "code": "code", "pre": "pre",
-    "blockquote": "blockquote", "tg-emoji": "custom_emoji", "tg-time": "date_time",
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "span": "spoiler",
+    "tg-spoiler": "spoiler",
+    "a": "text_link",
+    "code": "code",
+    "pre": "pre",
+    "blockquote": "blockquote",
+    "tg-emoji": "custom_emoji",
+    "tg-time": "date_time",
 }
 
 
@@ -281,8 +348,10 @@ def _entities_error(detail: str) -> ApiError:
 
 
 def _tag_entity(name: str, attrs: str, byte_offset: int) -> JSON | None:
-    values = {m.group(1).lower(): html.unescape(m.group(2) or m.group(3) or m.group(4) or "")
-              for m in _ATTR.finditer(attrs)}
+    values = {
+        m.group(1).lower(): html.unescape(m.group(2) or m.group(3) or m.group(4) or "")
+        for m in _ATTR.finditer(attrs)
+    }
     kind = _HTML_TAGS[name]
     if name == "span" and values.get("class") != "tg-spoiler":
         raise _entities_error(f'Unsupported start tag "span" at byte offset {byte_offset}')
@@ -371,7 +440,7 @@ def check_inline_keyboard(rows: Any) -> None:
         raise bad_request("reply markup is too long")
     for button in (button for row in rows for button in row):
         if not isinstance(button, dict) or not isinstance(button.get("text"), str):
-            raise bad_request("can't parse inline keyboard button: Field \"text\" must be a String")
+            raise bad_request('can\'t parse inline keyboard button: Field "text" must be a String')
         if len([key for key in _BUTTON_ACTIONS if key in button]) != 1:
             raise bad_request(
                 "can't parse inline keyboard button: Text buttons are unallowed in the inline "

@@ -126,7 +126,8 @@ async def timeline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Asks for confirmation before deleting the student's data."""
-    await deliver(flow_of(context).forget(who_of(update)), context, update.effective_message, update)
+    message = update.effective_message
+    await deliver(flow_of(context).forget(who_of(update)), context, message, update)
 
 
 async def typed_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -171,5 +172,5 @@ def register_quiz_handlers(application: Application) -> None:
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=new), group=QUIZ_GROUP)
     application.add_handler(CallbackQueryHandler(quiz_button), group=QUIZ_GROUP)
-    typed = filters.TEXT & ~filters.COMMAND & new
+    typed = filters.TEXT & ~filters.COMMAND & ~filters.VIA_BOT & new
     application.add_handler(MessageHandler(typed, typed_answer), group=QUIZ_GROUP)
