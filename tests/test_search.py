@@ -8,7 +8,8 @@ import sys
 import pytest
 
 from tutor.model import Card, Topic
-from tutor.search import SearchIndex, acronyms, answer, normalise
+from tutor.search import SearchIndex, answer
+from tutor.text import acronyms, normalise
 
 TOPICS = {
     "cells": Topic("cells", "Cells and transport", "bio"),
@@ -191,7 +192,7 @@ def test_acronyms() -> None:
 
 
 def test_core_does_not_import_telegram() -> None:
-    code = "import sys, tutor.search, tutor.render, tutor.model; print('telegram' in sys.modules)"
+    code = "import sys, tutor.search, tutor.text, tutor.render, tutor.model; print('telegram' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )

@@ -18,35 +18,35 @@ prominently it covers each word (0–100, like rapidfuzz scores).
 from __future__ import annotations
 
 import bisect
-import gzip
-import json
 import math
-import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import pairwise
-from pathlib import Path
 
-import snowballstemmer
-import spellchecker
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from tutor.lexicon import (
-    IRREGULAR_FORMS,
-    ORDINALS,
-    SHORTHAND,
-    STOP_VERBS,
-    STOPWORDS,
-    SYNONYM_GROUPS,
-)
+from tutor.lexicon import SHORTHAND, SYNONYM_GROUPS
 from tutor.model import Card, Topic
+from tutor.text import (
+    DECADE,
+    ENGLISH_WORD_MIN_FREQUENCY,
+    FIELD_BREAK,
+    FIELD_MARKER,
+    MAX_QUERY_CHARS,
+    TERM_CACHE,
+    acronyms,
+    content_words,
+    english_frequency,
+    normalise,
+    specificity,
+    stem,
+    word_meaning,
+    word_term,
+)
 
 DEFAULT_SCORE_CUTOFF = 35.0
-MAX_QUERY_CHARS = 400
 
 FIELD_WEIGHTS: Mapping[str, float] = {
     "title": 3.0,
@@ -70,75 +70,6 @@ SYNONYM_QUALITY = 0.7
 PHRASE_BONUS = 0.5
 MAX_PREFIX_EXPANSIONS = 6
 MIN_PREFIX_LENGTH = 3
-# An English word this frequent in pyspellchecker's word list is taken as meant, not as a
-# typo of a deck word: "marry" is not "carry", "awake" is not "aware".
-ENGLISH_WORD_MIN_FREQUENCY = 5000
-# log10(corpus size / word frequency) of an everyday and of a specialist word.
-EVERYDAY_RARITY, SPECIALIST_RARITY, EVERYDAY_WEIGHT = 2.5, 5.5, 0.4
-
-_stemmer = snowballstemmer.stemmer("english")
-_APOSTROPHE_S = re.compile(r"['’`´]s\b")
-_APOSTROPHES = re.compile(r"['’`´]")
-_DIGIT_GROUPS = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
-_NON_WORD = re.compile(r"[^a-z0-9]+")
-_COMBINING_MARKS = re.compile(
-    r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
-)
-_REPEATS = re.compile(r"([a-z])\1{2,}")
-# "Source A", "Figure 2": a lettered or numbered exhibit is one word, so the letter counts.
-_EXHIBIT_WORDS = ("source", "fig", "table", "interpretation", "extract", "document", "map")
-_EXHIBIT = re.compile(rf"\b({'|'.join(_EXHIBIT_WORDS)}|figure)\s+([a-z0-9])\b")
-_DECADE = re.compile(r"^(\d{1,3})0s$")
-
-
-@lru_cache(maxsize=1)
-def english_frequencies() -> dict[str, int]:
-    """How often each English word occurs, from the word list pyspellchecker ships."""
-    path = Path(spellchecker.__file__).parent / "resources" / "en.json.gz"
-    with gzip.open(path, "rt", encoding="utf-8") as file:
-        frequencies: dict[str, int] = json.load(file)
-    return frequencies
-
-
-_BRITISH_ENDINGS = (
-    ("our", "or"),
-    ("ours", "ors"),
-    ("ise", "ize"),
-    ("ised", "ized"),
-    ("ising", "izing"),
-    ("isation", "ization"),
-    ("tre", "ter"),
-    ("ogue", "og"),
-)
-
-
-@lru_cache(maxsize=65536)
-def english_frequency(word: str) -> int:
-    """How common `word` is in English; British spellings count as their American twins
-    (the shipped list is American: "favour" is as common as "favor")."""
-    frequencies = english_frequencies()
-    count = frequencies.get(word, 0)
-    for british, american in _BRITISH_ENDINGS:
-        if word.endswith(british):
-            count = max(count, frequencies.get(word[: -len(british)] + american, 0))
-    return count
-
-
-@lru_cache(maxsize=1)
-def _english_total() -> int:
-    return sum(english_frequencies().values())
-
-
-@lru_cache(maxsize=65536)
-def specificity(word: str) -> float:
-    """0.4 for everyday words ("take", "own") rising to 1 for specialist ones ("successor").
-
-    A deck's own statistics cannot tell that "possible" says little about what a student
-    wants even if only one card uses it; general English usage can.
-    """
-    rarity = math.log10(_english_total() / (english_frequency(word) + 1))
-    span = (rarity - EVERYDAY_RARITY) / (SPECIALIST_RARITY - EVERYDAY_RARITY)
-    return EVERYDAY_WEIGHT + (1 - EVERYDAY_WEIGHT) * min(1.0, max(0.0, span))
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,86 +78,6 @@ class Hit:
 
     card: Card
     score: float
-
-
-def normalise(text: str) -> str:
-    """Lower-case ASCII words: accents, apostrophes, punctuation and emoji removed."""
-    text = text[: MAX_QUERY_CHARS * 10].casefold()
-    if not text.isascii():
-        text = _COMBINING_MARKS.sub("", unicodedata.normalize("NFKD", text))
-    if "'" in text or not text.isascii() or "`" in text:
-        text = _APOSTROPHES.sub("", _APOSTROPHE_S.sub("s", text))
-    text = _DIGIT_GROUPS.sub("", text)
-    text = _NON_WORD.sub(" ", text)
-    text = _REPEATS.sub(r"\1", text).strip()
-    if any(word in text for word in _EXHIBIT_WORDS):
-        text = _EXHIBIT.sub(r"\1\2", text)
-    return text
-
-
-@lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    return _stemmer.stemWord(word)
-
-
-_MEANING: dict[str, str] = {}
-_FIELD_MARKER = "0fieldbreak0"
-_FIELD_BREAK = f" {_FIELD_MARKER} "
-
-
-def _meaning(word: str) -> str:
-    """The word as it is indexed ("took" -> "take", "tenth" -> "10th"); "" when it is a
-    function word. Cached: the same few thousand words recur in every card."""
-    meaning = _MEANING.get(word)
-    if meaning is None:
-        meaning = IRREGULAR_FORMS.get(word, ORDINALS.get(word, word))
-        if len(meaning) < 2 or is_stopword(meaning):
-            meaning = ""
-        if len(_MEANING) < 200_000:
-            _MEANING[word] = meaning
-    return meaning
-
-
-_TERMS: dict[str, str] = {}
-
-
-def _term(word: str) -> str:
-    """The index term of a normalised word ("" for a function word), cached."""
-    meaning = _MEANING.get(word)
-    if meaning is None:
-        meaning = _meaning(word)
-    term = stem(meaning) if meaning else ""
-    if len(_TERMS) < 200_000:
-        _TERMS[word] = term
-    return term
-
-
-def content_words(text: str) -> list[str]:
-    """The words of `text` that carry meaning: ordinals as numbers, verbs regularised."""
-    meanings = [_MEANING.get(w) or _meaning(w) for w in normalise(text).split()]
-    return [meaning for meaning in meanings if meaning]
-
-
-@lru_cache(maxsize=65536)
-def is_stopword(word: str) -> bool:
-    """A function word, or a form of one ("explaining", "compared")."""
-    return word in STOPWORDS or stem(word) in _stopword_stems()
-
-
-@lru_cache(maxsize=1)
-def _stopword_stems() -> frozenset[str]:
-    return frozenset(stem(word) for word in STOP_VERBS)
-
-
-def acronyms(phrase: str) -> set[str]:
-    """Initials of a multi-word name: "Socialism in One Country" -> {"sioc", "soc"}."""
-    every_word = normalise(phrase).split()
-    meaning_words = [word for word in every_word if word not in STOPWORDS]
-    found = set()
-    for words in (every_word, meaning_words):
-        if len(words) >= 2:
-            found.add("".join(word[0] for word in words))
-    return {acronym for acronym in found if len(acronym) >= 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,9 +98,9 @@ class SearchIndex:
         self._raw_words: set[str] = set()
         fields_per_card = [self._card_terms(card) for card in self.cards]
         for word in self._raw_words:
-            term = _term(word) if word not in _TERMS else _TERMS[word]
+            term = word_term(word) if word not in TERM_CACHE else TERM_CACHE[word]
             if term:
-                self._surface_to_terms[_meaning(word)].add(term)
+                self._surface_to_terms[word_meaning(word)].add(term)
         del self._raw_words
         self._postings, self._phrases = self._build_postings(fields_per_card)
         card_count = len(self.cards)
@@ -283,11 +134,11 @@ class SearchIndex:
         }
         analysed: dict[str, list[str]] = {}
         # One normalise call per card, not per field: fields are joined by a marker word.
-        words_per_field = normalise(_FIELD_BREAK.join(fields.values())).split(_FIELD_MARKER)
+        words_per_field = normalise(FIELD_BREAK.join(fields.values())).split(FIELD_MARKER)
         for name, text in zip(fields, words_per_field, strict=True):
             words = text.split()
             self._raw_words.update(words)
-            terms = [_TERMS.get(word) or _term(word) for word in words]
+            terms = [TERM_CACHE.get(word) or word_term(word) for word in words]
             analysed[name] = [term for term in terms if term]
         for name in (card.title, *card.aliases):
             for acronym in sorted(acronyms(name)):
@@ -374,7 +225,7 @@ class SearchIndex:
         for candidate in (word, word + "g" if word.endswith("in") else None):
             if candidate and stem(candidate) in self._postings:
                 return [(stem(candidate), 1.0)]
-        if _DECADE.match(word):
+        if DECADE.match(word):
             return self._decade_matches(word)
         if word.isdigit() or english_frequency(word) >= ENGLISH_WORD_MIN_FREQUENCY:
             return []
