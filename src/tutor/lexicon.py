@@ -33,6 +33,7 @@ STOPWORDS: frozenset[str] = frozenset(
     important extent far reason reasons ways way role give gave given use used us
     suggest suggests reveal reveals question answer help need want wanted wants try
     tried look happen happened happens
+    hed hes shes theyd youd theyll youll itll thatll wouldve couldve shouldve
     """.split()
 )
 
@@ -104,6 +105,10 @@ SHORTHAND: dict[str, str] = {
     "approx": "approximately",
     "bday": "birthday",
     "msg": "message",
+    "yr": "year",
+    "yrs": "years",
+    "tf": "",
+    "wtf": "",
     "ngl": "",
     "tbh": "",
     "fr": "",
@@ -128,6 +133,16 @@ SHORTHAND: dict[str, str] = {
     "bruh": "",
     "bro": "",
     "tea": "gossip",
+}
+
+# Number words, so that "five year plan" meets "5 yr plan".
+CARDINALS: dict[str, str] = {
+    word: str(number)
+    for number, word in enumerate(
+        """one two three four five six seven eight nine ten eleven twelve thirteen fourteen
+        fifteen sixteen seventeen eighteen nineteen twenty""".split(),
+        start=1,
+    )
 }
 
 # Ordinal words, so that "tenth congress" meets "10th congress".

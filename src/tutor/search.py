@@ -41,12 +41,13 @@ from tutor.text import (
     english_frequency,
     normalise,
     specificity,
+    spelling_variants,
     stem,
     word_meaning,
     word_term,
 )
 
-DEFAULT_SCORE_CUTOFF = 35.0
+DEFAULT_SCORE_CUTOFF = 28.0
 
 FIELD_WEIGHTS: Mapping[str, float] = {
     "title": 3.0,
@@ -68,6 +69,10 @@ SYNONYM_QUALITY = 0.7
 # Two neighbouring question words found side by side in a card add this share of their
 # weight again: "centralised control" is stronger evidence than the two words apart.
 PHRASE_BONUS = 0.5
+# Every question also carries weight no card can cover, this share of an unknown word's:
+# a question of one everyday word ("thanks, that helped") then stays below the cutoff,
+# while one rare word ("sverdlov") still clears it.
+QUESTION_PRIOR_SHARE = 0.4
 MAX_PREFIX_EXPANSIONS = 6
 MIN_PREFIX_LENGTH = 3
 
@@ -222,8 +227,9 @@ class SearchIndex:
 
         Only a word that is not common English can be a typo or a truncation.
         """
-        for candidate in (word, word + "g" if word.endswith("in") else None):
-            if candidate and stem(candidate) in self._postings:
+        dropped_g = [word + "g"] if word.endswith("in") else []
+        for candidate in (word, *dropped_g, *spelling_variants(word)):
+            if stem(candidate) in self._postings:
                 return [(stem(candidate), 1.0)]
         if DECADE.match(word):
             return self._decade_matches(word)
@@ -310,7 +316,7 @@ class SearchIndex:
     def score_all(self, query: str) -> dict[int, float]:
         """Every card that shares anything with the question -> score 0–100."""
         words = self._question_words(query)
-        total_weight = 0.0
+        total_weight = QUESTION_PRIOR_SHARE * self._unknown_idf
         covered: dict[int, float] = defaultdict(float)
         weighted_matches: list[tuple[float, tuple[_Match, ...]]] = []
         for word in words:

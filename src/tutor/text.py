@@ -17,9 +17,12 @@ from pathlib import Path
 import snowballstemmer
 import spellchecker
 
-from tutor.lexicon import IRREGULAR_FORMS, ORDINALS, STOP_VERBS, STOPWORDS
+from tutor.lexicon import CARDINALS, IRREGULAR_FORMS, ORDINALS, STOP_VERBS, STOPWORDS
 
 MAX_QUERY_CHARS = 400
+# Two-letter initials ("tf", "wr") collide with everyday chat; teachers can still list a
+# short acronym ("PR") as an alias.
+MIN_ACRONYM_LENGTH = 3
 
 # An English word this frequent in pyspellchecker's word list is taken as meant, not as a
 # typo of a deck word: "marry" is not "carry", "awake" is not "aware".
@@ -87,6 +90,8 @@ def specificity(word: str) -> float:
     A deck's own statistics cannot tell that "possible" says little about what a student
     wants even if only one card uses it; general English usage can.
     """
+    if word in CARDINALS or (word.isdigit() and len(word) <= 2):
+        return EVERYDAY_WEIGHT  # "two biggest cities": small numbers are everyday words
     rarity = math.log10(_english_total() / (english_frequency(word) + 1))
     span = (rarity - EVERYDAY_RARITY) / (SPECIALIST_RARITY - EVERYDAY_RARITY)
     return EVERYDAY_WEIGHT + (1 - EVERYDAY_WEIGHT) * min(1.0, max(0.0, span))
@@ -118,12 +123,12 @@ FIELD_BREAK = f" {FIELD_MARKER} "
 
 
 def word_meaning(word: str) -> str:
-    """The word as it is indexed ("took" -> "take", "tenth" -> "10th"); "" when it is a
-    function word. Cached: the same few thousand words recur in every card."""
+    """The word as it is indexed ("took" -> "take", "tenth" -> "10th", "five" -> "5"); "" for a
+    function word or a lone letter. Cached: the same few thousand words recur in every card."""
     meaning = MEANING_CACHE.get(word)
     if meaning is None:
-        meaning = IRREGULAR_FORMS.get(word, ORDINALS.get(word, word))
-        if len(meaning) < 2 or is_stopword(meaning):
+        meaning = IRREGULAR_FORMS.get(word) or ORDINALS.get(word) or CARDINALS.get(word, word)
+        if (len(meaning) < 2 and not meaning.isdigit()) or is_stopword(meaning):
             meaning = ""
         if len(MEANING_CACHE) < 200_000:
             MEANING_CACHE[word] = meaning
@@ -169,4 +174,30 @@ def acronyms(phrase: str) -> set[str]:
     for words in (every_word, meaning_words):
         if len(words) >= 2:
             found.add("".join(word[0] for word in words))
-    return {acronym for acronym in found if len(acronym) >= 2}
+    return {acronym for acronym in found if len(acronym) >= MIN_ACRONYM_LENGTH}
+
+
+_SPELLING_SWAPS = (
+    ("our", "or"),
+    ("ours", "ors"),
+    ("ise", "ize"),
+    ("ised", "ized"),
+    ("ising", "izing"),
+    ("isation", "ization"),
+    ("yse", "yze"),
+    ("tre", "ter"),
+    ("ogue", "og"),
+    ("lled", "led"),
+    ("lling", "ling"),
+)
+
+
+def spelling_variants(word: str) -> list[str]:
+    """The British or American twin of a word: "labor" -> "labour", "organise" -> "organize"."""
+    variants = []
+    for british, american in _SPELLING_SWAPS:
+        if word.endswith(british):
+            variants.append(word[: -len(british)] + american)
+        elif word.endswith(american):
+            variants.append(word[: -len(american)] + british)
+    return variants
