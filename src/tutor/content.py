@@ -118,6 +118,7 @@ class _DeckSchema(_Schema):
     subject: Text
     description: OptionalText = ""
     sources: dict[Text, Text] | None = None
+    examples: Annotated[list[OptionText], Field(max_length=5)] = Field(default_factory=list)
 
 
 class _TopicSchema(_Schema):
@@ -875,6 +876,7 @@ def _build_deck(file: _DeckFile) -> Deck:
         path=file.path,
         description=header.description,
         sources=dict(header.sources or {}),
+        examples=tuple(header.examples),
         topics=tuple(_build_topic(item.model, deck_id) for item in file.topics),
         cards=tuple(_build_card(item.model, deck_id) for item in file.cards),
         events=tuple(_build_event(item.model, deck_id) for item in file.events),

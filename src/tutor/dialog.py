@@ -79,7 +79,7 @@ class Dialog:
     def start(self, first_name: str = "") -> Reply:
         greeting = f"Hi {first_name}!" if first_name else "Hi!"
         decks = ", ".join(deck.title for deck in self.library.decks)
-        examples = [f"• {card.title.lower()}" for card in self._example_cards()]
+        examples = [f"• {example}" for example in self._examples()]
         return Reply(
             title=f"{greeting} I'm your revision tutor.",
             lines=(
@@ -224,9 +224,13 @@ class Dialog:
             if q.card_id in self.library.cards
         )
 
-    def _example_cards(self) -> list[Card]:
+    def _examples(self) -> list[str]:
+        """The decks' example questions, else the titles of the first cards of topics."""
+        written = [example for deck in self.library.decks for example in deck.examples]
+        if written:
+            return written[:4]
         firsts = [self.library.cards_in_topic(topic_id) for topic_id in self.library.topics]
-        return [cards[0] for cards in firsts if cards][:3]
+        return [cards[0].title.lower() for cards in firsts if cards][:3]
 
 
 def _page(items: Sequence[T], page: int) -> tuple[int, int, Sequence[T]]:

@@ -97,6 +97,7 @@ class Deck:
     path: str
     description: str = ""
     sources: dict[str, str] = field(default_factory=dict)
+    examples: tuple[str, ...] = ()
     topics: tuple[Topic, ...] = ()
     cards: tuple[Card, ...] = ()
     events: tuple[Event, ...] = ()
