@@ -72,7 +72,7 @@ PHRASE_BONUS = 0.5
 # Every question also carries weight no card can cover, this share of an unknown word's:
 # a question of one everyday word ("thanks, that helped") then stays below the cutoff,
 # while one rare word ("sverdlov") still clears it.
-QUESTION_PRIOR_SHARE = 0.4
+QUESTION_PRIOR_SHARE = 0.6
 MAX_PREFIX_EXPANSIONS = 6
 MIN_PREFIX_LENGTH = 3
 
