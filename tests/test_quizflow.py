@@ -365,7 +365,7 @@ async def test_a_count_out_of_range_is_explained(bot: Bot, argument: str) -> Non
     assert await bot.flow.service.current_question(ANN.chat_id, ANN.user_id) is None
 
 
-@pytest.mark.parametrize("argument", ["unknowntopicxyz", "xyz 3", "the", "?!"])
+@pytest.mark.parametrize("argument", ["unknowntopicxyz", "xyz 3", "the", "?!", "²"])
 async def test_an_unknown_topic_is_explained_with_a_browse_button(bot: Bot, argument: str) -> None:
     (reply,) = await bot.flow.quiz(ANN, argument)
     assert reply.lines[0].startswith("I don't know the topic “")

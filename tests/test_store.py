@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from tutor.store import (
     LATEST_VERSION,
+    MIGRATIONS,
     Answer,
     ChatKind,
     ChatSettings,
@@ -147,7 +148,7 @@ async def test_upgrade_from_version_1_keeps_the_data(database: Database) -> None
 
     store = await database.open()
     try:
-        assert await store.schema_version() == LATEST_VERSION == 2
+        assert await store.schema_version() == LATEST_VERSION == len(MIGRATIONS)
         user = await store.get_user(ALICE)
         assert user is not None and user.first_name == "Alice"
         assert (await store.chat_settings(ALICE)).questions_per_round == 7
@@ -494,6 +495,7 @@ async def test_exports_are_json(store: Store) -> None:
         "memory",
         "subscriptions",
         "push_log",
+        "group_polls",
     }
 
 

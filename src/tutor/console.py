@@ -68,7 +68,7 @@ class Console:
         text = line.strip()
         if not text:
             return []
-        if text.isdigit() and 1 <= int(text) <= len(self._buttons):
+        if text.isascii() and text.isdigit() and 1 <= int(text) <= len(self._buttons):
             return await self.press(self._buttons[int(text) - 1])
         if text.startswith("/"):
             return await self.command(text)
@@ -76,7 +76,7 @@ class Console:
             answered = await self.quiz.typed(self._who, text)
             if answered is not None:
                 return answered
-        if text.isdigit() and self._buttons:
+        if text.isascii() and text.isdigit() and self._buttons:
             return [Reply(notice=f"Pick a number from 1 to {len(self._buttons)}.")]
         return [self.dialog.ask(text)]
 

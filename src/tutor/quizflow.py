@@ -349,7 +349,7 @@ class QuizFlow:
     def _parse_quiz_argument(self, argument: str) -> tuple[Topic | None, int] | Reply:
         words = argument.split()
         count = 5
-        if words and words[-1].lstrip("-").isdigit() and not _names_year(words):
+        if words and _is_count(words[-1]) and not _names_year(words):
             count = int(words.pop())
             if not 1 <= count <= MAX_COUNT:
                 return Reply(lines=(f"A quiz can have 1 to {MAX_COUNT} questions, e.g. /quiz 10.",))
@@ -424,3 +424,9 @@ def _name_scores(query: str, choice: str) -> tuple[float, float]:
 
 def _when(at: datetime | None) -> str:
     return at.strftime("on %d %b at %H:%M UTC") if at else ""
+
+
+def _is_count(word: str) -> bool:
+    """A whole number as typed: ASCII digits, maybe negative (so "0" and "-3" get told off)."""
+    digits = word.removeprefix("-")
+    return digits.isascii() and digits.isdigit() and len(digits) <= 6

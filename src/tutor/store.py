@@ -222,7 +222,34 @@ push_log = sa.Table(
     sa.UniqueConstraint("chat_id", "local_date"),
 )
 
-DATA_TABLES = (users, chats, quiz_sessions, answers, memory, subscriptions, push_log)
+group_polls = sa.Table(
+    "group_polls",
+    metadata,
+    sa.Column("poll_id", sa.String(64), primary_key=True, autoincrement=False),
+    sa.Column(
+        "session_id",
+        sa.BigInteger,
+        sa.ForeignKey("quiz_sessions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("position", sa.Integer, nullable=False, comment="index into question_ids"),
+    sa.Column("question_id", sa.String(100), nullable=False),
+    sa.Column("option_order", sa.JSON, nullable=False, comment="question option per poll option"),
+    sa.Column("message_id", sa.BigInteger, nullable=False),
+    sa.Column("sent_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("session_id", "position"),
+)
+
+DATA_TABLES = (
+    users,
+    chats,
+    quiz_sessions,
+    answers,
+    memory,
+    subscriptions,
+    push_log,
+    group_polls,
+)
 
 Migration = Callable[[Connection], None]
 
@@ -239,7 +266,16 @@ def _create_daily_push_tables(conn: Connection) -> None:
     metadata.create_all(conn, tables=[subscriptions, push_log], checkfirst=False)
 
 
-MIGRATIONS: tuple[Migration, ...] = (_create_quiz_tables, _create_daily_push_tables)
+def _create_group_polls_table(conn: Connection) -> None:
+    """Create group_polls: which group-round question each Telegram quiz poll asks."""
+    metadata.create_all(conn, tables=[group_polls], checkfirst=False)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    _create_quiz_tables,
+    _create_daily_push_tables,
+    _create_group_polls_table,
+)
 LATEST_VERSION = len(MIGRATIONS)
 
 
@@ -366,6 +402,20 @@ class Memory:
     card: dict[str, Any]
     due_at: datetime
     last_review_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class GroupPoll:
+    """A quiz poll posted in a group round: the question it asks, options as shown."""
+
+    poll_id: str
+    session_id: int
+    position: int
+    question_id: str
+    option_order: tuple[int, ...]
+    """For each poll option, the index of the question option it shows."""
+    message_id: int
+    sent_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -835,6 +885,102 @@ class Store:
             rows = (await conn.execute(query)).all()
         return [GroupScore(**row._mapping) for row in rows]
 
+    # group rounds
+
+    async def add_group_poll(self, poll: GroupPoll) -> bool:
+        """Remember a posted round poll; False if that question of the round has one already."""
+        values = {**_as_values(poll), "option_order": list(poll.option_order)}
+        dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        async with self._write() as conn:
+            result = await conn.execute(
+                dialect_insert(group_polls).values(**values).on_conflict_do_nothing()
+            )
+        return result.rowcount == 1
+
+    async def group_poll(self, poll_id: str) -> GroupPoll | None:
+        query = group_polls.select().where(group_polls.c.poll_id == poll_id)
+        async with self._read() as conn:
+            row = (await conn.execute(query)).first()
+        return _group_poll_from_row(row._mapping) if row else None
+
+    async def group_polls(self, session_id: int) -> list[GroupPoll]:
+        """The round's polls in the order they were asked."""
+        query = (
+            group_polls.select()
+            .where(group_polls.c.session_id == session_id)
+            .order_by(group_polls.c.position)
+        )
+        async with self._read() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_group_poll_from_row(row._mapping) for row in rows]
+
+    async def active_group_sessions(self) -> list[QuizSession]:
+        """Every group round still running, in any chat (to resume them after a restart)."""
+        query = (
+            quiz_sessions.select()
+            .where(
+                quiz_sessions.c.kind == SessionKind.GROUP,
+                quiz_sessions.c.status == SessionStatus.ACTIVE,
+            )
+            .order_by(quiz_sessions.c.id)
+        )
+        async with self._read() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_session_from_row(row._mapping) for row in rows]
+
+    async def record_group_answer(self, answer: Answer, memory_update: Memory) -> bool:
+        """Store a student's answer to a round question with their memory, at most once.
+
+        False, changing nothing, when the round has ended or the student already answered
+        that question (Telegram may deliver a poll answer twice). The round's row is locked
+        first, so two processes cannot both count the same answer.
+        """
+        session_id = answer.session_id
+        async with self._write() as conn:
+            status = await conn.scalar(
+                sa.select(quiz_sessions.c.status)
+                .where(quiz_sessions.c.id == session_id)
+                .with_for_update()
+            )
+            if status != SessionStatus.ACTIVE:
+                return False
+            already = await conn.scalar(
+                sa.select(answers.c.id).where(
+                    answers.c.session_id == session_id,
+                    answers.c.user_id == answer.user_id,
+                    answers.c.question_id == answer.question_id,
+                )
+            )
+            if already is not None:
+                return False
+            await conn.execute(answers.insert().values(**_as_values(answer)))
+            await conn.execute(_upsert_memory(conn, memory_update))
+        return True
+
+    async def group_topic_accuracy(
+        self, chat_id: int, *, since: datetime | None = None
+    ) -> dict[str, TopicAccuracy]:
+        """Answers and correct answers per topic in the chat's group rounds (the class)."""
+        query = (
+            sa.select(
+                answers.c.topic_id,
+                sa.func.count().label("answered"),
+                sa.func.sum(sa.case((answers.c.correct, 1), else_=0)).label("correct"),
+            )
+            .join(quiz_sessions, answers.c.session_id == quiz_sessions.c.id)
+            .where(quiz_sessions.c.chat_id == chat_id, quiz_sessions.c.kind == SessionKind.GROUP)
+            .group_by(answers.c.topic_id)
+            .order_by(answers.c.topic_id)
+        )
+        if since is not None:
+            query = query.where(answers.c.answered_at >= since)
+        async with self._read() as conn:
+            rows = (await conn.execute(query)).all()
+        return {
+            row.topic_id: TopicAccuracy(row.topic_id, int(row.answered), int(row.correct))
+            for row in rows
+        }
+
     # privacy
 
     async def forget_user(self, user_id: int) -> dict[str, int]:
@@ -1145,6 +1291,10 @@ def _session_from_row(row: Mapping[str, Any]) -> QuizSession:
             "state": dict(row["state"]),
         }
     )
+
+
+def _group_poll_from_row(row: Mapping[str, Any]) -> GroupPoll:
+    return GroupPoll(**{**row, "option_order": tuple(row["option_order"])})
 
 
 def _chat_from_row(row: Mapping[str, Any]) -> Chat:

@@ -264,6 +264,7 @@ async def test_in_a_group_the_bot_answers_only_when_asked(
     emulator: BotApiEmulator, bot: Application
 ) -> None:
     await emulator.add_bot_to_group(GROUP, title="Year 11 History")
+    introduction = await emulator.wait_for_message(GROUP)
     chatter = await emulator.send_text(GROUP, "anyone revising tonight?", user_id=OTHER_USER)
 
     asked = await emulator.send_text(GROUP, "/ask why did stalin win", user_id=USER)
@@ -294,6 +295,7 @@ async def test_in_a_group_the_bot_answers_only_when_asked(
     # message would have been answered, had the bot answered them.
     replies = await emulator.calls("sendMessage", chat_id=GROUP)
     assert [call.result["message_id"] for call in replies] == [
+        introduction["message_id"],
         answer["message_id"],
         card["message_id"],
         follow_up["message_id"],

@@ -30,6 +30,7 @@ from tutor.config import Settings
 from tutor.dialog import Dialog
 from tutor.quizflow import QuizFlow
 from tutor.telegram import handlers
+from tutor.telegram.group_handlers import register_group_handlers
 from tutor.telegram.push import register_daily
 from tutor.telegram.quiz_handlers import register_quiz_handlers
 
@@ -56,6 +57,9 @@ GROUP_COMMANDS = [
     BotCommand("timeline", "Timeline picture"),
     BotCommand("daily", "The group's daily quiz (admins: /daily HH:MM)"),
     BotCommand("timezone", "The group's time zone (admins set it)"),
+    BotCommand("leaderboard", "Scores this week and all time"),
+    BotCommand("settings", "Quiz round settings (admins change them)"),
+    BotCommand("report", "Class report for teachers (admins)"),
     BotCommand("help", "What I can do"),
 ]
 NON_TEXT = (
@@ -105,6 +109,7 @@ def build_application(
     if open_quiz is not None:
         register_quiz_handlers(application)
         register_daily(application)
+        register_group_handlers(application)
     return application
 
 
