@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test bench score clean
+.PHONY: run test bench score score-fresh clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ bench: $(VENV)/.installed
 
 score: $(VENV)/.installed
 	$(PY) ../shared/eval/score.py --cmd "$(VENV)/bin/tutor ask --json -"
+
+score-fresh: $(VENV)/.installed
+	$(PY) ../shared/eval/score.py benchmarks/questions_fresh.yaml --cmd "$(VENV)/bin/tutor ask --json -"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

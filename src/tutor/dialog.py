@@ -105,8 +105,9 @@ class Dialog:
                 "/timeline [from] [to] — a timeline picture\n"
                 "/daily HH:MM — a daily quiz at your time\n"
                 "/forget — delete everything I store about you",
-                "In a group, ask with /ask QUESTION. In any chat, type my @username and a few "
-                "words to share a card.",
+                "In a group: /ask QUESTION, /quiz for a class round of quiz polls, "
+                "/leaderboard; teachers (group admins) have /settings, /report and /daily. "
+                "In any chat, type my @username and a few words to share a card.",
             ),
         )
 
