@@ -9,8 +9,8 @@ because every push is claimed in the database first (see `tutor.daily`). A push 
 up to one interval late; that is the price of that simplicity.
 
 A fan-out claims a small batch (`claim_batch`), sends it with at most `concurrency`
-messages in flight (well below PTB's HTTP pool of 256, so handler replies still get a
-connection), and records the batch's outcomes in one transaction. The app's
+messages in flight (an asyncio.Semaphore far below PTB's HTTP pool of 256, so handler
+replies still get a connection), and records the batch's outcomes in one transaction. The app's
 `AIORateLimiter` keeps the overall pace (30 msg/s, 20/min per group) and honours
 `RetryAfter` itself; what still escapes it is waited out here, as are timeouts and 5xx
 (exponential backoff). `Forbidden` pauses the subscription, logged once, because a
@@ -87,8 +87,10 @@ class PushSettings:
     """Seconds between scans for due subscriptions."""
     first: float = 2.0
     """Seconds from start-up to the first scan."""
-    concurrency: int = 32
-    """Pushes in flight at once."""
+    concurrency: int = 16
+    """Pushes in flight at once: 30 msg/s with up to half a second per request. More
+    buys nothing under the rate limit and costs CPU (httpcore scans its pool for every
+    request) and pool connections the handlers need."""
     claim_batch: int = 8
     """Pushes claimed per transaction: also the most a stop can leave unsent but claimed."""
     attempts: int = 5
@@ -96,7 +98,8 @@ class PushSettings:
     backoff: float = 1.0
     """Seconds before the first retry after a timeout or 5xx; doubled each time."""
     longest_wait: float = 60.0
-    """The longest single `retry_after` honoured before trying again."""
+    """The longest `retry_after` waited out here per attempt. The app's AIORateLimiter has
+    already waited the full `retry_after` three times before giving the error up."""
     clock: Clock = utc_now
 
 
@@ -178,7 +181,7 @@ class DailyPusher:
         claimed: Sequence[Owed],
         slots: asyncio.Semaphore,
     ) -> list[asyncio.Task[Settled | None]]:
-        """One task per claimed push, each waiting for a free slot; stops early on stop."""
+        """Start a task per claimed push as slots free up; stop starting when the app stops."""
         sending: list[asyncio.Task[Settled | None]] = []
         for item in claimed:
             await slots.acquire()
