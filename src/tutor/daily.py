@@ -39,20 +39,17 @@ import functools
 import random
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
-import sqlalchemy as sa
 from rapidfuzz import fuzz, process, utils
-from sqlalchemy.dialects import postgresql, sqlite
 
 from tutor.clock import Clock, local_date, parse_time_zone, start_of_local_day, utc_now
 from tutor.dialog import Button, Reply
 from tutor.model import Library
-from tutor.quiz import NothingToAsk, PresentedQuestion, QuizService, Started
+from tutor.quiz import NothingToAsk, PresentedQuestion, QuizService
 from tutor.quizflow import QuizFlow, Who
 from tutor.store import (
     ChatKind,
@@ -60,9 +57,6 @@ from tutor.store import (
     SessionKind,
     Store,
     Subscription,
-    chats,
-    push_log,
-    subscriptions,
 )
 
 DAILY_QUESTIONS = 5
@@ -84,7 +78,6 @@ DAILY_USAGE = (
 )
 ZONE_USAGE = "Usage: /timezone Area/City, e.g. /timezone Europe/London or /timezone Asia/Kolkata."
 ADMINS_ONLY = "Sorry — only this group's admins can change its daily quiz."
-CLAIMED, UNCONFIRMED = "claimed", "unconfirmed"
 
 _OFF_WORDS = frozenset({"off", "stop", "none", "cancel", "unsubscribe"})
 _NAMED_TIMES = {"noon": "12:00", "midday": "12:00", "midnight": "00:00"}
@@ -308,170 +301,7 @@ def owed_from(subscription: Subscription, kind: ChatKind, now: datetime) -> Owed
     return Owed(subscription.chat_id, kind, day, due, subscription.time_zone)
 
 
-class _PushLedger:
-    """The subscription and push-log statements the push needs beyond `Store`'s own.
-
-    They run on the store's connections and transactions (BEGIN IMMEDIATE on SQLite), so
-    they queue with its other writers instead of racing them.
-    """
-
-    def __init__(self, store: Store) -> None:
-        self._store = store
-
-    async def subscribed(
-        self, days: Sequence[date]
-    ) -> list[tuple[Subscription, ChatKind, set[date]]]:
-        """Active subscriptions of chats open to the bot, with the chat's kind and which
-        of `days` already have a push-log row."""
-        query = (
-            sa.select(subscriptions, chats.c.kind, push_log.c.local_date.label("logged"))
-            .join(chats, chats.c.chat_id == subscriptions.c.chat_id)
-            .outerjoin(
-                push_log,
-                sa.and_(
-                    push_log.c.chat_id == subscriptions.c.chat_id,
-                    push_log.c.local_date.in_(list(days)),
-                ),
-            )
-            .where(
-                subscriptions.c.active.is_(sa.true()),
-                chats.c.paused.is_(sa.false()),
-                chats.c.migrated_to.is_(None),
-            )
-        )
-        async with self._store._read() as conn:
-            rows = (await conn.execute(query)).all()
-        found: dict[int, tuple[Subscription, ChatKind, set[date]]] = {}
-        for row in rows:
-            mapping = row._mapping
-            entry = found.setdefault(
-                mapping["chat_id"], (_subscription(mapping), ChatKind(mapping["kind"]), set())
-            )
-            if mapping["logged"] is not None:
-                entry[2].add(mapping["logged"])
-        return list(found.values())
-
-    async def claim(self, batch: Sequence[Owed], now: datetime) -> list[Owed]:
-        """Claim the pushes of `batch` still owed; returns those this caller won."""
-        if not batch:
-            return []
-        wanted = {owed.chat_id: owed for owed in batch}
-        lock = (
-            sa.select(subscriptions, chats.c.kind)
-            .join(chats, chats.c.chat_id == subscriptions.c.chat_id)
-            .where(subscriptions.c.chat_id.in_(list(wanted)), subscriptions.c.active.is_(sa.true()))
-            .with_for_update(of=subscriptions, skip_locked=True)
-        )
-        async with self._store._write() as conn:
-            rows = (await conn.execute(lock)).all()
-            still = [_still_owed(row._mapping, wanted, now) for row in rows]
-            owed = [item for item in still if item is not None]
-            if not owed:
-                return []
-            values = [
-                {"chat_id": o.chat_id, "local_date": o.local_date, "status": CLAIMED}
-                | {"created_at": now}
-                for o in owed
-            ]
-            insert = _dialect_insert(conn.dialect.name, values).returning(
-                push_log.c.chat_id, push_log.c.local_date
-            )
-            won = {(row.chat_id, row.local_date) for row in await conn.execute(insert)}
-        return [o for o in owed if (o.chat_id, o.local_date) in won]
-
-    async def finish(self, settled: Sequence[Settled], now: datetime) -> None:
-        """Record each push's outcome, in one transaction."""
-        if not settled:
-            return
-        statement = (
-            push_log.update()
-            .where(
-                push_log.c.chat_id == sa.bindparam("b_chat"),
-                push_log.c.local_date == sa.bindparam("b_day"),
-            )
-            .values(status=sa.bindparam("b_status"), sent_at=sa.bindparam("b_sent"))
-        )
-        rows = [
-            {
-                "b_chat": item.chat_id,
-                "b_day": item.owed.local_date,
-                "b_status": str(item.outcome),
-                "b_sent": now if item.outcome is PushOutcome.SENT else None,
-            }
-            for item in settled
-        ]
-        async with self._store._write() as conn:
-            await conn.execute(statement, rows)
-
-    async def release(self, owed: Sequence[Owed]) -> None:
-        """Give back claims whose push was not sent, so a later scan sends it."""
-        if not owed:
-            return
-        statement = push_log.delete().where(
-            push_log.c.chat_id == sa.bindparam("b_chat"),
-            push_log.c.local_date == sa.bindparam("b_day"),
-            push_log.c.status == CLAIMED,
-        )
-        rows = [{"b_chat": o.chat_id, "b_day": o.local_date} for o in owed]
-        async with self._store._write() as conn:
-            await conn.execute(statement, rows)
-
-    async def abandon_stale(self, now: datetime) -> int:
-        """Mark claims older than `CLAIM_LEASE` with no outcome "unconfirmed"; how many."""
-        statement = (
-            push_log.update()
-            .where(
-                push_log.c.status == CLAIMED,
-                push_log.c.created_at < now - CLAIM_LEASE,
-                push_log.c.local_date.in_(list(scan_days(now))),
-            )
-            .values(status=UNCONFIRMED)
-        )
-        async with self._store._write() as conn:
-            result = await conn.execute(statement)
-        return int(result.rowcount)  # type: ignore[attr-defined]
-
-
-def _dialect_insert(dialect: str, values: list[dict[str, Any]]) -> Any:
-    """INSERT ... ON CONFLICT (chat_id, local_date) DO NOTHING: losers insert nothing."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (
-        insert(push_log)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=[push_log.c.chat_id, push_log.c.local_date])
-    )
-
-
-def _subscription(row: Any) -> Subscription:
-    return Subscription(**{field.name: row[field.name] for field in fields(Subscription)})
-
-
-def _still_owed(row: Any, wanted: dict[int, Owed], now: datetime) -> Owed | None:
-    """The push a locked subscription row owes now, if it is still the one scanned."""
-    owed = owed_from(_subscription(row), ChatKind(row["kind"]), now)
-    scanned = wanted[row["chat_id"]]
-    return owed if owed is not None and owed.local_date == scanned.local_date else None
-
-
 # ----- the daily quiz itself --------------------------------------------------------------
-
-
-class _DailyQuizService(QuizService):
-    """`QuizService` whose sessions are recorded as `SessionKind.DAILY`.
-
-    Question choice stays the service's own (`start_review`, then `start_quiz`); only
-    the kind on the stored session and its answers changes.
-    """
-
-    async def _start(
-        self,
-        chat_id: int,
-        user_id: int,
-        kind: SessionKind,
-        question_ids: Sequence[str],
-        now: datetime,
-    ) -> Started:
-        return await super()._start(chat_id, user_id, SessionKind.DAILY, question_ids, now)
 
 
 class DailyService:
@@ -492,11 +322,10 @@ class DailyService:
         self.default_timezone = default_timezone
         self._clock = clock
         self._count = question_count
-        self._quiz = _DailyQuizService(library, store, clock=clock, rng=rng)
+        self._quiz = QuizService(library, store, clock=clock, rng=rng)
         self._flow = QuizFlow(
             library, store, self._quiz, default_timezone=default_timezone, clock=clock
         )
-        self._ledger = _PushLedger(store)
 
     # ----- /daily ----------------------------------------------------------------------
     async def daily(self, who: Who, argument: str = "") -> list[Reply]:
@@ -614,7 +443,9 @@ class DailyService:
         """Pushes owed at `now` and not yet claimed, the longest overdue first."""
         now = now or self._clock()
         owed: list[Owed] = []
-        for subscription, kind, logged in await self._ledger.subscribed(scan_days(now)):
+        for subscription, kind, logged in await self.store.subscriptions_with_pushes(
+            scan_days(now)
+        ):
             item = owed_from(subscription, kind, now)
             if item is not None and item.local_date not in logged:
                 owed.append(item)
@@ -622,18 +453,36 @@ class DailyService:
 
     async def claim(self, batch: Sequence[Owed], now: datetime | None = None) -> list[Owed]:
         """Claim `batch` (see the module notes); returns the pushes this caller must send."""
-        return await self._ledger.claim(batch, now or self._clock())
+        now = now or self._clock()
+        wanted = {owed.chat_id: owed for owed in batch}
+
+        def still_due(subscription: Subscription, kind: ChatKind) -> date | None:
+            owed = owed_from(subscription, kind, now)
+            return owed.local_date if owed is not None else None
+
+        won = await self.store.claim_pushes(
+            {chat_id: owed.local_date for chat_id, owed in wanted.items()},
+            now=now,
+            still_due=still_due,
+        )
+        return [owed for owed in batch if (owed.chat_id, owed.local_date) in won]
 
     async def finish(self, settled: Sequence[Settled], now: datetime | None = None) -> None:
-        await self._ledger.finish(settled, now or self._clock())
+        await self.store.settle_pushes(
+            [(item.chat_id, item.owed.local_date, str(item.outcome)) for item in settled],
+            now=now or self._clock(),
+        )
 
     async def release(self, owed: Sequence[Owed]) -> None:
         """Give back claims that were not sent (the adapter stopped before sending them)."""
-        await self._ledger.release(owed)
+        await self.store.release_pushes([(item.chat_id, item.local_date) for item in owed])
 
     async def abandon_stale_claims(self, now: datetime | None = None) -> int:
         """Mark claims a dead process left behind "unconfirmed"; returns how many."""
-        return await self._ledger.abandon_stale(now or self._clock())
+        now = now or self._clock()
+        return await self.store.abandon_stale_claims(
+            older_than=now - CLAIM_LEASE, days=scan_days(now)
+        )
 
     async def pause(self, chat_id: int, reason: str, now: datetime | None = None) -> None:
         """The chat refuses the bot ("blocked", "kicked"): stop pushing to it."""
@@ -690,9 +539,13 @@ class DailyService:
                 lines=(_streak_line(streak), "Finish the quiz you're on, then tap below."),
                 buttons=((Button("🧠 Start my daily quiz", START_BUTTON),),),
             )
-        started = await self._quiz.start_review(chat_id, user_id, count=self._count)
+        started = await self._quiz.start_review(
+            chat_id, user_id, count=self._count, kind=SessionKind.DAILY
+        )
         if isinstance(started, NothingToAsk):
-            started = await self._quiz.start_quiz(chat_id, user_id, count=self._count)
+            started = await self._quiz.start_quiz(
+                chat_id, user_id, count=self._count, kind=SessionKind.DAILY
+            )
         if isinstance(started, NothingToAsk):
             return Reply(title="📅 Daily quiz", lines=("There are no quiz questions yet.",))
         return self._quiz_message(who, streak, started.question)

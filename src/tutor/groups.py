@@ -25,7 +25,7 @@ How a round runs:
   poll limits (prompt 300 characters, option 100, 2-10 options). An explanation over 200
   characters is shortened.
 - Every answer also feeds the student's own spaced repetition, through the quiz
-  service's own memory step (`QuizService._reviewed_memory`), in the same transaction
+  service's own memory step (`QuizService.memory_after`), in the same transaction
   as the answer (`Store.record_group_answer`).
 - The leaderboard ranks by correct answers, then speed: the summed response time of the
   correct answers, measured from when the poll was posted to when the answer reached us
@@ -38,7 +38,7 @@ import random
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from enum import Enum, StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -60,7 +60,6 @@ from tutor.store import (
     ChatSettings,
     GroupPoll,
     GroupScore,
-    Memory,
     NameDisplay,
     NewSession,
     QuizSession,
@@ -231,23 +230,6 @@ class _Again(Enum):
 _AGAIN = _Again.AGAIN
 
 
-class _RoundQuizService(QuizService):
-    """The quiz service's own memory and topic rules, for answers given in a group round."""
-
-    async def memory_after(
-        self,
-        user_id: int,
-        question: Question,
-        verdict: Verdict,
-        response_ms: int | None,
-        now: datetime,
-    ) -> Memory:
-        return await self._reviewed_memory(user_id, question, verdict, response_ms, now)
-
-    def topic_of(self, question: Question) -> str:
-        return self._topic_id(question)
-
-
 class GroupRounds:
     """Group rounds, leaderboards, settings and reports over the store."""
 
@@ -270,7 +252,7 @@ class GroupRounds:
         self.default_timezone = default_timezone
         self._clock = clock
         self._rng = rng or random.Random()
-        self._quiz = _RoundQuizService(library, store, clock=clock, rng=self._rng, srs=srs)
+        self._quiz = QuizService(library, store, clock=clock, rng=self._rng, srs=srs)
         self._flow = QuizFlow(
             library, store, self._quiz, default_timezone=default_timezone, clock=clock
         )

@@ -236,6 +236,7 @@ class QuizService:
         topic_id: str | None = None,
         card_id: str | None = None,
         deck_id: str | None = None,
+        kind: SessionKind = SessionKind.QUIZ,
     ) -> Started | NothingToAsk:
         """Start a quiz mixing due, weak-topic and new questions.
 
@@ -243,16 +244,22 @@ class QuizService:
         the card's own questions first. `count` is clamped to 1-20. The user and chat
         must have been upserted into the store. Starting while a quiz is active replaces
         it: the old one is stopped and its summary returned as `Started.replaced`.
+        `kind` is recorded on the session (the daily push records `DAILY`).
         """
         pool = self._pool(topic_id, card_id, deck_id)
         if isinstance(pool, NothingReason):
             return NothingToAsk(pool)
         now = self._clock()
         question_ids = await self._quiz_selection(user_id, pool, _clamp_count(count), now)
-        return await self._start(chat_id, user_id, SessionKind.QUIZ, question_ids, now)
+        return await self._start(chat_id, user_id, kind, question_ids, now)
 
     async def start_review(
-        self, chat_id: int, user_id: int, *, count: int = DEFAULT_QUESTION_COUNT
+        self,
+        chat_id: int,
+        user_id: int,
+        *,
+        count: int = DEFAULT_QUESTION_COUNT,
+        kind: SessionKind = SessionKind.REVIEW,
     ) -> Started | NothingToAsk:
         """Review due questions (most overdue first), topped up with the oldest-reviewed.
 
@@ -267,7 +274,7 @@ class QuizService:
         picked: list[str] = []
         _take(picked, due, limit)
         _take(picked, self._known(await self._store.reviewed_question_ids(user_id)), limit)
-        return await self._start(chat_id, user_id, SessionKind.REVIEW, picked, now)
+        return await self._start(chat_id, user_id, kind, picked, now)
 
     async def current_question(self, chat_id: int, user_id: int) -> PresentedQuestion | None:
         """The question the student's active quiz waits on (to show it again, or resume)."""
@@ -386,7 +393,7 @@ class QuizService:
         if topic_id is not None:
             if topic_id not in self._library.topics:
                 return NothingReason.UNKNOWN_TOPIC
-            questions = [q for q in questions if self._topic_id(q) == topic_id]
+            questions = [q for q in questions if self.topic_of(q) == topic_id]
         if deck_id is not None:
             if deck_id not in {deck.id for deck in self._library.decks}:
                 return NothingReason.UNKNOWN_DECK
@@ -427,7 +434,7 @@ class QuizService:
         )
         question_ids: list[str] = []
         for item in weak_topics:
-            in_topic = (q.id for q in pool.questions if self._topic_id(q) == item.topic_id)
+            in_topic = (q.id for q in pool.questions if self.topic_of(q) == item.topic_id)
             question_ids.extend(self._shuffled(in_topic))
         return question_ids
 
@@ -491,14 +498,14 @@ class QuizService:
             chat_id=session.chat_id,
             question_id=question.id,
             card_id=question.card_id,
-            topic_id=self._topic_id(question),
+            topic_id=self.topic_of(question),
             verdict=verdict,
             correct=verdict is Verdict.CORRECT,
             response_ms=response_ms,
             answered_at=now,
             source=session.kind,
         )
-        memory = await self._reviewed_memory(user_id, question, verdict, response_ms, now)
+        memory = await self.memory_after(user_id, question, verdict, response_ms, now)
         after = self._advanced(session, now)
         saved = await self._store.save_session(
             session,
@@ -551,7 +558,7 @@ class QuizService:
         upcoming = self._library.questions[session.question_ids[position]]
         return replace(session, position=position, state=self._presentation_state(upcoming, now))
 
-    async def _reviewed_memory(
+    async def memory_after(
         self,
         user_id: int,
         question: Question,
@@ -559,6 +566,10 @@ class QuizService:
         response_ms: int | None,
         now: datetime,
     ) -> Memory:
+        """The student's FSRS memory of `question` after this answer (not yet stored).
+
+        Public for group rounds, which store it with the answer in their own transaction.
+        """
         stored = await self._store.get_memory(user_id, question.id)
         card = card_from_dict(stored.card) if stored else self._srs.new_card(question.id, now)
         rating = rating_for(verdict, question.kind, response_ms)
@@ -626,7 +637,8 @@ class QuizService:
 
     # small helpers
 
-    def _topic_id(self, question: Question) -> str:
+    def topic_of(self, question: Question) -> str:
+        """The topic of the card that explains `question` ("" if the card is gone)."""
         card = self._library.cards.get(question.card_id)
         return card.topic_id if card else ""
 

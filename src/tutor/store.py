@@ -46,6 +46,10 @@ MIN_QUESTIONS_PER_ROUND, MAX_QUESTIONS_PER_ROUND = 1, 20
 MIN_OPEN_PERIOD_SECONDS, MAX_OPEN_PERIOD_SECONDS = 5, 600  # Telegram's quiz-poll limits
 
 
+PUSH_CLAIMED, PUSH_SENT, PUSH_UNCONFIRMED = "claimed", "sent", "unconfirmed"
+"""push_log statuses: claimed before sending; sent; a claim a dead process left behind."""
+
+
 class ChatKind(StrEnum):
     PRIVATE = "private"
     GROUP = "group"
@@ -674,7 +678,7 @@ class Store:
         values = {
             "chat_id": chat_id,
             "local_date": day,
-            "status": "claimed",
+            "status": PUSH_CLAIMED,
             "created_at": now,
         }
         async with self._write() as conn:
@@ -691,6 +695,127 @@ class Store:
                 .where(push_log.c.chat_id == chat_id, push_log.c.local_date == day)
                 .values(status=status, sent_at=now if status == "sent" else None)
             )
+
+    # the daily push fan-out: many claims at once
+
+    async def subscriptions_with_pushes(
+        self, days: Sequence[date]
+    ) -> list[tuple[Subscription, ChatKind, set[date]]]:
+        """Active subscriptions of unpaused chats, each with the `days` already logged."""
+        query = (
+            sa.select(subscriptions, chats.c.kind, push_log.c.local_date.label("logged"))
+            .join(chats, chats.c.chat_id == subscriptions.c.chat_id)
+            .outerjoin(
+                push_log,
+                sa.and_(
+                    push_log.c.chat_id == subscriptions.c.chat_id,
+                    push_log.c.local_date.in_(list(days)),
+                ),
+            )
+            .where(
+                subscriptions.c.active.is_(sa.true()),
+                chats.c.paused.is_(sa.false()),
+                chats.c.migrated_to.is_(None),
+            )
+        )
+        async with self._read() as conn:
+            rows = (await conn.execute(query)).all()
+        found: dict[int, tuple[Subscription, ChatKind, set[date]]] = {}
+        for row in rows:
+            mapping = row._mapping
+            entry = found.setdefault(
+                mapping["chat_id"], (_subscription(mapping), ChatKind(mapping["kind"]), set())
+            )
+            if mapping["logged"] is not None:
+                entry[2].add(mapping["logged"])
+        return list(found.values())
+
+    async def claim_pushes(
+        self,
+        wanted: Mapping[int, date],
+        *,
+        now: datetime,
+        still_due: Callable[[Subscription, ChatKind], date | None],
+    ) -> set[tuple[int, date]]:
+        """Claim the pushes `wanted` (chat id -> local day); the (chat, day) pairs won.
+
+        The subscriptions are locked first (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so two
+        processes split a fan-out instead of queueing) and re-checked with `still_due`
+        under the lock, so a time changed since the scan is not pushed; the claim itself
+        is an insert on UNIQUE(chat_id, local_date), which exactly one caller wins.
+        """
+        if not wanted:
+            return set()
+        lock = (
+            sa.select(subscriptions, chats.c.kind)
+            .join(chats, chats.c.chat_id == subscriptions.c.chat_id)
+            .where(subscriptions.c.chat_id.in_(list(wanted)), subscriptions.c.active.is_(sa.true()))
+            .with_for_update(of=subscriptions, skip_locked=True)
+        )
+        async with self._write() as conn:
+            rows = (await conn.execute(lock)).all()
+            values = [
+                {"chat_id": chat_id, "local_date": day, "status": PUSH_CLAIMED, "created_at": now}
+                for chat_id, day in _still_wanted(rows, wanted, still_due)
+            ]
+            if not values:
+                return set()
+            insert = _insert_ignoring(conn, push_log, values, ["chat_id", "local_date"])
+            returning = insert.returning(push_log.c.chat_id, push_log.c.local_date)
+            return {(row.chat_id, row.local_date) for row in await conn.execute(returning)}
+
+    async def settle_pushes(
+        self, outcomes: Sequence[tuple[int, date, str]], *, now: datetime
+    ) -> None:
+        """Record how claimed pushes ended, (chat id, day, status), in one transaction."""
+        if not outcomes:
+            return
+        statement = (
+            push_log.update()
+            .where(
+                push_log.c.chat_id == sa.bindparam("b_chat"),
+                push_log.c.local_date == sa.bindparam("b_day"),
+            )
+            .values(status=sa.bindparam("b_status"), sent_at=sa.bindparam("b_sent"))
+        )
+        rows = [
+            {
+                "b_chat": chat_id,
+                "b_day": day,
+                "b_status": status,
+                "b_sent": now if status == PUSH_SENT else None,
+            }
+            for chat_id, day, status in outcomes
+        ]
+        async with self._write() as conn:
+            await conn.execute(statement, rows)
+
+    async def release_pushes(self, claims: Sequence[tuple[int, date]]) -> None:
+        """Delete claims whose push was never sent, so a later scan sends it."""
+        if not claims:
+            return
+        statement = push_log.delete().where(
+            push_log.c.chat_id == sa.bindparam("b_chat"),
+            push_log.c.local_date == sa.bindparam("b_day"),
+            push_log.c.status == PUSH_CLAIMED,
+        )
+        async with self._write() as conn:
+            await conn.execute(statement, [{"b_chat": c, "b_day": d} for c, d in claims])
+
+    async def abandon_stale_claims(self, *, older_than: datetime, days: Sequence[date]) -> int:
+        """Mark claims of `days` made before `older_than` with no outcome "unconfirmed"."""
+        statement = (
+            push_log.update()
+            .where(
+                push_log.c.status == PUSH_CLAIMED,
+                push_log.c.created_at < older_than,
+                push_log.c.local_date.in_(list(days)),
+            )
+            .values(status=PUSH_UNCONFIRMED)
+        )
+        async with self._write() as conn:
+            result = await conn.execute(statement)
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     # quiz sessions and answers
 
@@ -1140,6 +1265,33 @@ async def _current_version(conn: AsyncConnection) -> int:
 
 
 # statement helpers
+
+
+def _subscription(row: Mapping[str, Any]) -> Subscription:
+    return Subscription(**{field.name: row[field.name] for field in fields(Subscription)})
+
+
+def _still_wanted(
+    rows: Sequence[sa.Row[Any]],
+    wanted: Mapping[int, date],
+    still_due: Callable[[Subscription, ChatKind], date | None],
+) -> list[tuple[int, date]]:
+    """The locked subscriptions still owing the day the scan found."""
+    pairs = []
+    for row in rows:
+        mapping = row._mapping
+        day = still_due(_subscription(mapping), ChatKind(mapping["kind"]))
+        if day is not None and day == wanted[mapping["chat_id"]]:
+            pairs.append((mapping["chat_id"], day))
+    return pairs
+
+
+def _insert_ignoring(
+    conn: AsyncConnection, table: sa.Table, values: list[dict[str, Any]], keys: Sequence[str]
+) -> Any:
+    """A many-row INSERT ... ON CONFLICT (keys) DO NOTHING, per dialect."""
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    return dialect_insert(table).values(values).on_conflict_do_nothing(index_elements=list(keys))
 
 
 def _upsert(
