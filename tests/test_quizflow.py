@@ -392,7 +392,7 @@ async def test_an_unknown_topic_is_explained_with_a_browse_button(bot: Bot, argu
 )
 def test_topic_names_match_the_real_content(argument: str, topic_id: str, count: int) -> None:
     flow = QuizFlow(real_library(), None, None)  # type: ignore[arg-type]  # parsing needs no store
-    parsed = flow._parse_quiz_argument(argument)
+    parsed = flow.parse_quiz_argument(argument)
     assert not isinstance(parsed, Reply), parsed.lines
     topic, parsed_count = parsed
     assert topic is not None and topic.id == topic_id

@@ -551,7 +551,7 @@ class DailyService:
         return self._quiz_message(who, streak, started.question)
 
     def _quiz_message(self, who: Who, streak: int, question: PresentedQuestion) -> Reply:
-        shown = self._flow._question_reply(who, question)
+        shown = self._flow.question_reply(who, question)
         intro = (
             f"{question.total} questions, the ones due for revision first. "
             "Tap an answer, or /stop to end early."

@@ -63,7 +63,7 @@ def _button(label: str, action: str, key: str = "", page: int | None = None) -> 
     return Button(label, data)
 
 
-def _short(text: str, limit: int = 40) -> str:
+def short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
@@ -122,7 +122,7 @@ class Dialog:
             return Reply(
                 lines=("Sorry — I don't have a note on that. Try other words, or pick a topic:",),
                 buttons=tuple(
-                    (_button(_short(topic.title), "topic", topic.id, 0),)
+                    (_button(short(topic.title), "topic", topic.id, 0),)
                     for topic in result.suggested_topics
                 ),
             )
@@ -138,7 +138,7 @@ class Dialog:
         shown = list(dict.fromkeys([*did_you_mean, *self._related(card)]))
         for other in [c for c in shown if c.id != card.id][:3]:
             prefix = "❓ " if other in did_you_mean else "➡️ "
-            rows.append((_button(prefix + _short(other.title), "card", other.id),))
+            rows.append((_button(prefix + short(other.title), "card", other.id),))
         return Reply(card=card, buttons=tuple(rows), edit=edit)
 
     def card_by_name(self, name: str) -> Reply:
@@ -164,7 +164,7 @@ class Dialog:
     def topics(self, page: int = 0, *, edit: bool = False) -> Reply:
         topics = list(self.library.topics.values())
         page, pages, shown = _page(topics, page)
-        rows = [(_button(_short(t.title), "topic", t.id, 0),) for t in shown]
+        rows = [(_button(short(t.title), "topic", t.id, 0),) for t in shown]
         rows += _pager("topics", "", page, pages)
         return Reply(
             title="Topics",
@@ -176,7 +176,7 @@ class Dialog:
     def topic(self, topic: Topic, page: int = 0, *, edit: bool = False) -> Reply:
         cards = self.library.cards_in_topic(topic.id)
         page, pages, shown = _page(cards, page)
-        rows = [(_button(_short(card.title), "card", card.id),) for card in shown]
+        rows = [(_button(short(card.title), "card", card.id),) for card in shown]
         rows += _pager("topic", topic.id, page, pages)
         rows.append((_button("⬅️ All topics", "topics", page=0),))
         lines = (topic.summary,) if topic.summary else ()

@@ -263,7 +263,7 @@ class GroupRounds:
         running = await self.store.active_session(who.chat_id, None)
         if running is not None:
             return _running_reply(running)
-        parsed = self._flow._parse_quiz_argument(argument)
+        parsed = self._flow.parse_quiz_argument(argument)
         if isinstance(parsed, Reply):
             return parsed
         await self.remember(who)
@@ -517,7 +517,7 @@ class GroupRounds:
             return {"topic_id": None}
         if not value:
             return Reply(lines=("Usage: /settings topic NAME, or /settings topic any.",))
-        parsed = self._flow._parse_quiz_argument(value)
+        parsed = self._flow.parse_quiz_argument(value)
         if isinstance(parsed, Reply):
             return parsed
         topic = parsed[0]

@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, utils
 
 from tutor.charts import parse_year_range, render_progress, render_timeline
 from tutor.clock import Clock, local_date, utc_now
-from tutor.dialog import STALE_BUTTON, Button, Reply, _short
+from tutor.dialog import STALE_BUTTON, Button, Reply, short
 from tutor.grading import Verdict
 from tutor.model import Library, QuestionKind, Topic
 from tutor.quiz import (
@@ -89,7 +89,7 @@ class QuizFlow:
     # ----- commands ---------------------------------------------------------------------
     async def quiz(self, who: Who, argument: str = "") -> list[Reply]:
         """`/quiz [topic] [n]`: a short quiz on everything, or on one topic."""
-        parsed = self._parse_quiz_argument(argument)
+        parsed = self.parse_quiz_argument(argument)
         if isinstance(parsed, Reply):
             return [parsed]
         topic, count = parsed
@@ -225,7 +225,7 @@ class QuizFlow:
                 session_id, who.user_id, index, position=position
             )
             if isinstance(step, OrderProgress):
-                return [self._question_reply(who, step.question, edit=True)]
+                return [self.question_reply(who, step.question, edit=True)]
             return self._answered(who, step, edit=True)
         result = await self.service.answer_choice(session_id, who.user_id, index, position=position)
         return self._answered(who, result, edit=True)
@@ -238,11 +238,10 @@ class QuizFlow:
         lines = [f"{started.question.total} questions. Tap an answer, or /stop to end early."]
         if started.replaced is not None:
             lines.insert(0, "(Your previous quiz was stopped.)")
-        return [Reply(title=intro, lines=tuple(lines)), self._question_reply(who, started.question)]
+        return [Reply(title=intro, lines=tuple(lines)), self.question_reply(who, started.question)]
 
-    def _question_reply(
-        self, who: Who, question: PresentedQuestion, *, edit: bool = False
-    ) -> Reply:
+    def question_reply(self, who: Who, question: PresentedQuestion, *, edit: bool = False) -> Reply:
+        """A question with its answer buttons (shared with the daily push)."""
         heading = f"Question {question.position} of {question.total}"
         lines = [question.prompt]
         rows: list[tuple[Button, ...]] = []
@@ -285,7 +284,7 @@ class QuizFlow:
             lines.append(f"Answer: {right}")
         lines.append(result.explanation)
         buttons = (
-            ((Button(f"📖 Read the card: {_short(card.title)}", f"card:{card.id}"),),)
+            ((Button(f"📖 Read the card: {short(card.title)}", f"card:{card.id}"),),)
             if card
             else ()
         )
@@ -295,7 +294,7 @@ class QuizFlow:
             )
         ]
         if result.next_question is not None:
-            replies.append(self._question_reply(who, result.next_question))
+            replies.append(self.question_reply(who, result.next_question))
         if result.summary is not None:
             replies.append(self._summary_reply(result.summary))
         return replies
@@ -346,7 +345,11 @@ class QuizFlow:
         return [Reply(lines=("Done: everything I stored about you has been deleted.",), edit=True)]
 
     # ----- helpers ----------------------------------------------------------------------
-    def _parse_quiz_argument(self, argument: str) -> tuple[Topic | None, int] | Reply:
+    def parse_quiz_argument(self, argument: str) -> tuple[Topic | None, int] | Reply:
+        """`[topic] [n]` -> (topic or None, count), or a Reply explaining what is wrong.
+
+        Shared with group rounds and group settings.
+        """
         words = argument.split()
         count = 5
         if words and _is_count(words[-1]) and not _names_year(words):
