@@ -9,7 +9,7 @@ import pytest
 
 from tutor.model import Card, Topic
 from tutor.search import SearchIndex, answer
-from tutor.text import acronyms, normalise
+from tutor.text import acronyms, collapse_repeats, normalise
 
 TOPICS = {
     "cells": Topic("cells", "Cells and transport", "bio"),
@@ -190,11 +190,17 @@ def test_answer_suggests_topics_when_nothing_fits(index: SearchIndex) -> None:
         ("Lenin’s funeral", "lenins funeral"),
         ("Café, résumé!", "cafe resume"),
         ("340,000 to 600,000", "340000 to 600000"),
-        ("sooooo goooood 😀", "so god"),
+        ("sooooo goooood 😀", "sooooo goooood"),
+        ("Henry VIII", "henry viii"),
     ],
 )
 def test_normalise(text: str, expected: str) -> None:
     assert normalise(text) == expected
+
+
+def test_collapse_repeats() -> None:
+    assert collapse_repeats("sooooo") == "so"
+    assert collapse_repeats("diffffusion") == "difusion"
 
 
 def test_acronyms() -> None:

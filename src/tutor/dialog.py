@@ -103,7 +103,7 @@ class Dialog:
                 "/review — questions you're due to revise\n"
                 "/stats — your progress\n"
                 "/timeline [from] [to] — a timeline picture\n"
-                "/daily HH:MM — a daily quiz at your time\n"
+                "/daily HH:MM — a daily quiz at your time (/timezone to set yours)\n"
                 "/forget — delete everything I store about you",
                 "In a group: /ask QUESTION, /quiz for a class round of quiz polls, "
                 "/leaderboard; teachers (group admins) have /settings, /report and /daily. "

@@ -37,6 +37,7 @@ from tutor.text import (
     MAX_QUERY_CHARS,
     TERM_CACHE,
     acronyms,
+    collapse_repeats,
     content_words,
     english_frequency,
     normalise,
@@ -118,9 +119,13 @@ class SearchIndex:
         self._surface_by_length: dict[int, list[str]] = defaultdict(list)
         for surface in self._sorted_surface:
             self._surface_by_length[len(surface)].append(surface)
-        self._stems = [term for term in self._postings if not term.isdigit()]
+        self._stems_by_length: dict[int, list[str]] = defaultdict(list)
+        for term in self._postings:
+            if not term.isdigit():
+                self._stems_by_length[len(term)].append(term)
         self._synonyms = self._build_synonyms()
         self._word_cache: dict[str, tuple[_Match, ...]] = {}
+        english_frequency("")  # load the shared word list now, not on the first question
 
     # ----- building -------------------------------------------------------------------
     def _card_terms(self, card: Card) -> dict[str, list[str]]:
@@ -197,8 +202,12 @@ class SearchIndex:
 
     # ----- reading a question -----------------------------------------------------------
     def _question_words(self, query: str) -> list[str]:
+        """The question's meaningful words: shorthand spelled out, and letters typed over
+        and over ("sooo") typed once unless the deck has the word as it stands."""
         words: list[str] = []
         for word in normalise(query[:MAX_QUERY_CHARS]).split():
+            if word not in self._surface_to_terms:
+                word = collapse_repeats(word)
             words.extend(SHORTHAND.get(word, word).split())
         return list(dict.fromkeys(content_words(" ".join(words))))
 
@@ -250,38 +259,30 @@ class SearchIndex:
         max_edits = 0 if len(word) < 4 else 1 if len(word) < 6 else 2 if len(word) < 10 else 3
         if max_edits == 0:
             return []
-        found = self._closest(word, self._surfaces_near(len(word), max_edits + 1), max_edits)
+        found = _closest(word, self._surfaces_near(len(word), max_edits), max_edits)
         if not found and len(word) >= 7:
-            same_start = [
-                s for s in self._surfaces_near(len(word), max_edits + 1) if s[:4] == word[:4]
-            ]
-            found = self._closest(word, same_start, max_edits + 1)
+            same_start = [s for s in self._with_prefix(word[:4]) if abs(len(s) - len(word)) <= 4]
+            found = _closest(word, [same_start], max_edits + 1)
         if found:
             return [(term, quality) for s, quality in found for term in self._surface_to_terms[s]]
         word_stem = stem(word)
-        return self._closest(word_stem, self._stems, min(max_edits, max(1, len(word_stem) // 4)))
+        stem_edits = min(max_edits, max(1, len(word_stem) // 4))
+        return _closest(word_stem, self._stems_near(len(word_stem), stem_edits), stem_edits)
 
-    def _surfaces_near(self, length: int, spread: int) -> list[str]:
-        return [
-            surface
-            for size in range(length - spread, length + spread + 1)
-            for surface in self._surface_by_length.get(size, ())
-        ]
+    def _surfaces_near(self, length: int, spread: int) -> list[list[str]]:
+        """The vocabulary's words of lengths within `spread` of `length`, by length: a word
+        more than k letters longer or shorter is more than k edits away."""
+        sizes = range(length - spread, length + spread + 1)
+        return [self._surface_by_length[size] for size in sizes if size in self._surface_by_length]
 
-    @staticmethod
-    def _closest(word: str, candidates: Sequence[str], max_edits: int) -> list[tuple[str, float]]:
-        results = process.extract(
-            word, candidates, scorer=OSA.distance, score_cutoff=max_edits, limit=None
-        )
-        results = [
-            (choice, int(distance)) for choice, distance, _ in results if not choice.isdigit()
-        ]
-        if not results:
-            return []
-        best = min(distance for _, distance in results)
-        return [
-            (choice, TYPO_QUALITY[distance]) for choice, distance in results if distance == best
-        ]
+    def _stems_near(self, length: int, spread: int) -> list[list[str]]:
+        sizes = range(length - spread, length + spread + 1)
+        return [self._stems_by_length[size] for size in sizes if size in self._stems_by_length]
+
+    def _with_prefix(self, prefix: str) -> list[str]:
+        start = bisect.bisect_left(self._sorted_surface, prefix)
+        stop = bisect.bisect_left(self._sorted_surface, prefix + "\x7f")
+        return self._sorted_surface[start:stop]
 
     def _decade_matches(self, word: str) -> list[tuple[str, float]]:
         """ "1920s" or "20s" -> the years of that decade the index knows."""
@@ -296,9 +297,7 @@ class SearchIndex:
     def _prefix_matches(self, word: str) -> list[tuple[str, float]]:
         if len(word) < MIN_PREFIX_LENGTH:
             return []
-        start = bisect.bisect_left(self._sorted_surface, word)
-        stop = bisect.bisect_left(self._sorted_surface, word + "\x7f")
-        surfaces = self._sorted_surface[start:stop]
+        surfaces = self._with_prefix(word)
         if not surfaces or len(surfaces) > MAX_PREFIX_EXPANSIONS:
             return []
         return [(term, PREFIX_QUALITY) for s in surfaces for term in self._surface_to_terms[s]]
@@ -394,6 +393,24 @@ class SearchIndex:
         ranked = sorted(best_by_topic, key=lambda topic_id: -best_by_topic[topic_id])
         ranked += [topic_id for topic_id in self.topics if topic_id not in best_by_topic]
         return [self.topics[topic_id] for topic_id in ranked if topic_id in self.topics][:limit]
+
+
+def _closest(
+    word: str, candidate_lists: Sequence[Sequence[str]], max_edits: int
+) -> list[tuple[str, float]]:
+    """The candidates nearest to `word` within `max_edits` (OSA distance), with quality."""
+    results = [
+        (choice, int(distance))
+        for candidates in candidate_lists
+        for choice, distance, _ in process.extract(
+            word, candidates, scorer=OSA.distance, score_cutoff=max_edits, limit=None
+        )
+        if not choice.isdigit()
+    ]
+    if not results:
+        return []
+    best = min(distance for _, distance in results)
+    return [(choice, TYPO_QUALITY[distance]) for choice, distance in results if distance == best]
 
 
 CLOSE_SCORE_RATIO = 0.8

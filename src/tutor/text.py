@@ -33,7 +33,7 @@ EVERYDAY_RARITY, SPECIALIST_RARITY, EVERYDAY_WEIGHT = 2.5, 5.5, 0.4
 _stemmer = snowballstemmer.stemmer("english")
 _APOSTROPHE_S = re.compile(r"['’`´]s\b")
 _APOSTROPHES = re.compile(r"['’`´]")
-_DIGIT_GROUPS = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
+_DIGIT_GROUPS = re.compile(r"(\d)[,.](\d{3})\b")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _COMBINING_MARKS = re.compile(
     r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
@@ -97,6 +97,15 @@ def specificity(word: str) -> float:
     return EVERYDAY_WEIGHT + (1 - EVERYDAY_WEIGHT) * min(1.0, max(0.0, span))
 
 
+def collapse_repeats(word: str) -> str:
+    """ "sooo" -> "so", "diffffusion" -> "difusion": letters typed three or more times.
+
+    Used on a question word the deck does not know, never on card text, so Roman
+    numerals ("Henry VIII") keep their letters.
+    """
+    return _REPEATS.sub(r"\1", word)
+
+
 def normalise(text: str) -> str:
     """Lower-case ASCII words: accents, apostrophes, punctuation and emoji removed."""
     text = text[: MAX_QUERY_CHARS * 10].casefold()
@@ -104,9 +113,9 @@ def normalise(text: str) -> str:
         text = _COMBINING_MARKS.sub("", unicodedata.normalize("NFKD", text))
     if "'" in text or not text.isascii() or "`" in text:
         text = _APOSTROPHES.sub("", _APOSTROPHE_S.sub("s", text))
-    text = _DIGIT_GROUPS.sub("", text)
+    text = _DIGIT_GROUPS.sub(r"\1\2", text)
     text = _NON_WORD.sub(" ", text)
-    text = _REPEATS.sub(r"\1", text).strip()
+    text = text.strip()
     if any(word in text for word in _EXHIBIT_WORDS):
         text = _EXHIBIT.sub(r"\1\2", text)
     return text
