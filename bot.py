@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import sys
 from collections.abc import Sequence
@@ -55,10 +56,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
     dialog = Dialog(library)
+    settle_heap()
     if args.console or settings.token is None:
         logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
         return asyncio.run(run_console(settings, dialog))
     return run_telegram(settings, dialog)
+
+
+def settle_heap() -> None:
+    """Move the content and search index out of the garbage collector's sight: they live
+    as long as the process, and a full collection over them would stall a reply."""
+    gc.collect()
+    gc.freeze()
 
 
 def secrets_of(settings: Settings) -> list[str | None]:
