@@ -26,10 +26,9 @@ from tutor.daily import (
     owed_day,
     parse_local_time,
     resolve_time_zone,
-    streak_days,
 )
 from tutor.model import Library
-from tutor.quiz import QuizService
+from tutor.quiz import QuizService, streak_days
 from tutor.quizflow import Who
 from tutor.store import ChatKind, SessionKind, Store, subscriptions
 

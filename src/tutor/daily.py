@@ -38,7 +38,7 @@ from __future__ import annotations
 import functools
 import random
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -49,7 +49,7 @@ from rapidfuzz import fuzz, process, utils
 from tutor.clock import Clock, local_date, parse_time_zone, start_of_local_day, utc_now
 from tutor.dialog import Button, Reply
 from tutor.model import Library
-from tutor.quiz import NothingToAsk, PresentedQuestion, QuizService
+from tutor.quiz import NothingToAsk, PresentedQuestion, QuizService, streak_days
 from tutor.quizflow import QuizFlow, Who
 from tutor.store import (
     ChatKind,
@@ -249,17 +249,6 @@ def owed_day(
     if due is None or due > now or due < since:
         return None
     return today, due
-
-
-def streak_days(days: Iterable[date], today: date) -> int:
-    """Consecutive local days with an answer, ending today or yesterday."""
-    active = set(days)
-    day = today if today in active else today - timedelta(days=1)
-    length = 0
-    while day in active:
-        length += 1
-        day -= timedelta(days=1)
-    return length
 
 
 def scan_days(now: datetime) -> tuple[date, date, date]:

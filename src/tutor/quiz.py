@@ -373,7 +373,7 @@ class QuizService:
             correct=sum(topic.correct for topic in topics),
             topics=tuple(topics),
             due_today=await self._store.count_due(user_id, end_of_local_day(today, tz)),
-            streak_days=_streak(set(per_day), today),
+            streak_days=streak_days(per_day, today),
             daily_counts=tuple(DayCount(day, per_day.get(day, 0)) for day in recent),
         )
 
@@ -705,10 +705,12 @@ def _response_ms(state: dict[str, Any], now: datetime) -> int | None:
     return max(0, min(MAX_RESPONSE_MS, int(elapsed.total_seconds() * 1000)))
 
 
-def _streak(days: set[date], today: date) -> int:
-    day = today if today in days else today - timedelta(days=1)
+def streak_days(days: Iterable[date], today: date) -> int:
+    """Consecutive local days with an answer, ending today or yesterday."""
+    active = set(days)
+    day = today if today in active else today - timedelta(days=1)
     length = 0
-    while day in days:
+    while day in active:
         length += 1
         day -= timedelta(days=1)
     return length

@@ -61,8 +61,11 @@ _BRITISH_ENDINGS = (
     ("ised", "ized"),
     ("ising", "izing"),
     ("isation", "ization"),
+    ("yse", "yze"),
     ("tre", "ter"),
     ("ogue", "og"),
+    ("lled", "led"),
+    ("lling", "ling"),
 )
 
 
@@ -186,25 +189,10 @@ def acronyms(phrase: str) -> set[str]:
     return {acronym for acronym in found if len(acronym) >= MIN_ACRONYM_LENGTH}
 
 
-_SPELLING_SWAPS = (
-    ("our", "or"),
-    ("ours", "ors"),
-    ("ise", "ize"),
-    ("ised", "ized"),
-    ("ising", "izing"),
-    ("isation", "ization"),
-    ("yse", "yze"),
-    ("tre", "ter"),
-    ("ogue", "og"),
-    ("lled", "led"),
-    ("lling", "ling"),
-)
-
-
 def spelling_variants(word: str) -> list[str]:
     """The British or American twin of a word: "labor" -> "labour", "organise" -> "organize"."""
     variants = []
-    for british, american in _SPELLING_SWAPS:
+    for british, american in _BRITISH_ENDINGS:
         if word.endswith(british):
             variants.append(word[: -len(british)] + american)
         elif word.endswith(american):
