@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from telegram.ext import Application
 
-from tutor.config import PROJECT_ROOT, Settings, load_settings
+from tutor.config import PROJECT_ROOT, Settings
 from tutor.content import find_deck_files, load_library
 from tutor.dialog import Dialog
 from tutor.model import Library
@@ -18,6 +18,7 @@ from tutor.quizflow import QuizFlow
 from tutor.store import Store
 from tutor.telegram.app import build_application
 
+from .botsetup import emulator_settings
 from .emulator import BotApiEmulator, running_application
 from .process import BotProcess
 
@@ -46,13 +47,7 @@ def dialog(content_dir: Path) -> Dialog:
 @pytest.fixture
 def bot_settings(emulator: BotApiEmulator, content_dir: Path, tmp_path: Path) -> Settings:
     """Settings as the environment would give them, pointed at the emulator."""
-    environ = {
-        "TELEGRAM_BOT_TOKEN": emulator.token,
-        "TELEGRAM_API_BASE_URL": emulator.base_url,
-        "TUTOR_CONTENT_DIR": str(content_dir),
-        "TUTOR_DATA_DIR": str(tmp_path / "data"),
-    }
-    return load_settings(environ, env_file=None)
+    return emulator_settings(emulator, content_dir, tmp_path / "data")
 
 
 async def open_quiz_flow(settings: Settings, library: Library) -> QuizFlow:

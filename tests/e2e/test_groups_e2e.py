@@ -21,8 +21,7 @@ import pytest
 from telegram.ext import Application
 
 from tutor.clock import utc_now
-from tutor.config import Settings, load_settings
-from tutor.content import load_library
+from tutor.config import Settings
 from tutor.dialog import Dialog
 from tutor.groups import GroupRounds, PollQuestion, RoundTiming
 from tutor.model import Library
@@ -33,6 +32,7 @@ from tutor.telegram.app import build_application
 from tutor.telegram.group_handlers import JOB_PREFIX, GroupOptions
 from tutor.telegram.handlers import SORRY
 
+from .botsetup import deck_library, emulator_settings
 from .emulator import BotApiEmulator, Call, running_application
 from .wire import JSON
 
@@ -120,22 +120,14 @@ questions:
 
 @pytest.fixture
 def library(tmp_path: Path) -> Library:
-    content = tmp_path / "content"
-    content.mkdir()
-    (content / "e2e-groups.yaml").write_text(DECK_YAML, encoding="utf-8")
-    return load_library([content])
+    return deck_library(tmp_path / "content", "e2e-groups.yaml", DECK_YAML)
 
 
 @pytest.fixture
 def settings(emulator: BotApiEmulator, library: Library, tmp_path: Path) -> Settings:
-    environ = {
-        "TELEGRAM_BOT_TOKEN": emulator.token,
-        "TELEGRAM_API_BASE_URL": emulator.base_url,
-        "TUTOR_CONTENT_DIR": str(tmp_path / "content"),
-        "TUTOR_DATA_DIR": str(tmp_path / "data"),
-        "TUTOR_GROUP_OPEN_PERIOD": "5",
-    }
-    return load_settings(environ, env_file=None)
+    return emulator_settings(
+        emulator, tmp_path / "content", tmp_path / "data", TUTOR_GROUP_OPEN_PERIOD="5"
+    )
 
 
 def make_app(

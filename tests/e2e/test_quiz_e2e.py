@@ -18,8 +18,7 @@ from typing import Any
 import pytest
 from telegram.ext import Application
 
-from tutor.config import Settings, load_settings
-from tutor.content import load_library
+from tutor.config import Settings
 from tutor.dialog import Dialog
 from tutor.model import Library
 from tutor.quiz import QuizService
@@ -28,6 +27,7 @@ from tutor.store import Store
 from tutor.telegram.app import build_application
 from tutor.telegram.handlers import SORRY
 
+from .botsetup import deck_library, emulator_settings
 from .emulator import BotApiEmulator, running_application
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(60)]
@@ -125,21 +125,12 @@ questions:
 
 @pytest.fixture
 def quiz_library(tmp_path: Path) -> Library:
-    content = tmp_path / "content"
-    content.mkdir()
-    (content / "e2e-quiz.yaml").write_text(DECK_YAML, encoding="utf-8")
-    return load_library([content])
+    return deck_library(tmp_path / "content", "e2e-quiz.yaml", DECK_YAML)
 
 
 @pytest.fixture
 def quiz_settings(emulator: BotApiEmulator, quiz_library: Library, tmp_path: Path) -> Settings:
-    environ = {
-        "TELEGRAM_BOT_TOKEN": emulator.token,
-        "TELEGRAM_API_BASE_URL": emulator.base_url,
-        "TUTOR_CONTENT_DIR": str(tmp_path / "content"),
-        "TUTOR_DATA_DIR": str(tmp_path / "data"),
-    }
-    return load_settings(environ, env_file=None)
+    return emulator_settings(emulator, tmp_path / "content", tmp_path / "data")
 
 
 def quiz_application(settings: Settings, library: Library, seed: int = 1) -> Application:
