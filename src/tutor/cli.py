@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from tutor.config import ConfigError, load_settings, settings_help
-from tutor.content import ContentError, check_paths, load_library
+from tutor.content import ContentError, check_deck_paths, load_library
 from tutor.model import Library
 from tutor.render import card_plain, card_text
 from tutor.search import Answer, SearchIndex, answer
@@ -120,16 +120,20 @@ def run_check(paths: Sequence[Path], out: TextIO, err: TextIO) -> int:
         for path in missing:
             print(f"{path}: no such file or folder", file=err)
         return EXIT_ERROR
-    library, problems = check_paths(paths)
+    result = check_deck_paths(paths)
+    library, problems = result.library, result.problems
     for problem in problems:
         print(problem, file=err)
+    for warning in result.warnings:
+        print(f"{warning.path}:{warning.line}: warning: {warning.message}", file=err)
     if problems or library is None:
         print(f"{len(problems)} problem(s) found.", file=err)
         return EXIT_ERROR
+    warned = f" {len(result.warnings)} warning(s)." if result.warnings else ""
     print(
         f"OK: {len(library.decks)} deck(s), {len(library.cards)} cards, "
         f"{len(library.topics)} topics, {len(library.questions)} quiz questions, "
-        f"{sum(len(deck.events) for deck in library.decks)} events.",
+        f"{sum(len(deck.events) for deck in library.decks)} events.{warned}",
         file=out,
     )
     return EXIT_OK

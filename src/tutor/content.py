@@ -29,7 +29,16 @@ from rapidfuzz import fuzz, process
 
 from tutor.model import Card, Deck, Event, Library, Question, QuestionKind, Topic
 
-__all__ = ["ContentError", "Problem", "check_paths", "find_deck_files", "load_library"]
+__all__ = [
+    "CheckResult",
+    "ContentError",
+    "Problem",
+    "check_deck_paths",
+    "check_paths",
+    "displayed_words",
+    "find_deck_files",
+    "load_library",
+]
 
 TITLE_LIMIT = 120
 BODY_LIMIT = 1500
@@ -40,6 +49,9 @@ PROMPT_LIMIT = 300
 OPTION_LIMIT = 100
 EXPLANATION_LIMIT = 200
 EXPLANATION_LINE_BREAKS = 2
+# A card a student reads on a phone: title, body and common mistake together. Longer cards
+# are allowed (Telegram takes 4096 characters) but `tutor check` warns about them.
+CARD_WORD_LIMIT = 120
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _WHEN = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
@@ -118,6 +130,7 @@ class _DeckSchema(_Schema):
     subject: Text
     description: OptionalText = ""
     sources: dict[Text, Text] | None = None
+    references: dict[Text, Text] | None = None
     examples: Annotated[list[OptionText], Field(max_length=5)] = Field(default_factory=list)
 
 
@@ -137,6 +150,7 @@ class _CardSchema(_Schema):
     keywords: list[Text] = Field(default_factory=list)
     related: list[Text] = Field(default_factory=list)
     source: Annotated[list[Text], Field(min_length=1)]
+    references: list[Text] = Field(default_factory=list)
 
 
 class _EventSchema(_Schema):
@@ -174,6 +188,7 @@ _LIST_NOUNS: dict[str, tuple[str, str]] = {
     "questions": ("question", "questions"),
     "related": ("card id", "card ids"),
     "source": ("source id", "source ids"),
+    "references": ("reference id", "reference ids"),
     "aliases": ("name", "names"),
     "keywords": ("keyword", "keywords"),
     "options": ("option", "options"),
@@ -272,9 +287,12 @@ class _YamlTree:
 class _Reporter:
     """Collects the problems of one file."""
 
-    def __init__(self, path: str, problems: list[Problem]) -> None:
+    def __init__(
+        self, path: str, problems: list[Problem], warnings: list[Problem] | None = None
+    ) -> None:
         self.path = path
         self._problems = problems
+        self._warnings = problems if warnings is None else warnings
         self.lines: dict[Loc, int] = {}
         self.key_lines: dict[Loc, int] = {}
 
@@ -292,6 +310,10 @@ class _Reporter:
 
     def add(self, loc: Loc, message: str, *, key: bool = False) -> None:
         self.at(self.line(loc, key=key), message)
+
+    def warn(self, loc: Loc, message: str) -> None:
+        """Something a teacher should look at that does not stop the deck from loading."""
+        self._warnings.append(Problem(self.path, self.line(loc), message))
 
 
 # --- One file -----------------------------------------------------------------------------
@@ -348,8 +370,10 @@ def _item_name(section: str, index: int, item: Any) -> str:
     return "deck header" if section == "deck" else f"{noun} #{index + 1}"
 
 
-def _load_file(path: Path, problems: list[Problem]) -> _DeckFile | None:
-    report = _Reporter(str(path), problems)
+def _load_file(
+    path: Path, problems: list[Problem], warnings: list[Problem] | None = None
+) -> _DeckFile | None:
+    report = _Reporter(str(path), problems, warnings)
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -656,12 +680,21 @@ def _check_card(file: _DeckFile, index: _Index, item: _Item[_CardSchema], topics
             file.report.add((*loc, "related", number), f"{name}: 'related' lists the card itself")
         elif missing := index.missing("card", related):
             file.report.add((*loc, "related", number), f"{name}: related id '{related}' {missing}")
+    if item.ok("references"):
+        _check_references(file, item)
+    if item.ok("title", "body", "misconception"):
+        _check_word_count(file, item)
     if not item.ok("source"):
         return
     sources = _deck_sources(file)
     if sources is not None:
         _check_sources(file, item, sources)
-    length = _rendered_length(card, sources) if item.ok("title", "body", "misconception") else 0
+    references = _deck_references(file) or {}
+    length = (
+        _rendered_length(card, sources, references)
+        if item.ok("title", "body", "misconception", "references")
+        else 0
+    )
     if length > MESSAGE_LIMIT:
         file.report.add(
             loc,
@@ -674,6 +707,53 @@ def _deck_sources(file: _DeckFile) -> dict[str, str] | None:
     """The deck's `sources`, or None if it has none (or they have problems)."""
     header = file.header
     return header.model.sources if header is not None and header.ok("sources") else None
+
+
+def _deck_references(file: _DeckFile) -> dict[str, str] | None:
+    """The deck's `references`, or None if it has none (or they have problems)."""
+    header = file.header
+    return header.model.references if header is not None and header.ok("references") else None
+
+
+def _check_references(file: _DeckFile, item: _Item[_CardSchema]) -> None:
+    """Every id in a card's `references` must be a key of the deck's `references` map."""
+    header = file.header
+    if header is not None and not header.ok("references"):
+        return  # the map itself has problems, already reported
+    known = _deck_references(file) or {}
+    name = file.name("cards", item.position)
+    for number, reference in enumerate(item.model.references):
+        if reference not in known:
+            detail = (
+                f"is not in the deck's 'references'{_did_you_mean(reference, known)}"
+                if known
+                else "needs a 'references' map in the deck header (id: \"Author, Title (Year)\")"
+            )
+            file.report.add(
+                ("cards", item.position, "references", number),
+                f"{name}: reference '{reference}' {detail}",
+            )
+
+
+def displayed_words(title: str, body: str, misconception: str = "") -> int:
+    """Words a student reads on a card: its title, body and common mistake.
+
+    A word is a run of non-space characters holding a letter or digit, so bullets and
+    dashes standing alone do not count.
+    """
+    text = " ".join((title, body, misconception))
+    return sum(1 for token in text.split() if any(ch.isalnum() for ch in token))
+
+
+def _check_word_count(file: _DeckFile, item: _Item[_CardSchema]) -> None:
+    card = item.model
+    words = displayed_words(card.title, card.body, card.misconception)
+    if words > CARD_WORD_LIMIT:
+        file.report.warn(
+            ("cards", item.position),
+            f"{file.name('cards', item.position)}: the card is {words} words as shown (title, "
+            f"body and common mistake); keep it to {CARD_WORD_LIMIT} to fit a phone screen",
+        )
 
 
 def _check_card_topic(
@@ -705,13 +785,18 @@ def _check_sources(file: _DeckFile, item: _Item[_CardSchema], known: dict[str, s
 TOPIC_LINE_ALLOWANCE = 120
 
 
-def _rendered_length(card: _CardSchema, sources: dict[str, str] | None) -> int:
+def _rendered_length(
+    card: _CardSchema, sources: dict[str, str] | None, references: dict[str, str]
+) -> int:
     """Length of the card as the bot shows it, in UTF-16 code units as Telegram counts."""
     described = [(sources or {}).get(source, source) for source in card.source]
     parts = [card.title, "x" * TOPIC_LINE_ALLOWANCE, card.body]
     if card.misconception:
         parts.append(f"⚠️ Common mistake: {card.misconception}")
     parts.append(f"Source: {'; '.join(described)}")
+    if card.references:
+        cited = [references.get(reference, reference) for reference in card.references]
+        parts.append(f"References: {'; '.join(cited)}")
     return len("\n\n".join(parts).encode("utf-16-le")) // 2
 
 
@@ -876,6 +961,7 @@ def _build_deck(file: _DeckFile) -> Deck:
         path=file.path,
         description=header.description,
         sources=dict(header.sources or {}),
+        references=dict(header.references or {}),
         examples=tuple(header.examples),
         topics=tuple(_build_topic(item.model, deck_id) for item in file.topics),
         cards=tuple(_build_card(item.model, deck_id) for item in file.cards),
@@ -904,6 +990,7 @@ def _build_card(card: _CardSchema, deck_id: str) -> Card:
         related=tuple(card.related),
         sources=tuple(card.source),
         misconception=card.misconception,
+        references=tuple(card.references),
     )
 
 
@@ -953,25 +1040,46 @@ def find_deck_files(paths: Iterable[Path]) -> list[Path]:
     return list(unique.values())
 
 
+@dataclass(frozen=True)
+class CheckResult:
+    """What checking the decks found: the library (None if there are problems), the
+    problems that stop it loading, and warnings (e.g. a card too long for a phone screen)."""
+
+    library: Library | None
+    problems: list[Problem]
+    warnings: list[Problem]
+
+
 def check_paths(paths: Iterable[Path]) -> tuple[Library | None, list[Problem]]:
     """Load every deck under `paths`, returning the library or every problem found.
 
     Problems are sorted by path and line; the library is None when there are any.
     """
+    result = check_deck_paths(paths)
+    return result.library, result.problems
+
+
+def check_deck_paths(paths: Iterable[Path]) -> CheckResult:
+    """Like :func:`check_paths`, also returning the warnings (sorted like the problems)."""
     paths = list(paths)
     problems: list[Problem] = []
+    warnings: list[Problem] = []
     for path in paths:
         if path.is_dir() and not find_deck_files([path]):
             problems.append(Problem(str(path), 0, "no deck files (*.yaml, *.yml) here"))
     files = [
-        file for path in find_deck_files(paths) if (file := _load_file(path, problems)) is not None
+        file
+        for path in find_deck_files(paths)
+        if (file := _load_file(path, problems, warnings)) is not None
     ]
     index = _build_index(files)
     for file in files:
         _check_file(file, index)
+    warnings.sort(key=lambda problem: (problem.path, problem.line))
     if problems:
-        return None, sorted(problems, key=lambda problem: (problem.path, problem.line))
-    return Library.from_decks(tuple(_build_deck(file) for file in files)), []
+        problems.sort(key=lambda problem: (problem.path, problem.line))
+        return CheckResult(None, problems, warnings)
+    return CheckResult(Library.from_decks(tuple(_build_deck(file) for file in files)), [], warnings)
 
 
 def load_library(paths: Iterable[Path]) -> Library:

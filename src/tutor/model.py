@@ -35,6 +35,7 @@ class Card:
     related: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
     misconception: str = ""
+    references: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +98,7 @@ class Deck:
     path: str
     description: str = ""
     sources: dict[str, str] = field(default_factory=dict)
+    references: dict[str, str] = field(default_factory=dict)
     examples: tuple[str, ...] = ()
     topics: tuple[Topic, ...] = ()
     cards: tuple[Card, ...] = ()

@@ -1,7 +1,7 @@
 """Cards and replies as students read them: Telegram HTML and plain terminal text.
 
 The one place that lays a card out. Both renderers walk the same parts (title, topic,
-body, common mistake, source) so the bot and the terminal always show the same card;
+body, common mistake, source, references) so the bot and the terminal always show the same card;
 the HTML one escapes every piece of content, so a `<`, `&` or `*` in a card or a
 question can never break a message.
 """
@@ -15,6 +15,7 @@ from tutor.model import Card, Library
 
 TELEGRAM_TEXT_LIMIT = 4096
 MISCONCEPTION_LABEL = "Common mistake:"
+REFERENCES_LABEL = "References:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,29 +25,35 @@ class CardParts:
     body: str
     misconception: str
     source: str
+    references: str = ""
 
 
 def card_parts(card: Card, library: Library) -> CardParts:
     topic = library.topics.get(card.topic_id)
     deck = next((d for d in library.decks if d.id == card.deck_id), None)
     names = [deck.sources.get(s, s) if deck else s for s in card.sources]
+    cited = [deck.references.get(r, r) if deck else r for r in card.references]
     return CardParts(
         title=card.title,
         topic=topic.title if topic else "",
         body=card.body.strip(),
         misconception=card.misconception.strip(),
         source="; ".join(names),
+        references="; ".join(cited),
     )
 
 
 def card_text(card: Card, library: Library) -> str:
-    """The card as a student reads it, without the title (body, common mistake, source)."""
+    """The card as a student reads it, without the title (body, common mistake, source,
+    references: the standard works a teacher cites for what the card adds or corrects)."""
     parts = card_parts(card, library)
     lines = [parts.body]
     if parts.misconception:
         lines.append(f"⚠️ {MISCONCEPTION_LABEL} {parts.misconception}")
     if parts.source:
         lines.append(f"Source: {parts.source}")
+    if parts.references:
+        lines.append(f"📖 {REFERENCES_LABEL} {parts.references}")
     return "\n\n".join(lines)
 
 
@@ -68,6 +75,8 @@ def card_html(card: Card, library: Library) -> str:
         lines.append(f"⚠️ <b>{MISCONCEPTION_LABEL}</b> {escape(parts.misconception)}")
     if parts.source:
         lines.append(f"<i>Source: {escape(parts.source)}</i>")
+    if parts.references:
+        lines.append(f"📖 <i>{REFERENCES_LABEL} {escape(parts.references)}</i>")
     return "\n\n".join(lines)
 
 
