@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from tutor.content import ContentError, Problem, check_paths, find_deck_files, load_library
+from tutor.content import (
+    ContentError,
+    Problem,
+    check_deck_paths,
+    check_paths,
+    displayed_words,
+    find_deck_files,
+    load_library,
+)
 from tutor.model import QuestionKind
 
 DATA = Path(__file__).parent / "data"
@@ -594,3 +602,81 @@ def test_importing_content_does_not_import_telegram() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+# --- References and phone-sized cards -----------------------------------------------------
+
+REFERENCED_DECK = """\
+deck:
+  id: refs
+  title: Refs
+  subject: History
+  sources:
+    notes: "Class notes"
+  references:
+    service-2004: "Robert Service, Stalin: A Biography (2004)"
+topics:
+  - id: t
+    title: T
+cards:
+  - id: cited
+    title: Cited
+    topic: t
+    body: "• A fact the reference supports."
+    source: [notes]
+    references: [service-2004]
+  - id: miscited
+    title: Miscited
+    topic: t
+    body: "• Another fact."
+    source: [notes]
+    references: [servce-2004]
+  - id: wordy
+    title: Wordy
+    topic: t
+    body: "{body}"
+    source: [notes]
+"""
+
+
+def test_references_load_and_unknown_ones_are_reported(tmp_path: Path) -> None:
+    deck = tmp_path / "refs.yaml"
+    deck.write_text(REFERENCED_DECK.format(body="short"), encoding="utf-8")
+
+    library, problems = check_paths([deck])
+
+    assert library is None
+    assert [p.message for p in problems] == [
+        "card 'miscited': reference 'servce-2004' is not in the deck's 'references' "
+        "(did you mean 'service-2004'?)"
+    ]
+    deck.write_text(
+        REFERENCED_DECK.format(body="short").replace("[servce-2004]", "[service-2004]"),
+        encoding="utf-8",
+    )
+    library = load_library([deck])
+    assert library.decks[0].references == {
+        "service-2004": "Robert Service, Stalin: A Biography (2004)"
+    }
+    assert library.cards["cited"].references == ("service-2004",)
+    assert library.cards["wordy"].references == ()
+
+
+def test_a_card_over_120_words_is_a_warning_not_a_problem(tmp_path: Path) -> None:
+    deck = tmp_path / "refs.yaml"
+    text = REFERENCED_DECK.replace("[servce-2004]", "[service-2004]")
+    deck.write_text(text.format(body="word " * 119), encoding="utf-8")  # + 1 title word
+    assert check_deck_paths([deck]).warnings == []
+
+    deck.write_text(text.format(body="word " * 120), encoding="utf-8")
+    result = check_deck_paths([deck])
+
+    assert result.library is not None and result.problems == []
+    assert [str(w) for w in result.warnings] == [
+        f"{deck}:25: card 'wordy': the card is 121 words as shown (title, body and common "
+        "mistake); keep it to 120 to fit a phone screen"
+    ]
+
+
+def test_displayed_words_ignore_bullets_and_dashes() -> None:
+    assert displayed_words("Title here", "• one – two\n• three", "four") == 6

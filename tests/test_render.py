@@ -346,3 +346,40 @@ def test_tags_on_one_line_are_never_cut(text: str, limit: int) -> None:
 )
 def test_split_message_keeps_every_chunk_within_the_limit(text: str, limit: int) -> None:
     assert_well_split(text, split_message(text, limit), limit)
+
+
+def test_references_are_shown_after_the_source_and_escaped() -> None:
+    card = Card(
+        id="c",
+        title="T",
+        topic_id="death",
+        deck_id="stalin",
+        body="Body",
+        sources=("notes",),
+        references=("service", "missing"),
+    )
+    deck = Deck(
+        id="stalin",
+        title="Stalin",
+        subject="History",
+        path="stalin.yaml",
+        sources={"notes": "Class notes"},
+        references={"service": "Service, Stalin <A Biography> & more (2004)"},
+        topics=(Topic("death", "Death", "stalin"),),
+        cards=(card,),
+    )
+    library = Library.from_decks((deck,))
+
+    assert card_text(card, library).endswith(
+        "Source: Class notes\n\n📖 References: Service, Stalin <A Biography> & more (2004); missing"
+    )
+    assert card_html(card, library).endswith(
+        "<i>Source: Class notes</i>\n\n📖 <i>References: Service, Stalin &lt;A Biography&gt; "
+        "&amp; more (2004); missing</i>"
+    )
+
+
+def test_a_card_without_references_shows_no_references_line() -> None:
+    card, library = make_library()
+    assert "References" not in card_html(card, library)
+    assert "References" not in card_plain(card, library)
