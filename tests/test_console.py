@@ -28,7 +28,7 @@ from tutor.store import Store, sqlite_url
 
 CONTENT_DIR = Path(__file__).resolve().parents[1] / "content"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-SEED = 20
+SEED = 4
 """With this seed `/quiz 2` asks a choice question, then a typed one (the test adapts if
 the content changes, and the typed path is covered deterministically elsewhere)."""
 _CHOICE_LINE = re.compile(r"^  \[(\d+)\] (.*)$", re.MULTILINE)
