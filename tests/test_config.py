@@ -10,7 +10,7 @@ from tutor import config
 from tutor.config import SETTINGS, ConfigError, Settings, load_settings, settings_help
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
-SECRET = "s3cret_webhook-Value"
+SECRET = "s3cret_webhook-Value-0123456789abcdef"
 DATABASE_URL = "postgresql+asyncpg://tutor:hunter2pw@db.internal:5432/tutor"
 ENV_NAMES = [setting.env for setting in SETTINGS]
 

@@ -466,6 +466,7 @@ async def test_forget_user_deletes_everything_about_them_only(store: Store) -> N
         "quiz_sessions": 1,
         "subscriptions": 1,
         "push_log": 1,
+        "teacher_groups": 0,
         "chats": 1,
         "users": 1,
     }
@@ -496,6 +497,8 @@ async def test_exports_are_json(store: Store) -> None:
         "subscriptions",
         "push_log",
         "group_polls",
+        "content_gaps",
+        "teacher_groups",
     }
 
 

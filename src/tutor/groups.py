@@ -366,6 +366,7 @@ class GroupRounds:
             response_ms=response_ms,
             answered_at=now,
             source=SessionKind.GROUP,
+            choice=_options(question)[poll.option_order[option_ids[0]]],
         )
         memory = await self._quiz.memory_after(user_id, question, verdict, response_ms, now)
         return await self.store.record_group_answer(answer, memory)

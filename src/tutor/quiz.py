@@ -504,6 +504,7 @@ class QuizService:
             response_ms=response_ms,
             answered_at=now,
             source=session.kind,
+            choice=response if question.kind in _TAPPED_KINDS else None,
         )
         memory = await self.memory_after(user_id, question, verdict, response_ms, now)
         after = self._advanced(session, now)

@@ -186,6 +186,7 @@ answers = sa.Table(
     sa.Column("response_ms", sa.Integer),
     sa.Column("answered_at", UTCDateTime, nullable=False),
     sa.Column("source", sa.String(16), nullable=False, comment="session kind it came from"),
+    sa.Column("choice", sa.String(200), comment="option text chosen (choice, true/false)"),
     sa.Index(None, "user_id", "answered_at"),
     sa.Index(None, "session_id"),
     sa.Index(None, "chat_id"),
@@ -244,6 +245,29 @@ group_polls = sa.Table(
     sa.UniqueConstraint("session_id", "position"),
 )
 
+content_gaps = sa.Table(
+    "content_gaps",
+    metadata,
+    sa.Column("id", _ROW_ID, primary_key=True, autoincrement=True),
+    sa.Column("deck_id", sa.String(100), comment="NULL: no deck could be told"),
+    sa.Column("question", sa.String(300), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False, comment="no_card or not_wanted"),
+    sa.Column("card_id", sa.String(100), comment="the card marked not what was asked"),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Index(None, "deck_id", "created_at"),
+    sa.Index(None, "created_at"),
+    comment="questions the deck could not answer; never who asked them",
+)
+
+teacher_groups = sa.Table(
+    "teacher_groups",
+    metadata,
+    sa.Column("user_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("chat_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("opened_at", UTCDateTime, nullable=False),
+    comment="groups whose dashboard an admin opened, for the page's group switcher",
+)
+
 DATA_TABLES = (
     users,
     chats,
@@ -253,6 +277,8 @@ DATA_TABLES = (
     subscriptions,
     push_log,
     group_polls,
+    content_gaps,
+    teacher_groups,
 )
 
 Migration = Callable[[Connection], None]
@@ -260,8 +286,35 @@ Migration = Callable[[Connection], None]
 
 def _create_quiz_tables(conn: Connection) -> None:
     """Create users, chats, quiz_sessions, answers and memory."""
-    metadata.create_all(
-        conn, tables=[users, chats, quiz_sessions, answers, memory], checkfirst=False
+    metadata.create_all(conn, tables=[users, chats, quiz_sessions, memory], checkfirst=False)
+    _answers_v1().create(conn, checkfirst=False)
+
+
+def _answers_v1() -> sa.Table:
+    """The answers table as version 1 created it (frozen: later steps ALTER it)."""
+    frozen = sa.MetaData(naming_convention=metadata.naming_convention)
+    for table in (users, chats, quiz_sessions):
+        table.to_metadata(frozen)
+    return sa.Table(
+        "answers",
+        frozen,
+        sa.Column("id", _ROW_ID, primary_key=True, autoincrement=True),
+        sa.Column(
+            "session_id", sa.BigInteger, sa.ForeignKey("quiz_sessions.id", ondelete="CASCADE")
+        ),
+        sa.Column("user_id", sa.BigInteger, sa.ForeignKey("users.user_id"), nullable=False),
+        sa.Column("chat_id", sa.BigInteger, sa.ForeignKey("chats.chat_id"), nullable=False),
+        sa.Column("question_id", sa.String(100), nullable=False),
+        sa.Column("card_id", sa.String(100), nullable=False),
+        sa.Column("topic_id", sa.String(100), nullable=False),
+        sa.Column("verdict", sa.String(16), nullable=False),
+        sa.Column("correct", sa.Boolean, nullable=False),
+        sa.Column("response_ms", sa.Integer),
+        sa.Column("answered_at", UTCDateTime, nullable=False),
+        sa.Column("source", sa.String(16), nullable=False, comment="session kind it came from"),
+        sa.Index(None, "user_id", "answered_at"),
+        sa.Index(None, "session_id"),
+        sa.Index(None, "chat_id"),
     )
 
 
@@ -275,10 +328,18 @@ def _create_group_polls_table(conn: Connection) -> None:
     metadata.create_all(conn, tables=[group_polls], checkfirst=False)
 
 
+def _add_dashboard_tables(conn: Connection) -> None:
+    """Add answers.choice, content_gaps and teacher_groups for the teachers' dashboard."""
+    answers_table = conn.dialect.identifier_preparer.format_table(answers)
+    conn.execute(sa.text(f"ALTER TABLE {answers_table} ADD COLUMN choice VARCHAR(200)"))
+    metadata.create_all(conn, tables=[content_gaps, teacher_groups], checkfirst=False)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _create_quiz_tables,
     _create_daily_push_tables,
     _create_group_polls_table,
+    _add_dashboard_tables,
 )
 LATEST_VERSION = len(MIGRATIONS)
 
@@ -395,6 +456,8 @@ class Answer:
     response_ms: int | None
     answered_at: datetime
     source: str
+    choice: str | None = None
+    """The option text the student chose (choice and true/false questions only)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -494,6 +557,11 @@ class Store:
             await conn.execution_options(**{_IMMEDIATE: True})
             async with conn.begin():
                 yield conn
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """For feature modules with their own queries over these tables (e.g. the dashboard)."""
+        return self._engine
 
     async def schema_version(self) -> int:
         async with self._read() as conn:
@@ -1123,6 +1191,7 @@ class Store:
             ),
             subscriptions.delete().where(subscriptions.c.chat_id == user_id),
             push_log.delete().where(push_log.c.chat_id == user_id),
+            teacher_groups.delete().where(teacher_groups.c.user_id == user_id),
             chats.delete().where(chats.c.chat_id == user_id, chats.c.kind == ChatKind.PRIVATE),
             users.delete().where(users.c.user_id == user_id),
         )
@@ -1148,6 +1217,9 @@ class Store:
             "memory": memory.select()
             .where(memory.c.user_id == user_id)
             .order_by(memory.c.question_id),
+            "teacher_groups": teacher_groups.select()
+            .where(teacher_groups.c.user_id == user_id)
+            .order_by(teacher_groups.c.chat_id),
         }
         return await self._export(selections)
 

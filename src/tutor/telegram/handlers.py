@@ -22,6 +22,7 @@ from telegram.ext import ContextTypes
 from tutor.dialog import Dialog, Reply
 from tutor.render import card_html, reply_html, split_message
 from tutor.search import SearchIndex
+from tutor.telegram.feedback import with_feedback
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +122,7 @@ async def answer_question(
     """Replies with the card that answers `question`, or topic suggestions."""
     if logger.isEnabledFor(logging.DEBUG):
         logger.debug("question in chat %s: %r", update.effective_chat.id, question)
-    reply = dialog_of(context).ask(question)
+    reply = await with_feedback(context, question, dialog_of(context).ask(question))
     if reply.card is not None:
         logger.info("answered with card %s", reply.card.id)
     else:
