@@ -323,7 +323,7 @@ def _question(stat: QuestionStat, library: Library) -> str:
         misconception = (
             f'<p class="wrong" data-misconception="{e(stat.question_id)}">Misconception: '
             f"“{e(wrong.text)}” ({wrong.count})</p>"
-            f'<p>Card that corrects it: <b data-fix-card="{e(stat.card_id)}">'
+            f'<p>Card that corrects it: <b data-fix="{e(stat.question_id)}">'
             f"{e(card.title if card else stat.card_id)}</b></p>"
             + (f'<p class="hint">{fix}</p>' if fix else "")
         )
@@ -346,7 +346,7 @@ def _options_chart(stat: QuestionStat) -> str:
         css = "bar-right" if option.correct else "bar-wrong"
         mark = "✓ " if option.correct else ""
         lines.append(
-            f'<g data-option="{e(option.text)}" data-count="{option.count}">'
+            f'<g data-option="{e(stat.question_id)}:{e(option.text)}" data-count="{option.count}">'
             f'<rect class="{css}" x="200" y="{y + 3}" width="{w}" height="{row - 6}"/>'
             f'<text x="0" y="{y + 13}">{e(mark + _short(option.text, 36))}</text>'
             f'<text x="{204 + w}" y="{y + 13}">{option.count}</text></g>'

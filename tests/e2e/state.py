@@ -340,6 +340,9 @@ class EmulatorState:
         markup = p.get("reply_markup") or None
         if markup is not None:
             check_reply_markup(markup)
+            rows = markup.get("inline_keyboard") or []
+            if chat.type != "private" and any("web_app" in b for row in rows for b in row):
+                raise bad_request("BUTTON_TYPE_INVALID")  # web_app buttons: private chats only
         reply = self._reply_target(chat, p)
         if self.flood is not None:
             self.flood.admit(chat.id, chat.type != "private")

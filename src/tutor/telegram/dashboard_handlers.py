@@ -22,7 +22,7 @@ from telegram import (
     WebAppInfo,
 )
 from telegram.constants import ChatType
-from telegram.error import Forbidden
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -94,7 +94,7 @@ async def dashboard_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
             f"Dashboard of <b>{_escape(chat.title or 'your class')}</b>:",
             reply_markup=open_button(settings, chat.id),
         )
-    except Forbidden:
+    except (Forbidden, BadRequest):  # the teacher has not started the bot yet
         link = f"https://t.me/{context.bot.username}?start=dashboard_{chat.id}"
         markup = InlineKeyboardMarkup([[InlineKeyboardButton("Open the private chat", url=link)]])
         await message.reply_text(START_FIRST, reply_markup=markup)
