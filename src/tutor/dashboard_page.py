@@ -18,7 +18,8 @@ from tutor.dashboard import Cell, ClassView, GroupChoice, QuestionStat, Student
 from tutor.gaps import GapGroup
 from tutor.model import Library
 
-QUESTIONS_SHOWN = 30
+QUESTIONS_SHOWN = 40
+QUESTIONS_OPEN = 6
 
 
 def e(value: object) -> str:
@@ -87,7 +88,8 @@ border-radius:8px;padding:4px 8px;max-width:100%}
 .wrong{color:#d9534f}.right{color:#2e9e4f}
 pre{background:var(--bg);border-radius:8px;padding:8px;overflow-x:auto;font-size:12px;
 white-space:pre-wrap;word-break:break-word}
-svg{max-width:100%;height:auto;display:block}
+svg{width:100%;max-width:520px;height:auto;display:block}
+details summary{cursor:pointer;color:var(--accent);padding:6px 0}
 svg text{fill:var(--hint);font-size:10px}
 .bar{fill:var(--accent)}.bar-wrong{fill:#d9534f}.bar-right{fill:#2e9e4f}
 .lineplot{stroke:var(--accent);fill:none;stroke-width:2}
@@ -308,7 +310,12 @@ def _questions(questions: Sequence[QuestionStat], library: Library) -> str:
     if not questions:
         body = '<p class="hint">No quiz answers yet.</p>'
     else:
-        body = "".join(_question(q, library) for q in questions[:QUESTIONS_SHOWN])
+        shown = "".join(_question(q, library) for q in questions[:QUESTIONS_OPEN])
+        rest = questions[QUESTIONS_OPEN:QUESTIONS_SHOWN]
+        more = "".join(_question(q, library) for q in rest)
+        body = shown + (
+            f"<details><summary>{len(rest)} more questions</summary>{more}</details>" if rest else ""
+        )
     return f"""<section id="questions"><h2>Questions, hardest first</h2>
 <p class="hint">How many answers each question got, how many were right, and every
 option's count. The most-chosen wrong option is the class's misconception.</p>{body}</section>"""
