@@ -19,7 +19,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from fsrs import Card as FsrsCard
 from fsrs import Scheduler
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -47,7 +46,8 @@ STREAK_WINDOW_DAYS = 120
 IDLE_AFTER = timedelta(days=7)
 ROUNDS_SHOWN = 20
 PUSHES_SHOWN = 14
-_SCHEDULER = Scheduler(enable_fuzzing=False)
+_DECAY = -float(Scheduler().parameters[20])
+_FACTOR = 0.9 ** (1 / _DECAY) - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,19 +302,25 @@ class Dashboard:
         """Mean recall probability per (student, topic) from their FSRS memory."""
         rows = (
             await conn.execute(
-                sa.select(memory.c.user_id, memory.c.question_id, memory.c.card).where(
-                    memory.c.user_id.in_(member_ids)
-                )
+                sa.select(
+                    memory.c.user_id,
+                    memory.c.question_id,
+                    memory.c.card["stability"].as_float().label("stability"),
+                    memory.c.card["last_review"].as_string().label("last_review"),
+                ).where(memory.c.user_id.in_(member_ids))
             )
         ).all()
         sums: dict[tuple[int, str], list[float]] = defaultdict(list)
+        topic_of = {
+            q.id: self.library.cards[q.card_id].topic_id
+            for q in self.library.questions.values()
+            if q.card_id in self.library.cards
+        }
         for row in rows:
-            question = self.library.questions.get(row.question_id)
-            card = _fsrs_card(row.card)
-            if question is None or card is None:
-                continue
-            topic_id = self.library.cards[question.card_id].topic_id
-            sums[(row.user_id, topic_id)].append(_SCHEDULER.get_card_retrievability(card, now))
+            topic_id = topic_of.get(row.question_id)
+            recall = _recall(row.stability, row.last_review, now)
+            if topic_id is not None and recall is not None:
+                sums[(row.user_id, topic_id)].append(recall)
         return {key: sum(values) / len(values) for key, values in sums.items()}
 
     async def _question_stats(
@@ -375,14 +381,16 @@ def _question_stat(
     )
 
 
-def _fsrs_card(data: Any) -> FsrsCard | None:
-    try:
-        stability, last_review = data.get("stability"), data.get("last_review")
-        if stability is None or last_review is None:
-            return None
-        return FsrsCard(stability=float(stability), last_review=datetime.fromisoformat(last_review))
-    except (AttributeError, TypeError, ValueError):
+def _recall(stability: float | None, last_review: str | None, now: datetime) -> float | None:
+    """FSRS-6 retrievability of a stored card at `now` (as `Scheduler.get_card_retrievability`:
+    whole days since the last review, the scheduler's decay), or None if never reviewed."""
+    if stability is None or last_review is None or stability <= 0:
         return None
+    try:
+        elapsed_days = max(0, (now - datetime.fromisoformat(last_review)).days)
+    except (TypeError, ValueError):
+        return None
+    return float((1 + _FACTOR * elapsed_days / stability) ** _DECAY)
 
 
 async def _members(conn: AsyncConnection, chat_id: int) -> list[int]:
