@@ -85,10 +85,26 @@ async def open_quiz_flow(settings: Settings, library: Library) -> QuizFlow:
 
 
 async def run_console(settings: Settings, dialog: Dialog) -> int:
+    from tutor.console import CONSOLE_USER
+    from tutor.dashboard import Dashboard, GroupChoice
+    from tutor.gaps import GapLog
+    from tutor.web import LocalDashboard
+
     flow = await open_quiz_flow(settings, dialog.library)
+    gaps = GapLog(flow.store, retention_days=settings.gap_retention_days)
+    dashboard = Dashboard(
+        flow.store, dialog.library, dialog.index, gaps, default_timezone=settings.default_timezone
+    )
+    local = LocalDashboard(
+        dashboard,
+        settings.webhook_port,
+        local_chats=(GroupChoice(CONSOLE_USER.chat_id, "This terminal"),),
+    )
     try:
-        return await Console(dialog, flow, data_dir=settings.data_dir).run()
+        console = Console(dialog, flow, data_dir=settings.data_dir, dashboard_link=local.link)
+        return await console.run()
     finally:
+        await local.close()
         await flow.store.close()
 
 

@@ -436,3 +436,54 @@ async def test_the_local_link_works_once(client: httpx.AsyncClient) -> None:
     client.cookies.set(LOCAL_SESSION_COOKIE, "guessed")
     stranger = await client.get(f"/dashboard/view?chat={GROUP}")
     assert stranger.status_code == 401 and "Alice" not in stranger.text
+
+
+# ----- the terminal mode ----------------------------------------------------------------
+
+
+async def test_the_terminal_prints_a_local_one_time_link(
+    store: Store, library: Library, index: SearchIndex, tmp_path: Path
+) -> None:
+    import io
+    import random
+    import re
+    import socket
+
+    from tutor.console import Console
+    from tutor.dashboard import GroupChoice
+    from tutor.dialog import Dialog
+    from tutor.quiz import QuizService
+    from tutor.quizflow import QuizFlow
+    from tutor.web import LocalDashboard
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    flow = QuizFlow(library, store, QuizService(library, store, rng=random.Random(1)))
+    dashboard = Dashboard(store, library, index, GapLog(store))
+    local = LocalDashboard(dashboard, port, local_chats=(GroupChoice(1, "This terminal"),))
+    console = Console(
+        Dialog(library, index),
+        flow,
+        data_dir=tmp_path,
+        out=io.StringIO(),
+        dashboard_link=local.link,
+    )
+    try:
+        console.show_all(await console.handle("/quiz"))
+        console.show_all(await console.handle("1"))  # the first option of the first question
+        (reply,) = await console.handle("/dashboard")
+        link = reply.lines[1]
+        assert re.fullmatch(rf"http://127\.0\.0\.1:{port}/dashboard/local\?token=\S+", link)
+        async with httpx.AsyncClient() as browser:
+            opened = await browser.get(link, follow_redirects=True)
+            assert opened.status_code == 200 and "tgWebAppData" in opened.text
+            view = await browser.get(f"http://127.0.0.1:{port}/dashboard/view?chat=1")
+            assert view.status_code == 200 and "This terminal" in view.text
+            assert 'data-k="answered">1</td>' in view.text
+        async with httpx.AsyncClient() as stranger:
+            assert (await stranger.get(link)).status_code == 401  # used already
+            refused = await stranger.get(f"http://127.0.0.1:{port}/dashboard/view?chat=1")
+            assert refused.status_code == 401
+    finally:
+        await local.close()

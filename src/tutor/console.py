@@ -39,6 +39,7 @@ class Console:
         read: Callable[[str], str] = input,
         out: TextIO = sys.stdout,
         who: Who = CONSOLE_USER,
+        dashboard_link: Callable[[], Awaitable[str]] | None = None,
     ) -> None:
         self.dialog = dialog
         self.quiz = quiz
@@ -47,6 +48,7 @@ class Console:
         self._out = out
         self._who = who
         self._buttons: list[Button] = []
+        self._dashboard_link = dashboard_link
 
     async def run(self) -> int:
         """Reads lines until /quit or end of input."""
@@ -92,10 +94,28 @@ class Console:
         }
         if name in simple:
             return [simple[name]()]
+        if name == "dashboard":
+            return [await self._dashboard()]
         quiz_commands = self._quiz_commands(argument)
         if name in quiz_commands:
             return await quiz_commands[name]()
         return [Reply(lines=(f"I don't know /{name}. Send /help to see what I can do.",))]
+
+    async def _dashboard(self) -> Reply:
+        """A one-time local link to the teachers' dashboard (the page a Mini App shows)."""
+        if self._dashboard_link is None:
+            return Reply(lines=("The dashboard needs the quiz database; it is not open.",))
+        try:
+            link = await self._dashboard_link()
+        except OSError as error:
+            return Reply(lines=(f"Could not start the dashboard: {error}.",))
+        return Reply(
+            title="Class dashboard",
+            lines=(
+                "Open this link in a browser on this computer (it works once, for 10 minutes):",
+                link,
+            ),
+        )
 
     def _quiz_commands(self, argument: str) -> dict[str, Callable[[], Awaitable[list[Reply]]]]:
         quiz, who = self.quiz, self._who

@@ -190,6 +190,17 @@ answers = sa.Table(
     sa.Index(None, "user_id", "answered_at"),
     sa.Index(None, "session_id"),
     sa.Index(None, "chat_id"),
+    # Covering indexes for the teachers' dashboard: a class's answers without table reads.
+    sa.Index(
+        "ix_answers_dashboard",
+        "user_id",
+        "answered_at",
+        "topic_id",
+        "question_id",
+        "choice",
+        "correct",
+    ),
+    sa.Index("ix_answers_chat_members", "chat_id", "user_id"),
 )
 
 memory = sa.Table(
@@ -332,6 +343,9 @@ def _add_dashboard_tables(conn: Connection) -> None:
     """Add answers.choice, content_gaps and teacher_groups for the teachers' dashboard."""
     answers_table = conn.dialect.identifier_preparer.format_table(answers)
     conn.execute(sa.text(f"ALTER TABLE {answers_table} ADD COLUMN choice VARCHAR(200)"))
+    for index in answers.indexes:
+        if index.name in ("ix_answers_dashboard", "ix_answers_chat_members"):
+            index.create(conn)
     metadata.create_all(conn, tables=[content_gaps, teacher_groups], checkfirst=False)
 
 

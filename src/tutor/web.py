@@ -15,12 +15,13 @@ signed one-time link gives a local browser a session cookie instead.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import json
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -83,6 +84,8 @@ class WebSettings:
     local: LocalAccess | None = None
     clock: Callable[[], datetime] = utc_now
     init_data_max_age: timedelta = timedelta(hours=1)
+    local_chats: tuple[GroupChoice, ...] = ()
+    """Chats offered to the local (terminal) viewer besides every group, e.g. the terminal's."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +163,8 @@ class _Pages:
             return _refused(404, "I don't know this group yet.")
         if all(group.chat_id != chat_id for group in groups):
             groups = [GroupChoice(chat_id, view.title), *groups]
+        listed = next(group.title for group in groups if group.chat_id == chat_id)
+        view = replace(view, title=listed)
         page = view_html(view, self._dashboard.library, groups)
         return HTMLResponse(page, headers=SECURITY_HEADERS)
 
@@ -193,7 +198,7 @@ class _Pages:
         """The viewer's groups for the switcher, each still checked with Telegram."""
         listed = await self._dashboard.teacher_groups(viewer.user_id)
         if viewer.user_id is None:
-            return listed
+            return [*listed, *self._settings.local_chats]
         allowed = await asyncio.gather(*(self._may_see(viewer, g.chat_id) for g in listed))
         return [group for group, ok in zip(listed, allowed, strict=True) if ok]
 
@@ -245,3 +250,58 @@ async def _read_limited(request: Request, limit: int) -> bytes | None:
             return None
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+class LocalDashboard:
+    """The terminal mode's dashboard: a server on 127.0.0.1 started on the first `/dashboard`,
+    which answers with a one-time link (valid 10 minutes) that opens a browser session."""
+
+    def __init__(
+        self,
+        dashboard: Dashboard,
+        port: int,
+        *,
+        local_chats: tuple[GroupChoice, ...] = (),
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._access = LocalAccess()
+        self._settings = WebSettings(
+            bot_token=None, local=self._access, clock=clock, local_chats=local_chats
+        )
+        self._app = create_app(dashboard, self._settings)
+        self._port = port
+        self._server: Any = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def link(self) -> str:
+        """A fresh one-time link; OSError if the port cannot be opened."""
+        if self._task is None or self._task.done():
+            await self._start()
+        token = self._access.tokens.issue(self._settings.clock())
+        return f"http://127.0.0.1:{self._port}/dashboard/local?token={token}"
+
+    async def close(self) -> None:
+        if self._server is not None and self._task is not None:
+            self._server.should_exit = True
+            await self._task
+
+    async def _start(self) -> None:
+        import uvicorn
+
+        class Quiet(uvicorn.Server):
+            def install_signal_handlers(self) -> None:  # uvicorn < 0.29
+                return None
+
+            @contextlib.contextmanager
+            def capture_signals(self) -> Iterator[None]:  # the terminal keeps Ctrl-C
+                yield
+
+        config = uvicorn.Config(
+            self._app, host="127.0.0.1", port=self._port, log_level="critical", lifespan="off"
+        )
+        self._server = Quiet(config)
+        self._task = asyncio.create_task(self._server.serve())
+        while not self._server.started:
+            if self._task.done():
+                raise OSError(f"could not listen on 127.0.0.1:{self._port}")
+            await asyncio.sleep(0.02)
