@@ -713,6 +713,46 @@ async def test_webhook_mode_registers_the_webhook_and_serves_updates_with_the_se
     assert await emulator.calls("deleteWebhook") == []  # stays registered: see README
 
 
+async def test_long_polling_serves_the_dashboard_beside_it(
+    content_dir: Path, tmp_path: Path, bot_processes: list[BotProcess]
+) -> None:
+    port = free_port()
+    async with BotApiEmulator(SUBPROCESS_TOKEN) as emulator:
+        env = bot_env(
+            TELEGRAM_BOT_TOKEN=SUBPROCESS_TOKEN,
+            TELEGRAM_API_BASE_URL=emulator.base_url,
+            TUTOR_PUBLIC_URL="https://dash.example.invalid",
+            TUTOR_WEBHOOK_PORT=str(port),
+            TUTOR_WEBHOOK_LISTEN="127.0.0.1",
+            TUTOR_DATA_DIR=str(tmp_path / "data"),
+            TUTOR_CONTENT_DIR=str(content_dir),
+        )
+        bot = await BotProcess.start(env=env, cwd=tmp_path)
+        bot_processes.append(bot)
+        await wait_until_ready(emulator, bot, "getUpdates")
+        await emulator.send_text(USER, TYPO_QUESTION)
+        await emulator.wait_for_message(USER, FUNERAL_TITLE, timeout=10)
+        base = f"http://127.0.0.1:{port}"
+        async with aiohttp.ClientSession() as session:
+            deadline = asyncio.get_running_loop().time() + 10
+            while True:
+                try:
+                    async with session.get(f"{base}/dashboard?chat=-5") as page:
+                        assert page.status == 200
+                        assert "tgWebAppData" in await page.text()
+                    break
+                except aiohttp.ClientConnectionError:
+                    assert asyncio.get_running_loop().time() < deadline
+                    await asyncio.sleep(0.05)
+            async with session.get(f"{base}/dashboard/view?chat=-5") as view:
+                assert view.status == 401
+            async with session.post(f"{base}/telegram", data=b"{}") as hook:
+                assert hook.status in (404, 405)  # no webhook route in polling mode
+        code = await bot.terminate()
+    assert code == 0, bot.output
+    assert await emulator.calls("setWebhook") == []
+
+
 async def post_raw(url: str, body: bytes, secret: str) -> int:
     headers = {"X-Telegram-Bot-Api-Secret-Token": secret, "Content-Type": "application/json"}
     async with (

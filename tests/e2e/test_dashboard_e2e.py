@@ -285,3 +285,28 @@ def _admin_check(bot: App) -> Any:
     from tutor.telegram.dashboard_handlers import admin_check
 
     return admin_check(bot.bot)
+
+
+async def test_an_anonymous_admin_is_asked_to_post_as_themselves(
+    emulator: BotApiEmulator, bot: App
+) -> None:
+    group = {"id": GROUP, "type": "group", "title": "Year 10 History"}
+    await emulator.add_user(1087968824, first_name="Group", username="GroupAnonymousBot")
+    command = {"type": "bot_command", "offset": 0, "length": 10}
+    fields = {"text": "/dashboard", "entities": [command], "sender_chat": group}
+    await emulator.send_message(GROUP, fields, 1087968824)
+    reply = await emulator.wait_for_message(GROUP, "posting as the group")
+    assert "Remain anonymous" in reply["text"]
+    assert await emulator.calls("sendMessage", chat_id=1087968824) == []
+
+
+async def test_without_a_public_url_the_dashboard_says_how_to_switch_it_on(
+    emulator: BotApiEmulator,
+    library: Library,
+    class_group: int,
+    tmp_path: Path,
+) -> None:
+    plain = emulator_settings(emulator, tmp_path / "content", tmp_path / "data")
+    async with running_application(make_app(plain, library)):
+        await emulator.add_bot_to_group(class_group, by_user_id=TEACHER)
+        await say(emulator, TEACHER, "/dashboard", "TUTOR_PUBLIC_URL")

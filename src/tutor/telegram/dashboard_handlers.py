@@ -50,6 +50,10 @@ NOT_SET_UP = (
     "TUTOR_PUBLIC_URL (see the README)."
 )
 ONLY_ADMINS = "Only this group's admins can open its dashboard."
+POST_AS_YOURSELF = (
+    "You're posting as the group, so I can't tell who you are: send /dashboard as "
+    "yourself (turn off “Remain anonymous” for a moment) and I'll message you the button."
+)
 SENT_PRIVATELY = "📊 I've sent you the dashboard button in our private chat."
 START_FIRST = "📊 Tap below to open our private chat; the dashboard button is waiting there."
 OPEN_LABEL = "📊 Open the class dashboard"
@@ -76,6 +80,9 @@ async def dashboard_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     settings, dashboard = settings_of(context), dashboard_of(context)
     if dashboard is None or settings.dashboard_url is None:
         await message.reply_text(NOT_SET_UP)
+        return
+    if message.sender_chat is not None and message.sender_chat.id == chat.id:
+        await message.reply_text(POST_AS_YOURSELF)  # an anonymous admin: no private chat to use
         return
     if chat.type == ChatType.PRIVATE or user is None:
         markup = open_button(settings, None)
