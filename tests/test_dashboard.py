@@ -236,6 +236,27 @@ async def test_the_class_view_counts_what_the_class_did(
     assert [t for t, _ in view.topics] == ["atom-structure", "history-of-the-atom", "ionic"]
 
 
+async def test_the_daily_quiz_rows_count_that_days_answers(
+    store: Store, dashboard: Dashboard, clock: FrozenClock
+) -> None:
+    today = clock().date()
+    yesterday = today - timedelta(days=1)
+    for day, status in ((yesterday, "sent"), (today, "sent")):
+        await store.claim_push(GROUP, day, now=clock())
+        await store.mark_push(GROUP, day, status, now=clock())
+    evening = clock() - timedelta(hours=12)  # 21:00 yesterday in London
+    for user_id, correct in ((ALICE, True), (ALICE, False), (BOB, True)):
+        await store.record_answer(
+            answer(None, user_id, GROUP, "charge-of-proton", "+1", correct, evening, "daily")
+        )
+    view = await dashboard.view(GROUP, clock())
+    assert view is not None
+    assert [(p.local_date, p.status, p.students, p.answers, p.correct) for p in view.pushes] == [
+        (today, "sent", 0, 0, 0),
+        (yesterday, "sent", 2, 3, 2),
+    ]
+
+
 async def test_a_student_idle_for_a_week_is_listed(
     dashboard: Dashboard, clock: FrozenClock
 ) -> None:

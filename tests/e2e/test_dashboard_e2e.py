@@ -249,6 +249,13 @@ def check_page(
         assert f"{answered}{right}" in row.replace(" ", ""), row
         assert page.text_of(data_cell=f"{user_id}:nep-debate").startswith(right)
     assert page.find(data_cell=f"{ANN}:defeat-of-left") == []
+    # Everyone answered today: a one-day streak, and FSRS says they recall it all now.
+    assert [text for _a, text in page.find(data_k="streak")] == ["1", "1", "1"]
+    memory = [text for _a, text in page.find(**{"class": "mem"})]
+    assert memory == ["100%", "100%", "100%"]
+    weeks = [" ".join(text) for tag, _a, text in page.elements if tag == "title"]
+    assert weeks[-1].endswith(": 12 answers, 3 students"), weeks[-1]
+    assert all(week.endswith(": 0 answers, 0 students") for week in weeks[:-1])
     # Every option's count: the round's choices plus Cat's private ones.
     counts = {a["data-option"]: a["data-count"] for a, _ in page.find() if "data-option" in a}
     expected: dict[str, int] = {key: 0 for key in counts}
