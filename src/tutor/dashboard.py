@@ -11,11 +11,12 @@ their private messages or the questions they asked.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -40,6 +41,7 @@ from tutor.store import (
     users,
 )
 
+T = TypeVar("T")
 WEEKS_SHOWN = 12
 STREAK_WINDOW_DAYS = 120
 """Streaks are counted over this many days (a longer one shows as "120+")."""
@@ -215,13 +217,18 @@ class Dashboard:
         tz = ZoneInfo(tz_name)
         async with self._engine.connect() as conn:
             member_ids = await _members(conn, chat_id)
-            students = await self._students(conn, member_ids, tz, now)
-            weeks = await _weeks(conn, member_ids, tz, now)
-            questions = await self._question_stats(conn, member_ids, chat.settings)
-            rounds = await _rounds(conn, chat_id)
-            pushes = await _pushes(conn, chat_id, tz)
         deck_ids = self._deck_ids(chat.settings)
-        gaps = group_gaps(await self._gaps.recent(deck_ids), self._index, self.library)
+        # Independent reads, each on its own pooled connection: PostgreSQL runs them side
+        # by side, and SQLite (WAL) reads in parallel threads.
+        students, weeks, questions, rounds, pushes, recent_gaps = await asyncio.gather(
+            self._students(member_ids, tz, now),
+            self._read(_weeks, member_ids, tz, now),
+            self._read(self._question_stats, member_ids, chat.settings),
+            self._read(_rounds, chat_id),
+            self._read(_pushes, chat_id, tz),
+            self._gaps.recent(deck_ids),
+        )
+        gaps = group_gaps(recent_gaps, self._index, self.library)
         idle = tuple(
             s for s in students if s.last_answer_at is None or now - s.last_answer_at > IDLE_AFTER
         )
@@ -252,28 +259,20 @@ class Dashboard:
             for topic in deck.topics
         )
 
-    async def _students(
-        self, conn: AsyncConnection, member_ids: list[int], tz: ZoneInfo, now: datetime
-    ) -> list[Student]:
+    async def _read(self, query: Callable[..., Awaitable[T]], *args: Any) -> T:
+        """Run one of this module's queries on a connection of its own."""
+        async with self._engine.connect() as conn:
+            return await query(conn, *args)
+
+    async def _students(self, member_ids: list[int], tz: ZoneInfo, now: datetime) -> list[Student]:
         if not member_ids:
             return []
-        correct = sa.func.sum(sa.case((answers.c.correct, 1), else_=0))
-        per_topic = (
-            await conn.execute(
-                sa.select(
-                    answers.c.user_id,
-                    answers.c.topic_id,
-                    sa.func.count().label("answered"),
-                    correct.label("correct"),
-                    sa.func.max(answers.c.answered_at).label("last"),
-                )
-                .where(answers.c.user_id.in_(member_ids))
-                .group_by(answers.c.user_id, answers.c.topic_id)
-            )
-        ).all()
-        recall = await self._retrievability(conn, member_ids, now)
-        names = await _names(conn, member_ids)
-        active_days = await _active_days(conn, member_ids, tz, now)
+        per_topic, recall, names, active_days = await asyncio.gather(
+            self._read(_per_topic, member_ids),
+            self._read(self._retrievability, member_ids, now),
+            self._read(_names, member_ids),
+            self._read(_active_days, member_ids, tz, now),
+        )
         today = now.astimezone(tz).date()
         cells: dict[int, dict[str, Cell]] = defaultdict(dict)
         last: dict[int, datetime] = {}
@@ -391,6 +390,22 @@ def _recall(stability: float | None, last_review: str | None, now: datetime) -> 
     except (TypeError, ValueError):
         return None
     return float((1 + _FACTOR * elapsed_days / stability) ** _DECAY)
+
+
+async def _per_topic(conn: AsyncConnection, member_ids: list[int]) -> Sequence[Any]:
+    correct = sa.func.sum(sa.case((answers.c.correct, 1), else_=0))
+    query = (
+        sa.select(
+            answers.c.user_id,
+            answers.c.topic_id,
+            sa.func.count().label("answered"),
+            correct.label("correct"),
+            sa.func.max(answers.c.answered_at).label("last"),
+        )
+        .where(answers.c.user_id.in_(member_ids))
+        .group_by(answers.c.user_id, answers.c.topic_id)
+    )
+    return (await conn.execute(query)).all()
 
 
 async def _members(conn: AsyncConnection, chat_id: int) -> list[int]:
