@@ -440,7 +440,11 @@ async def test_the_page_shell_holds_no_data(client: httpx.AsyncClient) -> None:
     shell = await client.get(f"/dashboard?chat={GROUP}")
     assert shell.status_code == 200
     assert "Alice" not in shell.text and "tgWebAppData" in shell.text
-    assert "http" not in shell.text.split("<script>")[1]  # nothing loaded from elsewhere
+    script = shell.text.split("<script nonce=")[1]
+    assert "http" not in script  # nothing loaded from elsewhere
+    nonce = script.split('"')[1]
+    policy = shell.headers["content-security-policy"]
+    assert f"script-src 'nonce-{nonce}'" in policy and "unsafe-inline" not in policy.split(";")[1]
 
 
 async def test_the_local_link_works_once(client: httpx.AsyncClient) -> None:

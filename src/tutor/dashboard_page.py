@@ -41,8 +41,10 @@ def heat(value: float | None) -> str:
 # ----- the page shell -------------------------------------------------------------------
 
 
-def shell_html(chat_id: int | None) -> str:
-    """The page Telegram opens; it fetches the class view with the init data."""
+def shell_html(chat_id: int | None, nonce: str) -> str:
+    """The page Telegram opens; it fetches the class view with the init data.
+
+    `nonce` is the Content-Security-Policy nonce of its one script (no other runs)."""
     chat = "" if chat_id is None else str(chat_id)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -53,7 +55,7 @@ def shell_html(chat_id: int | None) -> str:
 <body data-chat="{e(chat)}">
 <header><h1>Class dashboard</h1><div id="switch"></div></header>
 <main id="view"><p class="hint">Loading…</p></main>
-<script>{SCRIPT}</script>
+<script nonce="{e(nonce)}">{SCRIPT}</script>
 </body></html>"""
 
 

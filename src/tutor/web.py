@@ -48,7 +48,7 @@ LOCAL_SESSION_LIFETIME = timedelta(hours=8)
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "Content-Security-Policy": (
-        "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+        "default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; "
         "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'"
     ),
     "Referrer-Policy": "no-referrer",
@@ -126,7 +126,12 @@ class _Pages:
 
     async def shell(self, request: Request) -> Response:
         """The page; it holds no data until its script fetches the view with init data."""
-        return HTMLResponse(shell_html(_chat_param(request)), headers=SECURITY_HEADERS)
+        nonce = secrets.token_urlsafe(16)
+        csp = SECURITY_HEADERS["Content-Security-Policy"].replace(
+            "script-src 'none'", f"script-src 'nonce-{nonce}'"
+        )
+        headers = {**SECURITY_HEADERS, "Content-Security-Policy": csp}
+        return HTMLResponse(shell_html(_chat_param(request), nonce), headers=headers)
 
     async def local(self, request: Request) -> Response:
         """Redeems a terminal link's one-time token for a session cookie."""
