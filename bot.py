@@ -101,7 +101,9 @@ async def run_console(settings: Settings, dialog: Dialog) -> int:
         local_chats=(GroupChoice(CONSOLE_USER.chat_id, "This terminal"),),
     )
     try:
-        console = Console(dialog, flow, data_dir=settings.data_dir, dashboard_link=local.link)
+        console = Console(
+            dialog, flow, data_dir=settings.data_dir, dashboard_link=local.link, gaps=gaps
+        )
         return await console.run()
     finally:
         await local.close()

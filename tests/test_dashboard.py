@@ -485,7 +485,8 @@ async def test_the_terminal_prints_a_local_one_time_link(
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
     flow = QuizFlow(library, store, QuizService(library, store, rng=random.Random(1)))
-    dashboard = Dashboard(store, library, index, GapLog(store))
+    gaps = GapLog(store)
+    dashboard = Dashboard(store, library, index, gaps)
     local = LocalDashboard(dashboard, port, local_chats=(GroupChoice(1, "This terminal"),))
     console = Console(
         Dialog(library, index),
@@ -493,10 +494,20 @@ async def test_the_terminal_prints_a_local_one_time_link(
         data_dir=tmp_path,
         out=io.StringIO(),
         dashboard_link=local.link,
+        gaps=gaps,
     )
     try:
         console.show_all(await console.handle("/quiz"))
         console.show_all(await console.handle("1"))  # the first option of the first question
+        console.show_all(await console.handle("/stop"))
+        (unanswered,) = await console.handle("kamenev spaghetti trampoline")
+        assert unanswered.card is None
+        (card,) = await console.handle("/ask what is the charge of a proton")
+        assert card.card is not None and card.buttons[-1][1].label == "👎 Not what I asked"
+        console.show_all([card])
+        number = console.handle(str(sum(len(row) for row in card.buttons)))
+        (thanks,) = await number
+        assert thanks.notice.startswith("Thanks — I've passed your question on")
         (reply,) = await console.handle("/dashboard")
         link = reply.lines[1]
         assert re.fullmatch(rf"http://127\.0\.0\.1:{port}/dashboard/local\?token=\S+", link)
@@ -506,6 +517,8 @@ async def test_the_terminal_prints_a_local_one_time_link(
             view = await browser.get(f"http://127.0.0.1:{port}/dashboard/view?chat=1")
             assert view.status_code == 200 and "This terminal" in view.text
             assert 'data-k="answered">1</td>' in view.text
+            assert 'data-gap="kamenev spaghetti trampoline"' in view.text
+            assert 'data-gap="what is the charge of a proton"' in view.text
         async with httpx.AsyncClient() as stranger:
             assert (await stranger.get(link)).status_code == 401  # used already
             refused = await stranger.get(f"http://127.0.0.1:{port}/dashboard/view?chat=1")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from tutor.dialog import Button, Dialog, Reply
+from tutor.gaps import GapLog, press_feedback, with_feedback
 from tutor.quizflow import QuizFlow, Who
 from tutor.render import reply_plain
 
@@ -40,6 +41,7 @@ class Console:
         out: TextIO = sys.stdout,
         who: Who = CONSOLE_USER,
         dashboard_link: Callable[[], Awaitable[str]] | None = None,
+        gaps: GapLog | None = None,
     ) -> None:
         self.dialog = dialog
         self.quiz = quiz
@@ -49,6 +51,7 @@ class Console:
         self._who = who
         self._buttons: list[Button] = []
         self._dashboard_link = dashboard_link
+        self._gaps = gaps
 
     async def run(self) -> int:
         """Reads lines until /quit or end of input."""
@@ -80,7 +83,16 @@ class Console:
                 return answered
         if text.isascii() and text.isdigit() and self._buttons:
             return [Reply(notice=f"Pick a number from 1 to {len(self._buttons)}.")]
-        return [self.dialog.ask(text)]
+        return [await self._ask(text)]
+
+    async def _ask(self, question: str) -> Reply:
+        """The card for a question; with a gap log, logged and given the 👍 / 👎 pair."""
+        reply = self.dialog.ask(question)
+        if self._gaps is None:
+            return reply
+        return await with_feedback(
+            self._gaps, question, reply, self.dialog.index, self.dialog.library
+        )
 
     async def command(self, text: str) -> list[Reply]:
         name, _, argument = text[1:].partition(" ")
@@ -90,10 +102,11 @@ class Console:
             "help": self.dialog.help,
             "topics": lambda: self.dialog.topics(0),
             "card": lambda: self.dialog.card_by_name(argument),
-            "ask": lambda: self.dialog.ask(argument),
         }
         if name in simple:
             return [simple[name]()]
+        if name == "ask":
+            return [await self._ask(argument)]
         if name == "dashboard":
             return [await self._dashboard()]
         quiz_commands = self._quiz_commands(argument)
@@ -135,6 +148,9 @@ class Console:
         }
 
     async def press(self, button: Button) -> list[Reply]:
+        if self._gaps is not None and button.data.startswith("fb:"):
+            _recorded, notice = await press_feedback(self._gaps, button.data)
+            return [Reply(notice=notice)]
         if self.quiz is not None and self.quiz.owns_button(button.data):
             return await self.quiz.press(self._who, button.data)
         return [self.dialog.press(button.data)]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -24,12 +24,18 @@ import sqlalchemy as sa
 from rapidfuzz import fuzz, utils
 
 from tutor.clock import utc_now
+from tutor.dialog import Button, Reply
 from tutor.model import Card, Library
 from tutor.search import SearchIndex
 from tutor.store import Store, content_gaps
 
 FEEDBACK_DATA = re.compile(r"^fb:([yn]):(\d{1,18}):([a-z0-9-]{1,50})$")
 """Button data of the 👍/👎 pair: fb:<y|n>:<gap row id>:<card id>."""
+THANKS_HELPFUL = "Thanks! Glad it helped."
+THANKS_NOT_WANTED = "Thanks — I've passed your question on to the teachers (not your name)."
+FEEDBACK_GONE = "Thanks — this one is too old to record."
+HELPFUL_LABEL = "👍"
+NOT_WANTED_LABEL = "👎 Not what I asked"
 PENDING_DAYS = 2
 MAX_GAP_CHARS = 300
 SIMILAR_QUESTIONS = 70.0
@@ -120,7 +126,9 @@ class GapLog:
         return result.rowcount
 
     async def recent(self, deck_ids: Collection[str] | None = None) -> list[Gap]:
-        """The gaps within the retention period, newest first; `None` means every deck."""
+        """The gaps within the retention period, newest first; `None` means every deck.
+
+        Questions whose deck could not be told are everyone's."""
         query = (
             sa.select(
                 content_gaps.c.question,
@@ -135,8 +143,10 @@ class GapLog:
             )
             .order_by(content_gaps.c.created_at.desc(), content_gaps.c.id.desc())
         )
-        if deck_ids is not None:
-            query = query.where(content_gaps.c.deck_id.in_(list(deck_ids)))
+        if deck_ids is not None:  # a question no deck could be told for concerns every deck
+            query = query.where(
+                sa.or_(content_gaps.c.deck_id.in_(list(deck_ids)), content_gaps.c.deck_id.is_(None))
+            )
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [
@@ -168,6 +178,34 @@ async def log_question(
         await gaps.no_card(question, deck_of_question(question, index, library))
         return None
     return await gaps.card_sent(question, card.deck_id, card.id)
+
+
+async def with_feedback(
+    gaps: GapLog, question: str, reply: Reply, index: SearchIndex, library: Library
+) -> Reply:
+    """Log the question a reply answers; a card reply gains the 👍 / 👎 pair."""
+    if not question.strip():
+        return reply
+    gap_id = await log_question(gaps, question, reply.card, index, library)
+    if gap_id is None or reply.card is None:
+        return reply
+    card_id = reply.card.id
+    pair = (
+        Button(HELPFUL_LABEL, f"fb:y:{gap_id}:{card_id}"),
+        Button(NOT_WANTED_LABEL, f"fb:n:{gap_id}:{card_id}"),
+    )
+    return replace(reply, buttons=(*reply.buttons, pair))
+
+
+async def press_feedback(gaps: GapLog, data: str) -> tuple[bool, str]:
+    """A 👍 / 👎 press: whether it was recorded (forged or old data is not), and the notice."""
+    match = FEEDBACK_DATA.match(data)
+    if match is None:
+        return False, FEEDBACK_GONE
+    helpful = match.group(1) == "y"
+    if not await gaps.feedback(int(match.group(2)), match.group(3), helpful=helpful):
+        return False, FEEDBACK_GONE
+    return True, THANKS_HELPFUL if helpful else THANKS_NOT_WANTED
 
 
 def deck_of_question(question: str, index: SearchIndex, library: Library) -> str | None:
