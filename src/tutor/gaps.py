@@ -40,8 +40,10 @@ PENDING_DAYS = 2
 MAX_GAP_CHARS = 300
 SIMILAR_QUESTIONS = 70.0
 """token_set_ratio at which two questions count as the same gap."""
-ALIAS_SCORE = 12.0
-"""A nearest card scoring at least this suggests an alias; below it, a new card."""
+ALIAS_SCORE = 19.0
+"""A nearest card scoring at least this (the matcher answers from 28) suggests an alias:
+the card nearly answered. Below it the words only brush a card ("stalins children" ->
+doctored photos, 17.9), so a new card's skeleton is suggested instead."""
 
 
 class GapKind(StrEnum):
