@@ -263,6 +263,13 @@ async def serve(application: Application, settings: Settings) -> None:
         logger.info("web server on %s:%d", settings.webhook_listen, settings.webhook_port)
         try:
             await _Server(config).serve()
+        except SystemExit:  # uvicorn exits when it cannot bind
+            logger.error(
+                "could not listen on %s:%d: is the port in use? (TUTOR_WEBHOOK_PORT)",
+                settings.webhook_listen,
+                settings.webhook_port,
+            )
+            raise
         finally:
             if application.updater is not None and application.updater.running:
                 await application.updater.stop()
