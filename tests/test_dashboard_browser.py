@@ -224,6 +224,12 @@ async def test_a_teacher_sees_the_class_on_a_phone_and_a_laptop(
             visible = await phone.locator("#grid thead th[data-topic]:visible").count()
             assert visible == 1
             await phone.select_option("#topic", "")
+            # "Memory now" swaps every cell from accuracy to FSRS recall (none stored: "–").
+            await phone.select_option("#measure", "memory")
+            assert await phone.locator("#grid td .mem").first.is_visible()
+            assert not await phone.locator("#grid td .acc").first.is_visible()
+            assert set(await phone.locator("#grid td .mem").all_text_contents()) == {"–"}
+            await phone.select_option("#measure", "accuracy")
             gaps = await phone.locator("#gaps [data-gap] b[data-k=count]").all_text_contents()
             assert sorted(gaps, reverse=True)[0] == "2"  # the two marriage questions together
             await phone.screenshot(path=str(ARTIFACTS / "dashboard-phone.png"), full_page=True)
