@@ -332,8 +332,9 @@ class QuizService:
     ) -> AnswerResult | OrderProgress | Rejected:
         """Place the next item of an order question (an index into its `options`).
 
-        Returns `OrderProgress` until every item is placed (the last one places itself),
-        then the graded `AnswerResult`: right only if all items are in order.
+        Returns `OrderProgress` until every item is placed (the student taps the last one
+        too: a question that answered itself would surprise them), then the graded
+        `AnswerResult`: right only if all items are in order.
         """
         loaded = await self._load(session_id, user_id, position, _ORDER_KINDS)
         if isinstance(loaded, Rejected):
@@ -345,9 +346,6 @@ class QuizService:
         if item_index in placed:
             return Rejected(Rejection.STALE, "that item is already placed")
         placed.append(item_index)
-        remaining = [i for i in range(len(question.items)) if i not in placed]
-        if len(remaining) == 1:
-            placed.extend(remaining)
         if len(placed) < len(question.items):
             return await self._save_order_progress(session, placed)
         order: list[int] = session.state["item_order"]

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -38,6 +39,10 @@ from tutor.store import ChatKind, SessionStatus, Store
 
 MAX_COUNT = 20
 TOPIC_CUTOFF = 70.0
+QUIZ_FINISHED = "Quiz finished"
+QUIZ_STOPPED = "Quiz stopped"
+OPTION_CUTOFF = 90.0
+"""Typed text this close (rapidfuzz ratio) to one option, and to no other, chooses it."""
 CARD_CUTOFF = 85.0
 _NAME_STOP_WORDS = frozenset({"the", "a", "an", "and", "of", "in", "on", "to", "for", "s"})
 """Left out when matching names: WRatio scores any shared word ("of") 85 or more."""
@@ -97,7 +102,12 @@ class QuizFlow:
         started = await self.service.start_quiz(
             who.chat_id, who.user_id, count=count, topic_id=topic.id if topic else None
         )
-        return self._started(who, started, topic.title if topic else "")
+        replies = self._started(who, started, topic.title if topic else "")
+        ignored = " ".join(split_quiz_argument(argument)[2])
+        if ignored and isinstance(started, Started):
+            note = f"(I ignored “{short(ignored, 60)}”: /quiz takes a topic, then a number.)"
+            replies[0] = replace(replies[0], lines=(*replies[0].lines, note))
+        return replies
 
     async def quiz_on_card(self, who: Who, card_id: str) -> list[Reply]:
         """ "Quiz me on this" under a card: its topic, its own questions first."""
@@ -187,16 +197,77 @@ class QuizFlow:
 
     # ----- answers ----------------------------------------------------------------------
     async def typed(self, who: Who, text: str) -> list[Reply] | None:
-        """A text message that answers a pending typed question; None if none is pending."""
+        """A text message that answers the pending question; None if it does not.
+
+        A typed question takes any text; a choice, true/false or order question takes
+        the text of one of its options (an order question: of an item still to place).
+        """
         if not text.strip():
             return None
         pending = await self.service.current_question(who.chat_id, who.user_id)
-        if pending is None or pending.kind is not QuestionKind.TYPED:
+        if pending is None:
             return None
-        result = await self.service.answer_typed(
-            pending.session_id, who.user_id, text[:300], position=pending.position
+        return await self._answer_text(who, pending, text)
+
+    async def on_text(self, who: Who, text: str, ask: Callable[[str], Reply]) -> list[Reply] | None:
+        """A text message while a quiz may be waiting; None when none is.
+
+        The text answers the pending question when it can (see `typed`); otherwise it is
+        a question for `ask`, and the pending question is shown again below the answer,
+        so the quiz is never stranded. One read of the store either way.
+        """
+        if not text.strip():
+            return None
+        pending = await self.service.current_question(who.chat_id, who.user_id)
+        if pending is None:
+            return None
+        answered = await self._answer_text(who, pending, text)
+        if answered is not None:
+            return answered
+        return [ask(text), self.reminder_reply(who, pending)]
+
+    async def reminder(self, who: Who) -> Reply | None:
+        """The pending question shown again (after another command), or None."""
+        pending = await self.service.current_question(who.chat_id, who.user_id)
+        return self.reminder_reply(who, pending) if pending is not None else None
+
+    @staticmethod
+    def shows_question(replies: Sequence[Reply]) -> bool:
+        """Whether the replies include a quiz question (its stop button) or end a quiz."""
+        return any(
+            reply.title in (QUIZ_FINISHED, QUIZ_STOPPED)
+            or any(button.data.startswith("qs:") for row in reply.buttons for button in row)
+            for reply in replies
         )
-        return self._answered(who, result, edit=False)
+
+    def reminder_reply(self, who: Who, pending: PresentedQuestion) -> Reply:
+        shown = self.question_reply(who, pending)
+        back = "↩️ Back to your quiz — answer below, or /stop to end it."
+        return replace(shown, lines=(back, *shown.lines))
+
+    async def _answer_text(
+        self, who: Who, pending: PresentedQuestion, text: str
+    ) -> list[Reply] | None:
+        if pending.kind is QuestionKind.TYPED:
+            result = await self.service.answer_typed(
+                pending.session_id, who.user_id, text[:300], position=pending.position
+            )
+            return self._answered(who, result, edit=False)
+        candidates = pending.remaining if pending.kind is QuestionKind.ORDER else None
+        index = option_named(text, pending.options, candidates)
+        if index is None:
+            return None
+        if pending.kind is not QuestionKind.ORDER:
+            result = await self.service.answer_choice(
+                pending.session_id, who.user_id, index, position=pending.position
+            )
+            return self._answered(who, result, edit=False)
+        step = await self.service.answer_order_step(
+            pending.session_id, who.user_id, index, position=pending.position
+        )
+        if isinstance(step, OrderProgress):
+            return [self.question_reply(who, step.question)]
+        return self._answered(who, step, edit=False)
 
     def owns_button(self, data: str | None) -> bool:
         data = data or ""
@@ -300,20 +371,26 @@ class QuizFlow:
         return replies
 
     def _summary_reply(self, summary: QuizSummary) -> Reply:
+        """The score of what was answered: "Score: 1/1, 4 skipped", never 0/5 for a stop."""
+        if summary.answered == 0:
+            return Reply(
+                title=QUIZ_STOPPED,
+                lines=(
+                    "You stopped before answering any question, so there's no score.",
+                    "Send /quiz to start again whenever you like.",
+                ),
+            )
+        skipped = summary.total - summary.answered
         lines = [
-            f"Score: {summary.correct}/{summary.total}"
+            f"Score: {summary.correct}/{summary.answered}"
+            + (f", {skipped} skipped" if skipped else "")
             + (f" ({summary.close} nearly right)" if summary.close else "")
         ]
-        if summary.answered < summary.total:
-            lines.append(f"You answered {summary.answered} of {summary.total} before stopping.")
         revisit = summary.topics_to_revisit
-        if revisit:
-            lines.append("Topics to revisit:")
-        elif summary.answered:
-            lines.append("Nothing to revisit — well done! 🎉")
+        lines.append("Topics to revisit:" if revisit else "Nothing to revisit — well done! 🎉")
         buttons = tuple((Button(f"📚 {t.title[:45]}", f"topic:{t.id}:0"),) for t in revisit[:4])
         lines.append("Come back tomorrow and send /review for what's due.")
-        return Reply(title="Quiz finished", lines=tuple(lines), buttons=buttons)
+        return Reply(title=QUIZ_FINISHED, lines=tuple(lines), buttons=buttons)
 
     def _nothing_reply(self, nothing: NothingToAsk) -> Reply:
         if nothing.reason is NothingReason.NOTHING_DUE:
@@ -350,10 +427,10 @@ class QuizFlow:
 
         Shared with group rounds and group settings.
         """
-        words = argument.split()
+        words, count_word, _ignored = split_quiz_argument(argument)
         count = 5
-        if words and _is_count(words[-1]) and not _names_year(words):
-            count = int(words.pop())
+        if count_word is not None:
+            count = int(count_word)
             if not 1 <= count <= MAX_COUNT:
                 return Reply(lines=(f"A quiz can have 1 to {MAX_COUNT} questions, e.g. /quiz 10.",))
         if not words:
@@ -393,9 +470,19 @@ class QuizFlow:
         return ZoneInfo(name or self.default_timezone)
 
 
-def _names_year(words: list[str]) -> bool:
-    """A four-digit number after a name is part of it ("economy 1928"), not a count."""
-    return len(words) > 1 and len(words[-1]) == 4
+def split_quiz_argument(argument: str) -> tuple[list[str], str | None, list[str]]:
+    """`[topic] [n]` as typed -> (topic words, the count as typed or None, ignored words).
+
+    The count is the first number that is not a year in a name ("economy 1928"); words
+    after it are ignored ("/quiz nep 3 extra junk"), unless nothing came before it, when
+    they name the topic ("/quiz 3 nep").
+    """
+    words = argument.split()
+    for position, word in enumerate(words):
+        if _is_count(word) and not (position > 0 and len(word) == 4):
+            before, after = words[:position], words[position + 1 :]
+            return (before, word, after) if before else (after, word, [])
+    return words, None, []
 
 
 def _best_match(text: str, choices: dict[str, str], cutoff: float) -> str | None:
@@ -433,3 +520,22 @@ def _is_count(word: str) -> bool:
     """A whole number as typed: ASCII digits, maybe negative (so "0" and "-3" get told off)."""
     digits = word.removeprefix("-")
     return digits.isascii() and digits.isdigit() and len(digits) <= 6
+
+
+def option_named(
+    text: str, options: Sequence[str], candidates: Sequence[int] | None = None
+) -> int | None:
+    """The index of the option `text` spells (a typo allowed), if exactly one fits.
+
+    `candidates` narrows the options (an order question's items still to place).
+    """
+    typed = utils.default_process(text)
+    if not typed:
+        return None
+    indexes = range(len(options)) if candidates is None else candidates
+    scores = {i: fuzz.ratio(typed, utils.default_process(options[i])) for i in indexes}
+    exact = [i for i, score in scores.items() if score == 100]
+    if exact:
+        return exact[0]
+    close = [i for i, score in scores.items() if score >= OPTION_CUTOFF]
+    return close[0] if len(close) == 1 else None
