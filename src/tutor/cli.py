@@ -85,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"tutor: {error}", file=sys.stderr)
         return EXIT_USAGE
     if args.command == "export" and settings is not None:
-        return asyncio.run(run_export(settings.database_url, args.user, sys.stdout))
+        return asyncio.run(run_export(settings.database_url, args.user, sys.stdout, sys.stderr))
     content = args.content or (settings.content_dir if settings else Path("content"))
     if args.command == "check":
         return run_check(args.paths or [content], sys.stdout, sys.stderr)
@@ -103,12 +103,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
 
 
-async def run_export(database_url: str, user_id: int | None, out: TextIO) -> int:
+async def run_export(
+    database_url: str, user_id: int | None, out: TextIO, err: TextIO
+) -> int:
     store = await Store.open(database_url)
     try:
         data = await (store.export_all() if user_id is None else store.export_user(user_id))
     finally:
         await store.close()
+    if user_id is not None and not any(data[table] for table in data if table != "schema_version"):
+        print(f"tutor: no user {user_id} is stored (nothing to export)", file=err)
+        return EXIT_ERROR
     json.dump(data, out, ensure_ascii=False, indent=2, default=str)
     print(file=out)
     return EXIT_OK

@@ -40,11 +40,19 @@ class Command:
     group_summary: str = ""
     """The summary in a group, where the command does something else."""
 
+    def summary_in(self, place: Place) -> str:
+        return self.group_summary if place is Place.GROUP and self.group_summary else self.summary
+
     def line(self, place: Place) -> str:
-        in_group = place is Place.GROUP and self.group_summary
-        summary = self.group_summary if in_group else self.summary
+        """The /help line: "/quiz [topic] [n] — a short quiz"."""
         usage = f" {self.usage}" if self.usage else ""
-        return f"/{self.name}{usage} — {summary}"
+        return f"/{self.name}{usage} — {self.summary_in(place)}"
+
+    def menu_text(self, place: Place) -> str:
+        """Telegram's command menu entry: "A short quiz: /quiz [topic] [n]"."""
+        summary = self.summary_in(place)
+        text = summary[:1].upper() + summary[1:]
+        return f"{text}: /{self.name} {self.usage}" if self.usage else text
 
 
 COMMANDS: tuple[Command, ...] = (

@@ -356,7 +356,7 @@ async def test_forged_and_stale_answer_buttons_get_a_notice(
 
     # Still alive and still in the same quiz.
     stopped = await ann.say("/stop", "Quiz finished")
-    assert "You answered 1 of 3 before stopping." in stopped["text"]
+    assert "Score: 1/1, 2 skipped" in stopped["text"]
     await no_apology(emulator)
 
 
