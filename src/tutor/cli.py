@@ -103,9 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
 
 
-async def run_export(
-    database_url: str, user_id: int | None, out: TextIO, err: TextIO
-) -> int:
+async def run_export(database_url: str, user_id: int | None, out: TextIO, err: TextIO) -> int:
     store = await Store.open(database_url)
     try:
         data = await (store.export_all() if user_id is None else store.export_user(user_id))

@@ -44,8 +44,7 @@ AFTER_GROUP = 1
 def command_menu(place: Place) -> list[BotCommand]:
     """Telegram's command menu for a kind of chat, from the one commands table."""
     return [
-        BotCommand(command.name, command.menu_text(place)[:256])
-        for command in commands_for(place)
+        BotCommand(command.name, command.menu_text(place)[:256]) for command in commands_for(place)
     ]
 
 

@@ -82,9 +82,7 @@ async def answer_once(
     query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, text: str | None = None
 ) -> None:
     """Answer a button press; Telegram takes one answer per query, so remember it."""
-    answered: deque[str] = context.bot_data.setdefault(
-        ANSWERED_KEY, deque(maxlen=ANSWERED_MEMORY)
-    )
+    answered: deque[str] = context.bot_data.setdefault(ANSWERED_KEY, deque(maxlen=ANSWERED_MEMORY))
     if query.id in answered:
         return
     answered.append(query.id)
@@ -220,7 +218,7 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def command_name(message: Message) -> str:
-    """"/Quiz@TutorBot nep" -> "quiz"."""
+    """ "/Quiz@TutorBot nep" -> "quiz"."""
     return (message.text or "/").split(maxsplit=1)[0][1:].split("@", 1)[0].lower()
 
 
