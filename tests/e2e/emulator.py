@@ -34,6 +34,7 @@ from .state import EmulatorState, canonical_method
 from .wire import (
     DEFAULT_TOKEN,
     DEFAULT_USER_ID,
+    EDIT_FAILURES,
     JSON,
     MESSAGE_METHODS,
     ApiError,
@@ -190,6 +191,20 @@ class ControlApi(ABC):
     ) -> None:
         """Delay the next ``count`` matching calls by ``delay`` seconds, then answer normally."""
         await self.fail_next(None, count, method, chat_id, delay=delay)
+
+    async def fail_next_edit(
+        self,
+        reason: Literal["not_found", "too_old", "not_modified"],
+        *,
+        count: int = 1,
+        chat_id: int | str | None = None,
+    ) -> None:
+        """Make the next ``count`` editMessageText calls fail as Telegram does when the
+        message was deleted (``not_found``), is over 48 hours old (``too_old``) or would
+        not change (``not_modified``): 400 with Telegram's own description."""
+        await self.fail_next(
+            400, count, "editMessageText", chat_id, description=EDIT_FAILURES[reason]
+        )
 
     async def set_flood_limits(self, limits: FloodLimits | None) -> None:
         """Enforce ``limits`` on message delivery (``None``: no limits, the default)."""

@@ -24,6 +24,7 @@ from .wire import (
     DEFAULT_USER_ID,
     JSON,
     NOT_BY_DEFAULT,
+    NOT_MODIFIED,
     QUERY_TOO_OLD,
     ApiError,
     Call,
@@ -403,10 +404,7 @@ class EmulatorState:
 
     def _apply_edit(self, chat: ChatState | None, message: JSON, changes: JSON) -> Any:
         if chat is not None and all(message.get(k) == (v or None) for k, v in changes.items()):
-            raise bad_request(
-                "message is not modified: specified new message content and reply markup are "
-                "exactly the same as a current content and reply markup of the message"
-            )
+            raise bad_request(NOT_MODIFIED)
         for key, value in changes.items():
             if value:
                 message[key] = value
