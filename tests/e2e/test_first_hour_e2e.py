@@ -239,3 +239,18 @@ async def test_quiz_says_what_it_ignored(emulator: BotApiEmulator, quiz_bot: App
     ann = Student(emulator, USER, USER)
     intro = await ann.say("/quiz nep 1 extra junk", "Quiz: The NEP")
     assert "(I ignored “extra junk”: /quiz takes a topic, then a number.)" in intro["text"]
+
+
+async def test_an_unexpected_edit_error_still_answers_the_press_once(
+    emulator: BotApiEmulator, quiz_bot: Application, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Not an expected edit failure: logged as an error, and still one answer, not three."""
+    ann = Student(emulator, USER, USER)
+    ask = await ann.say("/forget", "Delete everything I store about you?")
+    await emulator.fail_next(400, method="editMessageText", description="Bad Request: odd")
+    query = await ann.press(ask, "Keep my data")
+    assert await answers_to(emulator, query) == 1
+    assert (await emulator.callback_answer(query) or {}).get("text") is None
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [r.getMessage() for r in errors] == [f"error while handling update {errors[0].args[0]}"]
+    caplog.clear()  # the fixture fails a test on any other ERROR
