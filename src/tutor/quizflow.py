@@ -43,6 +43,8 @@ QUIZ_FINISHED = "Quiz finished"
 QUIZ_STOPPED = "Quiz stopped"
 OPTION_CUTOFF = 90.0
 """Typed text this close (rapidfuzz ratio) to one option, and to no other, chooses it."""
+MAX_OPTION_CHARS = 120
+"""Options are at most 100 characters (deck validation); longer text is no option."""
 CARD_CUTOFF = 85.0
 _NAME_STOP_WORDS = frozenset({"the", "a", "an", "and", "of", "in", "on", "to", "for", "s"})
 """Left out when matching names: WRatio scores any shared word ("of") 85 or more."""
@@ -529,7 +531,7 @@ def option_named(
 
     `candidates` narrows the options (an order question's items still to place).
     """
-    typed = utils.default_process(text)
+    typed = utils.default_process(text[:MAX_OPTION_CHARS])
     if not typed:
         return None
     indexes = range(len(options)) if candidates is None else candidates
