@@ -56,6 +56,11 @@ VERDICT_MARKS = {
 _QUIZ_BUTTON = re.compile(r"^(qa|qo|qs):(\d{1,12}):(\d{1,3}):(\d{1,2})$")
 _FORGET_BUTTON = re.compile(r"^forget:(yes|no):(\d{1,15})$")
 _START_BUTTON = re.compile(r"^quiz:([a-z0-9-]{1,50})$")
+AS_CHAT_REFUSAL = (
+    "You're posting as the group (anonymous admin), so I can't keep a quiz or progress "
+    "for you. Message me privately, or turn off “Remain anonymous” in the group's "
+    "admin settings."
+)
 REJECTION_NOTICES = {
     Rejection.STALE: "That question is finished. Send /quiz for a new one.",
     Rejection.FOREIGN: "That's someone else's quiz — send /quiz to start your own.",
@@ -73,6 +78,19 @@ class Who:
     username: str | None = None
     chat_kind: ChatKind = ChatKind.PRIVATE
     chat_title: str | None = None
+    sender_chat_id: int | None = None
+    """Set when the message was sent on behalf of a chat, not by a person (see below)."""
+
+    @property
+    def posts_as_chat(self) -> bool:
+        """Sent as a chat: `user_id` is then a placeholder every such sender shares, so
+        nothing personal (a quiz, progress, /forget) can be kept for it."""
+        return self.sender_chat_id is not None
+
+    @property
+    def is_anonymous_admin(self) -> bool:
+        """Sent as the group itself: only the group's admins can post that way."""
+        return self.sender_chat_id is not None and self.sender_chat_id == self.chat_id
 
 
 class QuizFlow:

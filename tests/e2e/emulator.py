@@ -103,6 +103,7 @@ class ControlApi(ABC):
     set_group_admins = _remote(EmulatorState.ctl_set_group_admins)
     send_text = _remote(EmulatorState.ctl_send_text)
     send_message = _remote(EmulatorState.ctl_send_message)
+    send_as_chat = _remote(EmulatorState.ctl_send_as_chat)
     press_button = _remote(EmulatorState.ctl_press_button)
     answer_poll = _remote(EmulatorState.ctl_answer_poll)
     inline_query = _remote(EmulatorState.ctl_inline_query)
