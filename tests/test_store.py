@@ -538,3 +538,22 @@ async def test_migrate_chat_moves_everything_to_the_supergroup(store: Store) -> 
 async def test_a_session_needs_a_known_chat_and_user(store: Store) -> None:
     with pytest.raises(sa.exc.IntegrityError):
         await store.start_session(new_session(ALICE, ALICE))
+
+
+async def test_a_failing_statement_does_not_carry_students_data(database: Database) -> None:
+    """A database error is logged with its traceback: the bound values stay out of it."""
+    from tutor.store import users
+
+    await (await database.open()).close()
+    engine = create_engine(database.url, schema=database.schema)
+    row = {"user_id": 1, "created_at": START, "last_seen_at": START}
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(users.insert().values(first_name="Anna", **row))
+        with pytest.raises(sa.exc.IntegrityError) as raised:
+            async with engine.begin() as conn:
+                await conn.execute(users.insert().values(first_name="Zebedee Secretname", **row))
+    finally:
+        await engine.dispose()
+    assert "Secretname" not in str(raised.value)
+    assert "hidden due to hide_parameters" in str(raised.value)

@@ -1174,7 +1174,11 @@ _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
 def create_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
-    """An engine for `url` set up as the store needs it (see `Store.open` for `schema`)."""
+    """An engine for `url` set up as the store needs it (see `Store.open` for `schema`).
+
+    `hide_parameters`: a failing statement is logged with its traceback, and its bound
+    parameters would carry students' names and typed answers into the log.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if schema is not None:
@@ -1185,7 +1189,10 @@ def create_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
             raise ValueError(f"schema must be a lower-case identifier, got {schema!r}")
         settings = {"search_path": schema} if schema else {}
         return create_async_engine(
-            url, pool_pre_ping=True, connect_args={"server_settings": settings}
+            url,
+            pool_pre_ping=True,
+            hide_parameters=True,
+            connect_args={"server_settings": settings},
         )
     raise ValueError(
         f"unsupported database {parsed.get_backend_name()!r}: use SQLite or PostgreSQL"
@@ -1198,6 +1205,7 @@ def _create_sqlite_engine(url: str, database: str | None) -> AsyncEngine:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(
         url,
+        hide_parameters=True,
         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
         poolclass=StaticPool if in_memory else None,
     )

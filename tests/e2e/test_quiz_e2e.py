@@ -7,7 +7,6 @@ seeded random order, so the tests read each question message and answer it by it
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 from collections.abc import AsyncIterator
@@ -350,9 +349,12 @@ async def test_forged_and_stale_answer_buttons_get_a_notice(
     assert await ann.notice(unknown_card) == EXPIRED
 
     await ann.answer(question)
+    since = len(await emulator.calls())
     stale = await ann.press(question, data=answer_data + ":0")
     assert await ann.notice(stale) == "That question is finished. Send /quiz for a new one."
-    await emulator.assert_no_call(["sendMessage", "editMessageText"], chat_id=USER, within=0.3)
+    await emulator.assert_no_call_before_reply(
+        ["sendMessage", "editMessageText"], chat_id=USER, since=since
+    )
 
     # Still alive and still in the same quiz.
     stopped = await ann.say("/stop", "Quiz finished")
@@ -477,8 +479,11 @@ async def test_two_students_quiz_in_one_group_without_interfering(
     assert current is not None and current["text"] == anns["text"], "Ann's question is untouched"
 
     # Typed answers in a group are replies to the bot; a plain message is not an answer.
+    since = len(await emulator.calls())
     await emulator.send_text(GROUP, "Kirov", user_id=USER)
-    await emulator.assert_no_call(["sendMessage", "editMessageText"], chat_id=GROUP)
+    await emulator.assert_no_call_before_reply(
+        ["sendMessage", "editMessageText"], chat_id=GROUP, since=since, user_id=USER
+    )
     bob_verdict, _ = await bob.answer(bobs)
     assert bob_verdict["text"].startswith("✅ Right!")
     ann_verdict, ann_next = await ann.answer(anns)
@@ -499,12 +504,11 @@ async def edit(emu: BotApiEmulator, sent: JSON, text: str) -> list[Any]:
         edited["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
     since = len(await emu.calls())
     await emu.inject_update({"edited_message": edited})
-    await emu.wait_for(  # the bot fetched the edit...
-        "getUpdates", lambda c: any("edited_message" in u for u in c.result), since=since
-    )
-    await asyncio.sleep(0.3)  # ...and handled it
-    return await emu.calls(
-        ["sendMessage", "editMessageText"], chat_id=message["chat"]["id"], since=since
+    return await emu.calls_before_reply(
+        ["sendMessage", "editMessageText"],
+        chat_id=message["chat"]["id"],
+        since=since,
+        user_id=message["from"]["id"],
     )
 
 

@@ -7,7 +7,9 @@ else falls through to the note-card handlers.
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import cast
 
@@ -24,7 +26,7 @@ from telegram.ext import (
 )
 
 from tutor.dialog import Reply
-from tutor.quizflow import QuizFlow, Who
+from tutor.quizflow import AS_CHAT_REFUSAL, QuizFlow, Who
 from tutor.render import split_message
 from tutor.store import ChatKind
 from tutor.telegram.handlers import (
@@ -51,7 +53,11 @@ def flow_of(context: ContextTypes.DEFAULT_TYPE) -> QuizFlow:
 
 
 def who_of(update: Update) -> Who:
+    """Who sent the update. A message sent on behalf of a chat (an anonymous group admin
+    posts as the group; a channel as itself) arrives from a placeholder user that every
+    such sender shares, so the sending chat is kept too."""
     user, chat = update.effective_user, update.effective_chat
+    sender_chat = update.message.sender_chat if update.message else None
     return Who(
         user_id=user.id if user else chat.id,
         chat_id=chat.id,
@@ -59,7 +65,27 @@ def who_of(update: Update) -> Who:
         username=user.username if user else None,
         chat_kind=ChatKind(chat.type) if chat.type in set(ChatKind) else ChatKind.PRIVATE,
         chat_title=chat.title,
+        sender_chat_id=sender_chat.id if sender_chat else None,
     )
+
+
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+
+
+def personal(handler: Handler) -> Handler:
+    """Refuse a personal feature (a quiz, progress, /forget) to a message sent as a chat."""
+
+    @functools.wraps(handler)
+    async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if not who_of(update).posts_as_chat:
+            return await handler(update, context)
+        message = update.effective_message
+        if message is not None and message.text and message.text.startswith("/"):
+            await deliver([Reply(lines=(AS_CHAT_REFUSAL,))], context, message, update)
+            raise ApplicationHandlerStop
+        return None
+
+    return guarded
 
 
 async def deliver(
@@ -93,12 +119,14 @@ def _notice_only(reply: Reply) -> bool:
     return not reply.lines and reply.card is None and not reply.title and reply.photo is None
 
 
+@personal
 async def quiz(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Starts a quiz: `/quiz [topic] [n]`."""
     replies = await flow_of(context).quiz(who_of(update), " ".join(context.args or []))
     await deliver(replies, context, update.effective_message, update)
 
 
+@personal
 async def review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Starts a review of the questions that are due."""
     await deliver(
@@ -106,6 +134,7 @@ async def review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
+@personal
 async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Ends the running quiz and shows the score."""
     await deliver(
@@ -113,6 +142,7 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
+@personal
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Shows progress figures and a chart."""
     await update.effective_message.reply_chat_action("upload_photo")
@@ -128,12 +158,14 @@ async def timeline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await deliver(replies, context, update.effective_message, update)
 
 
+@personal
 async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Asks for confirmation before deleting the student's data."""
     message = update.effective_message
     await deliver(flow_of(context).forget(who_of(update)), context, message, update)
 
 
+@personal
 async def typed_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Grades a text message that answers the waiting question; else, during a quiz,
     answers it as a question and shows the quiz question again; without a quiz lets it pass."""
