@@ -101,6 +101,7 @@ class Dialog:
                 "/card NAME — open a card by its title\n"
                 "/quiz [topic] [n] — a short quiz\n"
                 "/review — questions you're due to revise\n"
+                "/exam DATE [topics] — an exam countdown that plans your revision\n"
                 "/stats — your progress\n"
                 "/timeline [from] [to] — a timeline picture\n"
                 "/daily HH:MM — a daily quiz at your time (/timezone to set yours)\n"

@@ -30,6 +30,7 @@ from tutor.config import Settings
 from tutor.dialog import Dialog
 from tutor.quizflow import QuizFlow
 from tutor.telegram import handlers
+from tutor.telegram.exam_handlers import register_exam_handlers
 from tutor.telegram.group_handlers import register_group_handlers
 from tutor.telegram.push import register_daily
 from tutor.telegram.quiz_handlers import register_quiz_handlers
@@ -45,6 +46,7 @@ PRIVATE_COMMANDS = [
     BotCommand("stats", "Your progress"),
     BotCommand("timeline", "Timeline picture: /timeline [from] [to]"),
     BotCommand("stop", "End the quiz"),
+    BotCommand("exam", "Exam countdown: /exam 2027-05-20 [topics]"),
     BotCommand("daily", "Daily quiz: /daily HH:MM or /daily off"),
     BotCommand("timezone", "Your time zone: /timezone Area/City"),
     BotCommand("forget", "Delete my data"),
@@ -58,6 +60,7 @@ GROUP_COMMANDS = [
     BotCommand("daily", "The group's daily quiz (admins: /daily HH:MM)"),
     BotCommand("timezone", "The group's time zone (admins set it)"),
     BotCommand("leaderboard", "Scores this week and all time"),
+    BotCommand("exam", "The class exam countdown (admins set it)"),
     BotCommand("settings", "Quiz round settings (admins change them)"),
     BotCommand("report", "Class report for teachers (admins)"),
     BotCommand("help", "What I can do"),
@@ -110,6 +113,7 @@ def build_application(
         register_quiz_handlers(application)
         register_daily(application)
         register_group_handlers(application)
+        register_exam_handlers(application)
     return application
 
 
