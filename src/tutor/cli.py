@@ -209,11 +209,16 @@ def run_import(args: argparse.Namespace, content: Path, out: TextIO, err: TextIO
         for line in imported.shortened:
             print(f"    {line}", file=out)
     print(
-        f"Wrote {imported.path}: {imported.cards} cards in {imported.topics} topic(s), "
+        f"Wrote {imported.path}: {_count(imported.cards, 'card')} in "
+        f"{_count(imported.topics, 'topic')}, "
         f"{imported.questions} quiz questions; it passes `tutor check`.",
         file=out,
     )
     return EXIT_OK
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def run_export_deck(

@@ -231,13 +231,18 @@ class ExamPlanner:
         self.default_timezone = default_timezone
 
     async def active_exam(self, user_id: int, now: datetime) -> ActiveExam | None:
-        """The student's own exam if it is not over, else their soonest class exam."""
-        tz = await self.zone(user_id, user_id)
-        today = local_date(now, tz)
+        """The student's own exam if it is not over, else their soonest class exam.
+
+        Two queries when there is no exam (every quiz start asks); the time zone, which
+        decides whether "today" is past the exam day, only when there is one.
+        """
+        yesterday = now.date() - timedelta(days=1)  # no zone is more than a day from UTC
         own = await self.exams.exam_of_chat(user_id)
-        if own is not None and own.exam_date >= today:
-            return ActiveExam(own, tz, "")
-        for exam, title in await self.exams.class_exams_of(user_id, today):
+        if own is not None and own.exam_date >= yesterday:
+            tz = await self.zone(user_id, user_id)
+            if own.exam_date >= local_date(now, tz):
+                return ActiveExam(own, tz, "")
+        for exam, title in await self.exams.class_exams_of(user_id, yesterday):
             group_tz = await self.zone(exam.chat_id, None)
             if exam.exam_date >= local_date(now, group_tz):
                 return ActiveExam(exam, group_tz, title)
