@@ -519,3 +519,32 @@ def test_importers_do_not_import_telegram() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_excel_unicode_text_is_utf16_tab_separated_with_a_header(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    rows = ["Term\tDefinition\tChapter", "Kulak\tA richer peasant\tPeasants"]
+    rows += ["Mir\tThe village commune\tPeasants", "Smychka\tThe worker–peasant alliance\tNEP"]
+    (tmp_path / "Unicode text.txt").write_bytes("\r\n".join(rows).encode("utf-16"))
+    code, out, err = tutor(capsys, "import", "Unicode text.txt", "--out", "content/peasants.yaml")
+    assert (code, err) == (0, ""), err
+    assert "CSV, UTF-16 (little-endian), tab-separated, a header row, topic column" in out
+    data = yaml.safe_load((tmp_path / "content" / "peasants.yaml").read_text(encoding="utf-8"))
+    assert [card["title"] for card in data["cards"]] == ["Kulak", "Mir", "Smychka"]
+    assert data["cards"][2]["body"] == "The worker–peasant alliance"
+    assert_checks(capsys)
+
+
+def test_a_damaged_anki_collection_is_reported(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    with zipfile.ZipFile(tmp_path / "broken.apkg", "w") as archive:
+        archive.writestr("collection.anki2", b"SQLite format 3\x00" + b"\x07" * 500)
+    code, _, err = tutor(capsys, "import", "broken.apkg")
+    assert code == 1 and "collection.anki2 is not a readable Anki collection" in err
+    with zipfile.ZipFile(tmp_path / "broken21b.apkg", "w") as archive:
+        archive.writestr("collection.anki21b", b"not zstd at all")
+    code, _, err = tutor(capsys, "import", "broken21b.apkg")
+    assert code == 1 and "collection.anki21b is damaged" in err
+    assert list((tmp_path / "content").iterdir()) == []

@@ -107,7 +107,7 @@ class Dialog:
                 "/daily HH:MM — a daily quiz at your time (/timezone to set yours)\n"
                 "/forget — delete everything I store about you",
                 "In a group: /ask QUESTION, /quiz for a class round of quiz polls, "
-                "/leaderboard; teachers (group admins) have /settings, /report and /daily. "
+                "/leaderboard; teachers (group admins) have /settings, /report, /daily and /exam. "
                 "In any chat, type my @username and a few words to share a card.",
             ),
         )

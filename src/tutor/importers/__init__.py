@@ -20,7 +20,13 @@ from tutor.importers.anki import read_anki
 from tutor.importers.deck import DeckDraft, build_deck, merge_duplicates, slugify
 from tutor.importers.encoding import decode
 from tutor.importers.notes import ImportProblem, Reading
-from tutor.importers.tabular import read_csv, read_quizlet, unescape_separator
+from tutor.importers.tabular import (
+    SNIFF_CHARS,
+    looks_like_header,
+    read_csv,
+    read_quizlet,
+    unescape_separator,
+)
 
 __all__ = ["FORMATS", "ImportOptions", "ImportProblem", "Imported", "import_deck"]
 
@@ -97,13 +103,12 @@ def read_file(source: Path, options: ImportOptions) -> Reading:
         raise ImportProblem([f"{name}: is a folder, not a file"]) from None
     except OSError as error:
         raise ImportProblem([f"{name}: cannot read: {error.strerror or error}"]) from None
-    kind = _format(source, data, options)
-    if kind == "anki":
+    if _is_anki(source, data, options):
         if not data:
             raise ImportProblem([f"{name}: the file is empty"])
         return read_anki(source, name)
     text, encoding = decode(data, name)
-    if kind == "quizlet":
+    if _is_quizlet(source, text, options):
         return read_quizlet(
             text,
             name,
@@ -111,23 +116,35 @@ def read_file(source: Path, options: ImportOptions) -> Reading:
             term_sep=unescape_separator(options.term_sep or "\t"),
             card_sep=unescape_separator(options.card_sep or "\n"),
         )
-    delimiter = "\t" if source.suffix.lower() == ".tsv" else None
-    return read_csv(text, name, encoding, delimiter=delimiter)
+    # Tab-separated text (.tsv, Excel's "Unicode text") needs no sniffing; a .csv does.
+    tabbed = source.suffix.lower() != ".csv" and "\t" in text[:SNIFF_CHARS]
+    return read_csv(text, name, encoding, delimiter="\t" if tabbed else None)
 
 
-def _format(source: Path, data: bytes, options: ImportOptions) -> str:
+def _is_anki(source: Path, data: bytes, options: ImportOptions) -> bool:
     if options.format != "auto":
-        return options.format
-    if source.suffix.lower() in ANKI_SUFFIXES or data.startswith(ZIP_MAGIC):
-        return "anki"
+        return options.format == "anki"
+    return source.suffix.lower() in ANKI_SUFFIXES or data.startswith(ZIP_MAGIC)
+
+
+def _is_quizlet(source: Path, text: str, options: ImportOptions) -> bool:
+    """Quizlet's export, rather than spreadsheet text?
+
+    Quizlet's default export (term TAB definition, a card a line) is never quoted, so it
+    is read as Quizlet text and quotes stay as written; but a tab-separated file whose
+    first row is a header, or whose rows have three columns, is a spreadsheet's.
+    """
+    if options.format != "auto":
+        return options.format == "quizlet"
     if options.term_sep is not None or options.card_sep is not None:
-        return "quizlet"
-    if source.suffix.lower() in (".csv", ".tsv"):
-        return "csv"
-    # Quizlet's default export (term TAB definition, one card a line) is plain text that
-    # is never quoted; a .txt with tabs is read that way so quotes stay as written.
-    sample = data[:65_536]
-    return "quizlet" if b"\t" in sample and not sample.startswith(b"\xff\xfe") else "csv"
+        return True
+    if source.suffix.lower() in (".csv", ".tsv") or "\t" not in text[:SNIFF_CHARS]:
+        return False
+    lines = [line for line in text[:SNIFF_CHARS].splitlines() if line.strip()]
+    if not lines or looks_like_header(lines[0].split("\t")):
+        return False
+    three_columns = sum(line.count("\t") >= 2 for line in lines)
+    return three_columns * 2 < len(lines)
 
 
 class _DeckDumper(yaml.SafeDumper):

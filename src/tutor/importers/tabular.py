@@ -118,6 +118,11 @@ def _columns(first: list[str]) -> tuple[tuple[int | None, int | None, int | None
     return (term, definition, _find(names, TOPIC_HEADERS)), True
 
 
+def looks_like_header(cells: list[str]) -> bool:
+    """Whether a first row names a term and a definition column."""
+    return _columns(cells)[1]
+
+
 def _find(names: list[str], wanted: frozenset[str]) -> int | None:
     return next((index for index, name in enumerate(names) if name in wanted), None)
 
