@@ -338,8 +338,9 @@ class ExamService:
             )
         else:
             lines.append(
-                "Until then each student's /review, /quiz and daily quiz put first what "
-                "they haven't seen yet and what they're most likely to forget by that day."
+                "Until then, for everyone who answers quizzes in this group, /review, /quiz "
+                "and the daily quiz put first what they haven't seen yet and what they're "
+                "most likely to forget by that day."
             )
         shown = await self.show(who)
         return Reply(title="🎯 Exam countdown", lines=(*lines, *shown.lines[1:]))

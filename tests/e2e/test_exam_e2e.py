@@ -50,7 +50,7 @@ async def test_only_admins_set_the_class_exam(emulator: BotApiEmulator, bot: App
     await emulator.send_text(GROUP, f"/exam {EXAM_DAY.isoformat()}", user_id=MEMBER)
     await emulator.wait_for_message(GROUP, "only this group's admins")
     await emulator.send_text(GROUP, f"/exam {EXAM_DAY.isoformat()}", user_id=ADMIN)
-    await emulator.wait_for_message(GROUP, "each student's /review")
+    await emulator.wait_for_message(GROUP, "for everyone who answers quizzes in this group")
     await emulator.send_text(GROUP, "/exam", user_id=MEMBER)
     shown = await emulator.wait_for_message(GROUP, "Class exam:")
     assert "every topic" in shown["text"]

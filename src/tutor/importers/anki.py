@@ -24,6 +24,7 @@ from collections import Counter
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO, Protocol
 
 import zstandard
 
@@ -83,13 +84,18 @@ def _extract(archive: zipfile.ZipFile, member: str, target: Path, name: str) -> 
         raise ImportProblem([f"{name}: {member} is damaged: {error}"]) from None
 
 
-def _copy_limited(source: object, out: object, name: str) -> None:
+class _Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+def _copy_limited(source: _Readable, out: BinaryIO, name: str) -> None:
+    """Copy in chunks, refusing a zip bomb before it fills the disk."""
     total = 0
-    while chunk := source.read(1 << 20):  # type: ignore[attr-defined]
+    while chunk := source.read(1 << 20):
         total += len(chunk)
         if total > MAX_COLLECTION_BYTES:
             raise ImportProblem([f"{name}: the collection is too large once decompressed"])
-        out.write(chunk)  # type: ignore[attr-defined]
+        out.write(chunk)
 
 
 def _read_collection(database: Path, name: str, member: str, media_files: int) -> Reading:
