@@ -318,3 +318,9 @@ async def test_the_terminal_has_exam_too(flow: QuizFlow, tmp_path: Path) -> None
     assert "Exam set for Wednesday 9 April 2025: Trotsky" in printed
     assert "Your exam: Wednesday 9 April 2025 — Trotsky" in printed
     assert "30 days to go." in printed
+
+
+async def test_a_flood_of_topics_is_refused_quickly(flow: QuizFlow) -> None:
+    reply = await flow.exams.exam(student(ALICE), "2025-04-09 " + "x, " * 2000, may_change=True)
+    assert "more than 20 topics" in reply.lines[0]
+    assert await ExamStore(flow.store).exam_of_chat(ALICE) is None

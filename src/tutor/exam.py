@@ -50,6 +50,7 @@ RECENT_REVIEW = timedelta(hours=8)
 EXAM_TIME = time(9, 0)
 """Recall is predicted for 09:00 local time on the exam day."""
 MAX_DAYS_AHEAD = 730
+MAX_TOPICS = 20
 DEFAULT_TIMEZONE = "Europe/London"
 OFF_WORDS = frozenset({"off", "clear", "cancel", "none", "stop"})
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d %B %Y", "%d %b %Y", "%B %d %Y", "%b %d %Y")
@@ -440,6 +441,8 @@ class ExamService:
     def _topics(self, text: str) -> list[Topic] | str:
         """The topics named in `text` (comma-separated), or a message naming the unknown."""
         parts = [part.strip() for part in re.split(r",|;|\band\b", text) if part.strip()]
+        if len(parts) > MAX_TOPICS:
+            return f"That's more than {MAX_TOPICS} topics: leave them out for the whole deck."
         topics: list[Topic] = []
         for part in parts:
             topic = self._find_topic(part)
