@@ -548,3 +548,13 @@ def test_a_damaged_anki_collection_is_reported(
     code, _, err = tutor(capsys, "import", "broken21b.apkg")
     assert code == 1 and "collection.anki21b is damaged" in err
     assert list((tmp_path / "content").iterdir()) == []
+
+
+def test_a_package_from_a_newer_anki_says_how_to_export_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    with zipfile.ZipFile(tmp_path / "future.apkg", "w") as archive:
+        archive.writestr("collection.anki2", b"dummy")
+        archive.writestr("meta", bytes([0x08, 0x04]))
+    code, _, err = tutor(capsys, "import", "future.apkg")
+    assert code == 1 and "newer Anki" in err and "Support older Anki versions" in err

@@ -35,6 +35,8 @@ from tutor.importers.tabular import TOPIC_HEADERS
 COLLECTIONS = ("collection.anki21b", "collection.anki21", "collection.anki2")
 """Newest first: a package may also hold an older dummy collection."""
 PACKAGE_FILES = frozenset({*COLLECTIONS, "media", "meta"})
+LATEST_VERSION = 3
+"""`PackageMetadata.Version.LATEST` (Legacy1 = 1, Legacy2 = 2): the zstd collection."""
 MAX_COLLECTION_BYTES = 500_000_000
 FIELD_SEPARATOR = "\x1f"
 IGNORED_TAGS = frozenset({"marked", "leech", "duplicate"})
@@ -55,6 +57,13 @@ def read_anki(path: Path, name: str) -> Reading:
         raise ImportProblem([f"{name}: not an Anki package (not a zip file)"]) from None
     with archive, tempfile.TemporaryDirectory(prefix="tutor-anki-") as folder:
         members = set(archive.namelist())
+        if "meta" in members and _package_version(archive.read("meta")) > LATEST_VERSION:
+            raise ImportProblem(
+                [
+                    f"{name}: made by a newer Anki than this importer knows: export it again "
+                    'with "Support older Anki versions" ticked'
+                ]
+            )
         chosen = next((member for member in COLLECTIONS if member in members), None)
         if chosen is None:
             raise ImportProblem(
@@ -67,6 +76,19 @@ def read_anki(path: Path, name: str) -> Reading:
         _extract(archive, chosen, database, name)
         media_files = sum(1 for member in members if member not in PACKAGE_FILES)
         return _read_collection(database, name, chosen, media_files)
+
+
+def _package_version(meta: bytes) -> int:
+    """`PackageMetadata.version` (protobuf field 1, a varint); 0 if absent or unreadable."""
+    if not meta.startswith(b"\x08"):
+        return 0
+    version, shift = 0, 0
+    for byte in meta[1:6]:
+        version |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            return version
+    return 0
 
 
 def _extract(archive: zipfile.ZipFile, member: str, target: Path, name: str) -> None:
