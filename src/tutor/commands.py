@@ -71,6 +71,13 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "stop", "", "end the quiz and see your score", ALL, group_summary="end the round (admins)"
     ),
+    Command(
+        "exam",
+        "DATE [topics]",
+        "an exam countdown that plans your revision (/exam off to stop)",
+        ALL,
+        group_summary="the class exam countdown (admins set it)",
+    ),
     Command("stats", "", "your progress", ONE_TO_ONE),
     Command("timeline", "[from] [to]", "a timeline picture", ALL),
     Command(

@@ -113,6 +113,9 @@ class Console:
         async def forget() -> list[Reply]:
             return quiz.forget(who)
 
+        async def exam() -> list[Reply]:
+            return [await quiz.exams.exam(who, argument, may_change=True)]
+
         return {
             "quiz": lambda: quiz.quiz(who, argument),
             "review": lambda: quiz.review(who),
@@ -120,6 +123,7 @@ class Console:
             "stats": lambda: quiz.stats(who),
             "timeline": lambda: quiz.timeline(argument),
             "forget": forget,
+            "exam": exam,
         }
 
     async def press(self, button: Button) -> list[Reply]:

@@ -22,6 +22,7 @@ from rapidfuzz import fuzz, process, utils
 from tutor.charts import parse_year_range, render_progress, render_timeline
 from tutor.clock import Clock, local_date, utc_now
 from tutor.dialog import STALE_BUTTON, Button, Reply, short
+from tutor.exam import ExamService
 from tutor.grading import Verdict
 from tutor.model import Library, QuestionKind, Topic
 from tutor.quiz import (
@@ -117,6 +118,13 @@ class QuizFlow:
         self.default_timezone = default_timezone
         self._clock = clock
         self._names: tuple[NameMatcher, NameMatcher] | None = None
+        self.exams = ExamService(
+            library,
+            store,
+            find_topic=self._find_topic,
+            clock=clock,
+            default_timezone=default_timezone,
+        )
 
     # ----- commands ---------------------------------------------------------------------
     async def quiz(self, who: Who, argument: str = "") -> list[Reply]:

@@ -244,6 +244,17 @@ group_polls = sa.Table(
     sa.UniqueConstraint("session_id", "position"),
 )
 
+exams = sa.Table(
+    "exams",
+    metadata,
+    sa.Column("chat_id", sa.BigInteger, sa.ForeignKey("chats.chat_id"), primary_key=True),
+    sa.Column("exam_date", sa.Date, nullable=False, comment="the exam's local date"),
+    sa.Column("topic_ids", sa.JSON, nullable=False, comment="[]: every topic"),
+    sa.Column("set_by", sa.BigInteger, nullable=False, comment="the user who set it"),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
 DATA_TABLES = (
     users,
     chats,
@@ -253,6 +264,7 @@ DATA_TABLES = (
     subscriptions,
     push_log,
     group_polls,
+    exams,
 )
 
 Migration = Callable[[Connection], None]
@@ -275,10 +287,16 @@ def _create_group_polls_table(conn: Connection) -> None:
     metadata.create_all(conn, tables=[group_polls], checkfirst=False)
 
 
+def _create_exams_table(conn: Connection) -> None:
+    """Create exams: a student's or a class's exam date and topics (the exam countdown)."""
+    metadata.create_all(conn, tables=[exams], checkfirst=False)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _create_quiz_tables,
     _create_daily_push_tables,
     _create_group_polls_table,
+    _create_exams_table,
 )
 LATEST_VERSION = len(MIGRATIONS)
 
@@ -478,6 +496,11 @@ class Store:
         await self.close()
 
     @property
+    def engine(self) -> AsyncEngine:
+        """For feature modules that keep their queries outside this class (exam_store)."""
+        return self._engine
+
+    @property
     def dialect(self) -> str:
         """ "sqlite" or "postgresql"."""
         return self._engine.dialect.name
@@ -627,6 +650,7 @@ class Store:
                 )
             await conn.execute(_move_subscription(old_id, new_id))
             await conn.execute(_move_push_days(old_id, new_id))
+            await conn.execute(_move_exam(old_id, new_id))
             await conn.execute(
                 chats.update()
                 .where(chats.c.chat_id == old_id)
@@ -1123,6 +1147,7 @@ class Store:
             ),
             subscriptions.delete().where(subscriptions.c.chat_id == user_id),
             push_log.delete().where(push_log.c.chat_id == user_id),
+            exams.delete().where(exams.c.chat_id == user_id),
             chats.delete().where(chats.c.chat_id == user_id, chats.c.kind == ChatKind.PRIVATE),
             users.delete().where(users.c.user_id == user_id),
         )
@@ -1141,6 +1166,7 @@ class Store:
                 chats.c.chat_id == user_id, chats.c.kind == ChatKind.PRIVATE
             ),
             "subscriptions": subscriptions.select().where(subscriptions.c.chat_id == user_id),
+            "exams": exams.select().where(exams.c.chat_id == user_id),
             "quiz_sessions": quiz_sessions.select()
             .where(quiz_sessions.c.user_id == user_id)
             .order_by(quiz_sessions.c.id),
@@ -1385,6 +1411,12 @@ def _move_push_days(old_id: int, new_id: int) -> sa.Update:
         .where(push_log.c.chat_id == old_id, push_log.c.local_date.not_in(taken_days))
         .values(chat_id=new_id)
     )
+
+
+def _move_exam(old_id: int, new_id: int) -> sa.Update:
+    """The group's exam follows it to the supergroup, unless the supergroup has one."""
+    taken = sa.select(exams.c.chat_id).where(exams.c.chat_id == new_id).exists()
+    return exams.update().where(exams.c.chat_id == old_id, ~taken).values(chat_id=new_id)
 
 
 def _owner_filter(chat_id: int, user_id: int | None) -> sa.ColumnElement[bool]:

@@ -31,6 +31,7 @@ from tutor.config import Settings
 from tutor.dialog import Dialog
 from tutor.quizflow import QuizFlow
 from tutor.telegram import handlers
+from tutor.telegram.exam_handlers import register_exam_handlers
 from tutor.telegram.group_handlers import register_group_handlers
 from tutor.telegram.push import register_daily
 from tutor.telegram.quiz_handlers import register_quiz_handlers
@@ -98,6 +99,7 @@ def build_application(
         register_quiz_handlers(application)
         register_daily(application)
         register_group_handlers(application)
+        register_exam_handlers(application)
     return application
 
 
