@@ -256,6 +256,17 @@ group_polls = sa.Table(
     sa.UniqueConstraint("session_id", "position"),
 )
 
+exams = sa.Table(
+    "exams",
+    metadata,
+    sa.Column("chat_id", sa.BigInteger, sa.ForeignKey("chats.chat_id"), primary_key=True),
+    sa.Column("exam_date", sa.Date, nullable=False, comment="the exam's local date"),
+    sa.Column("topic_ids", sa.JSON, nullable=False, comment="[]: every topic"),
+    sa.Column("set_by", sa.BigInteger, nullable=False, comment="the user who set it"),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
 content_gaps = sa.Table(
     "content_gaps",
     metadata,
@@ -288,6 +299,7 @@ DATA_TABLES = (
     subscriptions,
     push_log,
     group_polls,
+    exams,
     content_gaps,
     teacher_groups,
 )
@@ -339,6 +351,11 @@ def _create_group_polls_table(conn: Connection) -> None:
     metadata.create_all(conn, tables=[group_polls], checkfirst=False)
 
 
+def _create_exams_table(conn: Connection) -> None:
+    """Create exams: a student's or a class's exam date and topics (the exam countdown)."""
+    metadata.create_all(conn, tables=[exams], checkfirst=False)
+
+
 def _add_dashboard_tables(conn: Connection) -> None:
     """Add answers.choice, content_gaps and teacher_groups for the teachers' dashboard."""
     answers_table = conn.dialect.identifier_preparer.format_table(answers)
@@ -353,6 +370,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     _create_quiz_tables,
     _create_daily_push_tables,
     _create_group_polls_table,
+    _create_exams_table,
     _add_dashboard_tables,
 )
 LATEST_VERSION = len(MIGRATIONS)
@@ -555,6 +573,12 @@ class Store:
         await self.close()
 
     @property
+    def engine(self) -> AsyncEngine:
+        """For feature modules that keep their queries outside this class (exam_store,
+        dashboard, gaps)."""
+        return self._engine
+
+    @property
     def dialect(self) -> str:
         """ "sqlite" or "postgresql"."""
         return self._engine.dialect.name
@@ -571,11 +595,6 @@ class Store:
             await conn.execution_options(**{_IMMEDIATE: True})
             async with conn.begin():
                 yield conn
-
-    @property
-    def engine(self) -> AsyncEngine:
-        """For feature modules with their own queries over these tables (e.g. the dashboard)."""
-        return self._engine
 
     async def schema_version(self) -> int:
         async with self._read() as conn:
@@ -709,6 +728,7 @@ class Store:
                 )
             await conn.execute(_move_subscription(old_id, new_id))
             await conn.execute(_move_push_days(old_id, new_id))
+            await conn.execute(_move_exam(old_id, new_id))
             await conn.execute(
                 chats.update()
                 .where(chats.c.chat_id == old_id)
@@ -1205,6 +1225,7 @@ class Store:
             ),
             subscriptions.delete().where(subscriptions.c.chat_id == user_id),
             push_log.delete().where(push_log.c.chat_id == user_id),
+            exams.delete().where(exams.c.chat_id == user_id),
             teacher_groups.delete().where(teacher_groups.c.user_id == user_id),
             chats.delete().where(chats.c.chat_id == user_id, chats.c.kind == ChatKind.PRIVATE),
             users.delete().where(users.c.user_id == user_id),
@@ -1224,6 +1245,7 @@ class Store:
                 chats.c.chat_id == user_id, chats.c.kind == ChatKind.PRIVATE
             ),
             "subscriptions": subscriptions.select().where(subscriptions.c.chat_id == user_id),
+            "exams": exams.select().where(exams.c.chat_id == user_id),
             "quiz_sessions": quiz_sessions.select()
             .where(quiz_sessions.c.user_id == user_id)
             .order_by(quiz_sessions.c.id),
@@ -1260,7 +1282,11 @@ _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
 def create_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
-    """An engine for `url` set up as the store needs it (see `Store.open` for `schema`)."""
+    """An engine for `url` set up as the store needs it (see `Store.open` for `schema`).
+
+    `hide_parameters`: a failing statement is logged with its traceback, and its bound
+    parameters would carry students' names and typed answers into the log.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if schema is not None:
@@ -1271,7 +1297,10 @@ def create_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
             raise ValueError(f"schema must be a lower-case identifier, got {schema!r}")
         settings = {"search_path": schema} if schema else {}
         return create_async_engine(
-            url, pool_pre_ping=True, connect_args={"server_settings": settings}
+            url,
+            pool_pre_ping=True,
+            hide_parameters=True,
+            connect_args={"server_settings": settings},
         )
     raise ValueError(
         f"unsupported database {parsed.get_backend_name()!r}: use SQLite or PostgreSQL"
@@ -1284,6 +1313,7 @@ def _create_sqlite_engine(url: str, database: str | None) -> AsyncEngine:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(
         url,
+        hide_parameters=True,
         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
         poolclass=StaticPool if in_memory else None,
     )
@@ -1463,6 +1493,12 @@ def _move_push_days(old_id: int, new_id: int) -> sa.Update:
         .where(push_log.c.chat_id == old_id, push_log.c.local_date.not_in(taken_days))
         .values(chat_id=new_id)
     )
+
+
+def _move_exam(old_id: int, new_id: int) -> sa.Update:
+    """The group's exam follows it to the supergroup, unless the supergroup has one."""
+    taken = sa.select(exams.c.chat_id).where(exams.c.chat_id == new_id).exists()
+    return exams.update().where(exams.c.chat_id == old_id, ~taken).values(chat_id=new_id)
 
 
 def _owner_filter(chat_id: int, user_id: int | None) -> sa.ColumnElement[bool]:

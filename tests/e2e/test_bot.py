@@ -448,7 +448,7 @@ async def test_a_reply_over_the_telegram_limit_is_split_keyboard_last(
         lines=paragraphs,
         buttons=((Button("📚 Browse topics", "topics::0"),),),
     )
-    monkeypatch.setattr(dialog, "help", lambda: long_help)
+    monkeypatch.setattr(dialog, "help", lambda place: long_help)
 
     await emulator.send_text(USER, "/help")
     await emulator.wait_for_message(USER, "Point 29:")

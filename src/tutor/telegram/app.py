@@ -30,6 +30,7 @@ from telegram.ext import (
     filters,
 )
 
+from tutor.commands import Place, commands_for
 from tutor.config import Settings
 from tutor.dashboard import Dashboard
 from tutor.dialog import Dialog
@@ -41,39 +42,26 @@ from tutor.telegram.dashboard_handlers import (
     register_dashboard_handlers,
     update_sink,
 )
+from tutor.telegram.exam_handlers import register_exam_handlers
 from tutor.telegram.group_handlers import register_group_handlers
 from tutor.telegram.push import register_daily
 from tutor.telegram.quiz_handlers import register_quiz_handlers
 
 logger = logging.getLogger(__name__)
 
-PRIVATE_COMMANDS = [
-    BotCommand("start", "Welcome and examples"),
-    BotCommand("quiz", "A short quiz: /quiz [topic] [n]"),
-    BotCommand("review", "Revise what's due"),
-    BotCommand("topics", "Browse topics and cards"),
-    BotCommand("card", "Open a card by name"),
-    BotCommand("stats", "Your progress"),
-    BotCommand("timeline", "Timeline picture: /timeline [from] [to]"),
-    BotCommand("stop", "End the quiz"),
-    BotCommand("daily", "Daily quiz: /daily HH:MM or /daily off"),
-    BotCommand("timezone", "Your time zone: /timezone Area/City"),
-    BotCommand("forget", "Delete my data"),
-    BotCommand("help", "What I can do"),
-]
-GROUP_COMMANDS = [
-    BotCommand("ask", "Ask a question: /ask QUESTION"),
-    BotCommand("quiz", "A short quiz: /quiz [topic] [n]"),
-    BotCommand("topics", "Browse topics and cards"),
-    BotCommand("timeline", "Timeline picture"),
-    BotCommand("daily", "The group's daily quiz (admins: /daily HH:MM)"),
-    BotCommand("timezone", "The group's time zone (admins set it)"),
-    BotCommand("leaderboard", "Scores this week and all time"),
-    BotCommand("settings", "Quiz round settings (admins change them)"),
-    BotCommand("report", "Class report for teachers (admins)"),
-    BotCommand("dashboard", "Class dashboard for teachers (admins)"),
-    BotCommand("help", "What I can do"),
-]
+AFTER_GROUP = 1
+"""After the browsing handlers (0): the reply to a private command nothing handled."""
+
+
+def command_menu(place: Place) -> list[BotCommand]:
+    """Telegram's command menu for a kind of chat, from the one commands table."""
+    return [
+        BotCommand(command.name, command.menu_text(place)[:256]) for command in commands_for(place)
+    ]
+
+
+PRIVATE_COMMANDS = command_menu(Place.PRIVATE)
+GROUP_COMMANDS = command_menu(Place.GROUP)
 NON_TEXT = (
     filters.Sticker.ALL
     | filters.PHOTO
@@ -124,6 +112,7 @@ def build_application(
         register_daily(application)
         register_group_handlers(application)
         register_dashboard_handlers(application)
+        register_exam_handlers(application)
     return application
 
 
@@ -145,6 +134,10 @@ def register_handlers(application: Application) -> None:
     questions = filters.TEXT & ~filters.COMMAND & ~filters.VIA_BOT
     application.add_handler(MessageHandler(questions, handlers.text_message))
     application.add_handler(MessageHandler(NON_TEXT & filters.ChatType.PRIVATE, handlers.not_text))
+    private_commands = filters.COMMAND & filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    application.add_handler(
+        MessageHandler(private_commands, handlers.unknown_command), group=AFTER_GROUP
+    )
     application.add_error_handler(handlers.error_handler)
 
 

@@ -37,8 +37,8 @@ from tutor.config import Settings
 from tutor.dashboard import Dashboard
 from tutor.quizflow import QuizFlow
 from tutor.store import ChatKind
+from tutor.telegram.admins import is_admin
 from tutor.telegram.feedback import feedback_button
-from tutor.telegram.group_handlers import is_admin
 from tutor.web import AdminCheck
 
 logger = logging.getLogger(__name__)
