@@ -242,8 +242,10 @@ def _chat(chat_id: int, kind: ChatKind, title: str | None, now: datetime) -> dic
 
 def _choice(question: Any, correct: bool, rng: random.Random) -> str | None:
     if question.kind is QuestionKind.CHOICE:
-        return question.answer if correct else rng.choice(
-            [o for o in question.options if o != question.answer]
+        return (
+            question.answer
+            if correct
+            else rng.choice([o for o in question.options if o != question.answer])
         )
     if question.kind is QuestionKind.TRUE_FALSE:
         right = TRUE_FALSE_OPTIONS[0 if question.truth else 1]

@@ -212,7 +212,9 @@ def _overview(view: ClassView) -> str:
     correct = sum(s.correct for s in view.students)
     this_week = view.weeks[-1] if view.weeks else None
     idle = (
-        "<ul>" + "".join(f'<li data-idle="{s.user_id}">{e(s.name)}</li>' for s in view.idle) + "</ul>"
+        "<ul>"
+        + "".join(f'<li data-idle="{s.user_id}">{e(s.name)}</li>' for s in view.idle)
+        + "</ul>"
         if view.idle
         else '<p class="hint">Everyone has answered in the last 7 days.</p>'
     )
@@ -249,7 +251,9 @@ def _weeks_chart(view: ClassView) -> str:
 
 
 def _grid(view: ClassView) -> str:
-    topic_options = "".join(f'<option value="{e(t)}">{e(title)}</option>' for t, title in view.topics)
+    topic_options = "".join(
+        f'<option value="{e(t)}">{e(title)}</option>' for t, title in view.topics
+    )
     head = "".join(
         f'<th data-topic="{e(t)}" title="{e(title)}">{e(_short(title, 14))}</th>'
         for t, title in view.topics
@@ -273,7 +277,8 @@ that the student recalls the topic's questions today. Tap a heading to sort.</p>
 
 def _student_row(student: Student, view: ClassView) -> str:
     cells = "".join(
-        _cell(student.topics.get(topic_id), topic_id, student.user_id) for topic_id, _ in view.topics
+        _cell(student.topics.get(topic_id), topic_id, student.user_id)
+        for topic_id, _ in view.topics
     )
     return (
         f'<tr data-student="{student.user_id}"><td class="name" data-v="{e(student.name.casefold())}">'
@@ -316,7 +321,9 @@ def _questions(questions: Sequence[QuestionStat], library: Library) -> str:
         rest = questions[QUESTIONS_OPEN:QUESTIONS_SHOWN]
         more = "".join(_question(q, library) for q in rest)
         body = shown + (
-            f"<details><summary>{len(rest)} more questions</summary>{more}</details>" if rest else ""
+            f"<details><summary>{len(rest)} more questions</summary>{more}</details>"
+            if rest
+            else ""
         )
     return f"""<section id="questions"><h2>Questions, hardest first</h2>
 <p class="hint">How many answers each question got, how many were right, and every
@@ -390,7 +397,9 @@ def _gap(group: GapGroup, library: Library) -> str:
 
 def _rounds(view: ClassView) -> str:
     if not view.rounds:
-        return '<section id="rounds"><h2>Quiz rounds</h2><p class="hint">No rounds yet.</p></section>'
+        return (
+            '<section id="rounds"><h2>Quiz rounds</h2><p class="hint">No rounds yet.</p></section>'
+        )
     rows = "".join(
         f'<tr data-round="{n}"><td data-v="{r.started_at.isoformat()}">'
         f"{e(_when(r.started_at, view.time_zone))}</td>"

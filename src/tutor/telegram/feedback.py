@@ -19,6 +19,7 @@ from tutor.gaps import with_feedback as gaps_with_feedback
 
 logger = logging.getLogger(__name__)
 
+
 async def with_feedback(context: ContextTypes.DEFAULT_TYPE, question: str, reply: Reply) -> Reply:
     """Log the question in the gap log; a card reply gains the 👍/👎 pair."""
     gaps = cast(GapLog | None, context.bot_data.get("gaps"))
