@@ -19,6 +19,7 @@ database matches the module-level tables, so drift fails a test.
 from __future__ import annotations
 
 import re
+import time
 import zlib
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -1326,10 +1327,24 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     """WAL and foreign keys on; we issue BEGIN ourselves (see `_begin_sqlite_transaction`)."""
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
+    _switch_to_wal(cursor)
+    cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    """`PRAGMA journal_mode=WAL`, retried: SQLite can answer "database is locked" at once,
+    without waiting on the busy handler, while another process is creating the same file."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except Exception as error:  # the driver's OperationalError, wrapped or not
+            if "locked" not in str(error).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _begin_sqlite_transaction(conn: Connection) -> None:
