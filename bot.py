@@ -17,7 +17,7 @@ from tutor.config import ConfigError, Settings, load_settings, settings_help
 from tutor.console import Console
 from tutor.content import ContentError, load_library
 from tutor.dialog import Dialog
-from tutor.logs import configure_logging
+from tutor.logs import configure_logging, database_password
 from tutor.model import Library
 from tutor.quiz import QuizService
 from tutor.quizflow import QuizFlow
@@ -72,9 +72,15 @@ def settle_heap() -> None:
 
 def secrets_of(settings: Settings) -> list[str | None]:
     """What no log line may show: the token, its secret half alone, the webhook secret,
-    and the database URL (it may carry a password)."""
+    the database URL and its password alone (a driver may print it without the URL)."""
     token_secret = settings.token.partition(":")[2] if settings.token else None
-    return [settings.token, token_secret, settings.webhook_secret, settings.database_url]
+    return [
+        settings.token,
+        token_secret,
+        settings.webhook_secret,
+        settings.database_url,
+        database_password(settings.database_url),
+    ]
 
 
 async def open_quiz_flow(settings: Settings, library: Library) -> QuizFlow:
@@ -85,10 +91,28 @@ async def open_quiz_flow(settings: Settings, library: Library) -> QuizFlow:
 
 
 async def run_console(settings: Settings, dialog: Dialog) -> int:
+    from tutor.console import CONSOLE_USER
+    from tutor.dashboard import Dashboard, GroupChoice
+    from tutor.gaps import GapLog
+    from tutor.web import LocalDashboard
+
     flow = await open_quiz_flow(settings, dialog.library)
+    gaps = GapLog(flow.store, retention_days=settings.gap_retention_days)
+    dashboard = Dashboard(
+        flow.store, dialog.library, dialog.index, gaps, default_timezone=settings.default_timezone
+    )
+    local = LocalDashboard(
+        dashboard,
+        settings.webhook_port,
+        local_chats=(GroupChoice(CONSOLE_USER.chat_id, "This terminal"),),
+    )
     try:
-        return await Console(dialog, flow, data_dir=settings.data_dir).run()
+        console = Console(
+            dialog, flow, data_dir=settings.data_dir, dashboard_link=local.link, gaps=gaps
+        )
+        return await console.run()
     finally:
+        await local.close()
         await flow.store.close()
 
 

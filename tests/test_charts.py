@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import io
 import re
 import struct
 import subprocess
@@ -13,6 +14,7 @@ from datetime import date, timedelta
 
 import pytest
 from matplotlib.figure import Figure
+from PIL import Image
 
 from tutor import charts
 from tutor.charts import (
@@ -185,6 +187,10 @@ def test_parse_year_range_accepts(args: list[str], expected: tuple[int, int]) ->
     assert parse_year_range(args, EVENTS) == expected
 
 
+def test_parse_year_range_swaps_a_reversed_range() -> None:
+    assert parse_year_range(["1929", "1924"], EVENTS) == (1924, 1929)
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -195,7 +201,6 @@ def test_parse_year_range_accepts(args: list[str], expected: tuple[int, int]) ->
         (["19245"], "couldn't read"),
         (["-1924"], "couldn't read"),
         (["1924.5"], "couldn't read"),
-        (["1929", "1924"], "1929 comes after 1924 — put the earlier year first: 1924 1929"),
         (["1800"], f"1800 is outside the timeline, which covers 1917{DASH}1941"),
         (["1950", "1960"], f"1950{DASH}1960 is outside the timeline"),
     ],
@@ -311,3 +316,95 @@ def test_figures_are_not_kept_alive(monkeypatch: pytest.MonkeyPatch) -> None:
     gc.collect()
     assert len(created) == 2
     assert all(ref() is None for ref in created)
+
+
+# --------------------------------------------------------------------------- what is drawn
+
+
+def pixels(data: bytes) -> Image.Image:
+    return Image.open(io.BytesIO(data)).convert("RGB")
+
+
+def rgb(colour: str) -> tuple[int, int, int]:
+    value = int(colour.lstrip("#"), 16)
+    return value >> 16, (value >> 8) & 0xFF, value & 0xFF
+
+
+def columns_of(image: Image.Image, colour: str) -> dict[int, int]:
+    """x -> how many pixels of exactly `colour` that column has."""
+    wanted = rgb(colour)
+    counts: dict[int, int] = {}
+    width, height = image.size
+    data = image.load()
+    for x in range(width):
+        n = sum(1 for y in range(height) if data[x, y] == wanted)
+        if n:
+            counts[x] = n
+    return counts
+
+
+def bars(counts: dict[int, int]) -> list[int]:
+    """Heights of the runs of adjacent columns (one run per bar), left to right."""
+    heights: list[int] = []
+    previous = None
+    for x in sorted(counts):
+        if previous is None or x != previous + 1:
+            heights.append(0)
+        heights[-1] = max(heights[-1], counts[x])
+        previous = x
+    return heights
+
+
+def drawn_text(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every string the charts write, recorded as they are drawn."""
+    seen: list[str] = []
+    original = charts._text
+
+    def recording(ax: object, x: float, y: float, text: str, size: float, **style: object) -> None:
+        seen.append(text)
+        original(ax, x, y, text, size, **style)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(charts, "_text", recording)
+    return seen
+
+
+def test_progress_bars_are_as_tall_as_their_counts() -> None:
+    """One blue bar per day with answers, heights in proportion to the day's count."""
+    image = pixels(render_progress(DAILY, TOPICS, title="Your progress", end=END))
+    heights = bars(columns_of(image, charts.ACCENT))
+    oldest_first = [count for _, count in sorted(DAILY) if count]
+    assert len(heights) == len(oldest_first)
+    tallest = max(heights)
+    for height, count in zip(heights, oldest_first, strict=True):
+        assert height == pytest.approx(tallest * count / max(oldest_first), abs=2)
+
+
+def test_progress_topic_bars_take_the_colour_of_their_accuracy() -> None:
+    image = pixels(render_progress(DAILY, TOPICS, title="Your progress", end=END))
+    good, fair = columns_of(image, charts.GOOD), columns_of(image, charts.FAIR)
+    assert good and fair  # 82 % and 100 % are good, 55 % is fair
+    assert columns_of(image, charts.WEAK) == {}  # 0 % draws no bar at all
+    # The 100 % bar runs further right than the 55 % one.
+    assert max(good) > max(fair)
+    only_fair = render_progress(DAILY, [("Defeat of the Left", 0.55, 20)], title="t", end=END)
+    assert columns_of(pixels(only_fair), charts.GOOD) == {}
+
+
+def test_progress_writes_its_figures(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = drawn_text(monkeypatch)
+    render_progress(DAILY, TOPICS, title="Your progress", end=END)
+    assert f"{sum(count for _, count in DAILY)} in total" in seen
+    assert {"12", "5", "22", "8", "3", "9"} <= set(seen)
+    assert "82% · 34 answered" in seen and "55% · 20 answered" in seen
+    assert "not answered yet" in seen  # "Foreign policy" has no answers
+
+
+def test_timeline_writes_every_event_and_the_title(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = drawn_text(monkeypatch)
+    render_timeline(EVENTS, title=TITLE, start_year=1924, end_year=1929)
+    written = "\n".join(seen)
+    inside = [what for when, what in RAW_EVENTS if 1924 <= int(when[:4]) <= 1929]
+    for what in inside:
+        assert what.split()[0] in written and what.split()[-1] in written, what
+    assert "Germany invades the Soviet Union" not in written
+    assert any(TITLE in text for text in seen)

@@ -402,3 +402,36 @@ def test_the_tutor_script_stops_quietly_when_the_reader_goes(tmp_path: Path) -> 
     assert "Traceback" not in stderr
     assert "BrokenPipeError" not in stderr
     assert process.returncode == 1
+
+
+def test_export_of_a_user_that_is_not_stored_says_so_and_exits_1(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path / "data"))
+    code, out, err = run(capsys, "export", "--user", "999999")
+    assert (code, out) == (1, "")
+    assert err == "tutor: no user 999999 is stored (nothing to export)\n"
+
+
+def test_export_of_a_stored_user_prints_their_rows(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from tutor.store import Store, sqlite_url
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    monkeypatch.setenv("TUTOR_DATA_DIR", str(data_dir))
+
+    async def store_ann() -> None:
+        store = await Store.open(sqlite_url(data_dir / "tutor.sqlite3"))
+        await store.upsert_user(4242, first_name="Ann", username=None, now=datetime.now(UTC))
+        await store.close()
+
+    import asyncio
+
+    asyncio.run(store_ann())
+    code, out, err = run(capsys, "export", "--user", "4242")
+    assert (code, err) == (0, "")
+    assert [user["first_name"] for user in json.loads(out)["users"]] == ["Ann"]

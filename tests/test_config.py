@@ -10,7 +10,7 @@ from tutor import config
 from tutor.config import SETTINGS, ConfigError, Settings, load_settings, settings_help
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
-SECRET = "s3cret_webhook-Value"
+SECRET = "s3cret_webhook-Value-0123456789abcdef"
 DATABASE_URL = "postgresql+asyncpg://tutor:hunter2pw@db.internal:5432/tutor"
 ENV_NAMES = [setting.env for setting in SETTINGS]
 
@@ -306,3 +306,22 @@ def test_settings_help_lists_every_variable_with_its_default() -> None:
 def test_every_setting_maps_to_a_settings_field() -> None:
     assert {setting.field for setting in SETTINGS} == set(Settings.__slots__)
     assert len(ENV_NAMES) == len(set(ENV_NAMES))
+
+
+@pytest.mark.parametrize("secret", ["s", "a" * 31, "x" * 257, "a" * 31 + "!"])
+def test_a_webhook_secret_needs_32_safe_characters_and_says_how_to_make_one(secret: str) -> None:
+    message = config_error(
+        TUTOR_WEBHOOK_URL="https://bot.example.org/hook", TUTOR_WEBHOOK_SECRET=secret
+    )
+    assert "TUTOR_WEBHOOK_SECRET must be 32-256 characters" in message
+    assert "openssl rand -hex 32" in message
+    assert len(secret) < 5 or secret not in message
+
+
+def test_the_dashboard_needs_a_public_https_url() -> None:
+    assert load().serves_web is False and load().dashboard_url is None
+    settings = load(TUTOR_PUBLIC_URL="https://bot.example.org/")
+    assert settings.serves_web and settings.dashboard_url == "https://bot.example.org/dashboard"
+    assert "must be an https URL" in config_error(TUTOR_PUBLIC_URL="http://bot.example.org")
+    assert load(TUTOR_GAP_RETENTION_DAYS="30").gap_retention_days == 30
+    assert "1 to 90" in config_error(TUTOR_GAP_RETENTION_DAYS="365")

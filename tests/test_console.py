@@ -136,13 +136,17 @@ async def test_topics_then_a_number_then_a_card(terminal: Terminal) -> None:
     assert f"{first_card.title}\n({first_topic.title})" in card_page
 
 
-async def test_a_number_out_of_range_keeps_the_buttons(terminal: Terminal) -> None:
-    listed = choices(await terminal.say("/topics"))
-    printed = await terminal.say("99")
-    assert printed.strip() == f"bot> Pick a number from 1 to {len(listed)}."
-    assert "TOPICS" not in printed
-    first_topic = next(iter(library().topics.values()))
-    assert first_topic.title.upper() in await terminal.say("1")
+async def test_a_number_that_is_no_button_is_a_question(terminal: Terminal) -> None:
+    """Issue 11, item 1: after a card, "1927" asks about 1927; it presses nothing."""
+    listed = choices(await terminal.say("when did lenin die"))
+    assert 0 < len(listed) < 1927
+    printed = await terminal.say("1927")
+    assert "Pick a number" not in printed
+    expected = dialog().ask("1927")
+    assert expected.card is not None and expected.card.title in printed
+    # The numbers just shown are buttons again.
+    first_related = choices(printed)[1][1].split(" ", 1)[1].removesuffix("…")
+    assert first_related in await terminal.say("2")
 
 
 async def test_an_unknown_command_and_a_blank_line(terminal: Terminal) -> None:
@@ -168,7 +172,7 @@ async def test_quiz_answered_by_numbers_and_by_typing(terminal: Terminal) -> Non
             assert "✍️ Type your answer." in printed
             printed = await terminal.say(question.accepted[0])
         elif question.kind is QuestionKind.ORDER:
-            for item in question.items[:-1]:
+            for item in question.items:
                 printed = await terminal.say(terminal.number(printed, item))
         else:
             right = question.answer or ("True" if question.truth else "False")
@@ -230,9 +234,15 @@ async def test_timeline_writes_a_png_into_the_data_dir(
 
 
 async def test_a_bad_timeline_range_is_explained(terminal: Terminal) -> None:
-    printed = await terminal.say("/timeline 1929 1924")
-    assert "1929 comes after 1924" in printed
+    printed = await terminal.say("/timeline 1800 1810")
+    assert "1800–1810 is outside the timeline" in printed
     assert not terminal.data_dir.exists()
+
+
+async def test_a_reversed_timeline_range_is_swapped(terminal: Terminal) -> None:
+    printed = await terminal.say("/timeline 1929 1924")
+    assert "TIMELINE 1924–1929" in printed
+    assert (terminal.data_dir / "timeline-1924-1929.png").read_bytes().startswith(PNG_MAGIC)
 
 
 async def test_forget_by_numbers(terminal: Terminal) -> None:
@@ -273,6 +283,74 @@ async def test_quit_ends_with_exit_code_0(tmp_path: Path) -> None:
 async def test_end_of_input_ends_with_exit_code_0(tmp_path: Path) -> None:
     code, printed, prompts = await run(tmp_path, ["/quiz 1", "", "/stop"])
     assert code == 0
-    assert "QUIZ TIME!" in printed and "QUIZ FINISHED" in printed
+    assert "QUIZ TIME!" in printed and "QUIZ STOPPED" in printed
     assert printed.rstrip().endswith(GOODBYE)
     assert len(prompts) == 4
+
+
+# ----- issue 11: the first hour ------------------------------------------------------------
+
+
+async def choice_question_pending(terminal: Terminal) -> tuple[str, str]:
+    """Start `/quiz 2` (a choice question first, with SEED): (printed, the right option)."""
+    printed = await terminal.say("/quiz 2")
+    pending = await terminal.flow.service.current_question(1, 1)
+    assert pending is not None
+    question = library().questions[pending.question_id]
+    assert question.kind in (QuestionKind.CHOICE, QuestionKind.TRUE_FALSE), SEED
+    right = question.answer or ("True" if question.truth else "False")
+    return printed, right
+
+
+@pytest.mark.parametrize("command", ["/stats", "/topics", "/card nep", "/help", "/timeline"])
+async def test_another_command_during_a_quiz_shows_the_question_again(
+    terminal: Terminal, command: str
+) -> None:
+    """Item 2: the pending question comes back under the command's reply; its numbers work."""
+    _, right = await choice_question_pending(terminal)
+    printed = await terminal.say(command)
+    assert "↩️ Back to your quiz — answer below, or /stop to end it." in printed
+    assert "QUESTION 1 OF 2" in printed
+    answered = await terminal.say(terminal.number(printed, right))
+    assert "✅ RIGHT!" in answered and "QUESTION 2 OF 2" in answered
+
+
+async def test_reading_the_card_during_a_quiz_keeps_the_quiz(terminal: Terminal) -> None:
+    printed, right = await choice_question_pending(terminal)
+    answered = await terminal.say(terminal.number(printed, right))
+    card = await terminal.say(terminal.number(answered, "📖 Read the card"))
+    assert "↩️ Back to your quiz" in card and "QUESTION 2 OF 2" in card
+    assert card.index("QUESTION 2 OF 2") > card.index("🧠 Quiz me on this")
+
+
+async def test_typing_an_options_words_answers_the_question(terminal: Terminal) -> None:
+    _, right = await choice_question_pending(terminal)
+    printed = await terminal.say(right.lower())
+    assert "✅ RIGHT!" in printed and f"Your answer: {right}" in printed
+
+
+async def test_a_question_during_a_quiz_gets_its_card_then_the_quiz(terminal: Terminal) -> None:
+    _, right = await choice_question_pending(terminal)
+    printed = await terminal.say("why did trotsky miss lenins funeral")
+    assert "Trotsky misses Lenin's funeral" in printed
+    assert "↩️ Back to your quiz" in printed
+    assert "✅ RIGHT!" in await terminal.say(terminal.number(printed, right))
+
+
+async def test_help_in_the_terminal_lists_only_what_the_terminal_does(terminal: Terminal) -> None:
+    """Item 4: every command /help lists is answered; /daily is not listed and says why."""
+    printed = await terminal.say("/help")
+    listed = re.findall(r"^(/[a-z]+)", printed, re.MULTILINE)
+    assert "/quiz" in listed and "/daily" not in listed and "/timezone" not in listed
+    for command in listed:
+        if command == "/quit":
+            continue
+        reply = await terminal.say(command)
+        assert "I don't know" not in reply and "works on Telegram" not in reply, command
+        await terminal.say("/stop")
+    assert "/daily works on Telegram, not in the terminal." in await terminal.say("/daily 18:00")
+
+
+async def test_an_unknown_command_suggests_the_closest(terminal: Terminal) -> None:
+    assert "I don't know /quizz — did you mean /quiz?" in await terminal.say("/quizz 5")
+    assert "/leaderboard works in a class group" in await terminal.say("/leaderboard")

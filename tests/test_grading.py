@@ -84,10 +84,6 @@ def test_grading(response: str, accepted: list[str], verdict: Verdict) -> None:
     assert grade_typed(response, accepted).verdict is verdict
 
 
-def test_the_case_table_is_large_enough() -> None:
-    assert len(CASES) >= 30
-
-
 def test_grade_names_the_best_accepted_answer() -> None:
     grade = grade_typed("Sergei Kirov", ["Kirov", "Sergei Kirov"])
     assert grade == Grade(CORRECT, 1.0, "Sergei Kirov")

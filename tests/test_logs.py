@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tutor.logs import FORMAT, REDACTED, RedactingFormatter, configure_logging
+from tutor.logs import FORMAT, REDACTED, RedactingFormatter, configure_logging, database_password
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 SECRET = "s3cret_webhook-Value"
@@ -147,3 +147,26 @@ def test_configure_logging_installs_one_redacting_handler() -> None:
     assert f"webhook secret is {REDACTED}" in output
     assert TOKEN not in output
     assert SECRET not in output
+
+
+@pytest.mark.parametrize(
+    ("url", "password"),
+    [
+        ("postgresql+asyncpg://tutor:hunter2pw@db.internal/tutor", "hunter2pw"),
+        ("postgresql+asyncpg://tutor:p%40ss%3Aword@db/tutor", "p@ss:word"),
+        ("postgresql+asyncpg://tutor@db/tutor", None),
+        ("sqlite+aiosqlite:///data/tutor.db", None),
+        (None, None),
+        ("", None),
+    ],
+)
+def test_the_database_password_is_found_on_its_own(url: str | None, password: str | None) -> None:
+    assert database_password(url) == password
+
+
+def test_a_password_alone_in_a_driver_error_is_redacted() -> None:
+    url = "postgresql+asyncpg://tutor:p%40ss%3Aword@db/tutor"
+    message = 'password authentication failed for user "tutor" (password p@ss:word)'
+    text = formatted(record("%s", message), (url, database_password(url)))
+    assert "p@ss:word" not in text
+    assert text.endswith(f"(password {REDACTED})")

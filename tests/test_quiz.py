@@ -268,7 +268,12 @@ async def test_an_order_question_is_answered_tap_by_tap(service: QuizService) ->
     resumed = await service.current_question(ALICE, ALICE)
     assert resumed == step.question
     second = shown.options.index("United Opposition formed")
-    result = await service.answer_order_step(shown.session_id, ALICE, second, position=1)
+    step = await service.answer_order_step(shown.session_id, ALICE, second, position=1)
+    # One item left is still the student's to tap: the question never answers itself.
+    assert isinstance(step, OrderProgress), step
+    last = shown.options.index("Trotsky expelled")
+    assert step.question.placed == (first, second) and step.question.remaining == (last,)
+    result = await service.answer_order_step(shown.session_id, ALICE, last, position=1)
     assert isinstance(result, AnswerResult) and result.verdict is Verdict.CORRECT
     assert result.summary is not None and result.summary.correct == 1
 

@@ -21,7 +21,7 @@ from tutor.content import load_library
 from tutor.dialog import Button, Dialog, Reply
 from tutor.model import Card, Deck, Event, Library, Question, QuestionKind, Topic
 from tutor.quiz import PresentedQuestion, QuizService
-from tutor.quizflow import QuizFlow, Who
+from tutor.quizflow import QuizFlow, Who, split_quiz_argument
 from tutor.store import ChatKind, Store, sqlite_url
 
 DECK = "stalin-mini"
@@ -194,7 +194,7 @@ async def answer_right(bot: Bot, question: Reply, who: Who = ANN) -> list[Reply]
         return replies
     if asked.kind is QuestionKind.ORDER:
         shown = question
-        for item in asked.items[:-1]:
+        for item in asked.items:
             replies = await bot.flow.press(who, button(shown, item).data)
             shown = replies[0]
         return replies
@@ -245,13 +245,14 @@ async def test_a_whole_quiz_answers_every_kind_with_verdicts_and_a_summary(bot: 
         else:  # wrong: the items tapped latest first, one step at a time
             assert "Tap the events in order, earliest first." in question.lines
             shown = question
-            for step, item in enumerate(reversed(ORDER.items[1:]), start=1):
+            for step, item in enumerate(reversed(ORDER.items), start=1):
                 replies = await bot.flow.press(ANN, button(shown, item).data)
-                if step < 3:
+                if step < len(ORDER.items):
                     (shown,) = replies
                     assert shown.edit and shown.title == f"Question {number} of 4"
                     assert f"{step}. {item}" in shown.lines[-1]
-                    assert len(shown.buttons) == 4 - step + 1  # remaining items + stop
+                    # remaining items (the last one too) + stop
+                    assert len(shown.buttons) == len(ORDER.items) - step + 1
                     assert all(not b.label.startswith(item) for row in shown.buttons for b in row)
         seen[kind] = replies[0]
         if number < 4:
@@ -462,7 +463,7 @@ async def test_an_answered_questions_buttons_are_stale(bot: Bot) -> None:
     assert len(answered) == 2
     # An answered question's stop button (still shown under a typed one) stops its quiz.
     (summary,) = await bot.flow.press(ANN, stop)
-    assert summary.lines[:2] == ("Score: 1/4", "You answered 1 of 4 before stopping.")
+    assert summary.lines[0] == "Score: 1/1, 3 skipped"
 
 
 @pytest.mark.parametrize(
@@ -512,7 +513,9 @@ async def test_stop_ends_the_quiz_with_a_partial_score(bot: Bot) -> None:
     await answer_right(bot, question)
     (summary,) = await bot.flow.stop(ANN)
     assert summary.title == "Quiz finished"
-    assert summary.lines[:2] == ("Score: 1/4", "You answered 1 of 4 before stopping.")
+    # Issue 11, item 5: what was answered is scored; the rest were skipped, not wrong.
+    assert summary.lines[0] == "Score: 1/1, 3 skipped"
+    assert "Nothing to revisit — well done! 🎉" in summary.lines
     assert await bot.flow.service.current_question(ANN.chat_id, ANN.user_id) is None
     assert (await bot.flow.stop(ANN))[0].lines[0].startswith("No quiz is running")
 
@@ -522,12 +525,14 @@ async def test_the_stop_button_ends_only_its_own_quiz(bot: Bot) -> None:
     stop_first = button(first, "⏹ Stop quiz").data
     assert is_notice_only(await bot.flow.press(BOB, stop_first), "someone else's quiz")
     (summary,) = await bot.flow.press(ANN, stop_first)
-    assert summary.title == "Quiz finished"
+    assert summary.title == "Quiz stopped"
+    assert summary.lines[0] == "You stopped before answering any question, so there's no score."
+    assert not any("0/" in line for line in summary.lines)
     _, second = await bot.flow.quiz(ANN, "")
     assert is_notice_only(await bot.flow.press(ANN, stop_first), "That question is finished")
     assert await bot.flow.service.current_question(ANN.chat_id, ANN.user_id) is not None
     (summary,) = await bot.flow.press(ANN, button(second, "⏹ Stop quiz").data)
-    assert summary.title == "Quiz finished"
+    assert summary.title == "Quiz stopped"
 
 
 # ----- /review -----------------------------------------------------------------------------
@@ -603,6 +608,7 @@ async def test_stats_with_answers_gives_figures_and_a_chart(bot: Bot) -> None:
         ("1924-1927", "Timeline 1924–1927"),
         ("1926", "Timeline 1926"),
         ("1900 2000", "Timeline 1921–1929"),
+        ("1929 1924", "Timeline 1924–1929"),
     ],
 )
 async def test_timeline_draws_the_range(bot: Bot, argument: str, caption: str) -> None:
@@ -617,7 +623,6 @@ async def test_timeline_draws_the_range(bot: Bot, argument: str, caption: str) -
     [
         ("1950", "1950 is outside the timeline, which covers 1921–1929."),
         ("abc", "I couldn't read “abc” as years."),
-        ("1929 1924", "1929 comes after 1924 — put the earlier year first: 1924 1929."),
     ],
 )
 async def test_timeline_explains_a_bad_range(bot: Bot, argument: str, error: str) -> None:
@@ -714,3 +719,85 @@ def test_callback_data_fits_telegrams_64_bytes() -> None:
     assert QuizFlow(LIBRARY, None, None).owns_button(longest)  # type: ignore[arg-type]
     for card in LIBRARY.cards:
         assert len(f"quiz:{card}".encode()) <= 64
+
+
+# ----- issue 11: a quiz is never stranded ----------------------------------------------------
+
+
+async def test_typing_an_options_text_answers_a_choice_question(bot: Bot) -> None:
+    await bot.flow.quiz(ANN, "nep 1")
+    pending = await bot.current()
+    assert pending.kind in (QuestionKind.CHOICE, QuestionKind.TRUE_FALSE)
+    replies = await bot.flow.typed(ANN, f"  {right_label(pending).upper()} ")
+    assert replies is not None
+    assert replies[0].title == "✅ Right!" and not replies[0].edit
+    assert replies[-1].title == "Quiz finished" and replies[-1].lines[0] == "Score: 1/1"
+
+
+async def test_text_that_is_no_option_leaves_the_choice_question_waiting(bot: Bot) -> None:
+    await bot.flow.quiz(ANN, "nep 1")
+    assert await bot.flow.typed(ANN, "what was the nep") is None
+    assert (await bot.current()).position == 1
+
+
+async def test_a_question_asked_during_a_quiz_shows_the_quiz_again(bot: Bot) -> None:
+    _, question = await bot.flow.quiz(ANN, "nep 2")
+    answer_card, reminder = await bot.flow.on_text(ANN, "the united opposition", bot.dialog.ask)
+    assert answer_card == bot.dialog.ask("the united opposition")
+    assert answer_card.card is not None and answer_card.card.id == "united-opposition"
+    assert reminder.title == question.title == "Question 1 of 2"
+    assert reminder.lines[0] == "↩️ Back to your quiz — answer below, or /stop to end it."
+    assert reminder.lines[1:] == question.lines and datas(reminder) == datas(question)
+    # Its buttons answer the question still waiting.
+    pending = await bot.current()
+    verdict, _following = await bot.flow.press(ANN, button(reminder, right_label(pending)).data)
+    assert verdict.title == "✅ Right!"
+
+
+async def test_on_text_without_a_quiz_leaves_the_text_to_the_matcher(bot: Bot) -> None:
+    assert await bot.flow.on_text(ANN, "the united opposition", bot.dialog.ask) is None
+    assert await bot.flow.reminder(ANN) is None
+
+
+async def test_the_reminder_after_another_command_is_the_waiting_question(bot: Bot) -> None:
+    _, question = await bot.flow.quiz(ANN, "nep 2")
+    reminder = await bot.flow.reminder(ANN)
+    assert reminder is not None and datas(reminder) == datas(question)
+    assert not QuizFlow.shows_question([bot.dialog.topics(0)])
+    assert QuizFlow.shows_question([question])
+
+
+async def test_order_items_can_be_typed_and_the_last_is_never_placed_for_you(bot: Bot) -> None:
+    await bot.flow.quiz(ANN, "defeat of the left 2")
+    if (await bot.current()).kind is QuestionKind.TYPED:
+        await bot.flow.typed(ANN, "Kirov")
+    assert (await bot.current()).kind is QuestionKind.ORDER
+    for step, item in enumerate(ORDER.items, start=1):
+        replies = await bot.flow.typed(ANN, item.lower())
+        assert replies is not None
+        if step < len(ORDER.items):
+            (progress,) = replies
+            assert f"{step}. {item}" in progress.lines[-1]
+            assert (await bot.current()).placed, "still waiting for the remaining items"
+    assert replies[0].title == "✅ Right!"
+
+
+@pytest.mark.parametrize(
+    ("argument", "expected"),
+    [
+        ("nep 3 extra junk", (["nep"], "3", ["extra", "junk"])),
+        ("3 nep", (["nep"], "3", [])),
+        ("economy 1928 4", (["economy", "1928"], "4", [])),
+        ("economy 1928", (["economy", "1928"], None, [])),
+        ("", ([], None, [])),
+    ],
+)
+def test_split_quiz_argument(argument: str, expected: tuple[object, ...]) -> None:
+    assert split_quiz_argument(argument) == expected
+
+
+async def test_quiz_says_which_words_it_ignored(bot: Bot) -> None:
+    intro, question = await bot.flow.quiz(ANN, "nep 2 extra junk")
+    assert intro.title == "Quiz: The NEP and the industrialisation debate"
+    assert intro.lines[-1] == "(I ignored “extra junk”: /quiz takes a topic, then a number.)"
+    assert question.title == "Question 1 of 2"

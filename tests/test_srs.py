@@ -99,17 +99,27 @@ def test_review_does_not_change_the_card_given(srs: Srs) -> None:
     assert card_to_dict(card) == before
 
 
-def test_the_same_history_gives_the_same_dates() -> None:
-    def replay() -> list[datetime]:
+def test_a_history_gives_the_fsrs_schedule_and_gives_it_again() -> None:
+    """Learning steps of 1 and 10 minutes, then FSRS-6's default intervals; no fuzz."""
+
+    def replay() -> list[timedelta]:
         srs = Srs()
-        card, now, dues = srs.new_card("q", T0), T0, []
+        card, now, waits = srs.new_card("q", T0), T0, []
         for rating in (Rating.Good, Rating.Again, Rating.Good, Rating.Easy, Rating.Hard):
             card = srs.review(card, rating, now)
-            dues.append(card.due)
+            waits.append(card.due - now)
             now = card.due + timedelta(hours=3)
-        return dues
+        return waits
 
-    assert replay() == replay()
+    expected = [
+        timedelta(minutes=10),  # Good on a new card: the second learning step
+        timedelta(minutes=1),  # Again: back to the first step
+        timedelta(minutes=10),  # Good: the second step again
+        timedelta(days=2),  # Easy: graduates to review
+        timedelta(days=4),  # Hard on a review card: a short interval, still growing
+    ]
+    assert replay() == expected
+    assert replay() == expected
 
 
 def test_round_trip_through_json(srs: Srs) -> None:

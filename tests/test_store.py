@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
+from tutor.exam_store import ExamStore
 from tutor.store import (
     LATEST_VERSION,
     MIGRATIONS,
@@ -454,6 +455,7 @@ async def test_forget_user_deletes_everything_about_them_only(store: Store) -> N
         await store.put_memory(remembered(user_id, "q1", START, START))
         await store.set_subscription(user_id, local_time="07:00", time_zone="UTC", now=START)
         await store.claim_push(user_id, date(2025, 3, 10), now=START)
+        await ExamStore(store).set_exam(user_id, date(2025, 5, 20), [], user_id, START)
     group, _ = await store.start_session(new_session(GROUP, None, SessionKind.GROUP))
     await store.record_answer(answer(group.id, ALICE, chat_id=GROUP))
     await store.record_answer(answer(group.id, BOB, chat_id=GROUP))
@@ -466,6 +468,8 @@ async def test_forget_user_deletes_everything_about_them_only(store: Store) -> N
         "quiz_sessions": 1,
         "subscriptions": 1,
         "push_log": 1,
+        "exams": 1,
+        "teacher_groups": 0,
         "chats": 1,
         "users": 1,
     }
@@ -496,6 +500,9 @@ async def test_exports_are_json(store: Store) -> None:
         "subscriptions",
         "push_log",
         "group_polls",
+        "exams",
+        "content_gaps",
+        "teacher_groups",
     }
 
 
@@ -506,6 +513,7 @@ async def test_migrate_chat_moves_everything_to_the_supergroup(store: Store) -> 
     await store.set_chat_time_zone(GROUP, "Europe/London")
     await store.set_subscription(GROUP, local_time="08:00", time_zone="Europe/London", now=START)
     await store.claim_push(GROUP, date(2025, 3, 10), now=START)
+    await ExamStore(store).set_exam(GROUP, date(2025, 5, 20), ["left"], ALICE, START)
     group, _ = await store.start_session(new_session(GROUP, None, SessionKind.GROUP))
     alice_quiz, _ = await store.start_session(new_session(GROUP, ALICE))
     bob_quiz, _ = await store.start_session(new_session(GROUP, BOB))
@@ -532,9 +540,30 @@ async def test_migrate_chat_moves_everything_to_the_supergroup(store: Store) -> 
     assert still_active is not None and still_active.id == bob_new.id
     assert len(await store.group_scores(SUPERGROUP)) == 1
     assert await store.group_scores(GROUP) == []
+    exam = await ExamStore(store).exam_of_chat(SUPERGROUP)
+    assert exam is not None and exam.topic_ids == ("left",)
     assert not await store.migrate_chat(-42, -43, now=START)
 
 
 async def test_a_session_needs_a_known_chat_and_user(store: Store) -> None:
     with pytest.raises(sa.exc.IntegrityError):
         await store.start_session(new_session(ALICE, ALICE))
+
+
+async def test_a_failing_statement_does_not_carry_students_data(database: Database) -> None:
+    """A database error is logged with its traceback: the bound values stay out of it."""
+    from tutor.store import users
+
+    await (await database.open()).close()
+    engine = create_engine(database.url, schema=database.schema)
+    row = {"user_id": 1, "created_at": START, "last_seen_at": START}
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(users.insert().values(first_name="Anna", **row))
+        with pytest.raises(sa.exc.IntegrityError) as raised:
+            async with engine.begin() as conn:
+                await conn.execute(users.insert().values(first_name="Zebedee Secretname", **row))
+    finally:
+        await engine.dispose()
+    assert "Secretname" not in str(raised.value)
+    assert "hidden due to hide_parameters" in str(raised.value)

@@ -213,10 +213,7 @@ def parse_year_range(args: Sequence[str], events: Sequence[Event]) -> tuple[int,
         raise ValueError(f"I couldn't read “{text[:40]}” as years. {_RANGE_USAGE}")
     first = int(match[1])
     last = int(match[2]) if match[2] else first
-    if first > last:
-        raise ValueError(
-            f"{first} comes after {last} — put the earlier year first: {last} {first}."
-        )
+    first, last = min(first, last), max(first, last)  # "1929 1924" means 1924–1929
     if last < covered[0] or first > covered[1]:
         raise ValueError(
             f"{_span_text(first, last)} is outside the timeline, "

@@ -4,6 +4,8 @@ tutor ask "why did trotsky miss lenins funeral"
 tutor ask --json - < questions.txt
 tutor check [PATH ...]
 tutor export [--user ID]
+tutor import FILE [--out content/NAME.yaml] [--title ...] [--subject ...]
+tutor export-deck [--deck ID] --anki FILE.apkg
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from typing import TextIO
 
 from tutor.config import ConfigError, load_settings, settings_help
 from tutor.content import ContentError, check_deck_paths, load_library
+from tutor.importers import FORMATS, ImportOptions, ImportProblem, import_deck
+from tutor.importers.anki_export import export_anki
 from tutor.model import Library
 from tutor.render import card_plain, card_text
 from tutor.search import Answer, SearchIndex, answer
@@ -72,7 +76,44 @@ def build_parser() -> argparse.ArgumentParser:
         "TUTOR_DATA_DIR) as JSON: every table, or with --user only that student's data.",
     )
     export.add_argument("--user", type=int, metavar="ID", help="a Telegram user id")
+    _add_import_commands(commands)
     return parser
+
+
+def _add_import_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    importer = commands.add_parser(
+        "import",
+        help="turn a Quizlet, Anki or spreadsheet export into a deck",
+        description="Read FILE (CSV/TSV from a spreadsheet, Quizlet's export text, or an Anki "
+        ".apkg/.colpkg package) and write a deck the bot can use at once. Nothing is written "
+        "unless the deck passes `tutor check`.",
+    )
+    importer.add_argument("file", type=Path, metavar="FILE")
+    importer.add_argument(
+        "--out", type=Path, metavar="PATH", help="deck file to write (default: CONTENT/FILE.yaml)"
+    )
+    importer.add_argument("--title", default="", help="the deck's title")
+    importer.add_argument("--subject", default="", help="the deck's subject (default: General)")
+    importer.add_argument(
+        "--format", choices=FORMATS, default="auto", help="the file's format (default: detect)"
+    )
+    importer.add_argument(
+        "--term-sep", metavar="SEP", help="Quizlet: between term and definition (default: tab)"
+    )
+    importer.add_argument(
+        "--card-sep", metavar="SEP", help=r"Quizlet: between cards (default: new line; '\n\n')"
+    )
+    importer.add_argument("--force", action="store_true", help="replace the deck file if it exists")
+
+    export_deck = commands.add_parser(
+        "export-deck",
+        help="write a deck as an Anki package (.apkg)",
+        description="Write one deck as an Anki package a student can open in Anki.",
+    )
+    export_deck.add_argument("--deck", metavar="ID", help="the deck id (needed with several decks)")
+    export_deck.add_argument(
+        "--anki", type=Path, required=True, metavar="FILE.apkg", help="the package to write"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -85,15 +126,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"tutor: {error}", file=sys.stderr)
         return EXIT_USAGE
     if args.command == "export" and settings is not None:
-        return asyncio.run(run_export(settings.database_url, args.user, sys.stdout))
+        return asyncio.run(run_export(settings.database_url, args.user, sys.stdout, sys.stderr))
     content = args.content or (settings.content_dir if settings else Path("content"))
     if args.command == "check":
         return run_check(args.paths or [content], sys.stdout, sys.stderr)
+    if args.command == "import":
+        return run_import(args, content, sys.stdout, sys.stderr)
     try:
         library = load_library([content])
     except ContentError as error:
         print(f"tutor: the content has errors, fix them first:\n{error}", file=sys.stderr)
         return EXIT_ERROR
+    if args.command == "export-deck":
+        return run_export_deck(library, args.deck, args.anki, sys.stdout, sys.stderr)
     try:
         return run_ask(library, args.question, as_json=args.json, out=sys.stdout)
     except BrokenPipeError:
@@ -103,12 +148,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
 
 
-async def run_export(database_url: str, user_id: int | None, out: TextIO) -> int:
+async def run_export(database_url: str, user_id: int | None, out: TextIO, err: TextIO) -> int:
     store = await Store.open(database_url)
     try:
         data = await (store.export_all() if user_id is None else store.export_user(user_id))
     finally:
         await store.close()
+    if user_id is not None and not any(data[table] for table in data if table != "schema_version"):
+        print(f"tutor: no user {user_id} is stored (nothing to export)", file=err)
+        return EXIT_ERROR
     json.dump(data, out, ensure_ascii=False, indent=2, default=str)
     print(file=out)
     return EXIT_OK
@@ -136,6 +184,66 @@ def run_check(paths: Sequence[Path], out: TextIO, err: TextIO) -> int:
         f"{sum(len(deck.events) for deck in library.decks)} events.{warned}",
         file=out,
     )
+    return EXIT_OK
+
+
+def run_import(args: argparse.Namespace, content: Path, out: TextIO, err: TextIO) -> int:
+    options = ImportOptions(
+        out=args.out,
+        content_dir=content if content.is_dir() else content.parent,
+        title=args.title,
+        subject=args.subject,
+        format=args.format,
+        term_sep=args.term_sep,
+        card_sep=args.card_sep,
+        force=args.force,
+    )
+    try:
+        imported = import_deck(args.file, options)
+    except ImportProblem as problem:
+        for line in problem.problems:
+            print(line, file=err)
+        print(f"Nothing was written: {len(problem.problems)} problem(s).", file=err)
+        return EXIT_ERROR
+    print(f"Read {args.file}: {imported.detected}.", file=out)
+    for line in imported.merged + imported.warnings:
+        print(f"  note: {line}", file=out)
+    if imported.shortened:
+        print(
+            f"  note: {len(imported.shortened)} text(s) shortened with '…' to fit Telegram:",
+            file=out,
+        )
+        for line in imported.shortened:
+            print(f"    {line}", file=out)
+    print(
+        f"Wrote {imported.path}: {_count(imported.cards, 'card')} in "
+        f"{_count(imported.topics, 'topic')}, "
+        f"{imported.questions} quiz questions; it passes `tutor check`.",
+        file=out,
+    )
+    return EXIT_OK
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def run_export_deck(
+    library: Library, deck_id: str | None, target: Path, out: TextIO, err: TextIO
+) -> int:
+    decks = {deck.id: deck for deck in library.decks}
+    if deck_id is None and len(decks) != 1:
+        print(f"tutor: say which deck with --deck: {', '.join(sorted(decks))}", file=err)
+        return EXIT_USAGE
+    deck = decks.get(deck_id) if deck_id is not None else next(iter(decks.values()))
+    if deck is None:
+        print(f"tutor: no deck '{deck_id}'; the decks are: {', '.join(sorted(decks))}", file=err)
+        return EXIT_USAGE
+    if target.suffix.lower() != ".apkg" or not target.parent.is_dir():
+        print(f"tutor: {target}: give a .apkg file in an existing folder", file=err)
+        return EXIT_USAGE
+    notes = export_anki(deck, library, target)
+    print(f"Wrote {target}: {notes} notes from deck '{deck.id}' for Anki.", file=out)
     return EXIT_OK
 
 

@@ -88,9 +88,19 @@ def _parse_timezone(value: str) -> str:
 
 
 def _parse_secret(value: str) -> str:
-    if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
-        raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+    if not re.fullmatch(r"[A-Za-z0-9_-]{32,256}", value):
+        raise ValueError(
+            "must be 32-256 characters of A-Z, a-z, 0-9, _ and - "
+            "(make one with: openssl rand -hex 32)"
+        )
     return value
+
+
+def _parse_retention_days(value: str) -> int:
+    days = _whole_number(value)
+    if not 1 <= days <= 90:
+        raise ValueError("must be a whole number of days from 1 to 90")
+    return days
 
 
 def _parse_seconds(value: str) -> int:
@@ -174,21 +184,37 @@ SETTINGS: tuple[Setting, ...] = (
         "webhook_secret",
         None,
         _parse_secret,
-        "Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token (required with a webhook).",
+        "Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token (required with a webhook; "
+        "at least 32 characters: openssl rand -hex 32).",
     ),
     Setting(
         "TUTOR_WEBHOOK_LISTEN",
         "webhook_listen",
         "0.0.0.0",
         str,
-        "Address the webhook server binds to.",
+        "Address the bot's web server (webhook and dashboard) binds to.",
     ),
     Setting(
         "TUTOR_WEBHOOK_PORT",
         "webhook_port",
         "8443",
         _parse_port,
-        "Port the webhook server listens on.",
+        "Port the bot's web server (webhook and dashboard) listens on.",
+    ),
+    Setting(
+        "TUTOR_PUBLIC_URL",
+        "public_url",
+        None,
+        _parse_https_url,
+        "Public HTTPS address of the bot's web server, e.g. https://bot.example.org; "
+        "set it to serve the teachers' dashboard (a Telegram Mini App) at /dashboard.",
+    ),
+    Setting(
+        "TUTOR_GAP_RETENTION_DAYS",
+        "gap_retention_days",
+        "90",
+        _parse_retention_days,
+        "Days the dashboard keeps questions the notes could not answer (1-90).",
     ),
     Setting(
         "TUTOR_GROUP_OPEN_PERIOD",
@@ -214,10 +240,21 @@ class Settings:
     webhook_listen: str
     webhook_port: int
     group_open_period: int
+    public_url: str | None = None
+    gap_retention_days: int = 90
 
     @property
     def uses_webhook(self) -> bool:
         return self.webhook_url is not None
+
+    @property
+    def serves_web(self) -> bool:
+        """Whether the bot runs its web server (for the webhook, the dashboard or both)."""
+        return self.webhook_url is not None or self.public_url is not None
+
+    @property
+    def dashboard_url(self) -> str | None:
+        return f"{self.public_url}/dashboard" if self.public_url else None
 
 
 def load_settings(

@@ -2,9 +2,11 @@
 
 Questions and commands work as in a private chat; a reply's buttons are listed as
 numbered choices (numbered on across the replies to one line), and typing the number
-presses the button. A notice or a picture leaves the earlier buttons pressable, as on
-Telegram. Pictures (/stats, /timeline) are written to the data folder and their path
-printed.
+presses the button. Only the numbers just shown are buttons: any other number is a
+question ("1927"). A notice or a picture leaves the earlier buttons pressable, as on
+Telegram. While a quiz question waits, any other command or question is answered and
+the question shown again, so the quiz is never stranded. Pictures (/stats, /timeline)
+are written to the data folder and their path printed.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from tutor.commands import Place
 from tutor.dialog import Button, Dialog, Reply
+from tutor.gaps import GapLog, press_feedback, with_feedback
 from tutor.quizflow import QuizFlow, Who
 from tutor.render import reply_plain
 
@@ -39,6 +43,8 @@ class Console:
         read: Callable[[str], str] = input,
         out: TextIO = sys.stdout,
         who: Who = CONSOLE_USER,
+        dashboard_link: Callable[[], Awaitable[str]] | None = None,
+        gaps: GapLog | None = None,
     ) -> None:
         self.dialog = dialog
         self.quiz = quiz
@@ -47,6 +53,8 @@ class Console:
         self._out = out
         self._who = who
         self._buttons: list[Button] = []
+        self._dashboard_link = dashboard_link
+        self._gaps = gaps
 
     async def run(self) -> int:
         """Reads lines until /quit or end of input."""
@@ -69,33 +77,66 @@ class Console:
         if not text:
             return []
         if text.isascii() and text.isdigit() and 1 <= int(text) <= len(self._buttons):
-            return await self.press(self._buttons[int(text) - 1])
+            return await self._keep_quiz_in_view(await self.press(self._buttons[int(text) - 1]))
         if text.startswith("/"):
-            return await self.command(text)
+            return await self._keep_quiz_in_view(await self.command(text))
         if self.quiz is not None:
-            answered = await self.quiz.typed(self._who, text)
-            if answered is not None:
-                return answered
-        if text.isascii() and text.isdigit() and self._buttons:
-            return [Reply(notice=f"Pick a number from 1 to {len(self._buttons)}.")]
-        return [self.dialog.ask(text)]
+            replies = await self.quiz.on_text(self._who, text, self.dialog.ask)
+            if replies is not None:
+                return replies
+        return [await self._ask(text)]
+
+    async def _ask(self, question: str) -> Reply:
+        """The card for a question; with a gap log, logged and given the 👍 / 👎 pair."""
+        reply = self.dialog.ask(question)
+        if self._gaps is None:
+            return reply
+        return await with_feedback(
+            self._gaps, question, reply, self.dialog.index, self.dialog.library
+        )
+
+    async def _keep_quiz_in_view(self, replies: list[Reply]) -> list[Reply]:
+        """The replies, then the waiting quiz question again if they moved away from it."""
+        if self.quiz is None or self.quiz.shows_question(replies):
+            return replies
+        reminder = await self.quiz.reminder(self._who)
+        return [*replies, reminder] if reminder is not None else replies
 
     async def command(self, text: str) -> list[Reply]:
         name, _, argument = text[1:].partition(" ")
         name = name.split("@", 1)[0].lower()
         simple: dict[str, Callable[[], Reply]] = {
             "start": lambda: self.dialog.start(self._who.first_name),
-            "help": self.dialog.help,
+            "help": lambda: self.dialog.help(Place.CONSOLE),
             "topics": lambda: self.dialog.topics(0),
             "card": lambda: self.dialog.card_by_name(argument),
-            "ask": lambda: self.dialog.ask(argument),
         }
         if name in simple:
             return [simple[name]()]
+        if name == "ask":
+            return [await self._ask(argument)]
+        if name == "dashboard":
+            return [await self._dashboard()]
         quiz_commands = self._quiz_commands(argument)
         if name in quiz_commands:
             return await quiz_commands[name]()
-        return [Reply(lines=(f"I don't know /{name}. Send /help to see what I can do.",))]
+        return [self.dialog.unknown_command(name, Place.CONSOLE)]
+
+    async def _dashboard(self) -> Reply:
+        """A one-time local link to the teachers' dashboard (the page a Mini App shows)."""
+        if self._dashboard_link is None:
+            return Reply(lines=("The dashboard needs the quiz database; it is not open.",))
+        try:
+            link = await self._dashboard_link()
+        except OSError as error:
+            return Reply(lines=(f"Could not start the dashboard: {error}.",))
+        return Reply(
+            title="Class dashboard",
+            lines=(
+                "Open this link in a browser on this computer (it works once, for 10 minutes):",
+                link,
+            ),
+        )
 
     def _quiz_commands(self, argument: str) -> dict[str, Callable[[], Awaitable[list[Reply]]]]:
         quiz, who = self.quiz, self._who
@@ -105,6 +146,9 @@ class Console:
         async def forget() -> list[Reply]:
             return quiz.forget(who)
 
+        async def exam() -> list[Reply]:
+            return [await quiz.exams.exam(who, argument, may_change=True)]
+
         return {
             "quiz": lambda: quiz.quiz(who, argument),
             "review": lambda: quiz.review(who),
@@ -112,9 +156,13 @@ class Console:
             "stats": lambda: quiz.stats(who),
             "timeline": lambda: quiz.timeline(argument),
             "forget": forget,
+            "exam": exam,
         }
 
     async def press(self, button: Button) -> list[Reply]:
+        if self._gaps is not None and button.data.startswith("fb:"):
+            _recorded, notice = await press_feedback(self._gaps, button.data)
+            return [Reply(notice=notice)]
         if self.quiz is not None and self.quiz.owns_button(button.data):
             return await self.quiz.press(self._who, button.data)
         return [self.dialog.press(button.data)]

@@ -15,13 +15,16 @@ from typing import TypeVar
 
 from rapidfuzz import fuzz, process, utils
 
+from tutor.commands import Place, commands_for, unknown_command_text
 from tutor.model import Card, Library, Topic
 from tutor.search import Answer, SearchIndex, answer
+from tutor.smalltalk import SmallTalk, recognise
 
 PAGE_SIZE = 8
 MAX_QUESTION_CHARS = 300
 CALLBACK_LIMIT_BYTES = 64
-CARD_NAME_CUTOFF = 75.0
+CARD_NAME_CUTOFF = 90.0
+"""A /card argument this close (rapidfuzz ratio) to a card's title or alias names it."""
 
 T = TypeVar("T")
 _CALLBACK = re.compile(r"^(card|topics|topic|quiz|deck):([a-z0-9-]{0,50})(?::(\d{1,3}))?$")
@@ -73,7 +76,9 @@ class Dialog:
     def __init__(self, library: Library, index: SearchIndex | None = None) -> None:
         self.library = library
         self.index = index or SearchIndex(library.cards.values(), library.topics)
-        self._titles = {card.id: card.title for card in library.cards.values()}
+        named = [(n, c.id) for c in library.cards.values() for n in (c.title, *c.aliases)]
+        self._names = [name for name, _ in named]
+        self._named_cards = [card_id for _, card_id in named]
 
     # ----- commands -----------------------------------------------------------------
     def start(self, first_name: str = "") -> Reply:
@@ -91,31 +96,56 @@ class Dialog:
             buttons=((_button("📚 Browse topics", "topics", page=0),),),
         )
 
-    def help(self) -> Reply:
-        return Reply(
-            title="How to use me",
-            lines=(
-                "Just type a question, e.g. the name of an event or a person — I reply with "
-                "the note card that answers it.",
-                "/topics — browse every topic and card\n"
-                "/card NAME — open a card by its title\n"
-                "/quiz [topic] [n] — a short quiz\n"
-                "/review — questions you're due to revise\n"
-                "/stats — your progress\n"
-                "/timeline [from] [to] — a timeline picture\n"
-                "/daily HH:MM — a daily quiz at your time (/timezone to set yours)\n"
-                "/forget — delete everything I store about you",
-                "In a group: /ask QUESTION, /quiz for a class round of quiz polls, "
-                "/leaderboard; teachers (group admins) have /settings, /report and /daily. "
-                "In any chat, type my @username and a few words to share a card.",
-            ),
-        )
+    def help(self, place: Place = Place.PRIVATE) -> Reply:
+        """What works where the student is (the commands table says which)."""
+        lines = [
+            "Just type a question, e.g. the name of an event or a person — I reply with "
+            "the note card that answers it."
+            if place is not Place.GROUP
+            else "Ask with /ask QUESTION, or reply to one of my messages.",
+            "\n".join(command.line(place) for command in commands_for(place)),
+        ]
+        if place is Place.PRIVATE:
+            group_only = [
+                f"/{c.name}" for c in commands_for(Place.GROUP) if Place.PRIVATE not in c.where
+            ]
+            lines.append(
+                "In a class group: /quiz for a round of quiz polls, "
+                + ", ".join(group_only)
+                + ". In any chat, type my @username and a few words to share a card."
+            )
+        if place is Place.CONSOLE:
+            lines.append("Type the number next to a button to press it.")
+        return Reply(title="How to use me", lines=tuple(lines))
+
+    def unknown_command(self, name: str, place: Place) -> Reply:
+        """`/name` does not work here: say so, with the closest command we know."""
+        return Reply(lines=(unknown_command_text(name, place),))
 
     def ask(self, question: str) -> Reply:
         question = question.strip()[:MAX_QUESTION_CHARS]
         if not question:
             return Reply(lines=("Send me a question, e.g. the name of an event or a person.",))
+        small_talk = recognise(question)
+        if small_talk is not None:
+            return self.small_talk(small_talk)
         return self.answer_reply(answer(self.index, question))
+
+    def small_talk(self, kind: SmallTalk) -> Reply:
+        """A short friendly reply to hello, thanks or "who are you", with one example."""
+        examples = self._examples()
+        example = examples[list(SmallTalk).index(kind) % len(examples)] if examples else ""
+        try_it = f"Try asking: {example}" if example else "Try asking me a question."
+        decks = ", ".join(deck.title for deck in self.library.decks)
+        text = {
+            SmallTalk.GREETING: "Hi! 👋 Ask me anything from your revision notes.",
+            SmallTalk.THANKS: "You're welcome! Ask me another whenever you like.",
+            SmallTalk.IDENTITY: (
+                f"I'm your revision tutor: a bot with note cards on {decks}. "
+                "Ask me a question the way you'd ask a friend, or send /quiz to test yourself."
+            ),
+        }[kind]
+        return Reply(lines=(text, try_it))
 
     def answer_reply(self, result: Answer) -> Reply:
         if result.best is None:
@@ -142,24 +172,30 @@ class Dialog:
         return Reply(card=card, buttons=tuple(rows), edit=edit)
 
     def card_by_name(self, name: str) -> Reply:
+        """`/card WORDS`: the card whose title or alias that is, else what the matcher finds.
+
+        Titles come first: words that (nearly) spell a card's title or one of its aliases
+        open that card ("/card nep" → the card whose alias is "NEP"); anything else goes
+        to the same matcher as a typed question, which also weighs titles most.
+        """
         name = name.strip()[:MAX_QUESTION_CHARS]
         if not name:
             return Reply(
                 lines=(
-                    "Usage: /card NAME — for example /card "
-                    + next(iter(self._titles.values()), "…").lower(),
+                    "Usage: /card WORDS — a few words of a card's title, "
+                    f"e.g. /card {self._card_example()}",
                 )
             )
         best = process.extractOne(
             name,
-            self._titles,
-            scorer=fuzz.WRatio,
+            self._names,
+            scorer=fuzz.ratio,
             processor=utils.default_process,
             score_cutoff=CARD_NAME_CUTOFF,
         )
         if best is not None:
-            return self.card_reply(self.library.cards[best[2]])
-        return self.ask(name)
+            return self.card_reply(self.library.cards[self._named_cards[best[2]]])
+        return self.answer_reply(answer(self.index, name))
 
     def topics(self, page: int = 0, *, edit: bool = False) -> Reply:
         topics = list(self.library.topics.values())
@@ -224,6 +260,11 @@ class Dialog:
             for q in self.library.questions.values()
             if q.card_id in self.library.cards
         )
+
+    def _card_example(self) -> str:
+        """A short name for the /card usage line: the shortest card title."""
+        titles = sorted((card.title for card in self.library.cards.values()), key=len)
+        return titles[0].lower() if titles else "…"
 
     def _examples(self) -> list[str]:
         """The decks' example questions, else the titles of the first cards of topics."""

@@ -366,16 +366,20 @@ class GroupRounds:
             response_ms=response_ms,
             answered_at=now,
             source=SessionKind.GROUP,
+            choice=_options(question)[poll.option_order[option_ids[0]]],
         )
         memory = await self._quiz.memory_after(user_id, question, verdict, response_ms, now)
         return await self.store.record_group_answer(answer, memory)
 
     # ----- group life ----------------------------------------------------------------------
     async def remember(self, who: Who) -> None:
-        """Store the student and the group; a group new to us gets the default open period."""
-        await self.store.upsert_user(
-            who.user_id, first_name=who.first_name, username=who.username, now=self._clock()
-        )
+        """Store the student and the group; a group new to us gets the default open period.
+
+        A message sent as a chat has no student behind it to store (see `Who`)."""
+        if not who.posts_as_chat:
+            await self.store.upsert_user(
+                who.user_id, first_name=who.first_name, username=who.username, now=self._clock()
+            )
         await self.remember_chat(who.chat_id, who.chat_kind, who.chat_title)
 
     async def remember_chat(self, chat_id: int, kind: ChatKind, title: str | None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from urllib.parse import unquote, urlsplit
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 REDACTED = "[redacted]"
@@ -38,3 +39,18 @@ def configure_logging(level: str, secrets: Iterable[str | None] = ()) -> None:
     root.setLevel(level)
     for noisy in ("httpx", "httpcore", "apscheduler"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+def database_password(url: str | None) -> str | None:
+    """The password in a database URL, as typed and as the driver sees it, or None.
+
+    A URL is redacted whole, but a driver's error may name the password alone (or the
+    URL with the password decoded), so it is redacted on its own too.
+    """
+    if not url:
+        return None
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        return None
+    return unquote(password) if password else None

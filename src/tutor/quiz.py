@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from tutor.clock import Clock, end_of_local_day, local_date, utc_now
+from tutor.exam import ExamPlanner
 from tutor.grading import Verdict, grade_typed
 from tutor.model import Library, Question, QuestionKind, Topic
 from tutor.srs import Srs, card_from_dict, card_to_dict, rating_for
@@ -224,6 +225,7 @@ class QuizService:
         self._clock = clock
         self._rng = rng or random.Random()
         self._srs = srs or Srs()
+        self._exam = ExamPlanner(library, store, scheduler=self._srs.scheduler)
 
     # starting
 
@@ -261,17 +263,20 @@ class QuizService:
         count: int = DEFAULT_QUESTION_COUNT,
         kind: SessionKind = SessionKind.REVIEW,
     ) -> Started | NothingToAsk:
-        """Review due questions (most overdue first), topped up with the oldest-reviewed.
+        """Review due questions (most overdue first), topped up with the oldest-reviewed;
+        before an exam, the exam's priorities (see `tutor.exam`) come first.
 
         With nothing due, returns `NothingToAsk(NOTHING_DUE, next_due_at)`.
         """
         now = self._clock()
+        exam_first = self._known(await self._exam.priorities(user_id, now))
         due = self._known(await self._store.due_question_ids(user_id, now))
-        if not due:
+        if not due and not exam_first:
             next_due = await self._store.next_due_at(user_id)
             return NothingToAsk(NothingReason.NOTHING_DUE, next_due)
         limit = _clamp_count(count)
         picked: list[str] = []
+        _take(picked, exam_first, limit)  # before an exam: see tutor.exam
         _take(picked, due, limit)
         _take(picked, self._known(await self._store.reviewed_question_ids(user_id)), limit)
         return await self._start(chat_id, user_id, kind, picked, now)
@@ -332,8 +337,9 @@ class QuizService:
     ) -> AnswerResult | OrderProgress | Rejected:
         """Place the next item of an order question (an index into its `options`).
 
-        Returns `OrderProgress` until every item is placed (the last one places itself),
-        then the graded `AnswerResult`: right only if all items are in order.
+        Returns `OrderProgress` until every item is placed (the student taps the last one
+        too: a question that answered itself would surprise them), then the graded
+        `AnswerResult`: right only if all items are in order.
         """
         loaded = await self._load(session_id, user_id, position, _ORDER_KINDS)
         if isinstance(loaded, Rejected):
@@ -345,9 +351,6 @@ class QuizService:
         if item_index in placed:
             return Rejected(Rejection.STALE, "that item is already placed")
         placed.append(item_index)
-        remaining = [i for i in range(len(question.items)) if i not in placed]
-        if len(remaining) == 1:
-            placed.extend(remaining)
         if len(placed) < len(question.items):
             return await self._save_order_progress(session, placed)
         order: list[int] = session.state["item_order"]
@@ -405,7 +408,8 @@ class QuizService:
     async def _quiz_selection(
         self, user_id: int, pool: _Pool, count: int, now: datetime
     ) -> list[str]:
-        """`pool.first` in order, then due, weak-topic and new questions, shuffled."""
+        """`pool.first` in order, the exam's priorities in order (when an exam is coming),
+        then due, weak-topic and new questions, shuffled."""
         pool_ids = [question.id for question in pool.questions]
         in_pool = set(pool_ids)
         due = [qid for qid in await self._store.due_question_ids(user_id, now) if qid in in_pool]
@@ -416,6 +420,8 @@ class QuizService:
 
         picked: list[str] = []
         _take(picked, pool.first, count)
+        exam_first = [qid for qid in await self._exam.priorities(user_id, now) if qid in in_pool]
+        _take(picked, exam_first, count)  # before an exam: see tutor.exam
         head = len(picked)
         places = count - head
         _take(picked, due, len(picked) + math.ceil(places * DUE_SHARE))
@@ -504,6 +510,7 @@ class QuizService:
             response_ms=response_ms,
             answered_at=now,
             source=session.kind,
+            choice=response if question.kind in _TAPPED_KINDS else None,
         )
         memory = await self.memory_after(user_id, question, verdict, response_ms, now)
         after = self._advanced(session, now)

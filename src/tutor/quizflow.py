@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from rapidfuzz import fuzz, utils
+import numpy as np
+from rapidfuzz import fuzz, process, utils
 
 from tutor.charts import parse_year_range, render_progress, render_timeline
 from tutor.clock import Clock, local_date, utc_now
 from tutor.dialog import STALE_BUTTON, Button, Reply, short
+from tutor.exam import ExamService
 from tutor.grading import Verdict
 from tutor.model import Library, QuestionKind, Topic
 from tutor.quiz import (
@@ -37,7 +40,18 @@ from tutor.quiz import (
 from tutor.store import ChatKind, SessionStatus, Store
 
 MAX_COUNT = 20
+MAX_ARGUMENT_CHARS = 100
+"""A topic name and a count fit easily; anything longer is cut before matching."""
+MAX_NAME_CHARS = 60
+MAX_NAME_WORDS = 6
+"""A topic or card name is matched on at most this much of what was typed."""
 TOPIC_CUTOFF = 70.0
+QUIZ_FINISHED = "Quiz finished"
+QUIZ_STOPPED = "Quiz stopped"
+OPTION_CUTOFF = 90.0
+"""Typed text this close (rapidfuzz ratio) to one option, and to no other, chooses it."""
+MAX_OPTION_CHARS = 120
+"""Options are at most 100 characters (deck validation); longer text is no option."""
 CARD_CUTOFF = 85.0
 _NAME_STOP_WORDS = frozenset({"the", "a", "an", "and", "of", "in", "on", "to", "for", "s"})
 """Left out when matching names: WRatio scores any shared word ("of") 85 or more."""
@@ -49,6 +63,11 @@ VERDICT_MARKS = {
 _QUIZ_BUTTON = re.compile(r"^(qa|qo|qs):(\d{1,12}):(\d{1,3}):(\d{1,2})$")
 _FORGET_BUTTON = re.compile(r"^forget:(yes|no):(\d{1,15})$")
 _START_BUTTON = re.compile(r"^quiz:([a-z0-9-]{1,50})$")
+AS_CHAT_REFUSAL = (
+    "You're posting as the group (anonymous admin), so I can't keep a quiz or progress "
+    "for you. Message me privately, or turn off “Remain anonymous” in the group's "
+    "admin settings."
+)
 REJECTION_NOTICES = {
     Rejection.STALE: "That question is finished. Send /quiz for a new one.",
     Rejection.FOREIGN: "That's someone else's quiz — send /quiz to start your own.",
@@ -66,6 +85,19 @@ class Who:
     username: str | None = None
     chat_kind: ChatKind = ChatKind.PRIVATE
     chat_title: str | None = None
+    sender_chat_id: int | None = None
+    """Set when the message was sent on behalf of a chat, not by a person (see below)."""
+
+    @property
+    def posts_as_chat(self) -> bool:
+        """Sent as a chat: `user_id` is then a placeholder every such sender shares, so
+        nothing personal (a quiz, progress, /forget) can be kept for it."""
+        return self.sender_chat_id is not None
+
+    @property
+    def is_anonymous_admin(self) -> bool:
+        """Sent as the group itself: only the group's admins can post that way."""
+        return self.sender_chat_id is not None and self.sender_chat_id == self.chat_id
 
 
 class QuizFlow:
@@ -85,6 +117,14 @@ class QuizFlow:
         self.service = service
         self.default_timezone = default_timezone
         self._clock = clock
+        self._names: tuple[NameMatcher, NameMatcher] | None = None
+        self.exams = ExamService(
+            library,
+            store,
+            find_topic=self._find_topic,
+            clock=clock,
+            default_timezone=default_timezone,
+        )
 
     # ----- commands ---------------------------------------------------------------------
     async def quiz(self, who: Who, argument: str = "") -> list[Reply]:
@@ -97,7 +137,12 @@ class QuizFlow:
         started = await self.service.start_quiz(
             who.chat_id, who.user_id, count=count, topic_id=topic.id if topic else None
         )
-        return self._started(who, started, topic.title if topic else "")
+        replies = self._started(who, started, topic.title if topic else "")
+        ignored = " ".join(split_quiz_argument(argument)[2])
+        if ignored and isinstance(started, Started):
+            note = f"(I ignored “{short(ignored, 60)}”: /quiz takes a topic, then a number.)"
+            replies[0] = replace(replies[0], lines=(*replies[0].lines, note))
+        return replies
 
     async def quiz_on_card(self, who: Who, card_id: str) -> list[Reply]:
         """ "Quiz me on this" under a card: its topic, its own questions first."""
@@ -187,16 +232,77 @@ class QuizFlow:
 
     # ----- answers ----------------------------------------------------------------------
     async def typed(self, who: Who, text: str) -> list[Reply] | None:
-        """A text message that answers a pending typed question; None if none is pending."""
+        """A text message that answers the pending question; None if it does not.
+
+        A typed question takes any text; a choice, true/false or order question takes
+        the text of one of its options (an order question: of an item still to place).
+        """
         if not text.strip():
             return None
         pending = await self.service.current_question(who.chat_id, who.user_id)
-        if pending is None or pending.kind is not QuestionKind.TYPED:
+        if pending is None:
             return None
-        result = await self.service.answer_typed(
-            pending.session_id, who.user_id, text[:300], position=pending.position
+        return await self._answer_text(who, pending, text)
+
+    async def on_text(self, who: Who, text: str, ask: Callable[[str], Reply]) -> list[Reply] | None:
+        """A text message while a quiz may be waiting; None when none is.
+
+        The text answers the pending question when it can (see `typed`); otherwise it is
+        a question for `ask`, and the pending question is shown again below the answer,
+        so the quiz is never stranded. One read of the store either way.
+        """
+        if not text.strip():
+            return None
+        pending = await self.service.current_question(who.chat_id, who.user_id)
+        if pending is None:
+            return None
+        answered = await self._answer_text(who, pending, text)
+        if answered is not None:
+            return answered
+        return [ask(text), self.reminder_reply(who, pending)]
+
+    async def reminder(self, who: Who) -> Reply | None:
+        """The pending question shown again (after another command), or None."""
+        pending = await self.service.current_question(who.chat_id, who.user_id)
+        return self.reminder_reply(who, pending) if pending is not None else None
+
+    @staticmethod
+    def shows_question(replies: Sequence[Reply]) -> bool:
+        """Whether the replies include a quiz question (its stop button) or end a quiz."""
+        return any(
+            reply.title in (QUIZ_FINISHED, QUIZ_STOPPED)
+            or any(button.data.startswith("qs:") for row in reply.buttons for button in row)
+            for reply in replies
         )
-        return self._answered(who, result, edit=False)
+
+    def reminder_reply(self, who: Who, pending: PresentedQuestion) -> Reply:
+        shown = self.question_reply(who, pending)
+        back = "↩️ Back to your quiz — answer below, or /stop to end it."
+        return replace(shown, lines=(back, *shown.lines))
+
+    async def _answer_text(
+        self, who: Who, pending: PresentedQuestion, text: str
+    ) -> list[Reply] | None:
+        if pending.kind is QuestionKind.TYPED:
+            result = await self.service.answer_typed(
+                pending.session_id, who.user_id, text[:300], position=pending.position
+            )
+            return self._answered(who, result, edit=False)
+        candidates = pending.remaining if pending.kind is QuestionKind.ORDER else None
+        index = option_named(text, pending.options, candidates)
+        if index is None:
+            return None
+        if pending.kind is not QuestionKind.ORDER:
+            result = await self.service.answer_choice(
+                pending.session_id, who.user_id, index, position=pending.position
+            )
+            return self._answered(who, result, edit=False)
+        step = await self.service.answer_order_step(
+            pending.session_id, who.user_id, index, position=pending.position
+        )
+        if isinstance(step, OrderProgress):
+            return [self.question_reply(who, step.question)]
+        return self._answered(who, step, edit=False)
 
     def owns_button(self, data: str | None) -> bool:
         data = data or ""
@@ -300,20 +406,26 @@ class QuizFlow:
         return replies
 
     def _summary_reply(self, summary: QuizSummary) -> Reply:
+        """The score of what was answered: "Score: 1/1, 4 skipped", never 0/5 for a stop."""
+        if summary.answered == 0:
+            return Reply(
+                title=QUIZ_STOPPED,
+                lines=(
+                    "You stopped before answering any question, so there's no score.",
+                    "Send /quiz to start again whenever you like.",
+                ),
+            )
+        skipped = summary.total - summary.answered
         lines = [
-            f"Score: {summary.correct}/{summary.total}"
+            f"Score: {summary.correct}/{summary.answered}"
+            + (f", {skipped} skipped" if skipped else "")
             + (f" ({summary.close} nearly right)" if summary.close else "")
         ]
-        if summary.answered < summary.total:
-            lines.append(f"You answered {summary.answered} of {summary.total} before stopping.")
         revisit = summary.topics_to_revisit
-        if revisit:
-            lines.append("Topics to revisit:")
-        elif summary.answered:
-            lines.append("Nothing to revisit — well done! 🎉")
+        lines.append("Topics to revisit:" if revisit else "Nothing to revisit — well done! 🎉")
         buttons = tuple((Button(f"📚 {t.title[:45]}", f"topic:{t.id}:0"),) for t in revisit[:4])
         lines.append("Come back tomorrow and send /review for what's due.")
-        return Reply(title="Quiz finished", lines=tuple(lines), buttons=buttons)
+        return Reply(title=QUIZ_FINISHED, lines=tuple(lines), buttons=buttons)
 
     def _nothing_reply(self, nothing: NothingToAsk) -> Reply:
         if nothing.reason is NothingReason.NOTHING_DUE:
@@ -350,10 +462,10 @@ class QuizFlow:
 
         Shared with group rounds and group settings.
         """
-        words = argument.split()
+        words, count_word, _ignored = split_quiz_argument(argument)
         count = 5
-        if words and _is_count(words[-1]) and not _names_year(words):
-            count = int(words.pop())
+        if count_word is not None:
+            count = int(count_word)
             if not 1 <= count <= MAX_COUNT:
                 return Reply(lines=(f"A quiz can have 1 to {MAX_COUNT} questions, e.g. /quiz 10.",))
         if not words:
@@ -369,12 +481,18 @@ class QuizFlow:
 
     def _find_topic(self, text: str) -> Topic | None:
         """The topic `text` names, by its title or id, else by one of its cards."""
-        topics = {t.id: f"{t.title} {t.id.replace('-', ' ')}" for t in self.library.topics.values()}
-        topic_id = _best_match(text, topics, TOPIC_CUTOFF)
+        if self._names is None:
+            topics = self.library.topics.values()
+            cards = self.library.cards.values()
+            self._names = (
+                NameMatcher({t.id: f"{t.title} {t.id.replace('-', ' ')}" for t in topics}),
+                NameMatcher({c.id: f"{c.title} {' '.join(c.aliases)}" for c in cards}),
+            )
+        topic_names, card_names = self._names
+        topic_id = topic_names.best(text, TOPIC_CUTOFF)
         if topic_id is not None:
             return self.library.topics[topic_id]
-        cards = {c.id: f"{c.title} {' '.join(c.aliases)}" for c in self.library.cards.values()}
-        card_id = _best_match(text, cards, CARD_CUTOFF)
+        card_id = card_names.best(text, CARD_CUTOFF)
         return self.library.topics.get(self.library.cards[card_id].topic_id) if card_id else None
 
     def _timeline_title(self) -> str:
@@ -393,36 +511,76 @@ class QuizFlow:
         return ZoneInfo(name or self.default_timezone)
 
 
-def _names_year(words: list[str]) -> bool:
-    """A four-digit number after a name is part of it ("economy 1928"), not a count."""
-    return len(words) > 1 and len(words[-1]) == 4
+def split_quiz_argument(argument: str) -> tuple[list[str], str | None, list[str]]:
+    """`[topic] [n]` as typed -> (topic words, the count as typed or None, ignored words).
+
+    The count is the first number that is not a year in a name ("economy 1928"); words
+    after it are ignored ("/quiz nep 3 extra junk"), unless nothing came before it, when
+    they name the topic ("/quiz 3 nep").
+    """
+    # Bounded before any matching: a 4,000-character argument would otherwise be scored
+    # word by word against every card while every other update waits.
+    words = argument[:MAX_ARGUMENT_CHARS].split()
+    for position, word in enumerate(words):
+        if _is_count(word) and not (position > 0 and len(word) == 4):
+            before, after = words[:position], words[position + 1 :]
+            return (before, word, after) if before else (after, word, [])
+    return words, None, []
 
 
-def _best_match(text: str, choices: dict[str, str], cutoff: float) -> str | None:
-    """The key of the choice `text` names best, if it scores at least `cutoff`."""
-    query = _name_words(text)
-    if not query:
-        return None
-    scores = {key: _name_scores(query, _name_words(c)) for key, c in choices.items()}
-    best = max(scores, key=scores.__getitem__, default=None)
-    return best if best is not None and scores[best][0] >= cutoff else None
+class NameMatcher:
+    """Which of many names a short text names, with typos allowed.
+
+    A name scores the better of two figures: WRatio of the whole text against it, and
+    its weakest query word's best `ratio` against any of its words (WRatio scales a short
+    query's partial match down: "nep" scores 60 against "the nep and the
+    industrialisation debate"). Ties go to the higher whole-text score, then to the
+    earlier name. Both figures are computed for all names at once with `process.cdist`,
+    each query word against the vocabulary only once, so a 10,000-card library costs
+    milliseconds, not seconds.
+    """
+
+    def __init__(self, names: Mapping[str, str]) -> None:
+        self._keys = list(names)
+        self._names = [_name_words(name) for name in names.values()]
+        vocabulary: dict[str, int] = {}
+        flat: list[int] = []
+        starts: list[int] = []
+        for name in self._names:
+            starts.append(len(flat))
+            flat.extend(vocabulary.setdefault(word, len(vocabulary)) for word in name.split())
+            if len(flat) == starts[-1]:
+                flat.append(vocabulary.setdefault("", len(vocabulary)))
+        self._vocabulary = list(vocabulary)
+        self._word_of_name = np.array(flat, dtype=np.intp)
+        self._first_word = np.array(starts, dtype=np.intp)
+
+    def best(self, text: str, cutoff: float) -> str | None:
+        """The key of the name `text` names best, if it scores at least `cutoff`."""
+        words = _name_words(text[:MAX_NAME_CHARS]).split()[:MAX_NAME_WORDS]
+        if not words or not self._keys:
+            return None
+        query = " ".join(words)
+        # Whole-text scores below the cutoff are not needed exactly, which lets rapidfuzz
+        # skip most of the work; the few names that reach it are scored again for ties.
+        whole = process.cdist([query], self._names, scorer=fuzz.WRatio, score_cutoff=cutoff)[0]
+        by_word = np.full(len(self._keys), np.inf)
+        for word in words:
+            per_word = process.cdist([word], self._vocabulary, scorer=fuzz.ratio)[0]
+            by_word = np.minimum(
+                by_word, np.maximum.reduceat(per_word[self._word_of_name], self._first_word)
+            )
+        score = np.maximum(whole, by_word)
+        reached = np.flatnonzero(score >= cutoff)
+        if not reached.size:
+            return None
+        tie_break = process.cdist([query], [self._names[i] for i in reached], scorer=fuzz.WRatio)
+        return self._keys[reached[np.lexsort((-tie_break[0], -score[reached]))[0]]]
 
 
 def _name_words(text: str) -> str:
     words = utils.default_process(text).split()
     return " ".join(word for word in words if word not in _NAME_STOP_WORDS)
-
-
-def _name_scores(query: str, choice: str) -> tuple[float, float]:
-    """(score, tie-break): the whole text with typos allowed, or every word of it.
-
-    WRatio scales a short query's partial match down ("nep" scores 60 against "the nep
-    and the industrialisation debate"), so each query word is also matched on its own.
-    """
-    whole = fuzz.WRatio(query, choice)
-    words = choice.split()
-    by_word = min((max(fuzz.ratio(w, c) for c in words) for w in query.split()), default=0.0)
-    return max(whole, by_word), whole
 
 
 def _when(at: datetime | None) -> str:
@@ -433,3 +591,22 @@ def _is_count(word: str) -> bool:
     """A whole number as typed: ASCII digits, maybe negative (so "0" and "-3" get told off)."""
     digits = word.removeprefix("-")
     return digits.isascii() and digits.isdigit() and len(digits) <= 6
+
+
+def option_named(
+    text: str, options: Sequence[str], candidates: Sequence[int] | None = None
+) -> int | None:
+    """The index of the option `text` spells (a typo allowed), if exactly one fits.
+
+    `candidates` narrows the options (an order question's items still to place).
+    """
+    typed = utils.default_process(text[:MAX_OPTION_CHARS])
+    if not typed:
+        return None
+    indexes = range(len(options)) if candidates is None else candidates
+    scores = {i: fuzz.ratio(typed, utils.default_process(options[i])) for i in indexes}
+    exact = [i for i, score in scores.items() if score == 100]
+    if exact:
+        return exact[0]
+    close = [i for i, score in scores.items() if score >= OPTION_CUTOFF]
+    return close[0] if len(close) == 1 else None

@@ -19,6 +19,7 @@ database matches the module-level tables, so drift fails a test.
 from __future__ import annotations
 
 import re
+import time
 import zlib
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -186,9 +187,21 @@ answers = sa.Table(
     sa.Column("response_ms", sa.Integer),
     sa.Column("answered_at", UTCDateTime, nullable=False),
     sa.Column("source", sa.String(16), nullable=False, comment="session kind it came from"),
+    sa.Column("choice", sa.String(200), comment="option text chosen (choice, true/false)"),
     sa.Index(None, "user_id", "answered_at"),
     sa.Index(None, "session_id"),
     sa.Index(None, "chat_id"),
+    # Covering indexes for the teachers' dashboard: a class's answers without table reads.
+    sa.Index(
+        "ix_answers_dashboard",
+        "user_id",
+        "answered_at",
+        "topic_id",
+        "question_id",
+        "choice",
+        "correct",
+    ),
+    sa.Index("ix_answers_chat_members", "chat_id", "user_id"),
 )
 
 memory = sa.Table(
@@ -244,6 +257,40 @@ group_polls = sa.Table(
     sa.UniqueConstraint("session_id", "position"),
 )
 
+exams = sa.Table(
+    "exams",
+    metadata,
+    sa.Column("chat_id", sa.BigInteger, sa.ForeignKey("chats.chat_id"), primary_key=True),
+    sa.Column("exam_date", sa.Date, nullable=False, comment="the exam's local date"),
+    sa.Column("topic_ids", sa.JSON, nullable=False, comment="[]: every topic"),
+    sa.Column("set_by", sa.BigInteger, nullable=False, comment="the user who set it"),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+content_gaps = sa.Table(
+    "content_gaps",
+    metadata,
+    sa.Column("id", _ROW_ID, primary_key=True, autoincrement=True),
+    sa.Column("deck_id", sa.String(100), comment="NULL: no deck could be told"),
+    sa.Column("question", sa.String(300), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False, comment="no_card or not_wanted"),
+    sa.Column("card_id", sa.String(100), comment="the card marked not what was asked"),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Index(None, "deck_id", "created_at"),
+    sa.Index(None, "created_at"),
+    comment="questions the deck could not answer; never who asked them",
+)
+
+teacher_groups = sa.Table(
+    "teacher_groups",
+    metadata,
+    sa.Column("user_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("chat_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("opened_at", UTCDateTime, nullable=False),
+    comment="groups whose dashboard an admin opened, for the page's group switcher",
+)
+
 DATA_TABLES = (
     users,
     chats,
@@ -253,6 +300,9 @@ DATA_TABLES = (
     subscriptions,
     push_log,
     group_polls,
+    exams,
+    content_gaps,
+    teacher_groups,
 )
 
 Migration = Callable[[Connection], None]
@@ -260,8 +310,35 @@ Migration = Callable[[Connection], None]
 
 def _create_quiz_tables(conn: Connection) -> None:
     """Create users, chats, quiz_sessions, answers and memory."""
-    metadata.create_all(
-        conn, tables=[users, chats, quiz_sessions, answers, memory], checkfirst=False
+    metadata.create_all(conn, tables=[users, chats, quiz_sessions, memory], checkfirst=False)
+    _answers_v1().create(conn, checkfirst=False)
+
+
+def _answers_v1() -> sa.Table:
+    """The answers table as version 1 created it (frozen: later steps ALTER it)."""
+    frozen = sa.MetaData(naming_convention=metadata.naming_convention)
+    for table in (users, chats, quiz_sessions):
+        table.to_metadata(frozen)
+    return sa.Table(
+        "answers",
+        frozen,
+        sa.Column("id", _ROW_ID, primary_key=True, autoincrement=True),
+        sa.Column(
+            "session_id", sa.BigInteger, sa.ForeignKey("quiz_sessions.id", ondelete="CASCADE")
+        ),
+        sa.Column("user_id", sa.BigInteger, sa.ForeignKey("users.user_id"), nullable=False),
+        sa.Column("chat_id", sa.BigInteger, sa.ForeignKey("chats.chat_id"), nullable=False),
+        sa.Column("question_id", sa.String(100), nullable=False),
+        sa.Column("card_id", sa.String(100), nullable=False),
+        sa.Column("topic_id", sa.String(100), nullable=False),
+        sa.Column("verdict", sa.String(16), nullable=False),
+        sa.Column("correct", sa.Boolean, nullable=False),
+        sa.Column("response_ms", sa.Integer),
+        sa.Column("answered_at", UTCDateTime, nullable=False),
+        sa.Column("source", sa.String(16), nullable=False, comment="session kind it came from"),
+        sa.Index(None, "user_id", "answered_at"),
+        sa.Index(None, "session_id"),
+        sa.Index(None, "chat_id"),
     )
 
 
@@ -275,10 +352,27 @@ def _create_group_polls_table(conn: Connection) -> None:
     metadata.create_all(conn, tables=[group_polls], checkfirst=False)
 
 
+def _create_exams_table(conn: Connection) -> None:
+    """Create exams: a student's or a class's exam date and topics (the exam countdown)."""
+    metadata.create_all(conn, tables=[exams], checkfirst=False)
+
+
+def _add_dashboard_tables(conn: Connection) -> None:
+    """Add answers.choice, content_gaps and teacher_groups for the teachers' dashboard."""
+    answers_table = conn.dialect.identifier_preparer.format_table(answers)
+    conn.execute(sa.text(f"ALTER TABLE {answers_table} ADD COLUMN choice VARCHAR(200)"))
+    for index in answers.indexes:
+        if index.name in ("ix_answers_dashboard", "ix_answers_chat_members"):
+            index.create(conn)
+    metadata.create_all(conn, tables=[content_gaps, teacher_groups], checkfirst=False)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _create_quiz_tables,
     _create_daily_push_tables,
     _create_group_polls_table,
+    _create_exams_table,
+    _add_dashboard_tables,
 )
 LATEST_VERSION = len(MIGRATIONS)
 
@@ -395,6 +489,8 @@ class Answer:
     response_ms: int | None
     answered_at: datetime
     source: str
+    choice: str | None = None
+    """The option text the student chose (choice and true/false questions only)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -476,6 +572,12 @@ class Store:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """For feature modules that keep their queries outside this class (exam_store,
+        dashboard, gaps)."""
+        return self._engine
 
     @property
     def dialect(self) -> str:
@@ -627,6 +729,7 @@ class Store:
                 )
             await conn.execute(_move_subscription(old_id, new_id))
             await conn.execute(_move_push_days(old_id, new_id))
+            await conn.execute(_move_exam(old_id, new_id))
             await conn.execute(
                 chats.update()
                 .where(chats.c.chat_id == old_id)
@@ -1123,6 +1226,8 @@ class Store:
             ),
             subscriptions.delete().where(subscriptions.c.chat_id == user_id),
             push_log.delete().where(push_log.c.chat_id == user_id),
+            exams.delete().where(exams.c.chat_id == user_id),
+            teacher_groups.delete().where(teacher_groups.c.user_id == user_id),
             chats.delete().where(chats.c.chat_id == user_id, chats.c.kind == ChatKind.PRIVATE),
             users.delete().where(users.c.user_id == user_id),
         )
@@ -1141,6 +1246,7 @@ class Store:
                 chats.c.chat_id == user_id, chats.c.kind == ChatKind.PRIVATE
             ),
             "subscriptions": subscriptions.select().where(subscriptions.c.chat_id == user_id),
+            "exams": exams.select().where(exams.c.chat_id == user_id),
             "quiz_sessions": quiz_sessions.select()
             .where(quiz_sessions.c.user_id == user_id)
             .order_by(quiz_sessions.c.id),
@@ -1148,6 +1254,9 @@ class Store:
             "memory": memory.select()
             .where(memory.c.user_id == user_id)
             .order_by(memory.c.question_id),
+            "teacher_groups": teacher_groups.select()
+            .where(teacher_groups.c.user_id == user_id)
+            .order_by(teacher_groups.c.chat_id),
         }
         return await self._export(selections)
 
@@ -1174,7 +1283,11 @@ _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
 def create_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
-    """An engine for `url` set up as the store needs it (see `Store.open` for `schema`)."""
+    """An engine for `url` set up as the store needs it (see `Store.open` for `schema`).
+
+    `hide_parameters`: a failing statement is logged with its traceback, and its bound
+    parameters would carry students' names and typed answers into the log.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if schema is not None:
@@ -1185,7 +1298,10 @@ def create_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
             raise ValueError(f"schema must be a lower-case identifier, got {schema!r}")
         settings = {"search_path": schema} if schema else {}
         return create_async_engine(
-            url, pool_pre_ping=True, connect_args={"server_settings": settings}
+            url,
+            pool_pre_ping=True,
+            hide_parameters=True,
+            connect_args={"server_settings": settings},
         )
     raise ValueError(
         f"unsupported database {parsed.get_backend_name()!r}: use SQLite or PostgreSQL"
@@ -1198,6 +1314,7 @@ def _create_sqlite_engine(url: str, database: str | None) -> AsyncEngine:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(
         url,
+        hide_parameters=True,
         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
         poolclass=StaticPool if in_memory else None,
     )
@@ -1210,10 +1327,24 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     """WAL and foreign keys on; we issue BEGIN ourselves (see `_begin_sqlite_transaction`)."""
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
+    _switch_to_wal(cursor)
+    cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    """`PRAGMA journal_mode=WAL`, retried: SQLite can answer "database is locked" at once,
+    without waiting on the busy handler, while another process is creating the same file."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except Exception as error:  # the driver's OperationalError, wrapped or not
+            if "locked" not in str(error).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _begin_sqlite_transaction(conn: Connection) -> None:
@@ -1377,6 +1508,12 @@ def _move_push_days(old_id: int, new_id: int) -> sa.Update:
         .where(push_log.c.chat_id == old_id, push_log.c.local_date.not_in(taken_days))
         .values(chat_id=new_id)
     )
+
+
+def _move_exam(old_id: int, new_id: int) -> sa.Update:
+    """The group's exam follows it to the supergroup, unless the supergroup has one."""
+    taken = sa.select(exams.c.chat_id).where(exams.c.chat_id == new_id).exists()
+    return exams.update().where(exams.c.chat_id == old_id, ~taken).values(chat_id=new_id)
 
 
 def _owner_filter(chat_id: int, user_id: int | None) -> sa.ColumnElement[bool]:

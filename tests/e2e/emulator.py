@@ -34,6 +34,7 @@ from .state import EmulatorState, canonical_method
 from .wire import (
     DEFAULT_TOKEN,
     DEFAULT_USER_ID,
+    EDIT_FAILURES,
     JSON,
     MESSAGE_METHODS,
     ApiError,
@@ -88,6 +89,12 @@ def _remote(
     return operation
 
 
+PROBE = "/forget"
+PROBE_REPLY = "Delete everything I store about you?"
+"""A probe with exactly one reply in any chat, quiz or not (it only asks; nothing changes
+until a button is pressed), so nothing the bot does for it can come after that reply."""
+
+
 class ControlApi(ABC):
     """What tests call.  Every method is a coroutine; data is plain JSON (dicts and lists)."""
 
@@ -103,6 +110,7 @@ class ControlApi(ABC):
     set_group_admins = _remote(EmulatorState.ctl_set_group_admins)
     send_text = _remote(EmulatorState.ctl_send_text)
     send_message = _remote(EmulatorState.ctl_send_message)
+    send_as_chat = _remote(EmulatorState.ctl_send_as_chat)
     press_button = _remote(EmulatorState.ctl_press_button)
     answer_poll = _remote(EmulatorState.ctl_answer_poll)
     inline_query = _remote(EmulatorState.ctl_inline_query)
@@ -191,6 +199,20 @@ class ControlApi(ABC):
         """Delay the next ``count`` matching calls by ``delay`` seconds, then answer normally."""
         await self.fail_next(None, count, method, chat_id, delay=delay)
 
+    async def fail_next_edit(
+        self,
+        reason: Literal["not_found", "too_old", "not_modified"],
+        *,
+        count: int = 1,
+        chat_id: int | str | None = None,
+    ) -> None:
+        """Make the next ``count`` editMessageText calls fail as Telegram does when the
+        message was deleted (``not_found``), is over 48 hours old (``too_old``) or would
+        not change (``not_modified``): 400 with Telegram's own description."""
+        await self.fail_next(
+            400, count, "editMessageText", chat_id, description=EDIT_FAILURES[reason]
+        )
+
     async def set_flood_limits(self, limits: FloodLimits | None) -> None:
         """Enforce ``limits`` on message delivery (``None``: no limits, the default)."""
         await self._op("set_flood_limits", limits=asdict(limits) if limits else None)
@@ -245,6 +267,57 @@ class ControlApi(ABC):
             sorted(MESSAGE_METHODS), matches, chat_id=chat_id, timeout=timeout, since=since
         )
         return dict(call.result)
+
+    async def assert_no_call_before_reply(
+        self,
+        method: str | Sequence[str],
+        *,
+        chat_id: int,
+        since: int,
+        user_id: int | None = None,
+        probe: str = PROBE,
+        probe_reply: str = PROBE_REPLY,
+    ) -> None:
+        """Fail if the bot made a matching call after `since`, judged without a fixed sleep.
+
+        A `probe` message is sent to the chat and its reply awaited: the bot handles updates
+        one at a time, in order, so once the probe is answered every earlier update has been
+        handled, and a matching call other than the probe's reply is a failure, however slow
+        the bot was. (A sleep-then-look check passes whenever the bot is slow.)
+        """
+        unexpected = await self.calls_before_reply(
+            method,
+            chat_id=chat_id,
+            since=since,
+            user_id=user_id,
+            probe=probe,
+            probe_reply=probe_reply,
+        )
+        if unexpected:
+            raise AssertionError(f"unexpected calls: {[(c.method, c.params) for c in unexpected]}")
+
+    async def calls_before_reply(
+        self,
+        method: str | Sequence[str],
+        *,
+        chat_id: int,
+        since: int,
+        user_id: int | None = None,
+        probe: str = PROBE,
+        probe_reply: str = PROBE_REPLY,
+    ) -> list[Call]:
+        """The matching calls the bot made after `since`, up to its reply to a `probe` sent now.
+
+        The bot handles updates one at a time, in order: once the probe is answered,
+        everything sent before it has been handled, so no fixed sleep is needed.
+        """
+        await self.send_text(chat_id, probe, user_id=user_id)
+        await self.wait_for_message(chat_id, probe_reply, since=since)
+        methods = [method] if isinstance(method, str) else list(method)
+        made = await self.calls([*methods, "sendMessage"], chat_id=chat_id, since=since, ok=True)
+        replies = [i for i, c in enumerate(made) if probe_reply in str(c.params.get("text", ""))]
+        made = made[: replies[0]]  # the probe's one reply: nothing of the bot's comes after it
+        return [call for call in made if call.method in methods]
 
     async def assert_no_call(
         self,

@@ -24,6 +24,7 @@ from .wire import (
     DEFAULT_USER_ID,
     JSON,
     NOT_BY_DEFAULT,
+    NOT_MODIFIED,
     QUERY_TOO_OLD,
     ApiError,
     Call,
@@ -44,6 +45,21 @@ from .wire import (
     utf16_len,
     without_reply,
 )
+
+ANONYMOUS_ADMIN: JSON = {
+    "id": 1087968824,
+    "is_bot": True,
+    "first_name": "Group",
+    "username": "GroupAnonymousBot",
+}
+"""The placeholder sender of every message an anonymous admin posts as the group."""
+CHANNEL_BOT: JSON = {
+    "id": 136817688,
+    "is_bot": True,
+    "first_name": "Channel",
+    "username": "Channel_Bot",
+}
+"""The placeholder sender of messages posted as a channel."""
 
 
 @dataclass
@@ -340,6 +356,9 @@ class EmulatorState:
         markup = p.get("reply_markup") or None
         if markup is not None:
             check_reply_markup(markup)
+            rows = markup.get("inline_keyboard") or []
+            if chat.type != "private" and any("web_app" in b for row in rows for b in row):
+                raise bad_request("BUTTON_TYPE_INVALID")  # web_app buttons: private chats only
         reply = self._reply_target(chat, p)
         if self.flood is not None:
             self.flood.admit(chat.id, chat.type != "private")
@@ -403,10 +422,7 @@ class EmulatorState:
 
     def _apply_edit(self, chat: ChatState | None, message: JSON, changes: JSON) -> Any:
         if chat is not None and all(message.get(k) == (v or None) for k, v in changes.items()):
-            raise bad_request(
-                "message is not modified: specified new message content and reply markup are "
-                "exactly the same as a current content and reply markup of the message"
-            )
+            raise bad_request(NOT_MODIFIED)
         for key, value in changes.items():
             if value:
                 message[key] = value
@@ -798,6 +814,24 @@ class EmulatorState:
             length = utf16_len(command.group(0))
             fields["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         return self.ctl_send_message(chat_id, fields, user_id, reply_to)
+
+    def ctl_send_as_chat(self, chat_id: int, text: str, sender_chat_id: int | None = None) -> JSON:
+        """A message sent on behalf of a chat, as Telegram delivers it.
+
+        An anonymous group admin ("Remain anonymous") posts as the group itself: `from` is
+        the placeholder GroupAnonymousBot and `sender_chat` the group. With another
+        `sender_chat_id` (a channel), `from` is Telegram's channel placeholder instead.
+        """
+        sender_chat = self._chat(sender_chat_id) if sender_chat_id is not None else None
+        placeholder = ANONYMOUS_ADMIN if sender_chat is None else CHANNEL_BOT
+        chat = self._ensure_chat(chat_id)
+        fields: JSON = {"text": text, "sender_chat": copy.deepcopy((sender_chat or chat).info)}
+        command = COMMAND_RE.match(text)
+        if command:
+            length = utf16_len(command.group(0))
+            fields["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        self.users.setdefault(placeholder["id"], dict(placeholder))
+        return self._queue("message", self._new_message(chat, placeholder, fields))
 
     def ctl_send_media(
         self,

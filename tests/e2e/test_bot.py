@@ -8,6 +8,7 @@ a subprocess: logs without the token, start-up errors, the terminal and webhook 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import shutil
@@ -36,6 +37,7 @@ OTHER_USER = 5002
 BLOCKED_USER = 5003
 GROUP = -4001
 TYPO_QUESTION = "why did trotksy miss lenins funeral"
+WEBHOOK_SECRET = "s3cret-webhook-0123456789abcdef-XYZ"
 FUNERAL_CARD = "lenins-funeral-trotsky"
 FUNERAL_TITLE = "Trotsky misses Lenin's funeral"
 NOT_TEXT_HINT = "I can only read text"
@@ -446,7 +448,7 @@ async def test_a_reply_over_the_telegram_limit_is_split_keyboard_last(
         lines=paragraphs,
         buttons=((Button("📚 Browse topics", "topics::0"),),),
     )
-    monkeypatch.setattr(dialog, "help", lambda: long_help)
+    monkeypatch.setattr(dialog, "help", lambda place: long_help)
 
     await emulator.send_text(USER, "/help")
     await emulator.wait_for_message(USER, "Point 29:")
@@ -672,7 +674,7 @@ async def test_webhook_mode_registers_the_webhook_and_serves_updates_with_the_se
             TELEGRAM_BOT_TOKEN=SUBPROCESS_TOKEN,
             TELEGRAM_API_BASE_URL=emulator.base_url,
             TUTOR_WEBHOOK_URL="https://example.invalid/telegram",
-            TUTOR_WEBHOOK_SECRET="s3cret",
+            TUTOR_WEBHOOK_SECRET=WEBHOOK_SECRET,
             TUTOR_WEBHOOK_PORT=str(port),
             TUTOR_WEBHOOK_LISTEN="127.0.0.1",
             TUTOR_DATA_DIR=str(tmp_path / "data"),
@@ -683,21 +685,83 @@ async def test_webhook_mode_registers_the_webhook_and_serves_updates_with_the_se
         await wait_until_ready(emulator, bot, "setWebhook")
         registered = (await emulator.calls("setWebhook"))[0].params
         assert registered["url"] == "https://example.invalid/telegram"
-        assert registered["secret_token"] == "s3cret"
+        assert registered["secret_token"] == WEBHOOK_SECRET
 
         update = await emulator.send_text(USER, TYPO_QUESTION)  # queued, never polled
         url = f"http://127.0.0.1:{port}/telegram"
         status = await post_when_listening(url, update, None)
         assert status == 403
         assert await post_update(url, update, "wrong") == 403
-        assert await post_update(url, update, "s3cret") == 200
+        assert await post_update(url, update, WEBHOOK_SECRET) == 200
         card = await emulator.wait_for_message(USER, FUNERAL_TITLE, timeout=10)
         assert styled(card, "bold")[0] == FUNERAL_TITLE
+        student_text = "my private revision note " * 2000
+        assert await post_raw(url, b"\xff not json {", WEBHOOK_SECRET) == 400
+        assert await post_raw(url, student_text.encode(), WEBHOOK_SECRET) == 400
+        not_an_update = json.dumps({"text": student_text}).encode()
+        assert await post_raw(url, not_an_update, WEBHOOK_SECRET) == 400
+        assert await post_raw(url, b'{"update_id": 7, "message": 5}', WEBHOOK_SECRET) == 400
         assert await emulator.calls("getUpdates") == []
         code = await bot.terminate()
 
     assert code == 0, bot.output
-    assert "s3cret" not in bot.output and TOKEN_SECRET not in bot.output
+    assert WEBHOOK_SECRET not in bot.output and TOKEN_SECRET not in bot.output
+    assert "private revision note" not in bot.output
+    refusals = [line for line in bot.output.splitlines() if "is not an update" in line]
+    assert len(refusals) == 4, bot.output
+    assert "CRITICAL" not in bot.output
+    assert await emulator.calls("deleteWebhook") == []  # stays registered: see README
+
+
+async def test_long_polling_serves_the_dashboard_beside_it(
+    content_dir: Path, tmp_path: Path, bot_processes: list[BotProcess]
+) -> None:
+    port = free_port()
+    async with BotApiEmulator(SUBPROCESS_TOKEN) as emulator:
+        env = bot_env(
+            TELEGRAM_BOT_TOKEN=SUBPROCESS_TOKEN,
+            TELEGRAM_API_BASE_URL=emulator.base_url,
+            TUTOR_PUBLIC_URL="https://dash.example.invalid",
+            TUTOR_WEBHOOK_PORT=str(port),
+            TUTOR_WEBHOOK_LISTEN="127.0.0.1",
+            TUTOR_DATA_DIR=str(tmp_path / "data"),
+            TUTOR_CONTENT_DIR=str(content_dir),
+        )
+        bot = await BotProcess.start(env=env, cwd=tmp_path)
+        bot_processes.append(bot)
+        await wait_until_ready(emulator, bot, "getUpdates")
+        await emulator.send_text(USER, TYPO_QUESTION)
+        await emulator.wait_for_message(USER, FUNERAL_TITLE, timeout=10)
+        base = f"http://127.0.0.1:{port}"
+        async with aiohttp.ClientSession() as session:
+            deadline = asyncio.get_running_loop().time() + 10
+            while True:
+                try:
+                    async with session.get(f"{base}/dashboard?chat=-5") as page:
+                        assert page.status == 200
+                        assert "tgWebAppData" in await page.text()
+                    break
+                except aiohttp.ClientConnectionError:
+                    assert asyncio.get_running_loop().time() < deadline
+                    await asyncio.sleep(0.05)
+            async with session.get(f"{base}/dashboard/view?chat=-5") as view:
+                assert view.status == 401
+            async with session.post(f"{base}/telegram", data=b"{}") as hook:
+                assert hook.status in (404, 405)  # no webhook route in polling mode
+        code = await bot.terminate()
+    assert code == 0, bot.output
+    assert await emulator.calls("setWebhook") == []
+
+
+async def post_raw(url: str, body: bytes, secret: str) -> int:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret, "Content-Type": "application/json"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            url, data=body, headers=headers, timeout=aiohttp.ClientTimeout(total=5)
+        ) as response,
+    ):
+        return response.status
 
 
 async def post_when_listening(url: str, update: JSON, secret: str | None) -> int:

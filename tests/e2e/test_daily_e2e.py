@@ -489,3 +489,27 @@ async def _total_at_least(emulator: BotApiEmulator, total: int) -> bool:
 async def _logged(db: Db, expected: dict[int, list[str]]) -> bool:
     log = await push_log(db)
     return all(log.get(chat) == statuses for chat, statuses in expected.items())
+
+
+async def test_only_group_admins_press_the_group_time_zone_button(
+    emulator: BotApiEmulator, library: Library, clock: FrozenClock, tmp_path: Path
+) -> None:
+    """The "Did you mean …?" zone buttons change the group's zone: admins only."""
+    db = Db(sqlite_url(tmp_path / "tutor.sqlite3"))
+    await emulator.set_group_admins(GROUP, [OWNER, ADMIN])
+    await emulator.add_bot_to_group(GROUP)
+    async with running_application(make_app(emulator, library, db, clock, tmp_path)):
+        await emulator.send_text(GROUP, "/timezone asia/tokio", user_id=ADMIN)
+        offer = await emulator.wait_for_message(GROUP, "Did you mean")
+        since = await seq(emulator)
+        pressed = await emulator.press_button(
+            GROUP, offer["message_id"], text="Asia/Tokyo", user_id=MEMBER
+        )
+        await emulator.wait_for("answerCallbackQuery", since=since)
+        notice = await emulator.callback_answer(pressed["callback_query"]["id"])
+        assert notice is not None and "only this group's admins" in notice["text"]
+        assert await emulator.calls("editMessageText", chat_id=GROUP, since=since) == []
+
+        await emulator.press_button(GROUP, offer["message_id"], text="Asia/Tokyo", user_id=ADMIN)
+        edit = await emulator.wait_for("editMessageText", chat_id=GROUP, since=since)
+        assert "Time zone: Asia/Tokyo" in edit.params["text"]

@@ -471,3 +471,39 @@ async def test_inline_mode_shares_a_card_from_any_chat(emulator: BotApiEmulator,
     answer = await emulator.inline_answer(query["inline_query"]["id"])
     assert answer is not None
     assert answer["results"][0]["title"] == "The New Economic Policy (NEP)"
+
+
+# ----- anonymous admins and channels ----------------------------------------------------------
+
+
+async def test_an_anonymous_admin_is_an_admin_without_a_person_behind_it(
+    emulator: BotApiEmulator, bot: App
+) -> None:
+    """A teacher who "Remains anonymous" posts as the group itself (GroupAnonymousBot)."""
+    since = await seq(emulator)
+    await emulator.send_as_chat(GROUP, "/settings questions 7")
+    saved = await emulator.wait_for_message(GROUP, "Saved")
+    assert "Questions per round: 7" in saved["text"]
+    asked = await emulator.calls("getChatMember", chat_id=GROUP, since=since)
+    assert asked == []  # nothing to ask: only admins can post as the group
+
+    await emulator.send_as_chat(GROUP, "/report")
+    await emulator.wait_for_message(GROUP, "posting anonymously")
+    await emulator.send_as_chat(GROUP, "/review")
+    await emulator.wait_for_message(GROUP, "posting as the group")
+    await emulator.send_as_chat(GROUP, "/forget")
+    await emulator.wait_for_message(GROUP, "posting as the group")
+    sent = await emulator.calls("sendMessage", since=since)
+    assert {call.params["chat_id"] for call in sent} == {GROUP}  # nothing to the placeholder
+    assert await store_of(bot).get_user(1087968824) is None
+
+
+async def test_a_channel_posting_in_the_group_is_not_an_admin(
+    emulator: BotApiEmulator, bot: App
+) -> None:
+    channel = -1009990001
+    await emulator.add_chat(channel, "channel", "Some channel")
+    await emulator.send_as_chat(GROUP, "/settings questions 9", sender_chat_id=channel)
+    await emulator.wait_for_message(GROUP, "only this group's admins")
+    shown = await say(emulator, ANN, "/settings", "Group settings")
+    assert "Questions per round: 5" in shown["text"]

@@ -33,6 +33,17 @@ _FAULT_TEXT = {
     502: "Bad Gateway",
 }
 QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
+NOT_MODIFIED = (
+    "message is not modified: specified new message content and reply markup are "
+    "exactly the same as a current content and reply markup of the message"
+)
+EDIT_FAILURES = {
+    "not_found": "Bad Request: message to edit not found",
+    "too_old": "Bad Request: message can't be edited",
+    "not_modified": f"Bad Request: {NOT_MODIFIED}",
+}
+"""Telegram's own texts for an editMessageText that cannot happen: the message was deleted,
+is older than 48 hours, or would not change."""
 COMMAND_RE = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?")
 BOT_COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}")
 CHAT_ACTIONS = frozenset(

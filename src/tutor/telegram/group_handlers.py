@@ -66,6 +66,7 @@ from tutor.groups import (
 from tutor.quizflow import QuizFlow
 from tutor.render import reply_html, split_message
 from tutor.store import ChatKind, ChatSettings
+from tutor.telegram.admins import ADMIN_STATUSES, admin_of
 from tutor.telegram.handlers import keyboard
 from tutor.telegram.quiz_handlers import deliver, who_of
 
@@ -80,11 +81,14 @@ MAX_STEPS = 4
 POSTING_WAIT = 10.0
 """Longest a poll answer waits for a poll still being posted (Telegram's reply to sendPoll)."""
 _SETTINGS_PATTERN = r"^gs:(q|o|n):[a-z0-9]{1,12}$"
-_ADMIN_STATUSES = frozenset({ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR})
-_PRESENT_STATUSES = _ADMIN_STATUSES | {ChatMemberStatus.MEMBER}
+_PRESENT_STATUSES = ADMIN_STATUSES | {ChatMemberStatus.MEMBER}
 _GROUP_TYPES = frozenset({ChatType.GROUP, ChatType.SUPERGROUP})
 ONLY_ADMINS_STOP = "Only this group's admins can stop the round."
 ONLY_ADMINS_REPORT = "Only this group's admins can see the class report."
+ANONYMOUS_REPORT = (
+    "You're posting anonymously, so I can't tell who you are to send you the class report "
+    "privately. Turn off “Remain anonymous” for a moment and send /report again."
+)
 SENT_PRIVATELY = "📬 I've sent you the class report in our private chat."
 START_ME_FIRST = "To get reports privately next time, open a chat with me and press Start."
 
@@ -370,16 +374,6 @@ async def full_names(bot: Bot, chat_id: int, user_ids: Sequence[int]) -> dict[in
     return {user_id: name for user_id, name in zip(user_ids, found, strict=True) if name}
 
 
-async def is_admin(bot: Bot, chat_id: int, user_id: int) -> bool:
-    """Whether the Bot API says the user administers the chat (False if it cannot tell)."""
-    try:
-        member = await bot.get_chat_member(chat_id, user_id)
-    except TelegramError as error:
-        logger.info("could not check admin rights in chat %s: %s", chat_id, error)
-        return False
-    return member.status in _ADMIN_STATUSES
-
-
 async def _send_privately(bot: Bot, user_id: int, reply: Reply, rounds: GroupRounds) -> bool:
     """Send to the user's private chat; False if they have not started the bot."""
     text = reply_html(reply.title, reply.lines, reply.card, rounds.library)
@@ -417,7 +411,7 @@ async def stop_round(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     rounds, message, who = rounds_of(context.application), update.effective_message, who_of(update)
     if rounds is None or message is None or not await rounds.running(who.chat_id):
         return
-    if not await is_admin(context.bot, who.chat_id, who.user_id):
+    if not await admin_of(context.bot, who):
         if await rounds.store.active_session(who.chat_id, who.user_id) is not None:
             return
         await deliver([Reply(lines=(ONLY_ADMINS_STOP,))], context, message, update)
@@ -448,7 +442,7 @@ async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     argument = " ".join(context.args or [])
     if not argument.strip():
         reply = await rounds.show_settings(who.chat_id)
-    elif not await is_admin(context.bot, who.chat_id, who.user_id):
+    elif not await admin_of(context.bot, who):
         reply = Reply(lines=(ADMINS_ONLY, "Anyone can see them with /settings."))
     else:
         reply = await rounds.change_settings(who, argument)
@@ -464,7 +458,7 @@ async def settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             await query.answer()
         raise ApplicationHandlerStop
     who = who_of(update)
-    if await is_admin(context.bot, who.chat_id, who.user_id):
+    if await admin_of(context.bot, who):
         replies = [await rounds.press_settings(who, query.data or "")]
     else:
         replies = [Reply(notice=ADMINS_ONLY)]
@@ -477,8 +471,11 @@ async def report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     rounds, message, who = rounds_of(context.application), update.effective_message, who_of(update)
     if rounds is None or message is None:
         return
-    if not await is_admin(context.bot, who.chat_id, who.user_id):
+    if not await admin_of(context.bot, who):
         await deliver([Reply(lines=(ONLY_ADMINS_REPORT,))], context, message, update)
+        raise ApplicationHandlerStop
+    if who.posts_as_chat:
+        await deliver([Reply(lines=(ANONYMOUS_REPORT,))], context, message, update)
         raise ApplicationHandlerStop
     full = await rounds.report(who.chat_id, who.chat_title)
     if await _send_privately(context.bot, who.user_id, full, rounds):

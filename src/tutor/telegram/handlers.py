@@ -5,9 +5,12 @@ from __future__ import annotations
 import contextlib
 import html
 import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
 from typing import cast
 
 from telegram import (
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
@@ -17,11 +20,13 @@ from telegram import (
 )
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
-from telegram.ext import ContextTypes
+from telegram.ext import ApplicationHandlerStop, CommandHandler, ContextTypes
 
+from tutor.commands import Place
 from tutor.dialog import Dialog, Reply
 from tutor.render import card_html, reply_html, split_message
 from tutor.search import SearchIndex
+from tutor.telegram.feedback import with_feedback
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +37,18 @@ NOT_TEXT = (
     "I can only read text. Type a question (e.g. the name of an event or a person), "
     "or send /topics to browse and /help for everything I can do."
 )
+
+
+UNEDITABLE = (
+    "message to edit not found",
+    "message can't be edited",
+    "message_id_invalid",
+    "there is no text in the message to edit",
+)
+"""Bot API errors (lower case) that mean an edit cannot happen: deleted, too old, a photo."""
+ANSWERED_KEY = "answered_queries"
+ANSWERED_MEMORY = 1024
+"""How many answered callback query ids are remembered (the error handler checks them)."""
 
 
 def dialog_of(context: ContextTypes.DEFAULT_TYPE) -> Dialog:
@@ -62,6 +79,55 @@ async def send(message: Message, reply: Reply, context: ContextTypes.DEFAULT_TYP
         await message.reply_text(chunk, reply_markup=markup, do_quote=quote)
 
 
+async def answer_once(
+    query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, text: str | None = None
+) -> None:
+    """Answer a button press; Telegram takes one answer per query, so remember it."""
+    answered: deque[str] = context.bot_data.setdefault(ANSWERED_KEY, deque(maxlen=ANSWERED_MEMORY))
+    if query.id in answered:
+        return
+    answered.append(query.id)
+    await query.answer(text)
+
+
+def was_answered(query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    return query.id in context.bot_data.get(ANSWERED_KEY, ())
+
+
+async def edit_or_send(
+    message: Message,
+    reply: Reply,
+    context: ContextTypes.DEFAULT_TYPE,
+    send_new: Callable[[], Awaitable[object]],
+) -> None:
+    """Show `reply` in place of `message`; when Telegram cannot edit it, send it anew.
+
+    "Message is not modified" (the same page pressed twice) needs nothing more; a
+    deleted, too old or photo message gets the reply as a new message. Both are
+    expected, so they are logged without a traceback.
+    """
+    try:
+        await message.edit_text(reply_text(reply, context), reply_markup=keyboard(reply))
+    except BadRequest as error:
+        description = str(error).lower()
+        if "not modified" in description:
+            logger.debug("message %s unchanged by the edit", message.message_id)
+            return
+        if not any(expected in description for expected in UNEDITABLE):
+            raise
+        logger.warning(
+            "could not edit message %s in chat %s (%s); sent the reply as a new message",
+            message.message_id,
+            message.chat_id,
+            error,
+        )
+        await send_new()
+
+
+def place_of(message: Message) -> Place:
+    return Place.PRIVATE if message.chat.type == ChatType.PRIVATE else Place.GROUP
+
+
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Greets the student and shows how to ask, by example."""
     user = update.effective_user
@@ -70,8 +136,9 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Lists what the bot understands."""
-    await send(update.effective_message, dialog_of(context).help(), context)
+    """Lists what the bot understands in this kind of chat."""
+    message = update.effective_message
+    await send(message, dialog_of(context).help(place_of(message)), context)
 
 
 async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -121,7 +188,7 @@ async def answer_question(
     """Replies with the card that answers `question`, or topic suggestions."""
     if logger.isEnabledFor(logging.DEBUG):
         logger.debug("question in chat %s: %r", update.effective_chat.id, question)
-    reply = dialog_of(context).ask(question)
+    reply = await with_feedback(context, question, dialog_of(context).ask(question))
     if reply.card is not None:
         logger.info("answered with card %s", reply.card.id)
     else:
@@ -139,20 +206,42 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     reply = dialog_of(context).press(query.data)
     if not reply.lines and reply.card is None and not reply.title:
-        await query.answer(reply.notice or None)
+        await answer_once(query, context, reply.notice or None)
         return
-    await query.answer()
+    await answer_once(query, context)
     message = query.message
     if not isinstance(message, Message):
         return
     if reply.edit:
-        try:
-            await message.edit_text(reply_text(reply, context), reply_markup=keyboard(reply))
-        except BadRequest as error:
-            if "not modified" not in str(error).lower():
-                raise
+        await edit_or_send(message, reply, context, lambda: send(message, reply, context))
         return
     await send(message, reply, context)
+
+
+def command_name(message: Message) -> str:
+    """ "/Quiz@TutorBot nep" -> "quiz"."""
+    return (message.text or "/").split(maxsplit=1)[0][1:].split("@", 1)[0].lower()
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In a private chat, answers a command no handler took instead of staying silent.
+
+    "/foo" and "/quizz 5" get "I don't know /foo — did you mean /quiz?"; "/leaderboard"
+    gets "/leaderboard works in a class group". Runs after the other handler groups.
+    """
+    if _handled_elsewhere(update, context):
+        return
+    message = update.effective_message
+    reply = dialog_of(context).unknown_command(command_name(message), Place.PRIVATE)
+    await send(message, reply, context)
+
+
+def _handled_elsewhere(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    return any(
+        isinstance(handler, CommandHandler) and handler.check_update(update)
+        for handlers in context.application.handlers.values()
+        for handler in handlers
+    )
 
 
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -190,10 +279,12 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
     logger.error("error while handling update %s", update_id, exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
-    if update.callback_query is not None:
-        with contextlib.suppress(TelegramError):
-            await update.callback_query.answer(SORRY[:200])
-        return
+    query = update.callback_query
+    if query is not None:
+        if not was_answered(query, context):
+            with contextlib.suppress(TelegramError):
+                await answer_once(query, context, SORRY[:200])
+        raise ApplicationHandlerStop  # one failure, one answer: no later handler answers too
     try:
         await context.bot.send_message(update.effective_chat.id, html.escape(SORRY))
     except TelegramError:

@@ -32,7 +32,7 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import Bot, Message, Update
-from telegram.constants import ChatMemberStatus, ParseMode
+from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -63,6 +63,7 @@ from tutor.dialog import Reply
 from tutor.quizflow import QuizFlow, Who
 from tutor.render import reply_html, split_message
 from tutor.store import ChatKind
+from tutor.telegram.admins import admin_of
 from tutor.telegram.handlers import keyboard
 from tutor.telegram.quiz_handlers import deliver, who_of
 
@@ -74,7 +75,6 @@ otherwise take the daily buttons."""
 JOB_NAME = "daily-push-scan"
 RELEASED = "released"
 _BUTTON_PATTERN = r"^daily:(start|tz:[A-Za-z0-9_+\-/]{1,40})$"
-_ADMIN_STATUSES = frozenset({ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR})
 _STOP_POLL_SECONDS = 0.2
 
 
@@ -339,12 +339,7 @@ async def may_change(bot: Bot, who: Who) -> bool:
     Bot API says (getChatMember), not as the message claims."""
     if who.chat_kind is ChatKind.PRIVATE:
         return True
-    try:
-        member = await bot.get_chat_member(who.chat_id, who.user_id)
-    except TelegramError as error:
-        logger.info("could not check admin rights in chat %s: %s", who.chat_id, error)
-        return False
-    return member.status in _ADMIN_STATUSES
+    return await admin_of(bot, who)
 
 
 Action = Callable[[DailyService, Who, str], Awaitable[list[Reply]]]

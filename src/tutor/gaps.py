@@ -1,0 +1,287 @@
+"""The content-gap log: questions the deck could not answer, for the teachers' dashboard.
+
+A row holds the question's text, the deck and (for a card a student marked 👎 "Not what
+I asked") that card — never who asked it, the chat, or when to the second beyond the day
+it is kept for. Every card sent in answer to a question is remembered as *pending* so its
+👍/👎 buttons can find the question again; 👍 deletes it at once, 👎 turns it into a gap,
+and pending rows are dropped after `PENDING_DAYS`. Gaps are kept `retention_days`
+(90 by default, `TUTOR_GAP_RETENTION_DAYS`).
+
+`group_gaps` clusters similar questions and suggests the YAML a teacher pastes into
+the deck: an `aliases:` line for the nearest card, or a new card's skeleton.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import sqlalchemy as sa
+from rapidfuzz import fuzz, utils
+
+from tutor.clock import utc_now
+from tutor.dialog import Button, Reply
+from tutor.model import Card, Library
+from tutor.search import SearchIndex
+from tutor.store import Store, content_gaps
+
+FEEDBACK_DATA = re.compile(r"^fb:([yn]):(\d{1,18}):([a-z0-9-]{1,50})$")
+"""Button data of the 👍/👎 pair: fb:<y|n>:<gap row id>:<card id>."""
+THANKS_HELPFUL = "Thanks! Glad it helped."
+THANKS_NOT_WANTED = "Thanks — I've passed your question on to the teachers (not your name)."
+FEEDBACK_GONE = "Thanks — this one is too old to record."
+HELPFUL_LABEL = "👍"
+NOT_WANTED_LABEL = "👎 Not what I asked"
+PENDING_DAYS = 2
+MAX_GAP_CHARS = 300
+SIMILAR_QUESTIONS = 70.0
+"""token_set_ratio at which two questions count as the same gap."""
+ALIAS_SCORE = 19.0
+"""A nearest card scoring at least this (the matcher answers from 28) suggests an alias:
+the card nearly answered. Below it the words only brush a card ("stalins children" ->
+doctored photos, 17.9), so a new card's skeleton is suggested instead."""
+
+
+class GapKind(StrEnum):
+    PENDING = "pending"
+    """A card was sent for this question; waiting for 👍/👎 (not a gap yet)."""
+    NO_CARD = "no_card"
+    NOT_WANTED = "not_wanted"
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    question: str
+    deck_id: str | None
+    kind: GapKind
+    card_id: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class GapGroup:
+    """Similar questions with the deck's nearest card and the YAML that would fill the gap."""
+
+    questions: tuple[str, ...]
+    """Distinct wordings, most asked first."""
+    count: int
+    not_wanted: int
+    """How many of them were 👎 on a card (the rest got no card)."""
+    rejected_card_ids: tuple[str, ...]
+    nearest_card_id: str | None
+    nearest_score: float
+    yaml: str
+
+
+class GapLog:
+    """Writes and reads `content_gaps` through the store's engine."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        retention_days: int = 90,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._engine = store.engine
+        self.retention = timedelta(days=retention_days)
+        self._clock = clock
+
+    async def no_card(self, question: str, deck_id: str | None) -> None:
+        """Log a question that got no card."""
+        await self._insert(question, deck_id, GapKind.NO_CARD, None)
+
+    async def card_sent(self, question: str, deck_id: str, card_id: str) -> int:
+        """Remember the question a card answered until its 👍/👎; returns the row id."""
+        return await self._insert(question, deck_id, GapKind.PENDING, card_id)
+
+    async def feedback(self, gap_id: int, card_id: str, *, helpful: bool) -> bool:
+        """👍 forgets the question, 👎 makes it a gap; False if it is gone or not that card."""
+        where = (
+            content_gaps.c.id == gap_id,
+            content_gaps.c.card_id == card_id,
+            content_gaps.c.kind == GapKind.PENDING,
+        )
+        statement = (
+            content_gaps.delete().where(*where)
+            if helpful
+            else content_gaps.update().where(*where).values(kind=GapKind.NOT_WANTED)
+        )
+        async with self._engine.begin() as conn:
+            result = await conn.execute(statement)
+        return result.rowcount == 1
+
+    async def purge(self) -> int:
+        """Delete gaps past the retention period and pending rows past `PENDING_DAYS`."""
+        now = self._clock()
+        old_gap = content_gaps.c.created_at < now - self.retention
+        old_pending = sa.and_(
+            content_gaps.c.kind == GapKind.PENDING,
+            content_gaps.c.created_at < now - timedelta(days=PENDING_DAYS),
+        )
+        async with self._engine.begin() as conn:
+            result = await conn.execute(content_gaps.delete().where(sa.or_(old_gap, old_pending)))
+        return result.rowcount
+
+    async def recent(self, deck_ids: Collection[str] | None = None) -> list[Gap]:
+        """The gaps within the retention period, newest first; `None` means every deck.
+
+        Questions whose deck could not be told are everyone's."""
+        query = (
+            sa.select(
+                content_gaps.c.question,
+                content_gaps.c.deck_id,
+                content_gaps.c.kind,
+                content_gaps.c.card_id,
+                content_gaps.c.created_at,
+            )
+            .where(
+                content_gaps.c.kind != GapKind.PENDING,
+                content_gaps.c.created_at >= self._clock() - self.retention,
+            )
+            .order_by(content_gaps.c.created_at.desc(), content_gaps.c.id.desc())
+        )
+        if deck_ids is not None:  # a question no deck could be told for concerns every deck
+            query = query.where(
+                sa.or_(content_gaps.c.deck_id.in_(list(deck_ids)), content_gaps.c.deck_id.is_(None))
+            )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [
+            Gap(row.question, row.deck_id, GapKind(row.kind), row.card_id, row.created_at)
+            for row in rows
+        ]
+
+    async def _insert(
+        self, question: str, deck_id: str | None, kind: GapKind, card_id: str | None
+    ) -> int:
+        text = " ".join(question.split())[:MAX_GAP_CHARS]
+        values = {
+            "question": text,
+            "deck_id": deck_id,
+            "kind": kind,
+            "card_id": card_id,
+            "created_at": self._clock(),
+        }
+        async with self._engine.begin() as conn:
+            result = await conn.execute(content_gaps.insert().values(**values))
+        return int(result.inserted_primary_key[0])
+
+
+async def log_question(
+    gaps: GapLog, question: str, card: Card | None, index: SearchIndex, library: Library
+) -> int | None:
+    """Log a question that got no card; for one that did, the pending row's id."""
+    if card is None:
+        await gaps.no_card(question, deck_of_question(question, index, library))
+        return None
+    return await gaps.card_sent(question, card.deck_id, card.id)
+
+
+async def with_feedback(
+    gaps: GapLog, question: str, reply: Reply, index: SearchIndex, library: Library
+) -> Reply:
+    """Log the question a reply answers; a card reply gains the 👍 / 👎 pair."""
+    if not question.strip():
+        return reply
+    gap_id = await log_question(gaps, question, reply.card, index, library)
+    if gap_id is None or reply.card is None:
+        return reply
+    card_id = reply.card.id
+    pair = (
+        Button(HELPFUL_LABEL, f"fb:y:{gap_id}:{card_id}"),
+        Button(NOT_WANTED_LABEL, f"fb:n:{gap_id}:{card_id}"),
+    )
+    return replace(reply, buttons=(*reply.buttons, pair))
+
+
+async def press_feedback(gaps: GapLog, data: str) -> tuple[bool, str]:
+    """A 👍 / 👎 press: whether it was recorded (forged or old data is not), and the notice."""
+    match = FEEDBACK_DATA.match(data)
+    if match is None:
+        return False, FEEDBACK_GONE
+    helpful = match.group(1) == "y"
+    if not await gaps.feedback(int(match.group(2)), match.group(3), helpful=helpful):
+        return False, FEEDBACK_GONE
+    return True, THANKS_HELPFUL if helpful else THANKS_NOT_WANTED
+
+
+def deck_of_question(question: str, index: SearchIndex, library: Library) -> str | None:
+    """The deck a question that got no card most likely belongs to."""
+    if len(library.decks) == 1:
+        return library.decks[0].id
+    hits = index.search(question, limit=1, score_cutoff=0.0)
+    return hits[0].card.deck_id if hits else None
+
+
+def group_gaps(gaps: Sequence[Gap], index: SearchIndex, library: Library) -> list[GapGroup]:
+    """Similar questions together (greedy, most asked first), biggest group first."""
+    clusters: list[list[Gap]] = []
+    keys: list[str] = []
+    for gap in sorted(gaps, key=lambda gap: _key(gap.question)):
+        key = _key(gap.question)
+        for number, other in enumerate(keys):
+            if fuzz.token_set_ratio(key, other) >= SIMILAR_QUESTIONS:
+                clusters[number].append(gap)
+                break
+        else:
+            clusters.append([gap])
+            keys.append(key)
+    groups = [_group(cluster, index, library) for cluster in clusters]
+    return sorted(groups, key=lambda group: (-group.count, group.questions[0]))
+
+
+def _key(question: str) -> str:
+    return utils.default_process(question)
+
+
+def _group(cluster: list[Gap], index: SearchIndex, library: Library) -> GapGroup:
+    counts: dict[str, int] = {}
+    for gap in cluster:
+        counts[gap.question] = counts.get(gap.question, 0) + 1
+    wordings = tuple(sorted(counts, key=lambda text: (-counts[text], text)))
+    rejected = tuple(sorted({gap.card_id for gap in cluster if gap.card_id}))
+    hits = [
+        hit
+        for hit in index.search(wordings[0], limit=len(rejected) + 1, score_cutoff=0.0)
+        if hit.card.id not in rejected
+    ]
+    nearest = hits[0] if hits else None
+    if nearest is not None and nearest.score >= ALIAS_SCORE:
+        yaml = f"# card {nearest.card.id}\naliases: [{_yaml_list(wordings[:3])}]"
+    else:
+        yaml = _card_skeleton(wordings[0], cluster, library)
+    return GapGroup(
+        questions=wordings,
+        count=len(cluster),
+        not_wanted=sum(gap.kind is GapKind.NOT_WANTED for gap in cluster),
+        rejected_card_ids=rejected,
+        nearest_card_id=nearest.card.id if nearest else None,
+        nearest_score=nearest.score if nearest else 0.0,
+        yaml=yaml,
+    )
+
+
+def _yaml_list(items: Sequence[str]) -> str:
+    return ", ".join(json.dumps(item, ensure_ascii=False) for item in items)
+
+
+def _card_skeleton(question: str, cluster: list[Gap], library: Library) -> str:
+    deck_id = next((gap.deck_id for gap in cluster if gap.deck_id), None)
+    deck = next((d for d in library.decks if d.id == deck_id), None)
+    topic = deck.topics[0].id if deck and deck.topics else "TOPIC-ID"
+    slug = "-".join(re.findall(r"[a-z0-9]+", question.lower())[:5]) or "new-card"
+    return "\n".join(
+        (
+            f"- id: {slug}",
+            f"  title: {json.dumps(question[:1].upper() + question[1:], ensure_ascii=False)}",
+            f"  topic: {topic}",
+            "  body: |",
+            "    • WRITE THE ANSWER HERE",
+            f"  aliases: [{_yaml_list(sorted({gap.question for gap in cluster})[:3])}]",
+        )
+    )

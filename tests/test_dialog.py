@@ -1,0 +1,141 @@
+"""The shared dialog (issue 11): /help per place, unknown commands, /card, chit-chat."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pytest
+
+from tutor.commands import COMMANDS, Place, commands_for, unknown_command_text
+from tutor.content import load_library
+from tutor.dialog import Dialog
+from tutor.smalltalk import SmallTalk, recognise
+
+CONTENT_DIR = Path(__file__).resolve().parents[1] / "content"
+NO_NOTE = "Sorry — I don't have a note on that. Try other words, or pick a topic:"
+
+
+@functools.cache
+def dialog() -> Dialog:
+    return Dialog(load_library([CONTENT_DIR]))
+
+
+# ----- /help lists exactly what the place supports ------------------------------------------
+
+
+@pytest.mark.parametrize("place", list(Place))
+def test_help_lists_every_command_of_its_place_and_no_other(place: Place) -> None:
+    listing = dialog().help(place).lines[1].splitlines()
+    assert [line.split(" ", 1)[0] for line in listing] == [
+        f"/{c.name}" for c in commands_for(place)
+    ]
+    for command in COMMANDS:
+        if place not in command.where:
+            assert not any(line.startswith(f"/{command.name} ") for line in listing)
+
+
+def test_the_terminal_help_has_no_daily_or_timezone() -> None:
+    text = "\n".join(dialog().help(Place.CONSOLE).lines)
+    assert "/daily" not in text and "/timezone" not in text
+    assert "/daily HH:MM" in "\n".join(dialog().help(Place.PRIVATE).lines)
+
+
+def test_private_help_points_to_the_group_commands() -> None:
+    last = dialog().help(Place.PRIVATE).lines[-1]
+    assert last.startswith("In a class group:") and "/leaderboard" in last
+
+
+# ----- unknown commands ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "place", "text"),
+    [
+        ("quizz", Place.PRIVATE, "I don't know /quizz — did you mean /quiz?"),
+        ("timline", Place.CONSOLE, "I don't know /timline — did you mean /timeline?"),
+        ("foo", Place.PRIVATE, "I don't know /foo. Send /help to see what I can do."),
+        ("leaderboard", Place.PRIVATE, "/leaderboard works in a class group"),
+        ("report", Place.PRIVATE, "/report works in a class group"),
+        ("settings", Place.CONSOLE, "/settings works in a class group"),
+        ("daily", Place.CONSOLE, "/daily works on Telegram, not in the terminal."),
+    ],
+)
+def test_unknown_commands_get_the_closest_known_one(name: str, place: Place, text: str) -> None:
+    assert unknown_command_text(name, place).startswith(text)
+    assert dialog().unknown_command(name, place).lines[0].startswith(text)
+
+
+def test_a_huge_unknown_command_is_cut_short() -> None:
+    assert len(unknown_command_text("x" * 5000, Place.PRIVATE)) < 120
+
+
+# ----- /card uses the matcher, titles first --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("words", "card_id"),
+    [
+        ("trotsky funeral", "lenins-funeral-trotsky"),
+        ("nep", "nep"),
+        ("NEP", "nep"),
+        ("lenins death", "lenins-death"),
+        ("trotsky and the nep", "trotsky-economic-views"),
+    ],
+)
+def test_card_by_name_weighs_titles_then_matches_like_a_question(words: str, card_id: str) -> None:
+    library = dialog().library
+    assert card_id in library.cards, sorted(library.cards)
+    reply = dialog().card_by_name(words)
+    assert reply.card is not None and reply.card.id == card_id
+
+
+def test_card_by_name_of_nothing_like_a_card_suggests_topics() -> None:
+    reply = dialog().card_by_name("osmosis in plant cells")
+    assert reply.card is None and reply.lines == (NO_NOTE,)
+
+
+def test_card_usage_suggests_a_short_title() -> None:
+    (usage,) = dialog().card_by_name("  ").lines
+    assert usage.startswith("Usage: /card WORDS — a few words of a card's title, e.g. /card ")
+    example = usage.rsplit("/card ", 1)[1]
+    assert len(example) <= 20
+    assert dialog().card_by_name(example).card is not None
+
+
+# ----- chit-chat ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("hi", SmallTalk.GREETING),
+        ("Hiii!!", SmallTalk.GREETING),
+        ("hello there 👋", SmallTalk.GREETING),
+        ("good morning", SmallTalk.GREETING),
+        ("thanks", SmallTalk.THANKS),
+        ("Thank you so much!", SmallTalk.THANKS),
+        ("who are you?", SmallTalk.IDENTITY),
+        ("What can you do", SmallTalk.IDENTITY),
+        ("lol", None),
+        ("asdfgh", None),
+        ("hi why did stalin win", None),
+        ("thanks to the nep peasants could sell their grain", None),
+    ],
+)
+def test_recognise_small_talk(text: str, kind: SmallTalk | None) -> None:
+    assert recognise(text) is kind
+
+
+@pytest.mark.parametrize("text", ["hi", "thanks", "who are you"])
+def test_small_talk_gets_a_friendly_reply_with_one_example(text: str) -> None:
+    reply = dialog().ask(text)
+    assert reply.card is None and reply.lines[0] != NO_NOTE
+    examples = [example for deck in dialog().library.decks for example in deck.examples]
+    assert reply.lines[-1].startswith("Try asking: ")
+    assert reply.lines[-1].removeprefix("Try asking: ") in examples
+
+
+@pytest.mark.parametrize("text", ["lol", "asdfgh", "qwerty uiop"])
+def test_nonsense_keeps_the_no_note_reply(text: str) -> None:
+    assert dialog().ask(text).lines == (NO_NOTE,)
