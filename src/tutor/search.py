@@ -424,6 +424,9 @@ class Answer:
     best: Hit | None
     alternatives: tuple[Hit, ...]
     suggested_topics: tuple[Topic, ...]
+    # False when the best card is only a guess among close rivals: adapters then ask
+    # "Which did you mean?" with the best card and its alternatives as choices.
+    confident: bool = True
 
 
 def answer(index: SearchIndex, question: str, *, alternatives: int = 3) -> Answer:
@@ -438,4 +441,4 @@ def answer(index: SearchIndex, question: str, *, alternatives: int = 3) -> Answe
         return Answer(question, None, (), suggestions)
     best, *others = hits
     close = tuple(hit for hit in others if hit.score >= CLOSE_SCORE_RATIO * best.score)
-    return Answer(question, best, close, ())
+    return Answer(question, best, close, (), confident=not close)
