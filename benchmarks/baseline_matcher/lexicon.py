@@ -1,0 +1,307 @@
+"""General English word lists the matcher uses to read students' questions.
+
+Nothing here is about any one deck or subject: function words to ignore, texting
+shorthand to spell out, and groups of everyday synonyms. Subject vocabulary (acronyms,
+other names of an event) belongs in the decks' `aliases` and `keywords`, where teachers
+write it.
+"""
+
+from __future__ import annotations
+
+# Function words and question scaffolding: they say how a student asks, not what about.
+STOPWORDS: frozenset[str] = frozenset(
+    """
+    a an the and or but nor if then than so as of at by for from in into on onto to up
+    with within without about above after again against all also am any are aren arent
+    be because been before being below between both can cannot could couldn couldnt did
+    didn didnt do does doesn doesnt doing done don dont down during each else even ever
+    every few further had hadn hadnt has hasn hasnt have haven havent having he her here
+    hers herself him himself his how however i im ive is isn isnt it its itself just let
+    lets me might more most much must my myself no not now off once only other our ours
+    ourselves out over own really same shall she should shouldn shouldnt some such that
+    thats the their theirs them themselves there theres these they theyre this those
+    through thus too under until very was wasn wasnt we were weren werent what whats
+    when where which while who whom whose why with wont would wouldn wouldnt yet you
+    your youre yours yourself yourselves ok okay yes yeah yep nah nope hi hello hey
+    please thanks thank cheers sorry anyone anybody someone somebody everyone everybody
+    nobody something anything everything nothing thing things stuff like literally
+    actually basically honestly seriously kind sort sorta kinda lot lots way pretty
+    quite rather bit whole many loads load tons heaps bunch make made get got go going
+    went come came tell told say said know knew think thought mean means meant explain
+    explained describe outline assess evaluate discuss analyse analyze compare consider
+    identify summarise summarize define definition significance significant importance
+    important extent far reason reasons ways way role give gave given use used us
+    suggest suggests reveal reveals question answer help need want wanted wants try
+    tried look happen happened happens
+    hed hes shes theyd youd theyll youll itll thatll wouldve couldve shouldve
+    """.split()
+)
+
+# Question verbs whose every form is scaffolding too ("explaining", "compared").
+STOP_VERBS: frozenset[str] = frozenset(
+    """
+    explain describe outline assess evaluate discuss analyse analyze compare consider
+    identify summarise summarize define suggest reveal happen want need tell think mean
+    """.split()
+)
+
+# Texting shorthand and informal spellings, spelled out. Values may be several words.
+SHORTHAND: dict[str, str] = {
+    "u": "you",
+    "ur": "your",
+    "r": "are",
+    "y": "why",
+    "wat": "what",
+    "wats": "what is",
+    "wots": "what is",
+    "whats": "what is",
+    "wot": "what",
+    "wht": "what",
+    "wen": "when",
+    "wer": "where",
+    "cos": "because",
+    "coz": "because",
+    "cuz": "because",
+    "bc": "because",
+    "bcoz": "because",
+    "ppl": "people",
+    "pple": "people",
+    "pls": "please",
+    "plz": "please",
+    "thx": "thanks",
+    "ty": "thanks",
+    "n": "and",
+    "w": "with",
+    "wiv": "with",
+    "b4": "before",
+    "2day": "today",
+    "2moro": "tomorrow",
+    "every1": "everyone",
+    "any1": "anyone",
+    "some1": "someone",
+    "no1": "no one",
+    "gov": "government",
+    "govt": "government",
+    "gvt": "government",
+    "wud": "would",
+    "shud": "should",
+    "cud": "could",
+    "dat": "that",
+    "da": "the",
+    "dis": "this",
+    "dem": "them",
+    "tho": "though",
+    "thru": "through",
+    "abt": "about",
+    "bout": "about",
+    "gonna": "going to",
+    "wanna": "want to",
+    "gotta": "got to",
+    "v": "very",
+    "esp": "especially",
+    "diff": "different",
+    "prob": "probably",
+    "info": "information",
+    "approx": "approximately",
+    "bday": "birthday",
+    "msg": "message",
+    "yr": "year",
+    "yrs": "years",
+    "tf": "",
+    "wtf": "",
+    "ngl": "",
+    "tbh": "",
+    "fr": "",
+    "frfr": "",
+    "lol": "",
+    "lmao": "",
+    "omg": "",
+    "idk": "",
+    "imo": "",
+    "imho": "",
+    "rn": "",
+    "smh": "",
+    "btw": "",
+    "pmo": "",
+    "fyi": "",
+    "ik": "",
+    "ikr": "",
+    "iirc": "",
+    "lowkey": "",
+    "highkey": "",
+    "deadass": "",
+    "bruh": "",
+    "bro": "",
+    "tea": "gossip",
+}
+
+# Number words, so that "five year plan" meets "5 yr plan".
+CARDINALS: dict[str, str] = {
+    word: str(number)
+    for number, word in enumerate(
+        """one two three four five six seven eight nine ten eleven twelve thirteen fourteen
+        fifteen sixteen seventeen eighteen nineteen twenty""".split(),
+        start=1,
+    )
+}
+
+# Ordinal words, so that "tenth congress" meets "10th congress".
+ORDINALS: dict[str, str] = {
+    "first": "1st",
+    "second": "2nd",
+    "third": "3rd",
+    "fourth": "4th",
+    "fifth": "5th",
+    "sixth": "6th",
+    "seventh": "7th",
+    "eighth": "8th",
+    "ninth": "9th",
+    "tenth": "10th",
+    "eleventh": "11th",
+    "twelfth": "12th",
+    "thirteenth": "13th",
+    "fourteenth": "14th",
+    "fifteenth": "15th",
+    "sixteenth": "16th",
+    "seventeenth": "17th",
+    "eighteenth": "18th",
+    "nineteenth": "19th",
+    "twentieth": "20th",
+}
+
+# Everyday synonyms: each line is a group of interchangeable words. A query word that
+# belongs to a group also searches for the group's other words, at a lower weight.
+SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = tuple(
+    tuple(line.split())
+    for line in """
+    sack sacked fire fired dismiss dismissed remove removed removal oust ousted
+    die died dies dying death dead deceased
+    burial bury buried funeral
+    beat beaten defeat defeated crush crushed overcome
+    win won winning victory triumph succeed success successful
+    lose lost losing loss fail failed failure
+    boss leader head chief ruler
+    job post position role office
+    rich wealthy prosperous prosper
+    poor poverty
+    kill killed murder murdered assassinate assassinated assassination
+    execute executed execution shot
+    fear feared afraid scared frightened worried
+    hate hated dislike disliked resent resented
+    exile exiled deport deported banish banished
+    ban banned forbid forbidden prohibit prohibited outlaw
+    fake false faked lie lies lied untrue pretend pretended
+    photo photos photograph picture pictures image images
+    farm farms farming agriculture agricultural
+    farmer farmers peasant peasants
+    factory factories plant industry industrial
+    money cash capital funds funding investment
+    food grain crops harvest
+    secret secretly hidden hide hid suppress suppressed cover concealed
+    rude insult insulted offend offended
+    spy spied eavesdrop eavesdropping bug bugged tap tapped listen listened
+    army military soldiers troops
+    group faction bloc
+    rule rules law laws
+    speech speeches oration eulogy
+    trick tricked deceive deceived fool fooled mislead misled
+    member members membership recruit recruited join joined
+    rival rivals opponent opponents enemy enemies
+    ally allies alliance allied team teamed partner
+    weak weakness weaknesses flaw flaws mistake mistakes error errors blunder
+    strength strengths strong advantage advantages asset
+    invade invaded invasion attack attacked
+    worker workers labour labourer proletariat
+    clever cunning sly smart shrewd intelligent
+    luck lucky fortune fortunate
+    arrogant bigheaded proud vain cocky conceited
+    naive gullible
+    prison prisons jail camp camps
+    meeting meetings congress conference
+    book books wrote written writing
+    begin began start started
+    end ended stop stopped finish finished
+    change changed reform reforms
+    sick ill illness disease unwell
+    holiday vacation
+    popular popularity liked
+    unpopular hated
+    wife husband spouse
+    kid kids child children
+    gossip information informed
+    idea ideas policy policies view views
+    fast quick rapid rapidly speed
+    slow gradual gradually
+    force forced forcing compel coercion
+    soft lenient gentle mild
+    harsh hardline tough strict ruthless
+    decide decided decision decisions
+    silence silenced gag gagged muzzle
+    city cities town towns
+    """.strip().splitlines()
+)
+
+# Irregular English verb forms, so that "took on" meets "take on" (the stemmer only
+# strips regular endings).
+IRREGULAR_FORMS: dict[str, str] = {
+    form: base
+    for base, *forms in (
+        line.split()
+        for line in """
+        be was were been being
+        become became
+        begin began begun
+        bring brought
+        build built
+        buy bought
+        catch caught
+        choose chose chosen
+        come came
+        do did done
+        drive drove driven
+        eat ate eaten
+        fall fell fallen
+        feel felt
+        fight fought
+        find found
+        flee fled
+        forbid forbade forbidden
+        get got gotten
+        give gave given
+        go went gone
+        grow grew grown
+        have had has
+        hide hid hidden
+        hold held
+        keep kept
+        know knew known
+        lead led
+        lose lost
+        make made
+        mean meant
+        meet met
+        pay paid
+        rise rose risen
+        run ran
+        say said
+        see saw seen
+        seek sought
+        sell sold
+        send sent
+        shoot shot
+        speak spoke spoken
+        spend spent
+        stand stood
+        steal stole stolen
+        take took taken
+        teach taught
+        tell told
+        think thought
+        throw threw thrown
+        understand understood
+        win won
+        write wrote written
+        """.strip().splitlines()
+    )
+    for form in forms
+}

@@ -1,0 +1,444 @@
+"""Find the note card that answers a student's question, or none.
+
+The index is a small BM25F-style scorer built for questions typed on a phone:
+
+* every card field is analysed into stems (title, aliases and keywords count more than
+  the body; the topic title a little);
+* each word of the question is matched exactly, or through a typo (rapidfuzz OSA
+  distance against the index vocabulary), a truncation ("gen sec"), an acronym that the
+  index derives from titles and aliases ("SIOC"), or an everyday synonym;
+* words are weighted by rarity (IDF), and a word the index has never seen weighs as
+  much as the rarest word: "who did stalin marry" is mostly about marrying, which no
+  card covers, so it gets no card instead of a confident wrong one.
+
+A card's score is the rarity-weighted share of the question it covers, scaled by how
+prominently it covers each word (0–100, like rapidfuzz scores).
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from baseline_matcher.lexicon import SHORTHAND, SYNONYM_GROUPS
+from baseline_matcher.text import (
+    DECADE,
+    ENGLISH_WORD_MIN_FREQUENCY,
+    FIELD_BREAK,
+    FIELD_MARKER,
+    MAX_QUERY_CHARS,
+    TERM_CACHE,
+    acronyms,
+    collapse_repeats,
+    content_words,
+    english_frequency,
+    normalise,
+    specificity,
+    spelling_variants,
+    stem,
+    word_meaning,
+    word_term,
+)
+from tutor.model import Card, Topic
+
+DEFAULT_SCORE_CUTOFF = 28.0
+
+FIELD_WEIGHTS: Mapping[str, float] = {
+    "title": 3.0,
+    "aliases": 3.0,
+    "keywords": 2.0,
+    "body": 1.0,
+    "misconception": 1.0,
+    "topic": 0.5,
+}
+# Saturation: one title mention gives 3 / (3 + 1.2) = 0.71 of a word's weight, one body
+# mention 0.45, so covering every word in the body alone still scores about 45.
+SATURATION = 1.2
+BODY_LENGTH_NORMALISATION = 0.5
+
+# How much a looser match of a question word counts, relative to an exact one.
+TYPO_QUALITY = (1.0, 0.85, 0.7, 0.6, 0.5)  # by edit distance 0, 1, 2, 3, 4
+PREFIX_QUALITY = 0.6
+SYNONYM_QUALITY = 0.7
+# Two neighbouring question words found side by side in a card add this share of their
+# weight again: "centralised control" is stronger evidence than the two words apart.
+PHRASE_BONUS = 0.5
+# Every question also carries weight no card can cover, this share of an unknown word's:
+# a question of one everyday word ("thanks, that helped") then stays below the cutoff,
+# while one rare word ("sverdlov") still clears it.
+QUESTION_PRIOR_SHARE = 0.6
+MAX_PREFIX_EXPANSIONS = 6
+MIN_PREFIX_LENGTH = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A card and how well it answers the question (0–100)."""
+
+    card: Card
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Match:
+    """One way a question word meets the index: a term and how much that counts."""
+
+    term: str
+    quality: float
+
+
+class SearchIndex:
+    """An immutable index over cards; build once, search many times (no I/O)."""
+
+    def __init__(self, cards: Iterable[Card], topics: Mapping[str, Topic] | None = None) -> None:
+        self.cards: tuple[Card, ...] = tuple(cards)
+        self.topics: dict[str, Topic] = dict(topics or {})
+        self._surface_to_terms: dict[str, set[str]] = defaultdict(set)
+        self._raw_words: set[str] = set()
+        fields_per_card = [self._card_terms(card) for card in self.cards]
+        for word in self._raw_words:
+            term = word_term(word) if word not in TERM_CACHE else TERM_CACHE[word]
+            if term:
+                self._surface_to_terms[word_meaning(word)].add(term)
+        del self._raw_words
+        self._postings, self._phrases = self._build_postings(fields_per_card)
+        card_count = len(self.cards)
+        self._idf = {
+            term: math.log(1 + (card_count - len(posting) + 0.5) / (len(posting) + 0.5))
+            for term, posting in self._postings.items()
+        }
+        self._unknown_idf = math.log(1 + (card_count + 0.5) / 0.5)
+        self._sorted_surface = sorted(self._surface_to_terms)
+        self._surface_by_length: dict[int, list[str]] = defaultdict(list)
+        for surface in self._sorted_surface:
+            self._surface_by_length[len(surface)].append(surface)
+        self._stems_by_length: dict[int, list[str]] = defaultdict(list)
+        for term in self._postings:
+            if not term.isdigit():
+                self._stems_by_length[len(term)].append(term)
+        self._synonyms = self._build_synonyms()
+        self._word_cache: dict[str, tuple[_Match, ...]] = {}
+        english_frequency("")  # load the shared word list now, not on the first question
+
+    # ----- building -------------------------------------------------------------------
+    def _card_terms(self, card: Card) -> dict[str, list[str]]:
+        """The terms of each field, in order; acronyms of names count as aliases.
+
+        Also records which surface words the index knows, for typo and prefix matching.
+        """
+        topic = self.topics.get(card.topic_id)
+        fields = {
+            "title": card.title,
+            "aliases": " ".join(card.aliases),
+            "keywords": " ".join(card.keywords),
+            "body": card.body,
+            "misconception": card.misconception,
+            "topic": topic.title if topic else "",
+        }
+        analysed: dict[str, list[str]] = {}
+        # One normalise call per card, not per field: fields are joined by a marker word.
+        words_per_field = normalise(FIELD_BREAK.join(fields.values())).split(FIELD_MARKER)
+        for name, text in zip(fields, words_per_field, strict=True):
+            words = text.split()
+            self._raw_words.update(words)
+            terms = [TERM_CACHE.get(word) or word_term(word) for word in words]
+            analysed[name] = [term for term in terms if term]
+        for name in (card.title, *card.aliases):
+            for acronym in sorted(acronyms(name)):
+                self._surface_to_terms[acronym].add(acronym)
+                analysed["aliases"].append(acronym)
+        return analysed
+
+    @staticmethod
+    def _build_postings(
+        fields_per_card: Sequence[dict[str, list[str]]],
+    ) -> tuple[dict[str, dict[int, float]], dict[tuple[str, str], dict[int, float]]]:
+        """Term and neighbouring-term-pair postings: {card index: prominence in 0..1}.
+
+        Prominence is the field-weighted frequency, saturated (BM25F-style); the body's
+        weight is normalised by its length.
+        """
+        body_lengths = [len(fields["body"]) for fields in fields_per_card]
+        average_body = max(1.0, sum(body_lengths) / max(1, len(body_lengths)))
+        postings: dict[str, dict[int, float]] = defaultdict(dict)
+        phrases: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
+        for index, fields in enumerate(fields_per_card):
+            single: dict[str, float] = {}
+            paired: dict[tuple[str, str], float] = {}
+            for field, terms in fields.items():
+                weight = FIELD_WEIGHTS[field]
+                if field == "body":
+                    length_ratio = len(terms) / average_body
+                    weight /= (
+                        1 - BODY_LENGTH_NORMALISATION + BODY_LENGTH_NORMALISATION * length_ratio
+                    )
+                for term in terms:
+                    single[term] = single.get(term, 0.0) + weight
+                if field not in ("aliases", "body"):
+                    for pair in pairwise(terms):
+                        paired[pair] = paired.get(pair, 0.0) + weight
+            for term, frequency in single.items():
+                postings[term][index] = frequency / (frequency + SATURATION)
+            for pair, frequency in paired.items():
+                phrases[pair][index] = frequency / (frequency + SATURATION)
+        return dict(postings), dict(phrases)
+
+    def _build_synonyms(self) -> dict[str, frozenset[str]]:
+        """Question stem -> the stems of its everyday synonyms that the index knows."""
+        synonyms: dict[str, set[str]] = defaultdict(set)
+        for group in SYNONYM_GROUPS:
+            stems = {stem(normalise(word)) for word in group}
+            known = {s for s in stems if s in self._postings}
+            for member in stems:
+                synonyms[member] |= known - {member}
+        return {key: frozenset(value) for key, value in synonyms.items() if value}
+
+    # ----- reading a question -----------------------------------------------------------
+    def _question_words(self, query: str) -> list[str]:
+        """The question's meaningful words: shorthand spelled out, and letters typed over
+        and over ("sooo") typed once unless the deck has the word as it stands."""
+        words: list[str] = []
+        for word in normalise(query[:MAX_QUERY_CHARS]).split():
+            if word not in self._surface_to_terms:
+                word = collapse_repeats(word)
+            words.extend(SHORTHAND.get(word, word).split())
+        return list(dict.fromkeys(content_words(" ".join(words))))
+
+    def _matches(self, word: str) -> tuple[_Match, ...]:
+        cached = self._word_cache.get(word)
+        if cached is None:
+            cached = self._find_matches(word)
+            if len(self._word_cache) < 100_000:
+                self._word_cache[word] = cached
+        return cached
+
+    def _find_matches(self, word: str) -> tuple[_Match, ...]:
+        found: dict[str, float] = {}
+        direct = self._direct_matches(word)
+        for term, quality in direct:
+            found[term] = max(found.get(term, 0.0), quality)
+        for term in self._synonyms.get(stem(word), ()):
+            found.setdefault(term, SYNONYM_QUALITY)
+        for base, quality in direct:
+            for term in self._synonyms.get(base, ()):
+                found.setdefault(term, SYNONYM_QUALITY * quality)
+        return tuple(_Match(term, quality) for term, quality in found.items())
+
+    def _direct_matches(self, word: str) -> list[tuple[str, float]]:
+        """Exact stem, else dropped final g ("keepin"), else typo, else truncation.
+
+        Only a word that is not common English can be a typo or a truncation.
+        """
+        dropped_g = [word + "g"] if word.endswith("in") else []
+        for candidate in (word, *dropped_g, *spelling_variants(word)):
+            if stem(candidate) in self._postings:
+                return [(stem(candidate), 1.0)]
+        if DECADE.match(word):
+            return self._decade_matches(word)
+        if word.isdigit() or english_frequency(word) >= ENGLISH_WORD_MIN_FREQUENCY:
+            return []
+        typos = self._typo_matches(word)
+        if typos:
+            return typos
+        return self._prefix_matches(word)
+
+    def _typo_matches(self, word: str) -> list[tuple[str, float]]:
+        """Deck words within a few edits of `word`, the closest only.
+
+        Typos keep a word's start, so one more edit is allowed when the first four
+        letters agree ("orgbureau" -> "orgburo"); failing that the word's stem is
+        compared with the index's stems ("consolodate" -> "consolid").
+        """
+        max_edits = 0 if len(word) < 4 else 1 if len(word) < 6 else 2 if len(word) < 10 else 3
+        if max_edits == 0:
+            return []
+        found = _closest(word, self._surfaces_near(len(word), max_edits), max_edits)
+        if not found and len(word) >= 7:
+            same_start = [s for s in self._with_prefix(word[:4]) if abs(len(s) - len(word)) <= 4]
+            found = _closest(word, [same_start], max_edits + 1)
+        if found:
+            return [(term, quality) for s, quality in found for term in self._surface_to_terms[s]]
+        word_stem = stem(word)
+        stem_edits = min(max_edits, max(1, len(word_stem) // 4))
+        return _closest(word_stem, self._stems_near(len(word_stem), stem_edits), stem_edits)
+
+    def _surfaces_near(self, length: int, spread: int) -> list[list[str]]:
+        """The vocabulary's words of lengths within `spread` of `length`, by length: a word
+        more than k letters longer or shorter is more than k edits away."""
+        sizes = range(length - spread, length + spread + 1)
+        return [self._surface_by_length[size] for size in sizes if size in self._surface_by_length]
+
+    def _stems_near(self, length: int, spread: int) -> list[list[str]]:
+        sizes = range(length - spread, length + spread + 1)
+        return [self._stems_by_length[size] for size in sizes if size in self._stems_by_length]
+
+    def _with_prefix(self, prefix: str) -> list[str]:
+        start = bisect.bisect_left(self._sorted_surface, prefix)
+        stop = bisect.bisect_left(self._sorted_surface, prefix + "\x7f")
+        return self._sorted_surface[start:stop]
+
+    def _decade_matches(self, word: str) -> list[tuple[str, float]]:
+        """ "1920s" or "20s" -> the years of that decade the index knows."""
+        prefix = word[:-2]
+        years = [
+            surface
+            for surface in self._sorted_surface
+            if len(surface) == 4 and surface.isdigit() and surface[:3].endswith(prefix)
+        ]
+        return [(year, PREFIX_QUALITY) for year in years]
+
+    def _prefix_matches(self, word: str) -> list[tuple[str, float]]:
+        if len(word) < MIN_PREFIX_LENGTH:
+            return []
+        surfaces = self._with_prefix(word)
+        if not surfaces or len(surfaces) > MAX_PREFIX_EXPANSIONS:
+            return []
+        return [(term, PREFIX_QUALITY) for s in surfaces for term in self._surface_to_terms[s]]
+
+    def _weight(self, word: str, matches: Sequence[_Match]) -> float:
+        """How much a question word matters: the rarity of what it means, in the deck
+        and in English."""
+        if not matches:
+            return self._unknown_idf * specificity(word)
+        best_quality = max(match.quality for match in matches)
+        rarity = max(self._idf[m.term] for m in matches if m.quality == best_quality)
+        return rarity * specificity(word)
+
+    # ----- scoring ------------------------------------------------------------------------
+    def score_all(self, query: str) -> dict[int, float]:
+        """Every card that shares anything with the question -> score 0–100."""
+        words = self._question_words(query)
+        total_weight = QUESTION_PRIOR_SHARE * self._unknown_idf
+        covered: dict[int, float] = defaultdict(float)
+        weighted_matches: list[tuple[float, tuple[_Match, ...]]] = []
+        for word in words:
+            matches = self._matches(word)
+            if not matches and len(word) <= 2:
+                continue  # an unknown initial ("z n k") carries no meaning of its own
+            weight = self._weight(word, matches)
+            total_weight += weight
+            weighted_matches.append((weight, matches))
+            for card_index, value in self._best_per_card(matches, self._postings).items():
+                covered[card_index] += weight * value
+        for (weight_a, first), (weight_b, second) in pairwise(weighted_matches):
+            bonus = PHRASE_BONUS * (weight_a + weight_b) / 2
+            for card_index, value in self._best_phrase_per_card(first, second).items():
+                covered[card_index] += bonus * value
+        if total_weight == 0:
+            return {}
+        return {i: min(100.0, 100.0 * value / total_weight) for i, value in covered.items()}
+
+    def _best_phrase_per_card(
+        self, first: Sequence[_Match], second: Sequence[_Match]
+    ) -> dict[int, float]:
+        best: dict[int, float] = {}
+        for a in first:
+            for b in second:
+                posting = self._phrases.get((a.term, b.term))
+                if posting is None:
+                    continue
+                quality = min(a.quality, b.quality)
+                for card_index, prominence in posting.items():
+                    value = quality * prominence
+                    if value > best.get(card_index, 0.0):
+                        best[card_index] = value
+        return best
+
+    @staticmethod
+    def _best_per_card(
+        matches: Sequence[_Match], postings: Mapping[str, Mapping[int, float]]
+    ) -> dict[int, float]:
+        """card index -> the best quality x prominence among `matches` in that card."""
+        best: dict[int, float] = {}
+        for match in matches:
+            for card_index, prominence in postings.get(match.term, {}).items():
+                value = match.quality * prominence
+                if value > best.get(card_index, 0.0):
+                    best[card_index] = value
+        return best
+
+    def search(
+        self, query: str, *, limit: int = 3, score_cutoff: float | None = DEFAULT_SCORE_CUTOFF
+    ) -> list[Hit]:
+        """The best cards for `query`, best first; empty when nothing fits well enough.
+
+        Args:
+            query: the question as the student typed it.
+            limit: at most this many hits.
+            score_cutoff: hits scoring below it are dropped (None keeps every hit).
+
+        Returns:
+            Hits sorted by score, ties broken by card order, so results are deterministic.
+        """
+        cutoff = 0.0 if score_cutoff is None else score_cutoff
+        scored = [
+            (score, index) for index, score in self.score_all(query).items() if score >= cutoff
+        ]
+        scored.sort(key=lambda pair: (-pair[0], pair[1]))
+        return [Hit(self.cards[index], round(score, 2)) for score, index in scored[:limit]]
+
+    def suggest_topics(self, query: str, *, limit: int = 3) -> list[Topic]:
+        """Topics nearest to a question that found no card, filled up in deck order."""
+        best_by_topic: dict[str, float] = {}
+        for index, score in self.score_all(query).items():
+            topic_id = self.cards[index].topic_id
+            best_by_topic[topic_id] = max(score, best_by_topic.get(topic_id, 0.0))
+        ranked = sorted(best_by_topic, key=lambda topic_id: -best_by_topic[topic_id])
+        ranked += [topic_id for topic_id in self.topics if topic_id not in best_by_topic]
+        return [self.topics[topic_id] for topic_id in ranked if topic_id in self.topics][:limit]
+
+
+def _closest(
+    word: str, candidate_lists: Sequence[Sequence[str]], max_edits: int
+) -> list[tuple[str, float]]:
+    """The candidates nearest to `word` within `max_edits` (OSA distance), with quality."""
+    results = [
+        (choice, int(distance))
+        for candidates in candidate_lists
+        for choice, distance, _ in process.extract(
+            word, candidates, scorer=OSA.distance, score_cutoff=max_edits, limit=None
+        )
+        if not choice.isdigit()
+    ]
+    if not results:
+        return []
+    best = min(distance for _, distance in results)
+    return [(choice, TYPO_QUALITY[distance]) for choice, distance in results if distance == best]
+
+
+CLOSE_SCORE_RATIO = 0.8
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What to show for a question: the best card and close alternatives, or topics."""
+
+    question: str
+    best: Hit | None
+    alternatives: tuple[Hit, ...]
+    suggested_topics: tuple[Topic, ...]
+    # False when the best card is only a guess among close rivals: adapters then ask
+    # "Which did you mean?" with the best card and its alternatives as choices.
+    confident: bool = True
+
+
+def answer(index: SearchIndex, question: str, *, alternatives: int = 3) -> Answer:
+    """The best card for a question plus those scoring within 80 % of it.
+
+    When no card clears the cutoff the answer carries topic suggestions instead, so the
+    student always has somewhere to go next and never gets a wrong card with confidence.
+    """
+    hits = index.search(question, limit=alternatives + 1)
+    if not hits:
+        suggestions = tuple(index.suggest_topics(question))
+        return Answer(question, None, (), suggestions)
+    best, *others = hits
+    close = tuple(hit for hit in others if hit.score >= CLOSE_SCORE_RATIO * best.score)
+    return Answer(question, best, close, (), confident=not close)

@@ -1,0 +1,200 @@
+"""Reading text the way the matcher does: normalising, stemming, function words,
+acronyms, and how common a word is in English.
+
+Shared by the index (card text) and by questions, so both sides always agree.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+import snowballstemmer
+import spellchecker
+
+from baseline_matcher.lexicon import CARDINALS, IRREGULAR_FORMS, ORDINALS, STOP_VERBS, STOPWORDS
+
+MAX_QUERY_CHARS = 400
+# Two-letter initials ("tf", "wr") collide with everyday chat; teachers can still list a
+# short acronym ("PR") as an alias.
+MIN_ACRONYM_LENGTH = 3
+
+# An English word this frequent in pyspellchecker's word list is taken as meant, not as a
+# typo of a deck word: "marry" is not "carry", "awake" is not "aware".
+ENGLISH_WORD_MIN_FREQUENCY = 5000
+# log10(corpus size / word frequency) of an everyday and of a specialist word.
+EVERYDAY_RARITY, SPECIALIST_RARITY, EVERYDAY_WEIGHT = 2.5, 5.5, 0.4
+
+_stemmer = snowballstemmer.stemmer("english")
+_APOSTROPHE_S = re.compile(r"['’`´]s\b")
+_APOSTROPHES = re.compile(r"['’`´]")
+_DIGIT_GROUPS = re.compile(r"(\d)[,.](\d{3})\b")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_COMBINING_MARKS = re.compile(
+    r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+)
+_REPEATS = re.compile(r"([a-z])\1{2,}")
+# "Source A", "Figure 2": a lettered or numbered exhibit is one word, so the letter counts.
+_EXHIBIT_WORDS = ("source", "fig", "table", "interpretation", "extract", "document", "map")
+_EXHIBIT = re.compile(rf"\b({'|'.join(_EXHIBIT_WORDS)}|figure)\s+([a-z0-9])\b")
+DECADE = re.compile(r"^(\d{1,3})0s$")
+
+
+@lru_cache(maxsize=1)
+def english_frequencies() -> dict[str, int]:
+    """How often each English word occurs, from the word list pyspellchecker ships."""
+    path = Path(spellchecker.__file__).parent / "resources" / "en.json.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as file:
+        frequencies: dict[str, int] = json.load(file)
+    return frequencies
+
+
+_BRITISH_ENDINGS = (
+    ("our", "or"),
+    ("ours", "ors"),
+    ("ise", "ize"),
+    ("ised", "ized"),
+    ("ising", "izing"),
+    ("isation", "ization"),
+    ("yse", "yze"),
+    ("tre", "ter"),
+    ("ogue", "og"),
+    ("lled", "led"),
+    ("lling", "ling"),
+)
+
+
+@lru_cache(maxsize=65536)
+def english_frequency(word: str) -> int:
+    """How common `word` is in English; British spellings count as their American twins
+    (the shipped list is American: "favour" is as common as "favor")."""
+    frequencies = english_frequencies()
+    count = frequencies.get(word, 0)
+    for british, american in _BRITISH_ENDINGS:
+        if word.endswith(british):
+            count = max(count, frequencies.get(word[: -len(british)] + american, 0))
+    return count
+
+
+@lru_cache(maxsize=1)
+def _english_total() -> int:
+    return sum(english_frequencies().values())
+
+
+@lru_cache(maxsize=65536)
+def specificity(word: str) -> float:
+    """0.4 for everyday words ("take", "own") rising to 1 for specialist ones ("successor").
+
+    A deck's own statistics cannot tell that "possible" says little about what a student
+    wants even if only one card uses it; general English usage can.
+    """
+    if word in CARDINALS or (word.isdigit() and len(word) <= 2):
+        return EVERYDAY_WEIGHT  # "two biggest cities": small numbers are everyday words
+    rarity = math.log10(_english_total() / (english_frequency(word) + 1))
+    span = (rarity - EVERYDAY_RARITY) / (SPECIALIST_RARITY - EVERYDAY_RARITY)
+    return EVERYDAY_WEIGHT + (1 - EVERYDAY_WEIGHT) * min(1.0, max(0.0, span))
+
+
+def collapse_repeats(word: str) -> str:
+    """ "sooo" -> "so", "diffffusion" -> "difusion": letters typed three or more times.
+
+    Used on a question word the deck does not know, never on card text, so Roman
+    numerals ("Henry VIII") keep their letters.
+    """
+    return _REPEATS.sub(r"\1", word)
+
+
+def normalise(text: str) -> str:
+    """Lower-case ASCII words: accents, apostrophes, punctuation and emoji removed."""
+    text = text[: MAX_QUERY_CHARS * 10].casefold()
+    if not text.isascii():
+        text = _COMBINING_MARKS.sub("", unicodedata.normalize("NFKD", text))
+    if "'" in text or not text.isascii() or "`" in text:
+        text = _APOSTROPHES.sub("", _APOSTROPHE_S.sub("s", text))
+    text = _DIGIT_GROUPS.sub(r"\1\2", text)
+    text = _NON_WORD.sub(" ", text)
+    text = text.strip()
+    if any(word in text for word in _EXHIBIT_WORDS):
+        text = _EXHIBIT.sub(r"\1\2", text)
+    return text
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    return _stemmer.stemWord(word)
+
+
+MEANING_CACHE: dict[str, str] = {}
+FIELD_MARKER = "0fieldbreak0"
+FIELD_BREAK = f" {FIELD_MARKER} "
+
+
+def word_meaning(word: str) -> str:
+    """The word as it is indexed ("took" -> "take", "tenth" -> "10th", "five" -> "5"); "" for a
+    function word or a lone letter. Cached: the same few thousand words recur in every card."""
+    meaning = MEANING_CACHE.get(word)
+    if meaning is None:
+        meaning = IRREGULAR_FORMS.get(word) or ORDINALS.get(word) or CARDINALS.get(word, word)
+        if (len(meaning) < 2 and not meaning.isdigit()) or is_stopword(meaning):
+            meaning = ""
+        if len(MEANING_CACHE) < 200_000:
+            MEANING_CACHE[word] = meaning
+    return meaning
+
+
+TERM_CACHE: dict[str, str] = {}
+
+
+def word_term(word: str) -> str:
+    """The index term of a normalised word ("" for a function word), cached."""
+    meaning = MEANING_CACHE.get(word)
+    if meaning is None:
+        meaning = word_meaning(word)
+    term = stem(meaning) if meaning else ""
+    if len(TERM_CACHE) < 200_000:
+        TERM_CACHE[word] = term
+    return term
+
+
+def content_words(text: str) -> list[str]:
+    """The words of `text` that carry meaning: ordinals as numbers, verbs regularised."""
+    meanings = [MEANING_CACHE.get(w) or word_meaning(w) for w in normalise(text).split()]
+    return [meaning for meaning in meanings if meaning]
+
+
+@lru_cache(maxsize=65536)
+def is_stopword(word: str) -> bool:
+    """A function word, or a form of one ("explaining", "compared")."""
+    return word in STOPWORDS or stem(word) in _stopword_stems()
+
+
+@lru_cache(maxsize=1)
+def _stopword_stems() -> frozenset[str]:
+    return frozenset(stem(word) for word in STOP_VERBS)
+
+
+def acronyms(phrase: str) -> set[str]:
+    """Initials of a multi-word name: "Socialism in One Country" -> {"sioc", "soc"}."""
+    every_word = normalise(phrase).split()
+    meaning_words = [word for word in every_word if word not in STOPWORDS]
+    found = set()
+    for words in (every_word, meaning_words):
+        if len(words) >= 2:
+            found.add("".join(word[0] for word in words))
+    return {acronym for acronym in found if len(acronym) >= MIN_ACRONYM_LENGTH}
+
+
+def spelling_variants(word: str) -> list[str]:
+    """The British or American twin of a word: "labor" -> "labour", "organise" -> "organize"."""
+    variants = []
+    for british, american in _BRITISH_ENDINGS:
+        if word.endswith(british):
+            variants.append(word[: -len(british)] + american)
+        elif word.endswith(american):
+            variants.append(word[: -len(american)] + british)
+    return variants

@@ -1,0 +1,159 @@
+"""Score the matcher on every deck's question sets, beside the pre-issue-9 matcher (no asserts).
+
+    python benchmarks/score_all.py [--split tune|heldout|both] [--show-misses]
+
+Loads the bundled deck (content/) and the plain harness decks (benchmarks/harness/decks/),
+and for each question set in benchmarks/harness/questions/ (`<deck>-tune.yaml`,
+`<deck>-heldout.yaml`) prints in-scope answered and out-of-scope rejected per deck, split
+and style, (a) with only that deck in the index and (b) with all decks in one index, for
+the current matcher and, as the same-run baseline, for the matcher of commit 46a8ed8
+(benchmarks/baseline_matcher/).
+
+Scoring: an in-scope question is answered when the expected card is the best one or, for
+an answer that is not confident, among the choices shown (best + alternatives); the
+"strict" figure counts the best card only. The expected card is one of the question's
+`cards:` ids when it lists any, else any card whose title or body contains an `expect`
+phrase (as ../shared/eval/score.py does). An out-of-scope question is rejected only when
+there is no best card.
+
+--show-misses prints the misses of the tune split only: held-out questions are for
+reporting, never for tuning.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import baseline_matcher.search as baseline_search  # noqa: E402
+
+import tutor.search as current_search  # noqa: E402
+from tutor.config import PROJECT_ROOT  # noqa: E402
+from tutor.content import load_library  # noqa: E402
+from tutor.model import Card, Library  # noqa: E402
+
+HARNESS = HERE / "harness"
+SPLITS = ("tune", "heldout")
+
+
+@dataclass
+class Tally:
+    """Counts for one group of questions."""
+
+    answered: int = 0
+    strict: int = 0
+    in_scope: int = 0
+    rejected: int = 0
+    out_of_scope: int = 0
+    styles: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+
+    def line(self) -> str:
+        def share(part: int, whole: int) -> str:
+            return f"{part / whole:.3f} ({part:3d}/{whole:3d})" if whole else "  -  "
+
+        return (
+            f"in {share(self.answered, self.in_scope)}  strict "
+            f"{share(self.strict, self.in_scope)}  out-rejected "
+            f"{share(self.rejected, self.out_of_scope)}"
+        )
+
+
+def fold(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
+def expected(item: dict, card: Card) -> bool:
+    """Whether `card` is an answer the question accepts."""
+    if item.get("cards"):
+        return card.id in item["cards"]
+    text = fold(f"{card.title}\n{card.body}")
+    return any(fold(phrase) in text for phrase in item.get("expect", []))
+
+
+def score_set(
+    module: ModuleType,
+    index: object,
+    questions: dict,
+    tally: Tally,
+    miss: Callable[[str], None] | None,
+) -> None:
+    for item in questions.get("in_scope", []):
+        result = module.answer(index, item["q"])
+        shown = [] if result.best is None else [result.best]
+        if result.best is not None and not result.confident:
+            shown += list(result.alternatives)
+        ok = any(expected(item, hit.card) for hit in shown)
+        strict = result.best is not None and expected(item, result.best.card)
+        tally.in_scope += 1
+        tally.answered += ok
+        tally.strict += strict
+        style = tally.styles[item.get("style", "-")]
+        style[0] += ok
+        style[1] += 1
+        if miss and not ok:
+            got = [hit.card.title for hit in shown]
+            miss(f"MISS  {item['q']!r} -> {got} (want {item.get('section')!r})")
+    for item in questions.get("out_of_scope", []):
+        result = module.answer(index, item["q"])
+        tally.out_of_scope += 1
+        tally.rejected += result.best is None
+        if miss and result.best is not None:
+            miss(f"FALSE {item['q']!r} -> {result.best.card.title!r} {result.best.score}")
+
+
+def load_decks() -> Library:
+    return load_library([PROJECT_ROOT / "content", HARNESS / "decks"])
+
+
+def question_sets(splits: Sequence[str]) -> list[tuple[str, str, dict]]:
+    """(deck id, split, question set) for every question file of the chosen splits."""
+    found = []
+    for path in sorted((HARNESS / "questions").glob("*.yaml")):
+        split = path.stem.rsplit("-", 1)[-1]
+        if split in splits:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            found.append((data["deck"], split, data))
+    return found
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--split", choices=(*SPLITS, "both"), default="both")
+    parser.add_argument("--show-misses", action="store_true", help="tune split only")
+    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--no-styles", action="store_true")
+    args = parser.parse_args(argv)
+    splits = SPLITS if args.split == "both" else (args.split,)
+    library = load_decks()
+    sets = question_sets(splits)
+    matchers = [("current", current_search)]
+    if not args.no_baseline:
+        matchers.append(("baseline", baseline_search))
+    for name, module in matchers:
+        everything = module.SearchIndex(library.cards.values(), library.topics)
+        for deck_id, split, questions in sets:
+            deck_cards = [card for card in library.cards.values() if card.deck_id == deck_id]
+            single = module.SearchIndex(deck_cards, library.topics)
+            for mode, index in (("single", single), ("all-decks", everything)):
+                tally = Tally()
+                show = args.show_misses and split == "tune" and name == "current"
+                score_set(module, index, questions, tally, print if show else None)
+                print(f"{name:8s} {deck_id:18s} {split:7s} {mode:9s} {tally.line()}")
+                if not args.no_styles:
+                    for style, (ok, total) in sorted(tally.styles.items()):
+                        print(f"{'':46s}{style:12s} {ok / total:.3f} ({ok}/{total})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
