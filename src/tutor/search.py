@@ -40,7 +40,10 @@ from tutor.text import (
     collapse_repeats,
     content_words,
     english_frequency,
+    noise_probes,
     normalise,
+    plain_text,
+    roman_numerals,
     specificity,
     spelling_variants,
     stem,
@@ -48,7 +51,16 @@ from tutor.text import (
     word_term,
 )
 
-DEFAULT_SCORE_CUTOFF = 28.0
+# A deck's abstention threshold is read from its own noise level: the score its best card
+# gets for questions of random everyday English words (text.noise_probes). The threshold is
+# a share of this high percentile of those scores, kept within the bounds below; a keyword-rich deck is
+# noisier than a plain one and so needs a higher score before it answers.
+NOISE_PERCENTILE = 0.95
+NOISE_SCALE = 0.92
+MIN_SCORE_CUTOFF = 15.0
+MAX_SCORE_CUTOFF = 40.0
+# The `score_cutoff` that means "the cutoff calibrated for the deck of each card".
+DECK_CUTOFF = "deck"
 
 FIELD_WEIGHTS: Mapping[str, float] = {
     "title": 3.0,
@@ -126,6 +138,34 @@ class SearchIndex:
         self._synonyms = self._build_synonyms()
         self._word_cache: dict[str, tuple[_Match, ...]] = {}
         english_frequency("")  # load the shared word list now, not on the first question
+        self._deck_of: tuple[str, ...] = tuple(card.deck_id for card in self.cards)
+        self.cutoffs: dict[str, float] = self._calibrate()
+
+    def _calibrate(self) -> dict[str, float]:
+        """Each deck's abstention threshold, from its best scores on everyday-English probes.
+
+        With several decks in one index each deck gets its own, measured on its own cards,
+        so a plain deck beside a keyword-rich one keeps its lower threshold.
+        """
+        decks = sorted(set(self._deck_of))
+        tops: dict[str, list[float]] = {deck: [] for deck in decks}
+        for probe in noise_probes():
+            best: dict[str, float] = {}
+            for card_index, score in self.score_all(probe).items():
+                deck = self._deck_of[card_index]
+                best[deck] = max(score, best.get(deck, 0.0))
+            for deck in decks:
+                tops[deck].append(best.get(deck, 0.0))
+        cutoffs = {}
+        for deck, scores in tops.items():
+            scores.sort()
+            noise = scores[int(NOISE_PERCENTILE * (len(scores) - 1))]
+            cutoffs[deck] = min(MAX_SCORE_CUTOFF, max(MIN_SCORE_CUTOFF, NOISE_SCALE * noise))
+        return cutoffs
+
+    def cutoff_for(self, card: Card) -> float:
+        """The score a card needs before it is offered as an answer (its deck's threshold)."""
+        return self.cutoffs.get(card.deck_id, MAX_SCORE_CUTOFF)
 
     # ----- building -------------------------------------------------------------------
     def _card_terms(self, card: Card) -> dict[str, list[str]]:
@@ -205,7 +245,7 @@ class SearchIndex:
         """The question's meaningful words: shorthand spelled out, and letters typed over
         and over ("sooo") typed once unless the deck has the word as it stands."""
         words: list[str] = []
-        for word in normalise(query[:MAX_QUERY_CHARS]).split():
+        for word in normalise(plain_text(query[: MAX_QUERY_CHARS * 2])[:MAX_QUERY_CHARS]).split():
             if word not in self._surface_to_terms:
                 word = collapse_repeats(word)
             words.extend(SHORTHAND.get(word, word).split())
@@ -365,22 +405,29 @@ class SearchIndex:
         return best
 
     def search(
-        self, query: str, *, limit: int = 3, score_cutoff: float | None = DEFAULT_SCORE_CUTOFF
+        self, query: str, *, limit: int = 3, score_cutoff: float | str | None = DECK_CUTOFF
     ) -> list[Hit]:
         """The best cards for `query`, best first; empty when nothing fits well enough.
 
         Args:
             query: the question as the student typed it.
             limit: at most this many hits.
-            score_cutoff: hits scoring below it are dropped (None keeps every hit).
+            score_cutoff: hits scoring below it are dropped: a number, None (keep every
+                hit) or DECK_CUTOFF (each card's deck's calibrated threshold).
 
         Returns:
             Hits sorted by score, ties broken by card order, so results are deterministic.
         """
-        cutoff = 0.0 if score_cutoff is None else score_cutoff
-        scored = [
-            (score, index) for index, score in self.score_all(query).items() if score >= cutoff
-        ]
+        scores = self.score_all(query)
+        if score_cutoff == DECK_CUTOFF:
+            scored = [
+                (score, index)
+                for index, score in scores.items()
+                if score >= self.cutoffs.get(self._deck_of[index], MAX_SCORE_CUTOFF)
+            ]
+        else:
+            cutoff = 0.0 if not isinstance(score_cutoff, float | int) else score_cutoff
+            scored = [(score, index) for index, score in scores.items() if score >= cutoff]
         scored.sort(key=lambda pair: (-pair[0], pair[1]))
         return [Hit(self.cards[index], round(score, 2)) for score, index in scored[:limit]]
 

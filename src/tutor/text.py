@@ -7,8 +7,10 @@ Shared by the index (card text) and by questions, so both sides always agree.
 from __future__ import annotations
 
 import gzip
+import html
 import json
 import math
+import random
 import re
 import unicodedata
 from functools import lru_cache
@@ -198,3 +200,74 @@ def spelling_variants(word: str) -> list[str]:
         elif word.endswith(american):
             variants.append(word[: -len(american)] + british)
     return variants
+
+
+# ----- student text as text ----------------------------------------------------------------
+_QUOTED_LINE = re.compile(r"^[ \t]*>.*$", re.MULTILINE)
+_HTML_TAG = re.compile(r"</?[a-zA-Z][^<>]{0,200}>")
+_MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_MARKDOWN_MARKERS = re.compile(r"(\*{1,3}|_{1,3}|~~|`{1,3}|^#{1,6}\s|^\s*[-*+]\s)", re.MULTILINE)
+
+
+def plain_text(text: str) -> str:
+    """What a student pasted, read as text: quoted reply lines (`> ...`) dropped, HTML tags
+    removed and entities decoded, Markdown links reduced to their words and emphasis, code and
+    heading markers removed. "<b>trotsky</b> &amp; funeral" -> "trotsky & funeral"."""
+    if ">" in text:
+        unquoted = _QUOTED_LINE.sub("", text)
+        text = unquoted if unquoted.strip() else text.lstrip(" \t>")
+    if "<" in text:
+        text = _HTML_TAG.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    if "](" in text:
+        text = _MARKDOWN_LINK.sub(r"\1", text)
+    return _MARKDOWN_MARKERS.sub(" ", text)
+
+
+# ----- numerals ------------------------------------------------------------------------------
+_ROMAN = re.compile(r"^M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})$")
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+_UPPER_WORD = re.compile(r"\b[IVXLCDM]{2,}\b")
+
+
+def roman_value(word: str) -> int | None:
+    """The number a Roman numeral stands for ("xvii" -> 17), else None."""
+    upper = word.upper()
+    if not upper or not _ROMAN.match(upper):
+        return None
+    total = 0
+    for letter, following in zip(upper, [*upper[1:], ""], strict=True):
+        value = _ROMAN_VALUES[letter]
+        total += -value if following and _ROMAN_VALUES[following] > value else value
+    return total
+
+
+def roman_numerals(text: str) -> list[str]:
+    """The numbers of the Roman numerals written in capitals in card text ("Plan XVII" ->
+    ["17"]); capitals only, so the words "mix" or "civil" are never read as numbers."""
+    found = []
+    for match in _UPPER_WORD.finditer(text):
+        value = roman_value(match.group())
+        if value:
+            found.append(str(value))
+    return found
+
+
+# ----- general-English noise probes ----------------------------------------------------------
+PROBE_COUNT = 600
+PROBE_WORD_RANKS = (100, 3000)
+PROBE_SEED = 20261205
+
+
+@lru_cache(maxsize=1)
+def noise_probes() -> tuple[str, ...]:
+    """Questions made of 1-4 random everyday English words (a fixed seed, so every index gets
+    the same): what a deck scores on them is its own noise level, the scale its abstention
+    threshold is read from (see search.SearchIndex)."""
+    frequencies = english_frequencies()
+    ranked = sorted(frequencies, key=lambda word: -frequencies[word])
+    words = [w for w in ranked if w.isalpha() and len(w) > 2 and not is_stopword(w)]
+    pool = words[PROBE_WORD_RANKS[0] : PROBE_WORD_RANKS[1]]
+    rng = random.Random(PROBE_SEED)
+    return tuple(" ".join(rng.sample(pool, rng.randint(1, 4))) for _ in range(PROBE_COUNT))
