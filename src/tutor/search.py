@@ -37,6 +37,7 @@ from tutor.text import (
     MAX_QUERY_CHARS,
     TERM_CACHE,
     acronyms,
+    capitalised_words,
     collapse_repeats,
     content_words,
     english_frequency,
@@ -87,6 +88,8 @@ PHRASE_BONUS = 0.5
 # while one rare word ("sverdlov") still clears it.
 QUESTION_PRIOR_SHARE = 0.6
 MAX_PREFIX_EXPANSIONS = 6
+# A question of at most this many words, all names the deck uses, is a name lookup.
+MAX_NAME_WORDS = 3
 MIN_PREFIX_LENGTH = 3
 
 
@@ -121,6 +124,11 @@ class SearchIndex:
                 self._surface_to_terms[word_meaning(word)].add(term)
         del self._raw_words
         self._postings, self._phrases = self._build_postings(fields_per_card)
+        # Per card, the term sets of its title and of each alias: what the card is about.
+        self._headings: list[tuple[frozenset[str], ...]] = [
+            self._heading_terms(card) for card in self.cards
+        ]
+        self._names = self._name_terms()
         card_count = len(self.cards)
         self._idf = {
             term: math.log(1 + (card_count - len(posting) + 0.5) / (len(posting) + 0.5))
@@ -195,6 +203,28 @@ class SearchIndex:
                 self._surface_to_terms[acronym].add(acronym)
                 analysed["aliases"].append(acronym)
         return analysed
+
+    @staticmethod
+    def _heading_terms(card: Card) -> tuple[frozenset[str], ...]:
+        headings = []
+        for text in (card.title, *card.aliases):
+            terms = frozenset(t for w in normalise(text).split() if (t := word_term(w)))
+            if terms:
+                headings.append(terms)
+        return tuple(headings)
+
+    def _name_terms(self) -> frozenset[str]:
+        """Terms the deck uses as names: words of titles and aliases, and words it writes
+        with a capital inside a sentence ("the Right", "Kamenev", "NEP")."""
+        names: set[str] = set()
+        for headings in self._headings:
+            for terms in headings:
+                names |= terms
+        for card in self.cards:
+            for word in capitalised_words(f"{card.body}\n{card.misconception}"):
+                if term := word_term(word):
+                    names.add(term)
+        return frozenset(names)
 
     @staticmethod
     def _build_postings(
@@ -431,6 +461,47 @@ class SearchIndex:
         scored.sort(key=lambda pair: (-pair[0], pair[1]))
         return [Hit(self.cards[index], round(score, 2)) for score, index in scored[:limit]]
 
+    def name_lookup(self, query: str, *, limit: int = 3) -> tuple[list[Hit], bool] | None:
+        """The cards about a name or term asked alone ("kamenev", "who was X", "the right").
+
+        Applies only when every meaningful word of the question is a name the deck uses
+        (a word of a title or alias, or one it writes with a capital mid-sentence) and some
+        card mentions them all; several words must appear together in a title or alias.
+        Returns (hits, confident): the cards whose title or alias is most nearly the name
+        itself (confident when one card stands out), else the cards that mention it most
+        (not confident: the student is asked which one). None when it does not apply.
+        """
+        words = self._question_words(query)
+        if not 1 <= len(words) <= MAX_NAME_WORDS:
+            return None
+        terms = set()
+        for word in words:
+            exact = [m.term for m in self._matches(word) if m.quality >= 1.0]
+            named = [term for term in exact if term in self._names]
+            if not named:
+                return None
+            terms.add(named[0])
+        mentioning = set.intersection(*(set(self._postings[term]) for term in terms))
+        if not mentioning:
+            return None
+        scores = self.score_all(query)
+        about = []
+        for card_index in mentioning:
+            shares = [len(terms) / len(h) for h in self._headings[card_index] if terms <= h]
+            if shares:
+                about.append((max(shares), scores.get(card_index, 0.0), card_index))
+        if about:
+            about.sort(key=lambda row: (-row[0], -row[1], row[2]))
+            best_share = about[0][0]
+            rivals = [row for row in about if row[0] == best_share]
+            chosen = rivals if len(rivals) > 1 else about
+            hits = [Hit(self.cards[i], round(score, 2)) for _, score, i in chosen[:limit]]
+            return hits, len(rivals) == 1
+        if len(terms) > 1:
+            return None
+        ranked = sorted(mentioning, key=lambda i: (-scores.get(i, 0.0), i))
+        return [Hit(self.cards[i], round(scores.get(i, 0.0), 2)) for i in ranked[:limit]], False
+
     def suggest_topics(self, query: str, *, limit: int = 3) -> list[Topic]:
         """Topics nearest to a question that found no card, filled up in deck order."""
         best_by_topic: dict[str, float] = {}
@@ -482,6 +553,10 @@ def answer(index: SearchIndex, question: str, *, alternatives: int = 3) -> Answe
     When no card clears the cutoff the answer carries topic suggestions instead, so the
     student always has somewhere to go next and never gets a wrong card with confidence.
     """
+    named = index.name_lookup(question, limit=alternatives)
+    if named is not None:
+        (best, *others), confident = named
+        return Answer(question, best, tuple(others), (), confident=confident)
     hits = index.search(question, limit=alternatives + 1)
     if not hits:
         suggestions = tuple(index.suggest_topics(question))

@@ -271,3 +271,17 @@ def noise_probes() -> tuple[str, ...]:
     pool = words[PROBE_WORD_RANKS[0] : PROBE_WORD_RANKS[1]]
     rng = random.Random(PROBE_SEED)
     return tuple(" ".join(rng.sample(pool, rng.randint(1, 4))) for _ in range(PROBE_COUNT))
+
+
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;•\n(\"“–—-])\s*$")
+_CAPITALISED_WORD = re.compile(r"\b[A-Z][A-Za-z’']*")
+
+
+def capitalised_words(text: str) -> list[str]:
+    """Words written with a capital inside a sentence ("Kamenev", "the Right", "NEP"), as
+    normalised words: how a deck shows which of its words are names."""
+    found = []
+    for match in _CAPITALISED_WORD.finditer(text):
+        if not _SENTENCE_START.search(text[max(0, match.start() - 3) : match.start()]):
+            found.extend(normalise(match.group()).split()[:1])
+    return found
