@@ -55,6 +55,7 @@ class Tally:
     in_scope: int = 0
     rejected: int = 0
     out_of_scope: int = 0
+    elsewhere: int = 0  # out-of-scope questions answered with a card of another deck
     styles: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
 
     def line(self) -> str:
@@ -65,6 +66,7 @@ class Tally:
             f"in {share(self.answered, self.in_scope)}  strict "
             f"{share(self.strict, self.in_scope)}  out-rejected "
             f"{share(self.rejected, self.out_of_scope)}"
+            + (f"  (of the rest, {self.elsewhere} from another deck)" if self.elsewhere else "")
         )
 
 
@@ -82,6 +84,7 @@ def expected(item: dict, card: Card) -> bool:
 
 def score_set(
     module: ModuleType,
+    deck_id: str,
     index: object,
     questions: dict,
     tally: Tally,
@@ -107,6 +110,7 @@ def score_set(
         result = module.answer(index, item["q"])
         tally.out_of_scope += 1
         tally.rejected += result.best is None
+        tally.elsewhere += result.best is not None and result.best.card.deck_id != deck_id
         if miss and result.best is not None:
             miss(f"FALSE {item['q']!r} -> {result.best.card.title!r} {result.best.score}")
 
@@ -147,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for mode, index in (("single", single), ("all-decks", everything)):
                 tally = Tally()
                 show = args.show_misses and split == "tune" and name == "current"
-                score_set(module, index, questions, tally, print if show else None)
+                score_set(module, deck_id, index, questions, tally, print if show else None)
                 print(f"{name:8s} {deck_id:18s} {split:7s} {mode:9s} {tally.line()}")
                 if not args.no_styles:
                     for style, (ok, total) in sorted(tally.styles.items()):

@@ -44,20 +44,20 @@ from tutor.text import (
     noise_probes,
     normalise,
     plain_text,
-    roman_numerals,
     specificity,
     spelling_variants,
     stem,
     word_meaning,
     word_term,
 )
+from tutor.wordlinks import linked_stems
 
 # A deck's abstention threshold is read from its own noise level: the score its best card
 # gets for questions of random everyday English words (text.noise_probes). The threshold is
-# a share of this high percentile of those scores, kept within the bounds below; a keyword-rich deck is
-# noisier than a plain one and so needs a higher score before it answers.
+# a share of this high percentile of those scores, kept within the bounds below; a
+# keyword-rich deck is noisier than a plain one and so needs a higher score to answer.
 NOISE_PERCENTILE = 0.95
-NOISE_SCALE = 0.92
+NOISE_SCALE = 0.88
 MIN_SCORE_CUTOFF = 15.0
 MAX_SCORE_CUTOFF = 40.0
 # The `score_cutoff` that means "the cutoff calibrated for the deck of each card".
@@ -144,6 +144,7 @@ class SearchIndex:
             if not term.isdigit():
                 self._stems_by_length[len(term)].append(term)
         self._synonyms = self._build_synonyms()
+        linked_stems("")  # load the WordNet links now, not on the first question
         self._word_cache: dict[str, tuple[_Match, ...]] = {}
         english_frequency("")  # load the shared word list now, not on the first question
         self._deck_of: tuple[str, ...] = tuple(card.deck_id for card in self.cards)
@@ -299,6 +300,10 @@ class SearchIndex:
         for base, quality in direct:
             for term in self._synonyms.get(base, ()):
                 found.setdefault(term, SYNONYM_QUALITY * quality)
+        for source in {stem(word), *(base for base, _ in direct)}:
+            for term, quality in linked_stems(source).items():
+                if term in self._postings and quality > found.get(term, 0.0):
+                    found[term] = quality
         return tuple(_Match(term, quality) for term, quality in found.items())
 
     def _direct_matches(self, word: str) -> list[tuple[str, float]]:

@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""Build src/tutor/data/wordnet-links.tsv.gz, the matcher's table of English word links.
+
+    apt-get install -y wordnet-base        # Princeton WordNet 3.0 data, /usr/share/wordnet
+    python scripts/build_wordnet.py [--wordnet /usr/share/wordnet] [--out PATH]
+
+Run once by a maintainer; the output is committed, so nothing is downloaded or parsed at
+run time. Each line of the table is
+
+    word <TAB> kind <TAB> linked words, space-separated
+
+for lower-case single words, with kind one of
+  form     irregular inflections (noun.exc, verb.exc, adj.exc): "shot" -> "shoot"
+  derived  derivationally related forms and pertainyms, both ways: "revolution" <->
+           "revolutionary", "german" <-> "germany", "french" <-> "france"
+  synonym  the other single words of the word's most frequent sense, for everyday words
+           only (a sense tagged at least SYNONYM_MIN_COUNT times in the SemCor counts)
+
+The matcher (tutor.wordlinks) weighs these below exact matches.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import re
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OUT = ROOT / "src" / "tutor" / "data" / "wordnet-links.tsv.gz"
+POS_FILES = {"n": "noun", "v": "verb", "a": "adj", "s": "adj", "r": "adv"}
+SYNONYM_MIN_COUNT = 3
+_WORD = re.compile(r"^[a-z]+$")
+
+
+def clean(lemma: str) -> str | None:
+    """A WordNet lemma as a single lower-case word ("United_States" -> None)."""
+    word = re.sub(r"\(.*\)$", "", lemma).lower()
+    return word if _WORD.match(word) and len(word) > 1 else None
+
+
+def read_synsets(wordnet: Path) -> dict[tuple[str, int], tuple[list[str], list[tuple]]]:
+    """(pos, offset) -> (words, pointers); pointers are (symbol, pos, offset, source, target)."""
+    synsets = {}
+    for name in ("noun", "verb", "adj", "adv"):
+        for line in (wordnet / f"data.{name}").read_text(encoding="latin-1").splitlines():
+            if line.startswith("  "):
+                continue
+            fields = line.split(" ")
+            offset, pos, count = int(fields[0]), fields[2], int(fields[3], 16)
+            words = [fields[4 + 2 * i] for i in range(count)]
+            at = 4 + 2 * count
+            pointer_count = int(fields[at])
+            pointers = []
+            for i in range(pointer_count):
+                symbol, target, target_pos, source_target = fields[at + 1 + 4 * i : at + 5 + 4 * i]
+                pointers.append(
+                    (
+                        symbol,
+                        target_pos,
+                        int(target),
+                        int(source_target[:2], 16),
+                        int(source_target[2:], 16),
+                    )
+                )
+            synsets[(pos if pos != "s" else "a", offset)] = (words, pointers)
+    return synsets
+
+
+def sense_counts(wordnet: Path) -> dict[str, tuple[str, int, int]]:
+    """word -> (pos, offset, tag count) of its most frequent sense over all parts of speech."""
+    best: dict[str, tuple[str, int, int]] = {}
+    for name, pos in (("noun", "n"), ("verb", "v"), ("adj", "a"), ("adv", "r")):
+        for line in (wordnet / f"index.{name}").read_text(encoding="latin-1").splitlines():
+            if line.startswith("  "):
+                continue
+            fields = line.split(" ")
+            word = clean(fields[0])
+            if word is None:
+                continue
+            synset_count, pointer_count = int(fields[2]), int(fields[3])
+            tagged = int(fields[5 + pointer_count])
+            offsets = fields[6 + pointer_count : 6 + pointer_count + synset_count]
+            if offsets and tagged and tagged > best.get(word, ("", 0, 0))[2]:
+                best[word] = (pos, int(offsets[0]), tagged)
+    return best
+
+
+def build(wordnet: Path) -> dict[tuple[str, str], set[str]]:
+    links: dict[tuple[str, str], set[str]] = defaultdict(set)
+    synsets = read_synsets(wordnet)
+    for (_pos, _offset), (words, pointers) in synsets.items():
+        for symbol, target_pos, target, source, goal in pointers:
+            if symbol not in ("+", "\\") or not source or not goal:
+                continue
+            key = ("a" if target_pos == "s" else target_pos, target)
+            if key not in synsets:
+                continue
+            one, other = clean(words[source - 1]), clean(synsets[key][0][goal - 1])
+            if one and other and one != other:
+                links[(one, "derived")].add(other)
+                links[(other, "derived")].add(one)
+    for name in ("noun", "verb", "adj"):
+        for line in (wordnet / f"{name}.exc").read_text(encoding="latin-1").splitlines():
+            form, *bases = line.split()
+            words = [w for w in (clean(b) for b in bases) if w and w != form]
+            if clean(form) and words:
+                links[(form, "form")].update(words)
+    for word, (pos, offset, tagged) in sense_counts(wordnet).items():
+        if tagged < SYNONYM_MIN_COUNT:
+            continue
+        others = {w for w in (clean(x) for x in synsets[(pos, offset)][0]) if w and w != word}
+        if others:
+            links[(word, "synonym")].update(others)
+    return links
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--wordnet", type=Path, default=Path("/usr/share/wordnet"))
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = parser.parse_args(argv)
+    if not (args.wordnet / "data.noun").is_file():
+        print(f"{args.wordnet}: no WordNet data (apt-get install -y wordnet-base)", file=sys.stderr)
+        return 1
+    links = build(args.wordnet)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    lines = [f"{w}\t{kind}\t{' '.join(sorted(o))}\n" for (w, kind), o in sorted(links.items())]
+    with gzip.GzipFile(args.out, "wb", mtime=0) as file:  # mtime 0: the same bytes every run
+        file.write("".join(lines).encode("utf-8"))
+    print(f"Wrote {args.out}: {len(lines)} lines, {args.out.stat().st_size // 1024} KiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

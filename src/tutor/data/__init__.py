@@ -1,0 +1,1 @@
+"""Data files shipped with the matcher (see scripts/build_wordnet.py)."""
