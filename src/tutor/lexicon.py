@@ -41,7 +41,7 @@ STOPWORDS: frozenset[str] = frozenset(
 STOP_VERBS: frozenset[str] = frozenset(
     """
     explain describe outline assess evaluate discuss analyse analyze compare consider
-    identify summarise summarize define suggest reveal happen want need tell think mean
+    identify summarise summarize define suggest reveal happen want need tell think mean help
     """.split()
 )
 

@@ -41,9 +41,11 @@ from tutor.text import (
     collapse_repeats,
     content_words,
     english_frequency,
+    name_runs,
     noise_probes,
     normalise,
     plain_text,
+    roman_numerals,
     specificity,
     spelling_variants,
     stem,
@@ -203,6 +205,14 @@ class SearchIndex:
             for acronym in sorted(acronyms(name)):
                 self._surface_to_terms[acronym].add(acronym)
                 analysed["aliases"].append(acronym)
+        for name in name_runs(card.body):  # "Shoreline Management Plan" -> "smp"
+            for acronym in sorted(acronyms(name)):
+                self._surface_to_terms[acronym].add(acronym)
+                analysed["body"].append(acronym)
+        for field in ("title", "aliases", "body"):  # "Plan XVII" is also "plan 17"
+            for number in roman_numerals(fields[field]):
+                self._surface_to_terms[number].add(number)
+                analysed[field].append(number)
         return analysed
 
     @staticmethod

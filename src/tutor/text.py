@@ -285,3 +285,12 @@ def capitalised_words(text: str) -> list[str]:
         if not _SENTENCE_START.search(text[max(0, match.start() - 3) : match.start()]):
             found.extend(normalise(match.group()).split()[:1])
     return found
+
+
+_NAME_RUN = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:of\s+|the\s+|and\s+)?[A-Z][a-z]+)+")
+
+
+def name_runs(text: str) -> list[str]:
+    """Runs of two or more capitalised words ("Shoreline Management Plan", "Lev Kamenev"):
+    the names whose initials a student may type."""
+    return [match.group() for match in _NAME_RUN.finditer(text)]

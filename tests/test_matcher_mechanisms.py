@@ -1,0 +1,249 @@
+"""The matcher's mechanisms of issue 9 on decks that are not the Stalin deck: calibrated
+abstention, names asked alone, word forms, numerals, initials and markup stripping."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from tutor.config import PROJECT_ROOT
+from tutor.content import load_library
+from tutor.model import Card, Library, Topic
+from tutor.search import SearchIndex, answer
+from tutor.text import normalise, plain_text, roman_value, stem
+from tutor.wordlinks import linked_stems
+
+HARNESS_DECKS = PROJECT_ROOT / "benchmarks" / "harness" / "decks"
+
+
+@pytest.fixture(scope="module")
+def harness() -> Library:
+    return load_library([HARNESS_DECKS])
+
+
+def deck_index(library: Library, deck_id: str) -> SearchIndex:
+    cards = [card for card in library.cards.values() if card.deck_id == deck_id]
+    return SearchIndex(cards, library.topics)
+
+
+def card(card_id: str, title: str, body: str, **extra: tuple[str, ...]) -> Card:
+    return Card(id=card_id, title=title, topic_id="t", deck_id="hist", body=body, **extra)
+
+
+HISTORY = [
+    card(
+        "schlieffen",
+        "The Schlieffen Plan",
+        "• Germany planned to defeat France quickly, then turn east\n"
+        "• German troops marched through Belgium in August 1914",
+    ),
+    card(
+        "plan-17",
+        "Plan XVII",
+        "• The French plan to attack across the border into Alsace-Lorraine\n"
+        "• It failed with heavy losses in the Battle of the Frontiers",
+    ),
+    card(
+        "sarajevo",
+        "Assassination at Sarajevo",
+        "• Gavrilo Princip shot Archduke Franz Ferdinand on 28 June 1914\n"
+        "• The Black Hand group had armed the assassins",
+    ),
+    card(
+        "bef",
+        "The British Expeditionary Force",
+        "• A small professional army sent to France in 1914\n"
+        "• It slowed the German advance at Mons",
+    ),
+    card(
+        "russia-1917",
+        "Russia leaves the war",
+        "• After the revolution of 1917 the Bolsheviks made peace at Brest-Litovsk\n"
+        "• Germany could move troops to the Western Front",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def history() -> SearchIndex:
+    return SearchIndex(HISTORY, {"t": Topic("t", "The First World War", "hist")})
+
+
+def best_id(index: SearchIndex, question: str) -> str | None:
+    result = answer(index, question)
+    return result.best.card.id if result.best else None
+
+
+# ----- calibrated abstention -------------------------------------------------------------
+def test_each_deck_gets_its_own_threshold(harness: Library) -> None:
+    stalin = load_library([PROJECT_ROOT / "content"])
+    plain = deck_index(harness, "geography-coasts").cutoffs["geography-coasts"]
+    rich = SearchIndex(stalin.cards.values(), stalin.topics).cutoffs
+    (rich_cutoff,) = rich.values()
+    # The keyword-rich deck scores everyday English higher, so it needs a higher score.
+    assert plain < rich_cutoff
+
+
+def test_thresholds_are_per_deck_in_a_shared_index(harness: Library) -> None:
+    both = SearchIndex(harness.cards.values(), harness.topics)
+    alone = deck_index(harness, "biology-cells").cutoffs["biology-cells"]
+    assert set(both.cutoffs) == {"biology-cells", "geography-coasts"}
+    assert both.cutoffs["biology-cells"] == pytest.approx(alone, rel=0.3)
+
+
+def test_abstention_boundary_on_a_plain_deck(harness: Library) -> None:
+    """Fails if the calibrated cutoff is halved (the off-topic question gets a card) or
+    doubled (the plainly worded coastal question gets none)."""
+    index = deck_index(harness, "geography-coasts")
+    cutoff = index.cutoffs["geography-coasts"]
+    in_scope, off_topic = "stones rolling along the sea bed", "the history of the roman army"
+    in_score = max(index.score_all(in_scope).values())
+    off_score = max(index.score_all(off_topic).values())
+    assert cutoff <= in_score < 2 * cutoff
+    assert cutoff / 2 <= off_score < cutoff
+    assert answer(index, in_scope).best is not None
+    assert answer(index, off_topic).best is None
+
+
+@pytest.mark.parametrize("question", ["thanks that helped", "lol ok", "how do i bake a cake"])
+def test_plain_deck_rejects_chat(harness: Library, question: str) -> None:
+    assert answer(deck_index(harness, "biology-cells"), question).best is None
+
+
+# ----- names and terms ------------------------------------------------------------------
+_CAPITAL_INSIDE = re.compile(r"(?<=[a-z,;] )([A-Z][A-Za-z]+)")
+
+
+def recurring_names(cards: list[Card], at_least: int = 3) -> list[str]:
+    """Words written with a capital inside a sentence on `at_least` cards or more."""
+    cards_per_name: dict[str, set[str]] = defaultdict(set)
+    for one in cards:
+        for name in _CAPITAL_INSIDE.findall(one.body):
+            cards_per_name[name].add(one.id)
+    return sorted(name for name, ids in cards_per_name.items() if len(ids) >= at_least)
+
+
+def about(one: Card, name: str) -> bool:
+    """Whether the card's title or an alias names it (as a word, in any form)."""
+    headings = normalise(f"{one.title} {' '.join(one.aliases)}").split()
+    return stem(normalise(name)) in {stem(word) for word in headings}
+
+
+def everything(one: Card) -> str:
+    fields = (one.title, *one.aliases, *one.keywords, one.body, one.misconception)
+    return " ".join(fields).lower()
+
+
+def check_names_alone(library: Library, names: list[str]) -> None:
+    index = SearchIndex(library.cards.values(), library.topics)
+    for name in names:
+        for question in (name, f"who was {name}", f"what was {name.lower()}"):
+            result = answer(index, question)
+            assert result.best is not None, question
+            shown = [result.best.card, *(hit.card for hit in result.alternatives)]
+            if any(about(one, name) for one in library.cards.values()):
+                assert about(result.best.card, name), (question, result.best.card.title)
+            else:
+                assert all(name.lower() in everything(one) for one in shown), question
+
+
+def test_names_on_three_cards_of_the_bundled_deck_get_a_card() -> None:
+    library = load_library([PROJECT_ROOT / "content"])
+    names = recurring_names(list(library.cards.values()))
+    assert len(names) >= 10
+    check_names_alone(library, names)
+
+
+def test_names_on_three_cards_of_a_plain_deck_get_a_card(harness: Library) -> None:
+    geography = load_library([HARNESS_DECKS / "geography-coasts.yaml"])
+    names = recurring_names(list(geography.cards.values()))
+    assert names
+    check_names_alone(geography, names)
+
+
+def test_a_name_with_its_own_card_is_answered_with_confidence(history: SearchIndex) -> None:
+    result = answer(history, "sarajevo")
+    assert result.best is not None and result.best.card.id == "sarajevo"
+    assert result.confident
+
+
+def test_a_name_on_several_cards_without_its_own_asks_which(history: SearchIndex) -> None:
+    result = answer(history, "germany")
+    assert result.best is not None
+    assert not result.confident
+    assert {result.best.card.id, *(h.card.id for h in result.alternatives)} >= {
+        "schlieffen",
+        "russia-1917",
+    }
+
+
+# ----- general English from WordNet -------------------------------------------------------
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("why did the germans go through belgium", "schlieffen"),
+        ("french attack plan on alsace", "plan-17"),
+        ("who shoots franz ferdinand", "sarajevo"),
+        ("how many shots killed the archduke", "sarajevo"),
+        ("revolutionary russia makes peace", "russia-1917"),
+    ],
+)
+def test_word_forms_and_derivations(history: SearchIndex, question: str, expected: str) -> None:
+    assert best_id(history, question) == expected
+
+
+def test_wordnet_table_links_both_ways() -> None:
+    assert "germani" in linked_stems("german")  # German -> Germany (pertainym)
+    assert "revolut" in linked_stems("revolutionari")
+    assert "shoot" in linked_stems("shot")
+
+
+def test_wordnet_table_is_package_data() -> None:
+    pyproject = (PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert '"tutor.data" = ["*.tsv.gz"]' in pyproject
+    table = Path(__file__).parent.parent / "src" / "tutor" / "data" / "wordnet-links.tsv.gz"
+    assert table.stat().st_size < 5_000_000
+
+
+# ----- numerals and initials ---------------------------------------------------------------
+@pytest.mark.parametrize("question", ["plan 17", "plan seventeen", "plan xvii", "PLAN XVII?"])
+def test_numerals_in_any_form(history: SearchIndex, question: str) -> None:
+    assert best_id(history, question) == "plan-17"
+
+
+def test_roman_value() -> None:
+    assert roman_value("xvii") == 17
+    assert roman_value("XIV") == 14
+    assert roman_value("civil") is None
+
+
+def test_initials_of_names_in_card_text(history: SearchIndex) -> None:
+    assert best_id(history, "AFF") == "sarajevo"  # "Archduke Franz Ferdinand" in the body
+    assert best_id(history, "BEF") == "bef"
+
+
+# ----- student text as text --------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("<b>trotsky</b> &amp; funeral", "trotsky & funeral"),
+        ("**osmosis** in _plants_", "osmosis in plants"),
+        ("> you said this\nwhat about osmosis", "what about osmosis"),
+        ("see [the notes](https://example.org) please", "see the notes please"),
+        ("a &lt; b", "a < b"),
+        ("> only a quoted line", "only a quoted line"),
+    ],
+)
+def test_plain_text(text: str, expected: str) -> None:
+    assert " ".join(plain_text(text).split()) == expected
+
+
+def test_markup_does_not_change_the_answer(history: SearchIndex) -> None:
+    plain = answer(history, "princip shot the archduke")
+    marked = answer(history, "<i>princip</i> shot the <b>archduke</b> &amp; &quot;")
+    assert plain.best is not None and marked.best is not None
+    assert marked.best.card.id == plain.best.card.id
+    assert marked.best.score == plain.best.score
