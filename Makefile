@@ -10,7 +10,7 @@ PIP_LOG := $(VENV)/pip.log
 RUN_INSTALLED := $(VENV)/.run-installed
 TEST_INSTALLED := $(VENV)/.installed
 
-.PHONY: run test bench score score-fresh check ask clean
+.PHONY: run test bench score score-fresh score-all check ask clean
 
 # $(1): what to install (pip's argument), $(2): what to call it in the one line printed.
 define pip_install
@@ -43,6 +43,11 @@ bench: $(RUN_INSTALLED)
 
 score: $(RUN_INSTALLED)
 	$(PY) ../shared/eval/score.py --cmd "$(VENV)/bin/tutor ask --json -"
+
+# Every deck's tune and held-out questions, one deck and all decks loaded, with the
+# pre-issue-9 matcher as baseline in the same run (benchmarks/score_all.py).
+score-all: $(RUN_INSTALLED)
+	$(PY) benchmarks/score_all.py $(ARGS)
 
 score-fresh: $(RUN_INSTALLED)
 	$(PY) ../shared/eval/score.py benchmarks/questions_fresh.yaml --cmd "$(VENV)/bin/tutor ask --json -"

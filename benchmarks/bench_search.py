@@ -2,8 +2,9 @@
 
     python benchmarks/bench_search.py [--questions PATH] [--cards 10000] [--repeat 5]
 
-For the bundled content and for a generated deck of --cards cards it prints the index
-build time, p50/p99 latency per question, and the peak memory of building the index,
+For the current matcher and, as the same-run baseline, the pre-issue-9 one
+(benchmarks/baseline_matcher/), on the bundled content and on a generated deck of
+--cards cards it prints the index build time, p50/p99 latency per question, and the peak memory of building the index,
 then the same latency figures for `rapidfuzz.process.extractOne(question, card_texts)`
 and the ratio. Questions come from the development set when it is there
 (../shared/eval/questions_dev.yaml), else from the cards' own titles.
@@ -19,15 +20,21 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
+from types import ModuleType
 
 import yaml
 from rapidfuzz import process
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import baseline_matcher.search as baseline_search
+
+import tutor.search as current_search
 from tutor.config import PROJECT_ROOT
 from tutor.content import load_library
 from tutor.model import Card
-from tutor.search import SearchIndex
 
 DEV_QUESTIONS = PROJECT_ROOT.parent / "shared" / "eval" / "questions_dev.yaml"
 Target = tuple[str, float]
@@ -84,20 +91,20 @@ def percentile(values: Sequence[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def build_seconds(cards: Sequence[Card], runs: int) -> float:
+def build_seconds(module: ModuleType, cards: Sequence[Card], runs: int) -> float:
     """The fastest of `runs` index builds (no memory tracing: it slows Python down)."""
     timings = []
     for _ in range(runs):
         start = time.perf_counter()
-        SearchIndex(cards)
+        module.SearchIndex(cards)
         timings.append(time.perf_counter() - start)
     return min(timings)
 
 
-def peak_build_memory(cards: Sequence[Card]) -> float:
+def peak_build_memory(module: ModuleType, cards: Sequence[Card]) -> float:
     """Peak bytes Python allocates while building the index (tracemalloc)."""
     tracemalloc.start()
-    SearchIndex(cards)
+    module.SearchIndex(cards)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return peak
@@ -110,16 +117,20 @@ def settle_heap() -> None:
     gc.freeze()
 
 
-def bench(label: str, cards: Sequence[Card], questions: Sequence[str], repeat: int) -> None:
-    build_s = build_seconds(cards, runs=3 if len(cards) < 1000 else 1)
-    peak = peak_build_memory(cards)
-    cold_index = SearchIndex(cards)
+def bench(
+    label: str, module: ModuleType, cards: Sequence[Card], questions: Sequence[str], repeat: int
+) -> None:
+    """Times `answer(index, question)`: the whole lookup a student's message gets."""
+    build_s = build_seconds(module, cards, runs=3 if len(cards) < 1000 else 1)
+    peak = peak_build_memory(module, cards)
+    cold_index = module.SearchIndex(cards)
     settle_heap()
-    cold = latencies_ms(cold_index.search, questions, 1)
-    index = SearchIndex(cards)
+    cold = latencies_ms(lambda q: module.answer(cold_index, q), questions, 1)
+    index = module.SearchIndex(cards)
     settle_heap()
-    latencies_ms(index.search, questions, 1)  # warm-up: every word seen once
-    ours = latencies_ms(index.search, questions, repeat)
+    run = partial(module.answer, index)
+    latencies_ms(run, questions, 1)  # warm-up: every word seen once
+    ours = latencies_ms(run, questions, repeat)
     texts = [f"{card.title}\n{card.body}" for card in cards]
     naive = latencies_ms(lambda q: process.extractOne(q, texts), questions, max(1, repeat // 5))
     ours_p50, ours_p99 = percentile(ours, 0.5), percentile(ours, 0.99)
@@ -151,8 +162,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     library = load_library([args.content])
     cards = list(library.cards.values())
     questions = load_questions(args.questions, cards)
-    bench("bundled content", cards, questions, args.repeat)
-    bench("generated deck", generate_cards(cards, args.cards), questions, max(1, args.repeat // 2))
+    generated = generate_cards(cards, args.cards)
+    for name, module in (("current", current_search), ("baseline", baseline_search)):
+        bench(f"{name}: bundled content", module, cards, questions, args.repeat)
+        bench(f"{name}: generated deck", module, generated, questions, max(1, args.repeat // 2))
     return 0
 
 

@@ -285,6 +285,7 @@ def answer_json(result: Answer, library: Library) -> dict[str, object]:
         "question": result.question,
         "card": card,
         "score": best.score if best else 0.0,
+        "confident": result.confident,
         "alternatives": [
             {"id": hit.card.id, "title": hit.card.title, "score": hit.score}
             for hit in result.alternatives

@@ -60,6 +60,7 @@ from tutor.wordlinks import linked_stems
 # keyword-rich deck is noisier than a plain one and so needs a higher score to answer.
 NOISE_PERCENTILE = 0.95
 NOISE_SCALE = 0.88
+MIN_PROBES = 150
 MIN_SCORE_CUTOFF = 15.0
 MAX_SCORE_CUTOFF = 40.0
 # The `score_cutoff` that means "the cutoff calibrated for the deck of each card".
@@ -160,7 +161,11 @@ class SearchIndex:
         """
         decks = sorted(set(self._deck_of))
         tops: dict[str, list[float]] = {deck: [] for deck in decks}
-        for probe in noise_probes():
+        # A large index needs fewer probes for a stable percentile and each costs more.
+        probes = noise_probes()[
+            : max(MIN_PROBES, len(noise_probes()) * 1000 // max(1, len(self.cards)))
+        ]
+        for probe in probes:
             best: dict[str, float] = {}
             for card_index, score in self.score_all(probe).items():
                 deck = self._deck_of[card_index]
