@@ -4,7 +4,8 @@
 
 For the current matcher and, as the same-run baseline, the pre-issue-9 one
 (benchmarks/baseline_matcher/), on the bundled content and on a generated deck of
---cards cards it prints the index build time, p50/p99 latency per question, and the peak memory of building the index,
+--cards cards it prints the index build time, p50/p99 latency per question, and the
+peak memory of building the index,
 then the same latency figures for `rapidfuzz.process.extractOne(question, card_texts)`
 and the ratio. Questions come from the development set when it is there
 (../shared/eval/questions_dev.yaml), else from the cards' own titles.
