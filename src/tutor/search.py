@@ -59,7 +59,7 @@ from tutor.wordlinks import linked_stems
 # a share of this high percentile of those scores, kept within the bounds below; a
 # keyword-rich deck is noisier than a plain one and so needs a higher score to answer.
 NOISE_PERCENTILE = 0.95
-NOISE_SCALE = 0.88
+NOISE_SCALE = 0.93
 MIN_PROBES = 150
 MIN_SCORE_CUTOFF = 15.0
 MAX_SCORE_CUTOFF = 40.0
@@ -93,6 +93,8 @@ QUESTION_PRIOR_SHARE = 0.6
 MAX_PREFIX_EXPANSIONS = 6
 # A question of at most this many words, all names the deck uses, is a name lookup.
 MAX_NAME_WORDS = 3
+# How specialist a title word must be to count as a name when asked alone (text.specificity).
+NAME_MIN_SPECIFICITY = 0.6
 MIN_PREFIX_LENGTH = 3
 
 
@@ -131,7 +133,7 @@ class SearchIndex:
         self._headings: list[tuple[frozenset[str], ...]] = [
             self._heading_terms(card) for card in self.cards
         ]
-        self._names = self._name_terms()
+        self._heading_words, self._capitalised = self._name_terms()
         card_count = len(self.cards)
         self._idf = {
             term: math.log(1 + (card_count - len(posting) + 0.5) / (len(posting) + 0.5))
@@ -229,18 +231,26 @@ class SearchIndex:
                 headings.append(terms)
         return tuple(headings)
 
-    def _name_terms(self) -> frozenset[str]:
-        """Terms the deck uses as names: words of titles and aliases, and words it writes
-        with a capital inside a sentence ("the Right", "Kamenev", "NEP")."""
-        names: set[str] = set()
-        for headings in self._headings:
-            for terms in headings:
-                names |= terms
+    def _name_terms(self) -> tuple[frozenset[str], frozenset[str]]:
+        """Terms the deck uses as names: (words of titles and aliases, words it writes with
+        a capital inside a sentence: "the Right", "Kamenev", "NEP")."""
+        headings: set[str] = set()
+        for card_headings in self._headings:
+            for terms in card_headings:
+                headings |= terms
+        capitalised: set[str] = set()
         for card in self.cards:
             for word in capitalised_words(f"{card.body}\n{card.misconception}"):
                 if term := word_term(word):
-                    names.add(term)
-        return frozenset(names)
+                    capitalised.add(term)
+        return frozenset(headings), frozenset(capitalised)
+
+    def _is_name(self, word: str, term: str) -> bool:
+        """A word the deck writes as a name, or a title word that is not everyday English
+        ("osmosis", "purges"; not "name" or "how")."""
+        if term in self._capitalised:
+            return True
+        return term in self._heading_words and specificity(word) >= NAME_MIN_SPECIFICITY
 
     @staticmethod
     def _build_postings(
@@ -497,7 +507,7 @@ class SearchIndex:
         terms = set()
         for word in words:
             exact = [m.term for m in self._matches(word) if m.quality >= 1.0]
-            named = [term for term in exact if term in self._names]
+            named = [term for term in exact if self._is_name(word, term)]
             if not named:
                 return None
             terms.add(named[0])

@@ -255,7 +255,7 @@ def roman_numerals(text: str) -> list[str]:
 
 
 # ----- general-English noise probes ----------------------------------------------------------
-PROBE_COUNT = 600
+PROBE_COUNT = 1500
 PROBE_WORD_RANKS = (100, 3000)
 PROBE_SEED = 20261205
 
