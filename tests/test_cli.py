@@ -25,7 +25,7 @@ VALID = ROOT / "tests" / "data" / "valid"
 TUTOR = Path(sys.executable).parent / "tutor"
 FUNERAL = "why did trotsky miss lenins funeral"
 NONSENSE = "xyzzy plugh frobozz"
-JSON_KEYS = {"question", "card", "score", "alternatives", "suggested_topics"}
+JSON_KEYS = {"question", "card", "score", "confident", "alternatives", "suggested_topics"}
 
 
 @pytest.fixture(autouse=True)
