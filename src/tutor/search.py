@@ -60,7 +60,7 @@ from tutor.wordlinks import linked_stems
 # keyword-rich deck is noisier than a plain one and so needs a higher score to answer.
 NOISE_PERCENTILE = 0.95
 NOISE_SCALE = 0.93
-MIN_PROBES = 150
+MIN_PROBES = 100
 MIN_SCORE_CUTOFF = 15.0
 MAX_SCORE_CUTOFF = 40.0
 # The `score_cutoff` that means "the cutoff calibrated for the deck of each card".
@@ -165,7 +165,7 @@ class SearchIndex:
         tops: dict[str, list[float]] = {deck: [] for deck in decks}
         # A large index needs fewer probes for a stable percentile and each costs more.
         probes = noise_probes()[
-            : max(MIN_PROBES, len(noise_probes()) * 1000 // max(1, len(self.cards)))
+            : max(MIN_PROBES, len(noise_probes()) * 300 // max(1, len(self.cards)))
         ]
         for probe in probes:
             best: dict[str, float] = {}
