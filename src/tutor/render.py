@@ -29,13 +29,17 @@ class CardParts:
 
 
 def card_parts(card: Card, library: Library) -> CardParts:
+    """The pieces of a card; its topic line names the deck too when several are loaded."""
     topic = library.topics.get(card.topic_id)
     deck = next((d for d in library.decks if d.id == card.deck_id), None)
     names = [deck.sources.get(s, s) if deck else s for s in card.sources]
     cited = [deck.references.get(r, r) if deck else r for r in card.references]
+    place = topic.title if topic else ""
+    if deck is not None and len(library.decks) > 1:  # several decks: say which it is from
+        place = f"{place} · {deck.title}" if place else deck.title
     return CardParts(
         title=card.title,
-        topic=topic.title if topic else "",
+        topic=place,
         body=card.body.strip(),
         misconception=card.misconception.strip(),
         source="; ".join(names),
