@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from rapidfuzz import fuzz, process, utils
@@ -240,7 +240,8 @@ class Dialog:
         )
         if best is not None:
             return self.card_reply(self.library.cards[self._named_cards[best[2]]])
-        return self.answer_reply(answer(self.index_for(deck_id), name))
+        # An explicit "open a card": the best one, its close rivals as ❓ buttons.
+        return self.answer_reply(replace(answer(self.index_for(deck_id), name), confident=True))
 
     def topics(self, page: int = 0, *, edit: bool = False) -> Reply:
         topics = list(self.library.topics.values())
