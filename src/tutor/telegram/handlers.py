@@ -75,7 +75,9 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
 
 
 def reply_text(reply: Reply, context: ContextTypes.DEFAULT_TYPE) -> str:
-    return reply_html(reply.title, reply.lines, reply.card, dialog_of(context).library)
+    return reply_html(
+        reply.title, reply.lines, reply.card, dialog_of(context).library, reply.choices
+    )
 
 
 async def send(message: Message, reply: Reply, context: ContextTypes.DEFAULT_TYPE) -> None:
