@@ -1,7 +1,8 @@
 """Telegram side of `/deck`: which deck a student's questions are matched in.
 
-The handlers run in group -5, before every other group: `/deck` and its buttons stop
-there. In a class group the deck is a group setting (`/settings deck NAME`, admins only),
+The handlers run in group -5, before every other group: a deck button stops there;
+`/deck` goes on, so a waiting quiz question is shown again below its reply, as after any
+other command. In a class group the deck is a group setting (`/settings deck NAME`, admins only),
 so `/deck` there only says so, and a deck button pressed in a group changes nothing.
 """
 
@@ -39,7 +40,6 @@ async def deck_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     reply = await decks.command(who_of(update), " ".join(context.args or []))
     await deliver([reply], context, update.effective_message, update)
-    raise ApplicationHandlerStop
 
 
 async def deck_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
