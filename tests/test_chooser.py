@@ -278,11 +278,15 @@ async def test_a_groups_questions_are_matched_in_its_deck_setting(store: Store) 
 
 
 async def test_an_unknown_deck_is_named_with_the_choices(store: Store) -> None:
-    reply = await DeckChoice(dialog(), store).command(STUDENT, "zoology")
+    decks = DeckChoice(dialog(), store)
+    await decks.command(STUDENT, "plants")
+    reply = await decks.command(STUDENT, "zoology")
     assert reply.lines[0] == (
         "I don't know the deck “zoology”. The decks: Electrolysis, Plant transport."
     )
-    assert len(reply.buttons) == 3
+    labels = [b.label for row in reply.buttons for b in row]
+    assert labels == ["Electrolysis", "✅ Plant transport", "🌐 Any deck"]
+    assert await decks.scope(STUDENT.chat_id) == "plants"  # unchanged
 
 
 async def test_with_one_deck_there_is_nothing_to_choose(store: Store) -> None:

@@ -54,7 +54,7 @@ class DeckChoice:
             return await self._choose(who, None)
         deck = self.dialog.find_deck(argument)
         if deck is None:
-            return self.dialog.unknown_deck(argument)
+            return self.dialog.unknown_deck(argument, await self.scope(who.chat_id))
         return await self._choose(who, deck)
 
     @staticmethod

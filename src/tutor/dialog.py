@@ -319,11 +319,12 @@ class Dialog:
             text = f"Done — I'll match your questions in {deck.title}. /deck any to undo."
         return Reply(lines=(text,))
 
-    def unknown_deck(self, text: str) -> Reply:
+    def unknown_deck(self, text: str, current: str | None = None) -> Reply:
+        """`/deck NAME` named no deck: say so, with the decks as buttons (✅ on `current`)."""
         names = ", ".join(deck.title for deck in self.library.decks)
         return Reply(
             lines=(f"I don't know the deck “{short(text.strip(), 40)}”. The decks: {names}.",),
-            buttons=self.decks_reply(None).buttons,
+            buttons=self.decks_reply(current).buttons,
         )
 
     # ----- buttons ------------------------------------------------------------------
