@@ -93,6 +93,7 @@ async def open_quiz_flow(settings: Settings, library: Library) -> QuizFlow:
 async def run_console(settings: Settings, dialog: Dialog) -> int:
     from tutor.console import CONSOLE_USER
     from tutor.dashboard import Dashboard, GroupChoice
+    from tutor.deckchoice import DeckChoice
     from tutor.gaps import GapLog
     from tutor.web import LocalDashboard
 
@@ -108,7 +109,12 @@ async def run_console(settings: Settings, dialog: Dialog) -> int:
     )
     try:
         console = Console(
-            dialog, flow, data_dir=settings.data_dir, dashboard_link=local.link, gaps=gaps
+            dialog,
+            flow,
+            data_dir=settings.data_dir,
+            dashboard_link=local.link,
+            gaps=gaps,
+            decks=DeckChoice(dialog, flow.store),
         )
         return await console.run()
     finally:

@@ -106,6 +106,19 @@ def test_ask_with_no_match_suggests_topics(capsys: pytest.CaptureFixture[str]) -
     assert "  • " in out
 
 
+def test_ask_a_near_tie_lists_the_choices(capsys: pytest.CaptureFixture[str]) -> None:
+    decks = Path(__file__).resolve().parent / "data" / "chooser"
+    code, out, _ = run(capsys, "--content", str(decks), "ask", "what is osmosis")
+    assert code == 0
+    first, *choices = out.splitlines()
+    assert first == "Which did you mean? (close scores; the first is the best guess)"
+    assert sorted(choice[5:] for choice in choices) == [
+        "Osmosis in guard cells (Water in plants · Plant transport)",
+        "Osmosis in root hairs (Water in plants · Plant transport)",
+    ]
+    assert [choice[:5] for choice in choices] == ["  1. ", "  2. "]
+
+
 def test_ask_json_one_object_per_stdin_line_in_order(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, library: Library
 ) -> None:

@@ -20,7 +20,9 @@ import pytest
 from tutor.clock import FrozenClock
 from tutor.console import BANNER, GOODBYE, PROMPT, Console
 from tutor.content import load_library
+from tutor.deckchoice import DeckChoice
 from tutor.dialog import Dialog
+from tutor.gaps import GapLog
 from tutor.model import Library, QuestionKind
 from tutor.quiz import QuizService
 from tutor.quizflow import QuizFlow
@@ -142,11 +144,11 @@ async def test_a_number_that_is_no_button_is_a_question(terminal: Terminal) -> N
     assert 0 < len(listed) < 1927
     printed = await terminal.say("1927")
     assert "Pick a number" not in printed
-    expected = dialog().ask("1927")
-    assert expected.card is not None and expected.card.title in printed
-    # The numbers just shown are buttons again.
-    first_related = choices(printed)[1][1].split(" ", 1)[1].removesuffix("…")
-    assert first_related in await terminal.say("2")
+    expected = dialog().ask("1927")  # a card, or a "Which did you mean?" between cards
+    assert (expected.card.title if expected.card else expected.title.upper()) in printed
+    # The numbers just shown are buttons again: the second opens its card.
+    second = choices(printed)[1][1].removeprefix("➡️ ").removeprefix("❓ ").removesuffix("…")
+    assert second in await terminal.say("2")
 
 
 async def test_an_unknown_command_and_a_blank_line(terminal: Terminal) -> None:
@@ -354,3 +356,97 @@ async def test_help_in_the_terminal_lists_only_what_the_terminal_does(terminal: 
 async def test_an_unknown_command_suggests_the_closest(terminal: Terminal) -> None:
     assert "I don't know /quizz — did you mean /quiz?" in await terminal.say("/quizz 5")
     assert "/leaderboard works in a class group" in await terminal.say("/leaderboard")
+
+
+# ----- "Which did you mean?" and /deck (issue 9), on two decks that are not the Stalin deck --
+
+TWO_DECKS = Path(__file__).resolve().parent / "data" / "chooser"
+
+
+@functools.cache
+def two_deck_dialog() -> Dialog:
+    return Dialog(load_library([TWO_DECKS]))
+
+
+def two_deck_terminal(store: Store, clock: FrozenClock, tmp_path: Path) -> Terminal:
+    """A terminal over the two test decks, with the gap log and the deck choice, as bot.py."""
+    dialog_ = two_deck_dialog()
+    service = QuizService(dialog_.library, store, clock=clock, rng=random.Random(SEED))
+    flow = QuizFlow(dialog_.library, store, service, clock=clock)
+    out = io.StringIO()
+    console = Console(
+        dialog_,
+        flow,
+        data_dir=tmp_path / "data",
+        read=script([]),
+        out=out,
+        gaps=GapLog(store, clock=clock),
+        decks=DeckChoice(dialog_, store, clock=clock),
+    )
+    return Terminal(console, out, flow, tmp_path / "data")
+
+
+@pytest.fixture
+async def two_decks(tmp_path: Path, clock: FrozenClock) -> AsyncIterator[Terminal]:
+    store = await Store.open(sqlite_url(tmp_path / "tutor.sqlite3"))
+    yield two_deck_terminal(store, clock, tmp_path)
+    await store.close()
+
+
+async def test_a_near_tie_lists_numbered_choices_and_a_number_opens_that_card(
+    two_decks: Terminal,
+) -> None:
+    printed = await two_decks.say("what is osmosis")
+    assert printed.startswith("\nbot> WHICH DID YOU MEAN?\n")
+    listed = choices(printed)
+    assert sorted(label for _, label in listed) == [
+        "Osmosis in guard cells",
+        "Osmosis in root hairs",
+    ]
+
+    number, title = listed[1]
+    card = await two_decks.say(str(number))
+    assert f"{title}\n(Water in plants · Plant transport)" in card
+    assert [label for _, label in choices(card)][-2:] == ["👍", "👎 Not what I asked"]
+
+
+async def test_a_chooser_number_is_a_choice_only_while_it_is_the_last_reply(
+    two_decks: Terminal,
+) -> None:
+    await two_decks.say("what is osmosis")
+    after = await two_decks.say("chloroplasts")  # another question: its buttons replace them
+    assert "Chloroplasts\n(" in after
+    assert len(choices(after)) == 2  # 👍 and 👎 only
+    printed = await two_decks.say("3")  # no button 3 any more: a question
+    assert "Osmosis in" not in printed and "Pick a number" not in printed
+
+
+async def test_deck_in_the_terminal_chooses_by_number_and_is_remembered(
+    two_decks: Terminal, tmp_path: Path, clock: FrozenClock
+) -> None:
+    listing = await two_decks.say("/deck")
+    assert "Your questions are matched in every deck." in listing
+    done = await two_decks.say(two_decks.number(listing, "Electrolysis"))
+    assert "Done — I'll match your questions in Electrolysis." in done
+    assert "Membrane cell\n(Electrolysis basics · Electrolysis)" in await two_decks.say("membrane")
+
+    store = await Store.open(sqlite_url(tmp_path / "tutor.sqlite3"))
+    try:  # the next session, on the same database
+        again = two_deck_terminal(store, clock, tmp_path)
+        assert "Membrane cell\n(" in await again.say("membrane")
+        assert "match your questions in every deck" in await again.say("/deck any")
+        assert "Partially permeable membrane" in await again.say("/deck plants") + (
+            await again.say("membrane")
+        )
+    finally:
+        await store.close()
+
+
+async def test_deck_with_an_unknown_name_lists_the_decks(two_decks: Terminal) -> None:
+    printed = await two_decks.say("/deck zoology")
+    assert "I don't know the deck “zoology”. The decks: Electrolysis, Plant transport." in printed
+    assert [label for _, label in choices(printed)] == [
+        "Electrolysis",
+        "Plant transport",
+        "✅ 🌐 Any deck",
+    ]

@@ -21,10 +21,11 @@ from typing import TextIO
 
 from tutor.config import ConfigError, load_settings, settings_help
 from tutor.content import ContentError, check_deck_paths, load_library
+from tutor.dialog import CHOOSER_TITLE, MAX_CHOICES
 from tutor.importers import FORMATS, ImportOptions, ImportProblem, import_deck
 from tutor.importers.anki_export import export_anki
 from tutor.model import Library
-from tutor.render import card_plain, card_text
+from tutor.render import card_parts, card_plain, card_text
 from tutor.search import Answer, SearchIndex, answer
 from tutor.store import Store
 
@@ -301,11 +302,23 @@ def answer_plain(result: Answer, library: Library) -> str:
             "Sorry, I don't have a note on that. Try rephrasing, or look at one of these topics:\n"
             + topics
         )
+    if not result.confident and result.alternatives:
+        return choices_plain(result, library)
     text = card_plain(result.best.card, library)
     if result.alternatives:
         titles = "\n".join(f"  • {hit.card.title}" for hit in result.alternatives)
         text += f"\n\nDid you mean:\n{titles}"
     return text
+
+
+def choices_plain(result: Answer, library: Library) -> str:
+    """A near tie, as the bot shows it: "Which did you mean?" and the close cards."""
+    hits = [hit for hit in (result.best, *result.alternatives) if hit is not None][:MAX_CHOICES]
+    lines = [f"{CHOOSER_TITLE} (close scores; the first is the best guess)"]
+    for number, hit in enumerate(hits, start=1):
+        topic = card_parts(hit.card, library).topic
+        lines.append(f"  {number}. {hit.card.title}" + (f" ({topic})" if topic else ""))
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

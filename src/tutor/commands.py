@@ -60,6 +60,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("topics", "", "browse every topic and card", ALL),
     Command("card", "WORDS", "open a card by a few words of its title", ALL),
     Command("ask", "QUESTION", "the note card that answers a question", ALL),
+    Command("deck", "[name|any]", "which deck I match your questions in", ONE_TO_ONE),
     Command(
         "quiz",
         "[topic] [n]",

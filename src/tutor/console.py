@@ -6,7 +6,10 @@ presses the button. Only the numbers just shown are buttons: any other number is
 question ("1927"). A notice or a picture leaves the earlier buttons pressable, as on
 Telegram. While a quiz question waits, any other command or question is answered and
 the question shown again, so the quiz is never stranded. Pictures (/stats, /timeline)
-are written to the data folder and their path printed.
+are written to the data folder and their path printed. A "Which did you mean?" lists
+its cards as numbered choices under the same rule: typing a number opens that card
+while the chooser is the last reply. `/deck` chooses the deck questions are matched in
+(kept in the database, like a Telegram student's).
 """
 
 from __future__ import annotations
@@ -14,12 +17,14 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
 from tutor.commands import Place
-from tutor.dialog import Button, Dialog, Reply
-from tutor.gaps import GapLog, press_feedback, with_feedback
+from tutor.deckchoice import DeckChoice
+from tutor.dialog import CHOICE_DATA, Button, Dialog, Reply
+from tutor.gaps import GapLog, press_choice, press_feedback, with_feedback
 from tutor.quizflow import QuizFlow, Who
 from tutor.render import reply_plain
 
@@ -45,6 +50,7 @@ class Console:
         who: Who = CONSOLE_USER,
         dashboard_link: Callable[[], Awaitable[str]] | None = None,
         gaps: GapLog | None = None,
+        decks: DeckChoice | None = None,
     ) -> None:
         self.dialog = dialog
         self.quiz = quiz
@@ -55,6 +61,7 @@ class Console:
         self._buttons: list[Button] = []
         self._dashboard_link = dashboard_link
         self._gaps = gaps
+        self._decks = decks
 
     async def run(self) -> int:
         """Reads lines until /quit or end of input."""
@@ -81,14 +88,19 @@ class Console:
         if text.startswith("/"):
             return await self._keep_quiz_in_view(await self.command(text))
         if self.quiz is not None:
-            replies = await self.quiz.on_text(self._who, text, self.dialog.ask)
+            ask = partial(self.dialog.ask, deck_id=await self._scope())
+            replies = await self.quiz.on_text(self._who, text, ask)
             if replies is not None:
                 return replies
         return [await self._ask(text)]
 
+    async def _scope(self) -> str | None:
+        """The deck this terminal's questions are matched in (None: every deck)."""
+        return await self._decks.scope(self._who.chat_id) if self._decks is not None else None
+
     async def _ask(self, question: str) -> Reply:
         """The card for a question; with a gap log, logged and given the 👍 / 👎 pair."""
-        reply = self.dialog.ask(question)
+        reply = self.dialog.ask(question, deck_id=await self._scope())
         if self._gaps is None:
             return reply
         return await with_feedback(
@@ -109,18 +121,26 @@ class Console:
             "start": lambda: self.dialog.start(self._who.first_name),
             "help": lambda: self.dialog.help(Place.CONSOLE),
             "topics": lambda: self.dialog.topics(0),
-            "card": lambda: self.dialog.card_by_name(argument),
         }
         if name in simple:
             return [simple[name]()]
+        if name == "card":
+            return [self.dialog.card_by_name(argument, deck_id=await self._scope())]
         if name == "ask":
             return [await self._ask(argument)]
+        if name == "deck":
+            return [await self._deck(argument)]
         if name == "dashboard":
             return [await self._dashboard()]
         quiz_commands = self._quiz_commands(argument)
         if name in quiz_commands:
             return await quiz_commands[name]()
         return [self.dialog.unknown_command(name, Place.CONSOLE)]
+
+    async def _deck(self, argument: str) -> Reply:
+        if self._decks is None:
+            return Reply(lines=("Choosing a deck needs the database; it is not open.",))
+        return await self._decks.command(self._who, argument)
 
     async def _dashboard(self) -> Reply:
         """A one-time local link to the teachers' dashboard (the page a Mini App shows)."""
@@ -163,6 +183,10 @@ class Console:
         if self._gaps is not None and button.data.startswith("fb:"):
             _recorded, notice = await press_feedback(self._gaps, button.data)
             return [Reply(notice=notice)]
+        if CHOICE_DATA.match(button.data):
+            return [await press_choice(self._gaps, self.dialog, button.data)]
+        if self._decks is not None and self._decks.owns_button(button.data):
+            return [await self._decks.press(self._who, button.data)]
         if self.quiz is not None and self.quiz.owns_button(button.data):
             return await self.quiz.press(self._who, button.data)
         return [self.dialog.press(button.data)]

@@ -4,19 +4,25 @@ The Telegram adapter turns a `Reply` into an HTML message with an inline keyboar
 terminal adapter prints it with the buttons as numbered choices. Button presses come
 back as `Button.data` strings (Telegram callback data: card ids only, at most 64 bytes),
 which `Dialog.press` validates, so a forged or stale button gets a short notice.
+
+Two things shape which card answers a question. **Several decks:** the dialog keeps one
+search index per deck beside the one over all decks, and a question is matched within
+the deck its chat chose (`deck_id`), else across all of them. **Near ties:** when the
+matcher is not confident (close rivals), the reply is a "Which did you mean?" chooser
+of two or three cards instead of a guess; pressing one shows that card.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from rapidfuzz import fuzz, process, utils
 
 from tutor.commands import Place, commands_for, unknown_command_text
-from tutor.model import Card, Library, Topic
+from tutor.model import Card, Deck, Library, Topic
 from tutor.search import Answer, SearchIndex, answer
 from tutor.smalltalk import SmallTalk, recognise
 
@@ -28,6 +34,13 @@ CARD_NAME_CUTOFF = 90.0
 
 T = TypeVar("T")
 _CALLBACK = re.compile(r"^(card|topics|topic|quiz|deck):([a-z0-9-]{0,50})(?::(\d{1,3}))?$")
+CHOICE_DATA = re.compile(r"^pick:([a-z0-9-]{1,50})(?::(\d{1,18}))?$")
+"""A "Which did you mean?" choice: pick:<card id>[:<gap-log row id of the question>]."""
+MAX_CHOICES = 3
+CHOOSER_TITLE = "Which did you mean?"
+ANY_DECK_WORDS = frozenset({"any", "all", "every", "everything", "none", "off"})
+DECK_NAME_CUTOFF = 80.0
+"""A /deck argument this close (rapidfuzz WRatio) to a deck's title or id names it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +67,8 @@ class Reply:
     edit: bool = False
     photo: bytes | None = None
     photo_name: str = ""
+    choices: tuple[Card, ...] = ()
+    """The cards of a "Which did you mean?" (its buttons are their `pick:` buttons)."""
 
 
 STALE_BUTTON = Reply(notice="That button has expired. Send /topics to browse again.")
@@ -76,6 +91,7 @@ class Dialog:
     def __init__(self, library: Library, index: SearchIndex | None = None) -> None:
         self.library = library
         self.index = index or SearchIndex(library.cards.values(), library.topics)
+        self.deck_indexes = self._deck_indexes()
         named = [(n, c.id) for c in library.cards.values() for n in (c.title, *c.aliases)]
         self._names = [name for name, _ in named]
         self._named_cards = [card_id for _, card_id in named]
@@ -122,14 +138,21 @@ class Dialog:
         """`/name` does not work here: say so, with the closest command we know."""
         return Reply(lines=(unknown_command_text(name, place),))
 
-    def ask(self, question: str) -> Reply:
+    def ask(self, question: str, *, deck_id: str | None = None) -> Reply:
+        """The reply to a typed question, matched within `deck_id` (None: every deck)."""
         question = question.strip()[:MAX_QUESTION_CHARS]
         if not question:
             return Reply(lines=("Send me a question, e.g. the name of an event or a person.",))
         small_talk = recognise(question)
         if small_talk is not None:
             return self.small_talk(small_talk)
-        return self.answer_reply(answer(self.index, question))
+        return self.answer_reply(answer(self.index_for(deck_id), question))
+
+    def index_for(self, deck_id: str | None) -> SearchIndex:
+        """The index of one deck, or of every deck (None, or a deck no longer loaded)."""
+        if deck_id is None:
+            return self.index
+        return self.deck_indexes.get(deck_id, self.index)
 
     def small_talk(self, kind: SmallTalk) -> Reply:
         """A short friendly reply to hello, thanks or "who are you", with one example."""
@@ -148,6 +171,7 @@ class Dialog:
         return Reply(lines=(text, try_it))
 
     def answer_reply(self, result: Answer) -> Reply:
+        """The card that answers, a chooser when close rivals make it a guess, or topics."""
         if result.best is None:
             return Reply(
                 lines=("Sorry — I don't have a note on that. Try other words, or pick a topic:",),
@@ -157,7 +181,28 @@ class Dialog:
                 ),
             )
         others = [hit.card for hit in result.alternatives]
+        if not result.confident and others:
+            return self.chooser((result.best.card, *others))
         return self.card_reply(result.best.card, did_you_mean=others)
+
+    def chooser(self, cards: Sequence[Card]) -> Reply:
+        """ "Which did you mean?": the best card and its close rivals, one button each.
+
+        Asking costs the student one tap; a confident wrong card costs them the answer.
+        Each button says its deck too when the choices come from different decks.
+        """
+        choices = tuple(dict.fromkeys(cards))[:MAX_CHOICES]
+        several_decks = len({card.deck_id for card in choices}) > 1
+        rows = tuple(
+            (choice_button(card, self._deck_title(card.deck_id) if several_decks else ""),)
+            for card in choices
+        )
+        return Reply(
+            title=CHOOSER_TITLE,
+            lines=("A few of my notes fit that question. Pick the one you want:",),
+            buttons=rows,
+            choices=choices,
+        )
 
     def card_reply(
         self, card: Card, *, did_you_mean: Sequence[Card] = (), edit: bool = False
@@ -171,7 +216,7 @@ class Dialog:
             rows.append((_button(prefix + short(other.title), "card", other.id),))
         return Reply(card=card, buttons=tuple(rows), edit=edit)
 
-    def card_by_name(self, name: str) -> Reply:
+    def card_by_name(self, name: str, *, deck_id: str | None = None) -> Reply:
         """`/card WORDS`: the card whose title or alias that is, else what the matcher finds.
 
         Titles come first: words that (nearly) spell a card's title or one of its aliases
@@ -195,7 +240,8 @@ class Dialog:
         )
         if best is not None:
             return self.card_reply(self.library.cards[self._named_cards[best[2]]])
-        return self.answer_reply(answer(self.index, name))
+        # An explicit "open a card": the best one, its close rivals as ❓ buttons.
+        return self.answer_reply(replace(answer(self.index_for(deck_id), name), confident=True))
 
     def topics(self, page: int = 0, *, edit: bool = False) -> Reply:
         topics = list(self.library.topics.values())
@@ -220,9 +266,77 @@ class Dialog:
             lines += (f"Page {page + 1} of {pages}.",)
         return Reply(title=topic.title, lines=lines, buttons=tuple(rows), edit=edit)
 
+    # ----- decks --------------------------------------------------------------------
+    def decks_reply(self, current: str | None) -> Reply:
+        """`/deck`: the decks loaded, which one questions are matched in, a button each."""
+        chosen = next((deck for deck in self.library.decks if deck.id == current), None)
+        if len(self.library.decks) == 1:
+            only = self.library.decks[0]
+            return Reply(
+                lines=(f"I have one deck: {only.title}. Every question is matched in it.",)
+            )
+        now = (
+            f"Your questions are matched in: {chosen.title}."
+            if chosen
+            else "Your questions are matched in every deck."
+        )
+        rows = [
+            (_button(("✅ " if deck is chosen else "") + short(deck.title, 56), "deck", deck.id),)
+            for deck in self.library.decks
+        ]
+        rows.append((_button(("✅ " if chosen is None else "") + "🌐 Any deck", "deck", ""),))
+        return Reply(
+            title="Decks",
+            lines=(now, "Pick a deck, or send /deck NAME or /deck any."),
+            buttons=tuple(rows),
+        )
+
+    def find_deck(self, text: str) -> Deck | None:
+        """The deck `text` names: its id or title, a part of its title, or nearly its title."""
+        wanted = " ".join(text.lower().split())[:MAX_QUESTION_CHARS]
+        if not wanted:
+            return None
+        decks = self.library.decks
+        exact = [d for d in decks if wanted in (d.id.lower(), d.title.lower())]
+        part = [d for d in decks if wanted in d.title.lower() or wanted in d.id.lower()]
+        if exact or len(part) == 1:
+            return (exact or part)[0]
+        names = {d.id: f"{d.title} {d.subject}" for d in (part or decks)}
+        best = process.extractOne(
+            wanted,
+            names,
+            scorer=fuzz.WRatio,
+            processor=utils.default_process,
+            score_cutoff=DECK_NAME_CUTOFF,
+        )
+        return next((d for d in decks if best is not None and d.id == best[2]), None)
+
+    def deck_chosen(self, deck: Deck | None) -> Reply:
+        """What to say once a deck (None: every deck) is the one questions are matched in."""
+        if deck is None:
+            text = "Done — I'll match your questions in every deck."
+        else:
+            text = f"Done — I'll match your questions in {deck.title}. /deck any to undo."
+        return Reply(lines=(text,))
+
+    def unknown_deck(self, text: str, current: str | None = None) -> Reply:
+        """`/deck NAME` named no deck: say so, with the decks as buttons (✅ on `current`)."""
+        names = ", ".join(deck.title for deck in self.library.decks)
+        return Reply(
+            lines=(f"I don't know the deck “{short(text.strip(), 40)}”. The decks: {names}.",),
+            buttons=self.decks_reply(current).buttons,
+        )
+
     # ----- buttons ------------------------------------------------------------------
     def parse_button(self, data: str | None) -> tuple[str, str, int] | None:
-        """(action, key, page) for valid button data naming something that exists."""
+        """(action, key, page) for valid button data naming something that exists.
+
+        A deck button's empty key means every deck.
+        """
+        choice = CHOICE_DATA.match(data or "")
+        if choice is not None:
+            card_id, gap_id = choice.group(1), int(choice.group(2) or 0)
+            return ("pick", card_id, gap_id) if card_id in self.library.cards else None
         match = _CALLBACK.match(data or "")
         if match is None:
             return None
@@ -232,17 +346,21 @@ class Dialog:
             "quiz": key in self.library.cards,
             "topic": key in self.library.topics,
             "topics": True,
-            "deck": any(deck.id == key for deck in self.library.decks),
+            "deck": key == "" or any(deck.id == key for deck in self.library.decks),
         }[action]
         return (action, key, page) if exists else None
 
     def press(self, data: str | None) -> Reply:
-        """The reply to a pressed browsing button; quiz buttons are the quiz flow's."""
+        """The reply to a pressed browsing button; quiz buttons are the quiz flow's.
+
+        A chooser's choice shows its card (the gap log adds 👍/👎 when it has the
+        question); a deck button needs the chat's settings, so its adapter handles it.
+        """
         parsed = self.parse_button(data)
         if parsed is None:
             return STALE_BUTTON
         action, key, page = parsed
-        if action == "card":
+        if action in ("card", "pick"):
             return self.card_reply(self.library.cards[key])
         if action == "topic":
             return self.topic(self.library.topics[key], page, edit=True)
@@ -251,6 +369,16 @@ class Dialog:
         return STALE_BUTTON
 
     # ----- helpers ------------------------------------------------------------------
+    def _deck_indexes(self) -> dict[str, SearchIndex]:
+        """One index per deck (built once, at start); one deck shares the whole index."""
+        decks = self.library.decks
+        if len(decks) == 1:
+            return {decks[0].id: self.index}
+        return {deck.id: SearchIndex(deck.cards, _topics_of(deck)) for deck in decks}
+
+    def _deck_title(self, deck_id: str) -> str:
+        return next((deck.title for deck in self.library.decks if deck.id == deck_id), deck_id)
+
     def _related(self, card: Card) -> list[Card]:
         return [self.library.cards[i] for i in card.related if i in self.library.cards]
 
@@ -273,6 +401,16 @@ class Dialog:
             return written[:4]
         firsts = [self.library.cards_in_topic(topic_id) for topic_id in self.library.topics]
         return [cards[0].title.lower() for cards in firsts if cards][:3]
+
+
+def choice_button(card: Card, deck_title: str = "") -> Button:
+    """A chooser's button for `card` (the gap log adds the question's row id to it)."""
+    label = short(card.title, 56) + (f" · {short(deck_title, 24)}" if deck_title else "")
+    return _button(label, "pick", card.id)
+
+
+def _topics_of(deck: Deck) -> dict[str, Topic]:
+    return {topic.id: topic for topic in deck.topics}
 
 
 def _page(items: Sequence[T], page: int) -> tuple[int, int, Sequence[T]]:

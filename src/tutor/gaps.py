@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from rapidfuzz import fuzz, utils
 
 from tutor.clock import utc_now
-from tutor.dialog import Button, Reply
+from tutor.dialog import CALLBACK_LIMIT_BYTES, CHOICE_DATA, STALE_BUTTON, Button, Dialog, Reply
 from tutor.model import Card, Library
 from tutor.search import SearchIndex
 from tutor.store import Store, content_gaps
@@ -98,6 +98,20 @@ class GapLog:
     async def card_sent(self, question: str, deck_id: str, card_id: str) -> int:
         """Remember the question a card answered until its 👍/👎; returns the row id."""
         return await self._insert(question, deck_id, GapKind.PENDING, card_id)
+
+    async def choose(self, gap_id: int, card: Card) -> bool:
+        """The student picked `card` in a "Which did you mean?": it answers the question now.
+
+        False when the question is gone (purged, or 👍/👎 already given).
+        """
+        statement = (
+            content_gaps.update()
+            .where(content_gaps.c.id == gap_id, content_gaps.c.kind == GapKind.PENDING)
+            .values(card_id=card.id, deck_id=card.deck_id)
+        )
+        async with self._engine.begin() as conn:
+            result = await conn.execute(statement)
+        return result.rowcount == 1
 
     async def feedback(self, gap_id: int, card_id: str, *, helpful: bool) -> bool:
         """👍 forgets the question, 👎 makes it a gap; False if it is gone or not that card."""
@@ -185,18 +199,58 @@ async def log_question(
 async def with_feedback(
     gaps: GapLog, question: str, reply: Reply, index: SearchIndex, library: Library
 ) -> Reply:
-    """Log the question a reply answers; a card reply gains the 👍 / 👎 pair."""
+    """Log the question a reply answers; a card reply gains the 👍 / 👎 pair.
+
+    A "Which did you mean?" is logged as pending with its first choice, and its buttons
+    carry the row id, so the card the student picks gets the 👍 / 👎 pair too.
+    """
     if not question.strip():
         return reply
+    if reply.choices:
+        first = reply.choices[0]
+        gap_id = await gaps.card_sent(question, first.deck_id, first.id)
+        return replace(reply, buttons=_with_gap_id(reply.buttons, gap_id))
     gap_id = await log_question(gaps, question, reply.card, index, library)
     if gap_id is None or reply.card is None:
         return reply
-    card_id = reply.card.id
-    pair = (
+    return replace(reply, buttons=(*reply.buttons, feedback_pair(gap_id, reply.card.id)))
+
+
+def feedback_pair(gap_id: int, card_id: str) -> tuple[Button, Button]:
+    return (
         Button(HELPFUL_LABEL, f"fb:y:{gap_id}:{card_id}"),
         Button(NOT_WANTED_LABEL, f"fb:n:{gap_id}:{card_id}"),
     )
-    return replace(reply, buttons=(*reply.buttons, pair))
+
+
+def _with_gap_id(
+    rows: tuple[tuple[Button, ...], ...], gap_id: int
+) -> tuple[tuple[Button, ...], ...]:
+    """Chooser buttons `pick:<card>` become `pick:<card>:<gap id>` (when that fits in 64 bytes)."""
+
+    def tied(button: Button) -> Button:
+        data = f"{button.data}:{gap_id}"
+        if CHOICE_DATA.match(button.data) and len(data.encode()) <= CALLBACK_LIMIT_BYTES:
+            return Button(button.label, data)
+        return button
+
+    return tuple(tuple(tied(button) for button in row) for row in rows)
+
+
+async def press_choice(gaps: GapLog | None, dialog: Dialog, data: str) -> Reply:
+    """A "Which did you mean?" choice: its card, with 👍 / 👎 while the question is logged.
+
+    Forged data (not a choice, or a card that does not exist) gets the expired notice.
+    """
+    parsed = dialog.parse_button(data)
+    if parsed is None or parsed[0] != "pick":
+        return STALE_BUTTON
+    card = dialog.library.cards[parsed[1]]
+    reply = dialog.card_reply(card)
+    gap_id = parsed[2]
+    if gaps is None or not gap_id or not await gaps.choose(gap_id, card):
+        return reply
+    return replace(reply, buttons=(*reply.buttons, feedback_pair(gap_id, card.id)))
 
 
 async def press_feedback(gaps: GapLog, data: str) -> tuple[bool, str]:

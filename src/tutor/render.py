@@ -8,6 +8,7 @@ question can never break a message.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -29,13 +30,17 @@ class CardParts:
 
 
 def card_parts(card: Card, library: Library) -> CardParts:
+    """The pieces of a card; its topic line names the deck too when several are loaded."""
     topic = library.topics.get(card.topic_id)
     deck = next((d for d in library.decks if d.id == card.deck_id), None)
     names = [deck.sources.get(s, s) if deck else s for s in card.sources]
     cited = [deck.references.get(r, r) if deck else r for r in card.references]
+    place = topic.title if topic else ""
+    if deck is not None and len(library.decks) > 1:  # several decks: say which it is from
+        place = f"{place} · {deck.title}" if place else deck.title
     return CardParts(
         title=card.title,
-        topic=topic.title if topic else "",
+        topic=place,
         body=card.body.strip(),
         misconception=card.misconception.strip(),
         source="; ".join(names),
@@ -123,13 +128,32 @@ def _utf16_length(text: str) -> int:
     return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
-def reply_html(title: str, lines: tuple[str, ...], card: Card | None, library: Library) -> str:
-    """A dialog reply in Telegram HTML: bold title, escaped paragraphs, then the card."""
+def reply_html(
+    title: str,
+    lines: tuple[str, ...],
+    card: Card | None,
+    library: Library,
+    choices: Sequence[Card] = (),
+) -> str:
+    """A dialog reply in Telegram HTML: bold title, escaped paragraphs, then the card.
+
+    A "Which did you mean?" lists its choices with their topic (and deck, when several
+    are loaded): a phone cuts long button labels, and the topic tells similar titles apart.
+    """
     parts = [f"<b>{escape(title)}</b>"] if title else []
     parts += [escape(line) for line in lines]
+    if choices:
+        parts.append("\n".join(choice_html(choice, library) for choice in choices))
     if card is not None:
         parts.append(card_html(card, library))
     return "\n\n".join(parts)
+
+
+def choice_html(card: Card, library: Library) -> str:
+    """One line of a "Which did you mean?": • <b>title</b> — <i>topic · deck</i>."""
+    parts = card_parts(card, library)
+    where = f" — <i>{escape(parts.topic)}</i>" if parts.topic else ""
+    return f"• <b>{escape(parts.title)}</b>{where}"
 
 
 def reply_plain(title: str, lines: tuple[str, ...], card: Card | None, library: Library) -> str:

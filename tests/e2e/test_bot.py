@@ -151,10 +151,16 @@ async def test_a_question_with_typos_gets_the_right_card_with_buttons(
 async def test_a_vague_question_offers_did_you_mean_cards(
     emulator: BotApiEmulator, bot: Application
 ) -> None:
-    card = await ask(emulator, USER, "why did stalin win")
+    reply = await ask(emulator, USER, "why did stalin win")
 
-    assert styled(card, "bold")[0].startswith("Why did Stalin win")
-    assert any(label.startswith("❓ Why Stalin won") for label in labels(card))
+    # Two close cards: asked which (issue 9), or the best with the other as ❓ did-you-mean.
+    if styled(reply, "bold")[0] == "Which did you mean?":
+        assert any(label.startswith("Why did Stalin win") for label in labels(reply))
+        assert any(label.startswith("Why Stalin won") for label in labels(reply))
+        assert all(data.startswith("pick:") for data in button_data(reply).values())
+    else:
+        assert styled(reply, "bold")[0].startswith("Why did Stalin win")
+        assert any(label.startswith("❓ Why Stalin won") for label in labels(reply))
 
 
 async def test_a_question_without_an_answer_says_so_and_offers_topics(

@@ -33,6 +33,7 @@ from telegram.ext import (
 from tutor.commands import Place, commands_for
 from tutor.config import Settings
 from tutor.dashboard import Dashboard
+from tutor.deckchoice import DeckChoice
 from tutor.dialog import Dialog
 from tutor.gaps import GapLog
 from tutor.quizflow import QuizFlow
@@ -42,6 +43,7 @@ from tutor.telegram.dashboard_handlers import (
     register_dashboard_handlers,
     update_sink,
 )
+from tutor.telegram.deck_handlers import register_deck_handlers
 from tutor.telegram.exam_handlers import register_exam_handlers
 from tutor.telegram.group_handlers import register_group_handlers
 from tutor.telegram.push import register_daily
@@ -113,6 +115,7 @@ def build_application(
         register_group_handlers(application)
         register_dashboard_handlers(application)
         register_exam_handlers(application)
+        register_deck_handlers(application)
     return application
 
 
@@ -151,6 +154,7 @@ async def _post_init(application: Application) -> None:
         dialog: Dialog = application.bot_data["dialog"]
         gaps = GapLog(flow.store, retention_days=settings.gap_retention_days)
         application.bot_data["gaps"] = gaps
+        application.bot_data["decks"] = DeckChoice(dialog, flow.store)
         application.bot_data["dashboard"] = Dashboard(
             flow.store,
             dialog.library,

@@ -23,7 +23,9 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop, CommandHandler, ContextTypes
 
 from tutor.commands import Place
-from tutor.dialog import Dialog, Reply
+from tutor.deckchoice import DeckChoice
+from tutor.dialog import CHOICE_DATA, Dialog, Reply
+from tutor.gaps import GapLog, press_choice
 from tutor.render import card_html, reply_html, split_message
 from tutor.search import SearchIndex
 from tutor.telegram.feedback import with_feedback
@@ -55,6 +57,12 @@ def dialog_of(context: ContextTypes.DEFAULT_TYPE) -> Dialog:
     return cast(Dialog, context.bot_data["dialog"])
 
 
+async def deck_scope(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> str | None:
+    """The deck the chat's questions are matched in (None: every deck)."""
+    decks = cast(DeckChoice | None, context.bot_data.get("decks"))
+    return await decks.scope(chat_id) if decks is not None else None
+
+
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     if not reply.buttons:
         return None
@@ -67,7 +75,9 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
 
 
 def reply_text(reply: Reply, context: ContextTypes.DEFAULT_TYPE) -> str:
-    return reply_html(reply.title, reply.lines, reply.card, dialog_of(context).library)
+    return reply_html(
+        reply.title, reply.lines, reply.card, dialog_of(context).library, reply.choices
+    )
 
 
 async def send(message: Message, reply: Reply, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -149,7 +159,9 @@ async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def card_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Opens the card whose title is closest to the command's argument."""
     name = " ".join(context.args or [])
-    await send(update.effective_message, dialog_of(context).card_by_name(name), context)
+    deck_id = await deck_scope(context, update.effective_chat.id)
+    reply = dialog_of(context).card_by_name(name, deck_id=deck_id)
+    await send(update.effective_message, reply, context)
 
 
 async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -185,12 +197,17 @@ def is_reply_to_bot(message: Message, context: ContextTypes.DEFAULT_TYPE) -> boo
 async def answer_question(
     update: Update, context: ContextTypes.DEFAULT_TYPE, question: str
 ) -> None:
-    """Replies with the card that answers `question`, or topic suggestions."""
+    """Replies with the card that answers `question` (within the chat's deck), a
+    "Which did you mean?" between close cards, or topic suggestions."""
     if logger.isEnabledFor(logging.DEBUG):
         logger.debug("question in chat %s: %r", update.effective_chat.id, question)
-    reply = await with_feedback(context, question, dialog_of(context).ask(question))
+    deck_id = await deck_scope(context, update.effective_chat.id)
+    reply = dialog_of(context).ask(question, deck_id=deck_id)
+    reply = await with_feedback(context, question, reply)
     if reply.card is not None:
         logger.info("answered with card %s", reply.card.id)
+    elif reply.choices:
+        logger.info("asked which of %s", ", ".join(card.id for card in reply.choices))
     else:
         logger.info("no card for a question of %d characters", len(question))
     await send(update.effective_message, reply, context)
@@ -202,9 +219,14 @@ async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Handles a browsing button: edit the message in place, or send a card below it."""
+    """Handles a browsing button or a "Which did you mean?" choice: edit the message in
+    place, or send a card below it."""
     query = update.callback_query
-    reply = dialog_of(context).press(query.data)
+    if CHOICE_DATA.match(query.data or ""):
+        gaps = cast(GapLog | None, context.bot_data.get("gaps"))
+        reply = await press_choice(gaps, dialog_of(context), query.data or "")
+    else:
+        reply = dialog_of(context).press(query.data)
     if not reply.lines and reply.card is None and not reply.title:
         await answer_once(query, context, reply.notice or None)
         return

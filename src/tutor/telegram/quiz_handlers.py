@@ -32,6 +32,7 @@ from tutor.store import ChatKind
 from tutor.telegram.handlers import (
     answer_once,
     command_name,
+    deck_scope,
     dialog_of,
     edit_or_send,
     is_reply_to_bot,
@@ -172,7 +173,8 @@ async def typed_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     message = update.effective_message
     if message.chat.type != ChatType.PRIVATE and not is_reply_to_bot(message, context):
         return
-    ask = dialog_of(context).ask
+    deck_id = await deck_scope(context, message.chat_id)
+    ask = partial(dialog_of(context).ask, deck_id=deck_id)
     replies = await flow_of(context).on_text(who_of(update), message.text or "", ask)
     if replies is None:
         return

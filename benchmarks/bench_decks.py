@@ -1,0 +1,101 @@
+"""Benchmark start-up with several decks: one index per deck beside the one over all.
+
+    python benchmarks/bench_decks.py [--cards 10000] [--decks 5] [--runs 3]
+
+`Dialog` builds one `SearchIndex` over every card plus one per deck (issue 9: a
+question is matched within its chat's deck), so start-up builds each card twice when
+several decks are loaded. This prints, for the bundled deck alone, the bundled deck
+beside the harness decks, and a generated library of --cards cards split into --decks
+decks: the build time of the one all-deck index (the baseline, what start-up built
+before) and of the whole `Dialog`, and a question's latency within one deck and across
+all. Figures only, no asserts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from bench_search import generate_cards, latencies_ms, percentile
+
+from tutor.config import PROJECT_ROOT
+from tutor.content import load_library
+from tutor.dialog import Dialog
+from tutor.model import Deck, Library, Topic
+from tutor.search import SearchIndex
+
+HARNESS_DECKS = PROJECT_ROOT / "benchmarks" / "harness" / "decks"
+
+
+def fastest(build: Callable[[], object], runs: int) -> float:
+    timings = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        build()
+        timings.append(time.perf_counter() - start)
+    return min(timings)
+
+
+def generated_library(template: Library, count: int, decks: int) -> Library:
+    """`count` generated cards dealt into `decks` decks of one topic each."""
+    cards = generate_cards(list(template.cards.values()), count)
+    built = []
+    for number in range(decks):
+        deck_id = f"generated-{number}"
+        topic = Topic(f"{deck_id}-topic", f"Generated topic {number}", deck_id)
+        mine = tuple(
+            replace(card, deck_id=deck_id, topic_id=topic.id) for card in cards[number::decks]
+        )
+        built.append(Deck(deck_id, f"Generated {number}", "Test", "", topics=(topic,), cards=mine))
+    return Library.from_decks(tuple(built))
+
+
+def bench(label: str, library: Library, questions: Sequence[str], runs: int) -> None:
+    cards = list(library.cards.values())
+    baseline = fastest(lambda: SearchIndex(cards, library.topics), runs)
+    dialog_build = fastest(lambda: Dialog(library), runs)
+    dialog = Dialog(library)
+    first = library.decks[0].id
+    latencies_ms(dialog.index.search, questions, 1)  # warm-up: every word seen once
+    for index in dialog.deck_indexes.values():
+        latencies_ms(index.search, questions, 1)
+    across = latencies_ms(lambda q: dialog.ask(q), questions, 3)
+    within = latencies_ms(lambda q: dialog.ask(q, deck_id=first), questions, 3)
+    print(f"\n== {label}: {len(library.decks)} deck(s), {len(cards)} cards")
+    print(f"  all-deck index only (before)  {baseline * 1000:9.1f} ms")
+    print(
+        f"  Dialog: all + per-deck        {dialog_build * 1000:9.1f} ms"
+        f"   ({dialog_build / baseline:4.2f}x)"
+    )
+    print(
+        f"  ask across all decks   p50 {percentile(across, 0.5):7.3f} ms"
+        f"   p99 {percentile(across, 0.99):7.3f} ms"
+    )
+    print(
+        f"  ask within '{first}'   p50 {percentile(within, 0.5):7.3f} ms"
+        f"   p99 {percentile(within, 0.99):7.3f} ms"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cards", type=int, default=10_000)
+    parser.add_argument("--decks", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args(argv)
+    bundled = load_library([PROJECT_ROOT / "content"])
+    side_by_side = load_library([PROJECT_ROOT / "content", HARNESS_DECKS])
+    questions = [card.title for card in side_by_side.cards.values()]
+    questions += [f"what is {card.title.split()[-1]}" for card in side_by_side.cards.values()]
+    bench("bundled deck", bundled, questions, args.runs)
+    bench("bundled + harness decks", side_by_side, questions, args.runs)
+    generated = generated_library(bundled, args.cards, args.decks)
+    bench("generated", generated, questions, 1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
