@@ -149,12 +149,16 @@ def test_card_by_name_opens_the_best_card_even_when_close() -> None:
 
 
 def test_one_index_per_deck_beside_the_one_over_all() -> None:
-    indexes = dialog().deck_indexes
-    assert set(indexes) == {"plants", "electrolysis"}
-    assert {card.deck_id for card in indexes["plants"].cards} == {"plants"}
-    assert len(dialog().index.cards) == len(library().cards)
+    several = dialog()
+    assert several.deck_ids == {"plants", "electrolysis"}
+    plants = several.index_for("plants")
+    assert {card.deck_id for card in plants.cards} == {"plants"}
+    assert several.index_for("plants") is plants  # built once, on first use
+    assert several.index_for(None) is several.index
+    assert several.index_for("no-such-deck") is several.index
+    assert len(several.index.cards) == len(library().cards)
     only = one_deck_dialog()
-    assert only.deck_indexes == {"plants": only.index}  # one deck: no second index
+    assert only.index_for("plants") is only.index  # one deck: no second index
 
 
 @pytest.mark.parametrize("question", SCOPED_QUESTIONS)

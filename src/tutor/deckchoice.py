@@ -35,7 +35,7 @@ class DeckChoice:
         if len(self.dialog.library.decks) < 2:
             return None
         deck_id = (await self.store.chat_settings(chat_id)).deck_id
-        return deck_id if deck_id in self.dialog.deck_indexes else None
+        return deck_id if deck_id in self.dialog.deck_ids else None
 
     async def ask(self, who: Who, question: str) -> Reply:
         """The reply to a question, matched within the chat's deck."""

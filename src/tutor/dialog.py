@@ -91,7 +91,8 @@ class Dialog:
     def __init__(self, library: Library, index: SearchIndex | None = None) -> None:
         self.library = library
         self.index = index or SearchIndex(library.cards.values(), library.topics)
-        self.deck_indexes = self._deck_indexes()
+        self.deck_ids = frozenset(deck.id for deck in library.decks)
+        self._deck_indexes: dict[str, SearchIndex] = {}
         named = [(n, c.id) for c in library.cards.values() for n in (c.title, *c.aliases)]
         self._names = [name for name, _ in named]
         self._named_cards = [card_id for _, card_id in named]
@@ -150,9 +151,13 @@ class Dialog:
 
     def index_for(self, deck_id: str | None) -> SearchIndex:
         """The index of one deck, or of every deck (None, or a deck no longer loaded)."""
-        if deck_id is None:
+        if deck_id is None or deck_id not in self.deck_ids:
             return self.index
-        return self.deck_indexes.get(deck_id, self.index)
+        if len(self.deck_ids) == 1:
+            return self.index
+        if deck_id not in self._deck_indexes:
+            self._deck_indexes[deck_id] = self._build_deck_index(deck_id)
+        return self._deck_indexes[deck_id]
 
     def small_talk(self, kind: SmallTalk) -> Reply:
         """A short friendly reply to hello, thanks or "who are you", with one example."""
@@ -369,12 +374,11 @@ class Dialog:
         return STALE_BUTTON
 
     # ----- helpers ------------------------------------------------------------------
-    def _deck_indexes(self) -> dict[str, SearchIndex]:
-        """One index per deck (built once, at start); one deck shares the whole index."""
-        decks = self.library.decks
-        if len(decks) == 1:
-            return {decks[0].id: self.index}
-        return {deck.id: SearchIndex(deck.cards, _topics_of(deck)) for deck in decks}
+    def _build_deck_index(self, deck_id: str) -> SearchIndex:
+        """A deck's own index, built the first time a chat scoped to it asks: a school
+        with many decks starts as fast as with one, and pays only for decks in use."""
+        deck = next(deck for deck in self.library.decks if deck.id == deck_id)
+        return SearchIndex(deck.cards, _topics_of(deck))
 
     def _deck_title(self, deck_id: str) -> str:
         return next((deck.title for deck in self.library.decks if deck.id == deck_id), deck_id)
