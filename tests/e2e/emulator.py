@@ -494,7 +494,7 @@ class BotApiEmulator(ControlApi):
     async def _execute(self, method: str, params: Params) -> Any:
         fault = self.state.take_fault(method, params.get("chat_id"))
         if fault is not None:
-            await asyncio.sleep(fault.delay)
+            await asyncio.sleep(fault.delay)  # the fault itself: a slow answer (`slow_next`)
             error = fault.error()
             if error is not None:
                 raise error
@@ -579,6 +579,7 @@ class EmulatorClient(ControlApi):
         return body["result"]
 
     async def _tick(self, timeout: float) -> None:
+        # Over HTTP there is no change notification to await: poll, waiting for the event.
         await asyncio.sleep(min(timeout, 0.05))
 
 
