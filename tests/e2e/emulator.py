@@ -311,28 +311,31 @@ class ControlApi(ABC):
         The bot handles updates one at a time, in order: once the probe is answered,
         everything sent before it has been handled, so no fixed sleep is needed.
         """
-        await self.send_text(chat_id, probe, user_id=user_id)
-        await self.wait_for_message(chat_id, probe_reply, since=since)
+        await self.handled(chat_id, user_id=user_id, probe=probe, probe_reply=probe_reply)
         methods = [method] if isinstance(method, str) else list(method)
         made = await self.calls([*methods, "sendMessage"], chat_id=chat_id, since=since, ok=True)
         replies = [i for i, c in enumerate(made) if probe_reply in str(c.params.get("text", ""))]
-        made = made[: replies[0]]  # the probe's one reply: nothing of the bot's comes after it
+        made = made[: replies[-1]]  # the probe's one reply: nothing of the bot's comes after it
         return [call for call in made if call.method in methods]
 
-    async def assert_no_call(
+    async def handled(
         self,
-        method: str | Sequence[str] | None = None,
+        chat_id: int,
         *,
-        chat_id: int | str | None = None,
-        within: float = 0.3,
-        since: int | None = None,
-    ) -> None:
-        """Wait ``within`` seconds and fail if a matching successful call was made."""
-        start: int = await self._op("mark") if since is None else since
-        await asyncio.sleep(within)
-        unexpected = await self.calls(method, chat_id=chat_id, since=start, ok=True)
-        if unexpected:
-            raise AssertionError(f"unexpected calls: {[(c.method, c.params) for c in unexpected]}")
+        user_id: int | None = None,
+        probe: str = PROBE,
+        probe_reply: str = PROBE_REPLY,
+        timeout: float = 5.0,
+    ) -> JSON:
+        """Wait until the bot has handled every update injected so far; the probe's reply.
+
+        Sends `probe` to the chat and waits for its reply (a message containing
+        `probe_reply`): the bot handles updates one at a time, in order, so by then every
+        earlier update has been handled, error handler included. This is the event to wait
+        for before concluding that the bot did not do something.
+        """
+        await self.send_text(chat_id, probe, user_id=user_id)
+        return await self.wait_for_message(chat_id, probe_reply, timeout=timeout)
 
 
 class _Broadcast:
@@ -491,7 +494,7 @@ class BotApiEmulator(ControlApi):
     async def _execute(self, method: str, params: Params) -> Any:
         fault = self.state.take_fault(method, params.get("chat_id"))
         if fault is not None:
-            await asyncio.sleep(fault.delay)
+            await asyncio.sleep(fault.delay)  # the fault itself: a slow answer (`slow_next`)
             error = fault.error()
             if error is not None:
                 raise error
@@ -576,6 +579,7 @@ class EmulatorClient(ControlApi):
         return body["result"]
 
     async def _tick(self, timeout: float) -> None:
+        # Over HTTP there is no change notification to await: poll, waiting for the event.
         await asyncio.sleep(min(timeout, 0.05))
 
 

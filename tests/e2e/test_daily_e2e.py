@@ -164,6 +164,22 @@ async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 10.0
         await asyncio.sleep(0.02)
 
 
+async def a_whole_scan(app: App) -> None:
+    """Wait until a push scan that began after this call has finished, sends included.
+
+    The scan running now may have read the clock before the test moved it; the one after
+    it cannot have. Waiting for that event, not for a fixed time, keeps a "nothing was
+    sent" check meaningful however slow the machine is.
+    """
+    pusher = pusher_of(app)
+    target = pusher.scans + 2
+
+    async def scanned() -> bool:
+        return pusher.scans >= target
+
+    await eventually(scanned)
+
+
 async def add_subscribers(
     emulator: BotApiEmulator, db: Db, chat_ids: list[int], *, local_time: str = "09:00"
 ) -> None:
@@ -241,15 +257,15 @@ async def test_a_subscriber_gets_the_quiz_at_their_local_time(
     emulator: BotApiEmulator, library: Library, clock: FrozenClock, tmp_path: Path
 ) -> None:
     db = Db(sqlite_url(tmp_path / "tutor.sqlite3"))
-    async with running_application(make_app(emulator, library, db, clock, tmp_path)):
+    async with running_application(make_app(emulator, library, db, clock, tmp_path)) as app:
         await emulator.send_text(STUDENT, "/timezone Asia/Kolkata")
         await emulator.wait_for_message(STUDENT, "Time zone: Asia/Kolkata")
         await emulator.send_text(STUDENT, "/daily 3:00pm")  # 09:30 UTC
         reply = await emulator.wait_for_message(STUDENT, "Daily quiz: on")
         assert "every day at 15:00 (Asia/Kolkata). First one: today at 15:00" in reply["text"]
-        await emulator.assert_no_call(
-            "sendMessage", chat_id=STUDENT, within=0.4, since=await seq(emulator)
-        )
+        since = await seq(emulator)
+        await a_whole_scan(app)
+        assert await emulator.calls("sendMessage", chat_id=STUDENT, since=since) == []
 
         clock.set(MONDAY_0900 + timedelta(minutes=30))
         push = await emulator.wait_for_message(STUDENT, "Your daily quiz")
@@ -257,9 +273,9 @@ async def test_a_subscriber_gets_the_quiz_at_their_local_time(
         await answer_first_question(emulator, STUDENT, push)
 
         clock.advance(hours=3)
-        await emulator.assert_no_call(
-            "sendMessage", chat_id=STUDENT, within=0.4, since=await seq(emulator)
-        )
+        since = await seq(emulator)
+        await a_whole_scan(app)
+        assert await emulator.calls("sendMessage", chat_id=STUDENT, since=since) == []
         clock.advance(days=1)
         push = await emulator.wait_for_message(STUDENT, "Your daily quiz")
         assert "1-day streak" in push["text"]
@@ -276,7 +292,7 @@ async def test_times_and_zones_are_read_kindly(
     emulator: BotApiEmulator, library: Library, clock: FrozenClock, tmp_path: Path
 ) -> None:
     db = Db(sqlite_url(tmp_path / "tutor.sqlite3"))
-    async with running_application(make_app(emulator, library, db, clock, tmp_path)):
+    async with running_application(make_app(emulator, library, db, clock, tmp_path)) as app:
         await emulator.send_text(STUDENT, "/daily 25:99")
         reply = await emulator.wait_for_message(STUDENT, "couldn't read")
         assert "Usage: /daily HH:MM" in reply["text"]
@@ -292,9 +308,9 @@ async def test_times_and_zones_are_read_kindly(
         await emulator.send_text(STUDENT, "/daily off")
         await emulator.wait_for_message(STUDENT, "Stopped")
         clock.advance(hours=1)
-        await emulator.assert_no_call(
-            "sendMessage", chat_id=STUDENT, within=0.3, since=await seq(emulator)
-        )
+        since = await seq(emulator)
+        await a_whole_scan(app)
+        assert await emulator.calls("sendMessage", chat_id=STUDENT, since=since) == []
 
 
 # ----- groups -----------------------------------------------------------------------------
@@ -364,7 +380,7 @@ async def test_a_blocked_student_is_paused_and_logged_once(
         clock.advance(days=1)
         await eventually(lambda: _has(emulator, {students[0]: 2, students[2]: 2}))
         await eventually(lambda: _totals(app, {"sent": 4, "blocked": 1}))
-        await asyncio.sleep(0.3)  # several more scans: the blocked chat is not tried again
+        await a_whole_scan(app)  # a later scan does not try the blocked chat again
         assert pusher_of(app).totals == {"sent": 4, "blocked": 1}
     refusals = [call for call in await emulator.calls("sendMessage", chat_id=blocked, since=0)]
     assert [call.error_code for call in refusals] == [403]
@@ -394,9 +410,9 @@ async def test_flood_waits_are_honoured_and_the_push_arrives_once(
     # Four 429s: three retried by the app's AIORateLimiter, the fourth by the push.
     await emulator.fail_next(429, count=4, method="sendMessage", chat_id=STUDENT, retry_after=1)
     clock.set(MONDAY_0900 + timedelta(minutes=5))
-    async with running_application(make_app(emulator, library, db, clock, tmp_path)):
+    async with running_application(make_app(emulator, library, db, clock, tmp_path)) as app:
         await emulator.wait_for_message(STUDENT, "Your daily quiz", timeout=15, since=0)
-        await asyncio.sleep(0.3)
+        await a_whole_scan(app)  # the push is settled and a later scan does not resend it
     calls = await emulator.calls("sendMessage", chat_id=STUDENT)
     assert [call.error_code for call in calls] == [429, 429, 429, 429, None]
     gaps = [later.time - earlier.time for earlier, later in itertools.pairwise(calls)]
@@ -442,7 +458,7 @@ async def test_a_restart_mid_fan_out_sends_every_push_exactly_once(
     second = make_app(emulator, library, db, clock, tmp_path, **slow)
     async with running_application(second):
         await eventually(lambda: _total_at_least(emulator, 50), timeout=20)
-        await asyncio.sleep(0.3)  # several more scans: nothing more to send
+        await a_whole_scan(second)  # a later scan finds nothing more to send
     assert await delivered(emulator) == dict.fromkeys(students, 1)
     assert await push_log(db) == {student: ["sent"] for student in students}
 
@@ -466,7 +482,8 @@ async def test_two_instances_on_one_postgres_send_each_push_once(
     ]
     async with running_without_polling(apps[0]), running_without_polling(apps[1]):
         await eventually(lambda: _total_at_least(emulator, 200), timeout=30)
-        await asyncio.sleep(0.3)
+        await a_whole_scan(apps[0])  # later scans, in both instances, find nothing to send
+        await a_whole_scan(apps[1])
     assert await delivered(emulator) == dict.fromkeys(students, 1)
     sent = [pusher_of(app).totals["sent"] for app in apps]
     assert sum(sent) == 200 and all(sent), sent  # both took a share, none twice

@@ -246,8 +246,11 @@ async def test_long_polling_offset_limit_and_allowed_updates(
 ) -> None:
     assert await api.ok("getUpdates", timeout=0) == []
     started = time.monotonic()
+    polls = emulator.state.poll_generation
     waiting = asyncio.create_task(api.ok("getUpdates", timeout=5))
-    await asyncio.sleep(0.1)
+    while emulator.state.poll_generation == polls:  # until the request waits in the long poll
+        assert time.monotonic() - started < 1
+        await asyncio.sleep(0.005)
     injected = await emulator.send_text(USER, "wake up")
     assert await waiting == [injected] and time.monotonic() - started < 1
     started = time.monotonic()
@@ -649,12 +652,17 @@ async def test_real_ptb_application(emulator: BotApiEmulator) -> None:
         assert update.message
         await update.message.reply_photo(PNG, caption="chart")
 
+    async def ping(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message
+        await update.message.reply_text("pong")
+
     app = emulator.application_builder().build()
     app.add_handlers(
         [
             CommandHandler("start", start),
             CommandHandler("quiz", quiz),
             CommandHandler("chart", chart),
+            CommandHandler("ping", ping),
             CallbackQueryHandler(pressed),
             PollAnswerHandler(answered),
             InlineQueryHandler(inline),
@@ -686,9 +694,12 @@ async def test_real_ptb_application(emulator: BotApiEmulator) -> None:
         await emulator.send_text(USER, "/chart")
         photo = (await emulator.wait_for_message(USER, "chart"))["photo"][-1]
         assert await emulator.file_bytes(photo["file_id"]) == PNG
+        since = len(await emulator.calls())
         await emulator.send_text(GROUP, "/start@some_other_bot")
-        await emulator.assert_no_call("sendMessage", chat_id=GROUP, within=0.2)
-    assert (await emulator.stats())["delivered"] == {str(USER): 4, str(GROUP): 1}
+        await emulator.assert_no_call_before_reply(
+            "sendMessage", chat_id=GROUP, since=since, probe="/ping", probe_reply="pong"
+        )
+    assert (await emulator.stats())["delivered"] == {str(USER): 4, str(GROUP): 2}  # 1 + "pong"
 
 
 async def test_standalone_server_process() -> None:

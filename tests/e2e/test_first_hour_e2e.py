@@ -8,7 +8,6 @@ Telegram's own error texts.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,7 +17,7 @@ import pytest
 from telegram.ext import Application
 
 from .botsetup import deck_library, emulator_settings
-from .emulator import BotApiEmulator, running_application
+from .emulator import PROBE, BotApiEmulator, describe_message, running_application
 from .test_quiz_e2e import DECK_YAML, GROUP, USER, Student, buttons, no_apology, quiz_application
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(60)]
@@ -28,11 +27,9 @@ BACK = "↩️ Back to your quiz — answer below, or /stop to end it."
 
 
 async def answers_to(emu: BotApiEmulator, query_id: str) -> int:
-    """How many times the bot called answerCallbackQuery for one press (ok or not)."""
-    await emu.wait_for(
-        "answerCallbackQuery", lambda c: c.params["callback_query_id"] == query_id, since=0
-    )
-    await asyncio.sleep(0.3)  # time for a second or third answer, as the bot used to give
+    """How many times the bot called answerCallbackQuery for one press (ok or not), once
+    the press has been handled (a second or third answer, as the bot used to give, included)."""
+    await emu.handled(USER, user_id=USER)
     calls = await emu.calls("answerCallbackQuery", since=0)
     return sum(call.params["callback_query_id"] == query_id for call in calls)
 
@@ -83,9 +80,10 @@ async def test_an_unchanged_edit_only_answers_the_press(
     ann = Student(emulator, USER, USER)
     topics = await ann.say("/topics", "Topics")
     await emulator.fail_next_edit("not_modified", chat_id=USER)
+    since = await ann.mark()
     query = await ann.press(topics, "Defeat of the Left 1924–27")
+    await emulator.assert_no_call_before_reply("sendMessage", chat_id=USER, since=since)
     assert await answers_to(emulator, query) == 1
-    await emulator.assert_no_call("sendMessage", chat_id=USER, within=0.3)
     assert edit_warnings(caplog) == []
     await no_apology(emulator)
 
@@ -158,8 +156,13 @@ async def test_no_command_goes_unanswered_in_a_private_chat(
     ann = Student(emulator, USER, USER)
     answer = await ann.say(command)
     assert answer["text"].startswith(reply)
-    await asyncio.sleep(0.3)
-    assert await emulator.transcript(USER) == [f"User{USER}: {command}", f"bot: {answer['text']}"]
+    probed = await emulator.handled(USER, user_id=USER)
+    assert await emulator.transcript(USER) == [
+        f"User{USER}: {command}",
+        f"bot: {answer['text']}",
+        f"User{USER}: {PROBE}",
+        describe_message(probed),
+    ]
 
 
 async def test_known_commands_get_no_i_dont_know(
@@ -168,9 +171,9 @@ async def test_known_commands_get_no_i_dont_know(
     ann = Student(emulator, USER, USER)
     for command in ("/daily", "/timezone", "/topics", "/card nep", "/start"):
         await ann.say(command)
-    await asyncio.sleep(0.3)
+    await emulator.handled(USER, user_id=USER)
     transcript = await emulator.transcript(USER)
-    assert len(transcript) == 10, transcript
+    assert len(transcript) == 12, transcript  # a reply to each command and to the probe
     assert not any("I don't know" in line for line in transcript)
 
 

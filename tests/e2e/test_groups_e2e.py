@@ -319,11 +319,16 @@ async def test_a_round_carries_on_after_a_restart(
 ) -> None:
     record_poll = GroupRounds.asked
 
-    async def slowly(rounds: GroupRounds, poll: PollQuestion, **posted: Any) -> None:
-        await asyncio.sleep(0.3)  # answers arrive before the poll id is stored
+    def has_answer(call: Call) -> bool:
+        return any("poll_answer" in update for update in call.result or ())
+
+    async def late(rounds: GroupRounds, poll: PollQuestion, **posted: Any) -> None:
+        # The poll id is stored only once the bot has fetched an answer to a poll, whatever
+        # the machine's speed: the first answer arrives before its poll is recorded.
+        await emulator.wait_for("getUpdates", has_answer, since=0, timeout=10)
         await record_poll(rounds, poll, **posted)
 
-    monkeypatch.setattr(GroupRounds, "asked", slowly)
+    monkeypatch.setattr(GroupRounds, "asked", late)
     fast = {"question_seconds": 1.0, "grace_seconds": 0.2}
     async with running_application(make_app(settings, library, **fast)):
         await emulator.add_bot_to_group(class_group, by_user_id=TEACHER)
@@ -331,6 +336,7 @@ async def test_a_round_carries_on_after_a_restart(
         await say(emulator, ANN, "/quiz nep 2", "Quiz round")
         first = await emulator.wait_for("sendPoll", chat_id=GROUP)
         await emulator.answer_poll(first.result["poll"]["id"], [0], user_id=ANN)
+        await emulator.wait_for("getUpdates", has_answer)  # the bot has it: now restart
     stopped_at = await seq(emulator)
 
     async with running_application(make_app(settings, library, **fast)) as second_life:

@@ -115,6 +115,9 @@ class DailyPusher:
         self._checked_stale = False
         self.totals: Counter[str] = Counter()
         """Outcomes since start-up: sent, failed, blocked, released."""
+        self.scans = 0
+        """Scans finished since start-up, fan-out included: something a test can wait on
+        ("a scan that began after I moved the clock has finished") instead of sleeping."""
 
     @property
     def settings(self) -> PushSettings:
@@ -135,6 +138,12 @@ class DailyPusher:
 
     async def run(self, service: DailyService) -> Counter[str]:
         """Scan once and push everything owed now; the outcomes, counted."""
+        try:
+            return await self._scan(service)
+        finally:
+            self.scans += 1
+
+    async def _scan(self, service: DailyService) -> Counter[str]:
         if not self._checked_stale:
             self._checked_stale = True
             abandoned = await service.abandon_stale_claims(self._settings.clock())
