@@ -2,9 +2,9 @@
 
     python benchmarks/score_all.py [--split tune|heldout|both] [--show-misses]
 
-Loads the bundled deck (content/) and the plain harness decks (benchmarks/harness/decks/),
-and for each question set in benchmarks/harness/questions/ (`<deck>-tune.yaml`,
-`<deck>-heldout.yaml`) prints in-scope answered and out-of-scope rejected per deck, split
+Loads the bundled deck (content/) and every plain harness deck (benchmarks/harness/decks/),
+and for each question set in benchmarks/harness/questions/ (`<deck>-tune*.yaml`,
+`<deck>-heldout*.yaml`) prints in-scope answered and out-of-scope rejected per deck, split
 and style, (a) with only that deck in the index and (b) with all decks in one index, for
 the current matcher and, as the same-run baseline, for the matcher of commit 46a8ed8
 (benchmarks/baseline_matcher/).
@@ -23,6 +23,7 @@ reporting, never for tuning.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -44,6 +45,7 @@ from tutor.model import Card, Library  # noqa: E402
 
 HARNESS = HERE / "harness"
 SPLITS = ("tune", "heldout")
+SET_NAME = re.compile(r"-(tune|heldout)[\w-]*$")
 
 
 @dataclass
@@ -120,13 +122,18 @@ def load_decks() -> Library:
 
 
 def question_sets(splits: Sequence[str]) -> list[tuple[str, str, dict]]:
-    """(deck id, split, question set) for every question file of the chosen splits."""
+    """(deck id, set name, question set) for every question file of the chosen splits.
+
+    A file `<deck>-tune*.yaml` is tuning data and `<deck>-heldout*.yaml` held-out; the set
+    name is the part after the deck ("tune", "tune2", "heldout"). The deck is the file's
+    `deck:` field, so a new deck's questions are picked up by dropping the files in.
+    """
     found = []
     for path in sorted((HARNESS / "questions").glob("*.yaml")):
-        split = path.stem.rsplit("-", 1)[-1]
-        if split in splits:
+        match = SET_NAME.search(path.stem)
+        if match and match.group(1) in splits:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
-            found.append((data["deck"], split, data))
+            found.append((data["deck"], match.group(0).lstrip("-"), data))
     return found
 
 
@@ -150,9 +157,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             single = module.SearchIndex(deck_cards, library.topics)
             for mode, index in (("single", single), ("all-decks", everything)):
                 tally = Tally()
-                show = args.show_misses and split == "tune" and name == "current"
+                show = args.show_misses and split.startswith("tune") and name == "current"
                 score_set(module, deck_id, index, questions, tally, print if show else None)
-                print(f"{name:8s} {deck_id:18s} {split:7s} {mode:9s} {tally.line()}")
+                print(f"{name:8s} {deck_id:18s} {split:8s} {mode:9s} {tally.line()}")
                 if not args.no_styles:
                     for style, (ok, total) in sorted(tally.styles.items()):
                         print(f"{'':46s}{style:12s} {ok / total:.3f} ({ok}/{total})")
