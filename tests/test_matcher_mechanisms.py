@@ -14,7 +14,7 @@ from tutor.content import load_library
 from tutor.model import Card, Library, Topic
 from tutor.search import SearchIndex, answer
 from tutor.text import normalise, plain_text, roman_value, stem
-from tutor.wordlinks import linked_stems
+from tutor.wordlinks import is_english, linked_stems
 
 HARNESS_DECKS = PROJECT_ROOT / "benchmarks" / "harness" / "decks"
 
@@ -203,9 +203,25 @@ def test_wordnet_table_links_both_ways() -> None:
 
 def test_wordnet_table_is_package_data() -> None:
     pyproject = (PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    assert '"tutor.data" = ["*.tsv.gz"]' in pyproject
-    table = Path(__file__).parent.parent / "src" / "tutor" / "data" / "wordnet-links.tsv.gz"
-    assert table.stat().st_size < 5_000_000
+    assert '"tutor.data" = ["*.tsv.gz", "*.txt.gz"]' in pyproject
+    data = Path(__file__).parent.parent / "src" / "tutor" / "data"
+    for table in ("wordnet-links.tsv.gz", "wordnet-words.txt.gz"):
+        assert (data / table).stat().st_size < 5_000_000
+
+
+# ----- real words are not typos --------------------------------------------------------------
+def test_english_words_are_known() -> None:
+    assert is_english("meiosis") and is_english("revising") and is_english("sonnet")
+    assert not is_english("mitosus") and not is_english("orgbureau")
+
+
+def test_a_real_word_is_not_read_as_another_deck_word(harness: Library) -> None:
+    """ "meiosis" is two letters from "mitosis" but means something else: no card. A
+    misspelt deck word ("mitosus") still finds its card."""
+    index = deck_index(harness, "biology-cells")
+    assert answer(index, "how does meiosis work").best is None
+    found = answer(index, "how does mitosus work").best
+    assert found is not None and "mitosis" in found.card.title.lower()
 
 
 # ----- numerals and initials ---------------------------------------------------------------

@@ -54,7 +54,7 @@ from tutor.text import (
     word_meaning,
     word_term,
 )
-from tutor.wordlinks import linked_stems
+from tutor.wordlinks import english_stems, is_english, linked_stems
 
 # A deck's abstention threshold is read from its own noise level: the score its best card
 # gets for questions of random everyday English words (text.noise_probes). The threshold is
@@ -84,6 +84,9 @@ BODY_LENGTH_NORMALISATION = 0.5
 # How much a looser match of a question word counts, relative to an exact one.
 TYPO_QUALITY = (1.0, 0.85, 0.7, 0.6, 0.5)  # by edit distance 0, 1, 2, 3, 4
 PREFIX_QUALITY = 0.6
+# A question word that is itself English (wordlinks.is_english) is seldom a typo: when it is
+# one letter off a deck word the match counts this share of a typo's.
+REAL_WORD_TYPO_SCALE = 0.5
 SYNONYM_QUALITY = 0.7
 # Two neighbouring question words found side by side in a card add this share of their
 # weight again: "centralised control" is stronger evidence than the two words apart.
@@ -162,6 +165,7 @@ class SearchIndex:
                 self._stems_by_length[len(term)].append(term)
         self._synonyms = self._build_synonyms()
         linked_stems("")  # load the WordNet links now, not on the first question
+        english_stems()
         self._word_cache: dict[str, tuple[_Match, ...]] = {}
         english_frequency("")  # load the shared word list now, not on the first question
         self._deck_of: tuple[str, ...] = tuple(card.deck_id for card in self.cards)
@@ -370,6 +374,13 @@ class SearchIndex:
         max_edits = 0 if len(word) < 4 else 1 if len(word) < 6 else 2 if len(word) < 10 else 3
         if max_edits == 0:
             return []
+        if is_english(word):  # a real word that is one letter off a deck word, at most
+            found = _closest(word, self._surfaces_near(len(word), 1), 1)
+            return [
+                (term, quality * REAL_WORD_TYPO_SCALE)
+                for s, quality in found
+                for term in self._surface_to_terms[s]
+            ]
         found = _closest(word, self._surfaces_near(len(word), max_edits), max_edits)
         if not found and len(word) >= 7:
             same_start = [s for s in self._with_prefix(word[:4]) if abs(len(s) - len(word)) <= 4]
