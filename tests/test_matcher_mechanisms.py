@@ -94,6 +94,21 @@ def test_thresholds_are_per_deck_in_a_shared_index(harness: Library) -> None:
     assert both.cutoffs["biology-cells"] == pytest.approx(alone, rel=0.3)
 
 
+def test_a_deck_scores_the_same_beside_other_decks(harness: Library) -> None:
+    """Words are weighed by their rarity in the scored card's own deck, so loading another
+    deck beside it changes none of its cards' scores (a word rare in one deck but common in
+    the other used to shift both)."""
+    both = SearchIndex(harness.cards.values(), harness.topics)
+    alone = deck_index(harness, "biology-cells")
+    position = {c.id: i for i, c in enumerate(both.cards)}
+    for question in ("how does osmosis work in plant cells", "active transport and diffusion"):
+        single = {alone.cards[i].id: score for i, score in alone.score_all(question).items()}
+        shared = both.score_all(question)
+        assert single
+        for card_id, score in single.items():
+            assert shared[position[card_id]] == pytest.approx(score)
+
+
 def test_abstention_boundary_on_a_plain_deck(harness: Library) -> None:
     """Fails if the calibrated cutoff is halved (the off-topic question gets a card) or
     doubled (the plainly worded coastal question gets none)."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 import bisect
 import gc
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -147,14 +147,13 @@ class SearchIndex:
             if term:
                 self._surface_to_terms[word_meaning(word)].add(term)
         del self._raw_words
-        self._postings, self._phrases = self._build_postings(fields_per_card)
+        self._postings, self._phrases = self._build_postings(
+            fields_per_card, [card.deck_id for card in self.cards]
+        )
         self._heading_words, self._capitalised = self._name_terms()
-        card_count = len(self.cards)
-        self._idf = {
-            term: math.log(1 + (card_count - len(posting) + 0.5) / (len(posting) + 0.5))
-            for term, posting in self._postings.items()
-        }
-        self._unknown_idf = math.log(1 + (card_count + 0.5) / 0.5)
+        self._deck_of: tuple[str, ...] = tuple(card.deck_id for card in self.cards)
+        self._decks: tuple[str, ...] = tuple(sorted(set(self._deck_of)))
+        self._idf, self._unknown_idf = self._rarities()
         self._sorted_surface = sorted(self._surface_to_terms)
         self._surface_by_length: dict[int, list[str]] = defaultdict(list)
         for surface in self._sorted_surface:
@@ -168,8 +167,33 @@ class SearchIndex:
         english_stems()
         self._word_cache: dict[str, tuple[_Match, ...]] = {}
         english_frequency("")  # load the shared word list now, not on the first question
-        self._deck_of: tuple[str, ...] = tuple(card.deck_id for card in self.cards)
         self.cutoffs: dict[str, float] = self._calibrate()
+
+    def _rarities(self) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
+        """Per deck: each term's IDF among that deck's cards, and an unknown word's.
+
+        A word is weighed by its rarity in the deck of the card being scored, so each
+        deck's cards score as they would in an index of that deck alone: loading other
+        decks beside it neither makes its cards answer chat nor costs it its own questions.
+        """
+        sizes = Counter(self._deck_of)
+        single = len(sizes) == 1
+        counts: dict[str, dict[str, int]] = {deck: {} for deck in sizes}
+        for term, posting in self._postings.items():
+            if single:
+                counts[self._decks[0]][term] = len(posting)
+                continue
+            for deck, count in Counter(self._deck_of[i] for i in posting).items():
+                counts[deck][term] = count
+        idf = {
+            deck: {
+                term: math.log(1 + (sizes[deck] - count + 0.5) / (count + 0.5))
+                for term, count in terms.items()
+            }
+            for deck, terms in counts.items()
+        }
+        unknown = {deck: math.log(1 + (size + 0.5) / 0.5) for deck, size in sizes.items()}
+        return idf, unknown
 
     def _calibrate(self) -> dict[str, float]:
         """Each deck's abstention threshold, from its best scores on everyday-English probes.
@@ -177,7 +201,7 @@ class SearchIndex:
         With several decks in one index each deck gets its own, measured on its own cards,
         so a plain deck beside a keyword-rich one keeps its lower threshold.
         """
-        decks = sorted(set(self._deck_of))
+        decks = self._decks
         tops: dict[str, list[float]] = {deck: [] for deck in decks}
         # A large index needs fewer probes for a stable percentile and each costs more.
         probes = noise_probes()[
@@ -192,8 +216,8 @@ class SearchIndex:
                 tops[deck].append(best.get(deck, 0.0))
         cutoffs = {}
         for deck, scores in tops.items():
-            scores.sort()
-            noise = scores[int(NOISE_PERCENTILE * (len(scores) - 1))]
+            ordered = sorted(scores)
+            noise = ordered[int(NOISE_PERCENTILE * (len(ordered) - 1))]
             cutoffs[deck] = min(MAX_SCORE_CUTOFF, max(MIN_SCORE_CUTOFF, NOISE_SCALE * noise))
         return cutoffs
 
@@ -270,17 +294,22 @@ class SearchIndex:
     @staticmethod
     def _build_postings(
         fields_per_card: Sequence[dict[str, list[str]]],
+        decks: Sequence[str],
     ) -> tuple[dict[str, dict[int, float]], dict[tuple[str, str], dict[int, float]]]:
         """Term and neighbouring-term-pair postings: {card index: prominence in 0..1}.
 
         Prominence is the field-weighted frequency, saturated (BM25F-style); the body's
         weight is normalised by its length.
         """
-        body_lengths = [len(fields["body"]) for fields in fields_per_card]
-        average_body = max(1.0, sum(body_lengths) / max(1, len(body_lengths)))
+        lengths: dict[str, list[int]] = defaultdict(list)
+        for deck, fields in zip(decks, fields_per_card, strict=True):
+            lengths[deck].append(len(fields["body"]))
+        # Each deck's own average, so a deck's cards score alike alone or beside others.
+        averages = {deck: max(1.0, sum(found) / len(found)) for deck, found in lengths.items()}
         postings: dict[str, dict[int, float]] = defaultdict(dict)
         phrases: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
         for index, fields in enumerate(fields_per_card):
+            average_body = averages[decks[index]]
             single: dict[str, float] = {}
             paired: dict[tuple[str, str], float] = {}
             for field, terms in fields.items():
@@ -424,38 +453,46 @@ class SearchIndex:
             return []
         return [(term, PREFIX_QUALITY) for s in surfaces for term in self._surface_to_terms[s]]
 
-    def _weight(self, word: str, matches: Sequence[_Match]) -> float:
-        """How much a question word matters: the rarity of what it means, in the deck
-        and in English."""
-        if not matches:
-            return self._unknown_idf * specificity(word)
-        best_quality = max(match.quality for match in matches)
-        rarity = max(self._idf[m.term] for m in matches if m.quality == best_quality)
+    def _weight(self, word: str, matches: Sequence[_Match], deck: str) -> float:
+        """How much a question word matters to a deck's cards: the rarity of what it means,
+        in that deck and in English."""
+        idf = self._idf[deck]
+        known = [match for match in matches if match.term in idf]
+        if not known:
+            return self._unknown_idf[deck] * specificity(word)
+        best_quality = max(match.quality for match in known)
+        rarity = max(idf[m.term] for m in known if m.quality == best_quality)
         return rarity * specificity(word)
 
     # ----- scoring ------------------------------------------------------------------------
     def score_all(self, query: str) -> dict[int, float]:
         """Every card that shares anything with the question -> score 0–100."""
         words = self._question_words(query)
-        total_weight = QUESTION_PRIOR_SHARE * self._unknown_idf
+        decks = self._decks
+        deck_of = self._deck_of
+        totals = {deck: QUESTION_PRIOR_SHARE * self._unknown_idf[deck] for deck in decks}
         covered: dict[int, float] = defaultdict(float)
-        weighted_matches: list[tuple[float, tuple[_Match, ...]]] = []
+        weighted_matches: list[tuple[dict[str, float], tuple[_Match, ...]]] = []
         for word in words:
             matches = self._matches(word)
             if not matches and len(word) <= 2:
                 continue  # an unknown initial ("z n k") carries no meaning of its own
-            weight = self._weight(word, matches)
-            total_weight += weight
-            weighted_matches.append((weight, matches))
+            weights = {deck: self._weight(word, matches, deck) for deck in decks}
+            for deck in decks:
+                totals[deck] += weights[deck]
+            weighted_matches.append((weights, matches))
             for card_index, value in self._best_per_card(matches, self._postings).items():
-                covered[card_index] += weight * value
-        for (weight_a, first), (weight_b, second) in pairwise(weighted_matches):
-            bonus = PHRASE_BONUS * (weight_a + weight_b) / 2
+                covered[card_index] += weights[deck_of[card_index]] * value
+        for (weights_a, first), (weights_b, second) in pairwise(weighted_matches):
             for card_index, value in self._best_phrase_per_card(first, second).items():
+                deck = deck_of[card_index]
+                bonus = PHRASE_BONUS * (weights_a[deck] + weights_b[deck]) / 2
                 covered[card_index] += bonus * value
-        if total_weight == 0:
-            return {}
-        return {i: min(100.0, 100.0 * value / total_weight) for i, value in covered.items()}
+        return {
+            i: min(100.0, 100.0 * value / totals[deck_of[i]])
+            for i, value in covered.items()
+            if totals[deck_of[i]] > 0
+        }
 
     def _best_phrase_per_card(
         self, first: Sequence[_Match], second: Sequence[_Match]
