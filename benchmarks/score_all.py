@@ -1,13 +1,15 @@
 """Score the matcher on every deck's question sets, beside the pre-issue-9 matcher (no asserts).
 
-    python benchmarks/score_all.py [--split tune|heldout|both] [--show-misses]
+    python benchmarks/score_all.py [--split tune|heldout|both] [--show-misses] [--before REV]
 
-Loads the bundled deck (content/) and the plain harness decks (benchmarks/harness/decks/),
-and for each question set in benchmarks/harness/questions/ (`<deck>-tune.yaml`,
-`<deck>-heldout.yaml`) prints in-scope answered and out-of-scope rejected per deck, split
-and style, (a) with only that deck in the index and (b) with all decks in one index, for
-the current matcher and, as the same-run baseline, for the matcher of commit 46a8ed8
-(benchmarks/baseline_matcher/).
+Loads the bundled deck (content/) and every plain harness deck (benchmarks/harness/decks/),
+and for each question set in benchmarks/harness/questions/ (`<deck>-tune*.yaml`,
+`<deck>-heldout*.yaml`; also, as tune sets of the bundled deck,
+../shared/eval/questions_dev.yaml and benchmarks/questions_fresh.yaml) prints in-scope
+answered and out-of-scope rejected per deck, split and style, (a) with only that deck in
+the index and (b) with all decks in one index, for the current matcher and, as the same-run
+baseline, for the matcher of commit 46a8ed8 (benchmarks/baseline_matcher/); --before REV
+also scores src/tutor/search.py of a git revision.
 
 Scoring: an in-scope question is answered when the expected card is the best one or, for
 an answer that is not confident, among the choices shown (best + alternatives); the
@@ -23,6 +25,7 @@ reporting, never for tuning.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -36,6 +39,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import baseline_matcher.search as baseline_search  # noqa: E402
+from bench_search import module_at  # noqa: E402
 
 import tutor.search as current_search  # noqa: E402
 from tutor.config import PROJECT_ROOT  # noqa: E402
@@ -43,7 +47,13 @@ from tutor.content import load_library  # noqa: E402
 from tutor.model import Card, Library  # noqa: E402
 
 HARNESS = HERE / "harness"
+# The bundled deck's older tuning sets (no `deck:` field; scored as tune sets of that deck).
+BUNDLED_TUNE_SETS = {
+    "tune-dev": PROJECT_ROOT.parent / "shared" / "eval" / "questions_dev.yaml",
+    "tune-fresh": HERE / "questions_fresh.yaml",
+}
 SPLITS = ("tune", "heldout")
+SET_NAME = re.compile(r"-(tune|heldout)[\w-]*$")
 
 
 @dataclass
@@ -120,13 +130,24 @@ def load_decks() -> Library:
 
 
 def question_sets(splits: Sequence[str]) -> list[tuple[str, str, dict]]:
-    """(deck id, split, question set) for every question file of the chosen splits."""
+    """(deck id, set name, question set) for every question file of the chosen splits.
+
+    A file `<deck>-tune*.yaml` is tuning data and `<deck>-heldout*.yaml` held-out; the set
+    name is the part after the deck ("tune", "tune2", "heldout"). The deck is the file's
+    `deck:` field, so a new deck's questions are picked up by dropping the files in.
+    """
     found = []
+    if "tune" in splits:
+        bundled = {card.deck_id for card in load_library([PROJECT_ROOT / "content"]).cards.values()}
+        for name, path in BUNDLED_TUNE_SETS.items():
+            if path.is_file() and len(bundled) == 1:
+                data = yaml.safe_load(path.read_text(encoding="utf-8"))
+                found.append((next(iter(bundled)), name, data))
     for path in sorted((HARNESS / "questions").glob("*.yaml")):
-        split = path.stem.rsplit("-", 1)[-1]
-        if split in splits:
+        match = SET_NAME.search(path.stem)
+        if match and match.group(1) in splits:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
-            found.append((data["deck"], split, data))
+            found.append((data["deck"], match.group(0).lstrip("-"), data))
     return found
 
 
@@ -136,11 +157,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--show-misses", action="store_true", help="tune split only")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--no-styles", action="store_true")
+    parser.add_argument(
+        "--before", metavar="REV", help="also score src/tutor/search.py of this git revision"
+    )
     args = parser.parse_args(argv)
     splits = SPLITS if args.split == "both" else (args.split,)
     library = load_decks()
     sets = question_sets(splits)
     matchers = [("current", current_search)]
+    if args.before:
+        matchers.append((args.before[:8], module_at(args.before)))
     if not args.no_baseline:
         matchers.append(("baseline", baseline_search))
     for name, module in matchers:
@@ -150,9 +176,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             single = module.SearchIndex(deck_cards, library.topics)
             for mode, index in (("single", single), ("all-decks", everything)):
                 tally = Tally()
-                show = args.show_misses and split == "tune" and name == "current"
+                show = args.show_misses and split.startswith("tune") and name == "current"
                 score_set(module, deck_id, index, questions, tally, print if show else None)
-                print(f"{name:8s} {deck_id:18s} {split:7s} {mode:9s} {tally.line()}")
+                print(f"{name:8s} {deck_id:18s} {split:8s} {mode:9s} {tally.line()}")
                 if not args.no_styles:
                     for style, (ok, total) in sorted(tally.styles.items()):
                         print(f"{'':46s}{style:12s} {ok / total:.3f} ({ok}/{total})")

@@ -17,6 +17,12 @@ for lower-case single words, with kind one of
            only (a sense tagged at least SYNONYM_MIN_COUNT times in the SemCor counts)
 
 The matcher (tutor.wordlinks) weighs these below exact matches.
+
+It also writes src/tutor/data/wordnet-words.txt.gz: the stems (tutor.text.stem) of every
+single-word WordNet lemma and irregular form, one per line. A question word whose stem is
+there is real English, so the matcher does not read it as a typo of another word
+("meiosis" is not a misspelt "mitosis"). Run it with the project's virtualenv, whose
+stemmer it uses.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "src" / "tutor" / "data" / "wordnet-links.tsv.gz"
+WORDS_FILE = "wordnet-words.txt.gz"
 POS_FILES = {"n": "noun", "v": "verb", "a": "adj", "s": "adj", "r": "adv"}
 SYNONYM_MIN_COUNT = 3
 _WORD = re.compile(r"^[a-z]+$")
@@ -88,6 +95,23 @@ def sense_counts(wordnet: Path) -> dict[str, tuple[str, int, int]]:
     return best
 
 
+def lemma_stems(wordnet: Path) -> set[str]:
+    """The stems of every single-word lemma of the four index files and of irregular forms."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from tutor.text import stem
+
+    words: set[str] = set()
+    for name in ("noun", "verb", "adj", "adv"):
+        for line in (wordnet / f"index.{name}").read_text(encoding="latin-1").splitlines():
+            if not line.startswith("  ") and (word := clean(line.split(" ")[0])):
+                words.add(word)
+    for name in ("noun", "verb", "adj"):
+        for line in (wordnet / f"{name}.exc").read_text(encoding="latin-1").splitlines():
+            if word := clean(line.split()[0]):
+                words.add(word)
+    return {stem(word) for word in words}
+
+
 def build(wordnet: Path) -> dict[tuple[str, str], set[str]]:
     links: dict[tuple[str, str], set[str]] = defaultdict(set)
     synsets = read_synsets(wordnet)
@@ -131,6 +155,11 @@ def main(argv: list[str] | None = None) -> int:
     with gzip.GzipFile(args.out, "wb", mtime=0) as file:  # mtime 0: the same bytes every run
         file.write("".join(lines).encode("utf-8"))
     print(f"Wrote {args.out}: {len(lines)} lines, {args.out.stat().st_size // 1024} KiB")
+    words_out = args.out.parent / WORDS_FILE
+    stems = sorted(lemma_stems(args.wordnet))
+    with gzip.GzipFile(words_out, "wb", mtime=0) as file:
+        file.write("".join(f"{word}\n" for word in stems).encode("utf-8"))
+    print(f"Wrote {words_out}: {len(stems)} stems, {words_out.stat().st_size // 1024} KiB")
     return 0
 
 

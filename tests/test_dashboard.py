@@ -282,7 +282,7 @@ async def test_the_gap_log_keeps_questions_not_people(
     await gaps.no_card("who discovered the neutron first", "atoms")
     await gaps.no_card("who discovered the neutron", "atoms")
     await gaps.no_card("what is a covalent bond", "bonding")
-    await gaps.no_card("what is the nucleus made of", "atoms")
+    await gaps.no_card("what is inside the nucleus", "atoms")
     kept = await gaps.card_sent("what is plum pudding", "atoms", "plum-pudding")
     rejected = await gaps.card_sent("what does an electron weigh", "atoms", "plum-pudding")
     assert await gaps.feedback(kept, "plum-pudding", helpful=True) is True
@@ -293,7 +293,7 @@ async def test_the_gap_log_keeps_questions_not_people(
     recent = await gaps.recent(["atoms"])
     assert sorted((g.question, g.kind) for g in recent) == [
         ("what does an electron weigh", GapKind.NOT_WANTED),
-        ("what is the nucleus made of", GapKind.NO_CARD),
+        ("what is inside the nucleus", GapKind.NO_CARD),
         ("who discovered the neutron", GapKind.NO_CARD),
         ("who discovered the neutron first", GapKind.NO_CARD),
     ]
@@ -309,12 +309,12 @@ async def test_the_gap_log_keeps_questions_not_people(
     assert [(g.count, g.questions[0]) for g in groups] == [
         (2, "who discovered the neutron"),
         (1, "what does an electron weigh"),
-        (1, "what is the nucleus made of"),
+        (1, "what is inside the nucleus"),
     ]
     neutron, electron, nucleus = groups
-    # The nucleus question nearly got its card (score 20 of the 28 needed): an alias.
+    # The nucleus question nearly got its card (score 20, ALIAS_SCORE 19): an alias.
     assert nucleus.nearest_card_id == "subatomic-particles"
-    assert nucleus.yaml == '# card subatomic-particles\naliases: ["what is the nucleus made of"]'
+    assert nucleus.yaml == '# card subatomic-particles\naliases: ["what is inside the nucleus"]'
     # The neutron's discoverer is not in the card (score 18): a new card.
     assert neutron.nearest_card_id == "subatomic-particles"
     assert neutron.yaml.startswith("- id: who-discovered-the-neutron\n")

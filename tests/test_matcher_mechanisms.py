@@ -14,7 +14,7 @@ from tutor.content import load_library
 from tutor.model import Card, Library, Topic
 from tutor.search import SearchIndex, answer
 from tutor.text import normalise, plain_text, roman_value, stem
-from tutor.wordlinks import linked_stems
+from tutor.wordlinks import is_english, linked_stems
 
 HARNESS_DECKS = PROJECT_ROOT / "benchmarks" / "harness" / "decks"
 
@@ -92,6 +92,21 @@ def test_thresholds_are_per_deck_in_a_shared_index(harness: Library) -> None:
     alone = deck_index(harness, "biology-cells").cutoffs["biology-cells"]
     assert set(both.cutoffs) == {"biology-cells", "geography-coasts"}
     assert both.cutoffs["biology-cells"] == pytest.approx(alone, rel=0.3)
+
+
+def test_a_deck_scores_the_same_beside_other_decks(harness: Library) -> None:
+    """Words are weighed by their rarity in the scored card's own deck, so loading another
+    deck beside it changes none of its cards' scores (a word rare in one deck but common in
+    the other used to shift both)."""
+    both = SearchIndex(harness.cards.values(), harness.topics)
+    alone = deck_index(harness, "biology-cells")
+    position = {c.id: i for i, c in enumerate(both.cards)}
+    for question in ("how does osmosis work in plant cells", "active transport and diffusion"):
+        single = {alone.cards[i].id: score for i, score in alone.score_all(question).items()}
+        shared = both.score_all(question)
+        assert single
+        for card_id, score in single.items():
+            assert shared[position[card_id]] == pytest.approx(score)
 
 
 def test_abstention_boundary_on_a_plain_deck(harness: Library) -> None:
@@ -203,9 +218,25 @@ def test_wordnet_table_links_both_ways() -> None:
 
 def test_wordnet_table_is_package_data() -> None:
     pyproject = (PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    assert '"tutor.data" = ["*.tsv.gz"]' in pyproject
-    table = Path(__file__).parent.parent / "src" / "tutor" / "data" / "wordnet-links.tsv.gz"
-    assert table.stat().st_size < 5_000_000
+    assert '"tutor.data" = ["*.tsv.gz", "*.txt.gz"]' in pyproject
+    data = Path(__file__).parent.parent / "src" / "tutor" / "data"
+    for table in ("wordnet-links.tsv.gz", "wordnet-words.txt.gz"):
+        assert (data / table).stat().st_size < 5_000_000
+
+
+# ----- real words are not typos --------------------------------------------------------------
+def test_english_words_are_known() -> None:
+    assert is_english("meiosis") and is_english("revising") and is_english("sonnet")
+    assert not is_english("mitosus") and not is_english("orgbureau")
+
+
+def test_a_real_word_is_not_read_as_another_deck_word(harness: Library) -> None:
+    """ "meiosis" is two letters from "mitosis" but means something else: no card. A
+    misspelt deck word ("mitosus") still finds its card."""
+    index = deck_index(harness, "biology-cells")
+    assert answer(index, "how does meiosis work").best is None
+    found = answer(index, "how does mitosus work").best
+    assert found is not None and "mitosis" in found.card.title.lower()
 
 
 # ----- numerals and initials ---------------------------------------------------------------

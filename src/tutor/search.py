@@ -18,8 +18,9 @@ prominently it covers each word (0–100, like rapidfuzz scores).
 from __future__ import annotations
 
 import bisect
+import gc
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -37,6 +38,7 @@ from tutor.text import (
     MAX_QUERY_CHARS,
     TERM_CACHE,
     acronyms,
+    acronyms_of_words,
     capitalised_words,
     collapse_repeats,
     content_words,
@@ -52,7 +54,7 @@ from tutor.text import (
     word_meaning,
     word_term,
 )
-from tutor.wordlinks import linked_stems
+from tutor.wordlinks import english_stems, is_english, linked_stems
 
 # A deck's abstention threshold is read from its own noise level: the score its best card
 # gets for questions of random everyday English words (text.noise_probes). The threshold is
@@ -82,6 +84,9 @@ BODY_LENGTH_NORMALISATION = 0.5
 # How much a looser match of a question word counts, relative to an exact one.
 TYPO_QUALITY = (1.0, 0.85, 0.7, 0.6, 0.5)  # by edit distance 0, 1, 2, 3, 4
 PREFIX_QUALITY = 0.6
+# A question word that is itself English (wordlinks.is_english) is seldom a typo: when it is
+# one letter off a deck word the match counts this share of a typo's.
+REAL_WORD_TYPO_SCALE = 0.5
 SYNONYM_QUALITY = 0.7
 # Two neighbouring question words found side by side in a card add this share of their
 # weight again: "centralised control" is stronger evidence than the two words apart.
@@ -118,28 +123,37 @@ class SearchIndex:
     """An immutable index over cards; build once, search many times (no I/O)."""
 
     def __init__(self, cards: Iterable[Card], topics: Mapping[str, Topic] | None = None) -> None:
+        # Building allocates millions of small objects that all live as long as the index:
+        # the garbage collector's passes over them find nothing and cost a sixth of the build.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._build(cards, topics)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _build(self, cards: Iterable[Card], topics: Mapping[str, Topic] | None) -> None:
         self.cards: tuple[Card, ...] = tuple(cards)
         self.topics: dict[str, Topic] = dict(topics or {})
         self._surface_to_terms: dict[str, set[str]] = defaultdict(set)
         self._raw_words: set[str] = set()
-        fields_per_card = [self._card_terms(card) for card in self.cards]
+        analysed = [self._card_terms(card) for card in self.cards]
+        fields_per_card = [fields for fields, _ in analysed]
+        # Per card, the term sets of its title and of each alias: what the card is about.
+        self._headings: list[tuple[frozenset[str], ...]] = [heads for _, heads in analysed]
         for word in self._raw_words:
             term = word_term(word) if word not in TERM_CACHE else TERM_CACHE[word]
             if term:
                 self._surface_to_terms[word_meaning(word)].add(term)
         del self._raw_words
-        self._postings, self._phrases = self._build_postings(fields_per_card)
-        # Per card, the term sets of its title and of each alias: what the card is about.
-        self._headings: list[tuple[frozenset[str], ...]] = [
-            self._heading_terms(card) for card in self.cards
-        ]
+        self._postings, self._phrases = self._build_postings(
+            fields_per_card, [card.deck_id for card in self.cards]
+        )
         self._heading_words, self._capitalised = self._name_terms()
-        card_count = len(self.cards)
-        self._idf = {
-            term: math.log(1 + (card_count - len(posting) + 0.5) / (len(posting) + 0.5))
-            for term, posting in self._postings.items()
-        }
-        self._unknown_idf = math.log(1 + (card_count + 0.5) / 0.5)
+        self._deck_of: tuple[str, ...] = tuple(card.deck_id for card in self.cards)
+        self._decks: tuple[str, ...] = tuple(sorted(set(self._deck_of)))
+        self._idf, self._unknown_idf = self._rarities()
         self._sorted_surface = sorted(self._surface_to_terms)
         self._surface_by_length: dict[int, list[str]] = defaultdict(list)
         for surface in self._sorted_surface:
@@ -150,10 +164,36 @@ class SearchIndex:
                 self._stems_by_length[len(term)].append(term)
         self._synonyms = self._build_synonyms()
         linked_stems("")  # load the WordNet links now, not on the first question
+        english_stems()
         self._word_cache: dict[str, tuple[_Match, ...]] = {}
         english_frequency("")  # load the shared word list now, not on the first question
-        self._deck_of: tuple[str, ...] = tuple(card.deck_id for card in self.cards)
         self.cutoffs: dict[str, float] = self._calibrate()
+
+    def _rarities(self) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
+        """Per deck: each term's IDF among that deck's cards, and an unknown word's.
+
+        A word is weighed by its rarity in the deck of the card being scored, so each
+        deck's cards score as they would in an index of that deck alone: loading other
+        decks beside it neither makes its cards answer chat nor costs it its own questions.
+        """
+        sizes = Counter(self._deck_of)
+        single = len(sizes) == 1
+        counts: dict[str, dict[str, int]] = {deck: {} for deck in sizes}
+        for term, posting in self._postings.items():
+            if single:
+                counts[self._decks[0]][term] = len(posting)
+                continue
+            for deck, count in Counter(self._deck_of[i] for i in posting).items():
+                counts[deck][term] = count
+        idf = {
+            deck: {
+                term: math.log(1 + (sizes[deck] - count + 0.5) / (count + 0.5))
+                for term, count in terms.items()
+            }
+            for deck, terms in counts.items()
+        }
+        unknown = {deck: math.log(1 + (size + 0.5) / 0.5) for deck, size in sizes.items()}
+        return idf, unknown
 
     def _calibrate(self) -> dict[str, float]:
         """Each deck's abstention threshold, from its best scores on everyday-English probes.
@@ -161,7 +201,7 @@ class SearchIndex:
         With several decks in one index each deck gets its own, measured on its own cards,
         so a plain deck beside a keyword-rich one keeps its lower threshold.
         """
-        decks = sorted(set(self._deck_of))
+        decks = self._decks
         tops: dict[str, list[float]] = {deck: [] for deck in decks}
         # A large index needs fewer probes for a stable percentile and each costs more.
         probes = noise_probes()[
@@ -176,8 +216,8 @@ class SearchIndex:
                 tops[deck].append(best.get(deck, 0.0))
         cutoffs = {}
         for deck, scores in tops.items():
-            scores.sort()
-            noise = scores[int(NOISE_PERCENTILE * (len(scores) - 1))]
+            ordered = sorted(scores)
+            noise = ordered[int(NOISE_PERCENTILE * (len(ordered) - 1))]
             cutoffs[deck] = min(MAX_SCORE_CUTOFF, max(MIN_SCORE_CUTOFF, NOISE_SCALE * noise))
         return cutoffs
 
@@ -186,50 +226,49 @@ class SearchIndex:
         return self.cutoffs.get(card.deck_id, MAX_SCORE_CUTOFF)
 
     # ----- building -------------------------------------------------------------------
-    def _card_terms(self, card: Card) -> dict[str, list[str]]:
-        """The terms of each field, in order; acronyms of names count as aliases.
+    def _card_terms(self, card: Card) -> tuple[dict[str, list[str]], tuple[frozenset[str], ...]]:
+        """The terms of each field, in order (acronyms of names count as aliases), and the
+        term sets of the title and of each alias: what the card is about.
 
         Also records which surface words the index knows, for typo and prefix matching.
         """
         topic = self.topics.get(card.topic_id)
-        fields = {
-            "title": card.title,
-            "aliases": " ".join(card.aliases),
+        headings = (card.title, *card.aliases)
+        rest = {
             "keywords": " ".join(card.keywords),
             "body": card.body,
             "misconception": card.misconception,
             "topic": topic.title if topic else "",
         }
-        analysed: dict[str, list[str]] = {}
         # One normalise call per card, not per field: fields are joined by a marker word.
-        words_per_field = normalise(FIELD_BREAK.join(fields.values())).split(FIELD_MARKER)
-        for name, text in zip(fields, words_per_field, strict=True):
-            words = text.split()
+        segments = normalise(FIELD_BREAK.join((*headings, *rest.values())), limit=None)
+        words_per_segment = [text.split() for text in segments.split(FIELD_MARKER)]
+        terms_per_segment = []
+        for words in words_per_segment:
             self._raw_words.update(words)
             terms = [TERM_CACHE.get(word) or word_term(word) for word in words]
-            analysed[name] = [term for term in terms if term]
-        for name in (card.title, *card.aliases):
-            for acronym in sorted(acronyms(name)):
+            terms_per_segment.append([term for term in terms if term])
+        count = len(headings)
+        analysed = {
+            "title": terms_per_segment[0],
+            "aliases": [term for terms in terms_per_segment[1:count] for term in terms],
+            **dict(zip(rest, terms_per_segment[count:], strict=True)),
+        }
+        for words in words_per_segment[:count]:
+            for acronym in sorted(acronyms_of_words(words)):
                 self._surface_to_terms[acronym].add(acronym)
                 analysed["aliases"].append(acronym)
         for name in name_runs(card.body):  # "Shoreline Management Plan" -> "smp"
             for acronym in sorted(acronyms(name)):
                 self._surface_to_terms[acronym].add(acronym)
                 analysed["body"].append(acronym)
-        for field in ("title", "aliases", "body"):  # "Plan XVII" is also "plan 17"
-            for number in roman_numerals(fields[field]):
+        texts = {"title": card.title, "aliases": " ".join(card.aliases), "body": card.body}
+        for field, text in texts.items():  # "Plan XVII" is also "plan 17"
+            for number in roman_numerals(text):
                 self._surface_to_terms[number].add(number)
                 analysed[field].append(number)
-        return analysed
-
-    @staticmethod
-    def _heading_terms(card: Card) -> tuple[frozenset[str], ...]:
-        headings = []
-        for text in (card.title, *card.aliases):
-            terms = frozenset(t for w in normalise(text).split() if (t := word_term(w)))
-            if terms:
-                headings.append(terms)
-        return tuple(headings)
+        card_headings = tuple(frozenset(terms) for terms in terms_per_segment[:count] if terms)
+        return analysed, card_headings
 
     def _name_terms(self) -> tuple[frozenset[str], frozenset[str]]:
         """Terms the deck uses as names: (words of titles and aliases, words it writes with
@@ -255,17 +294,22 @@ class SearchIndex:
     @staticmethod
     def _build_postings(
         fields_per_card: Sequence[dict[str, list[str]]],
+        decks: Sequence[str],
     ) -> tuple[dict[str, dict[int, float]], dict[tuple[str, str], dict[int, float]]]:
         """Term and neighbouring-term-pair postings: {card index: prominence in 0..1}.
 
         Prominence is the field-weighted frequency, saturated (BM25F-style); the body's
         weight is normalised by its length.
         """
-        body_lengths = [len(fields["body"]) for fields in fields_per_card]
-        average_body = max(1.0, sum(body_lengths) / max(1, len(body_lengths)))
+        lengths: dict[str, list[int]] = defaultdict(list)
+        for deck, fields in zip(decks, fields_per_card, strict=True):
+            lengths[deck].append(len(fields["body"]))
+        # Each deck's own average, so a deck's cards score alike alone or beside others.
+        averages = {deck: max(1.0, sum(found) / len(found)) for deck, found in lengths.items()}
         postings: dict[str, dict[int, float]] = defaultdict(dict)
         phrases: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
         for index, fields in enumerate(fields_per_card):
+            average_body = averages[decks[index]]
             single: dict[str, float] = {}
             paired: dict[tuple[str, str], float] = {}
             for field, terms in fields.items():
@@ -359,6 +403,13 @@ class SearchIndex:
         max_edits = 0 if len(word) < 4 else 1 if len(word) < 6 else 2 if len(word) < 10 else 3
         if max_edits == 0:
             return []
+        if is_english(word):  # a real word that is one letter off a deck word, at most
+            found = _closest(word, self._surfaces_near(len(word), 1), 1)
+            return [
+                (term, quality * REAL_WORD_TYPO_SCALE)
+                for s, quality in found
+                for term in self._surface_to_terms[s]
+            ]
         found = _closest(word, self._surfaces_near(len(word), max_edits), max_edits)
         if not found and len(word) >= 7:
             same_start = [s for s in self._with_prefix(word[:4]) if abs(len(s) - len(word)) <= 4]
@@ -402,38 +453,46 @@ class SearchIndex:
             return []
         return [(term, PREFIX_QUALITY) for s in surfaces for term in self._surface_to_terms[s]]
 
-    def _weight(self, word: str, matches: Sequence[_Match]) -> float:
-        """How much a question word matters: the rarity of what it means, in the deck
-        and in English."""
-        if not matches:
-            return self._unknown_idf * specificity(word)
-        best_quality = max(match.quality for match in matches)
-        rarity = max(self._idf[m.term] for m in matches if m.quality == best_quality)
+    def _weight(self, word: str, matches: Sequence[_Match], deck: str) -> float:
+        """How much a question word matters to a deck's cards: the rarity of what it means,
+        in that deck and in English."""
+        idf = self._idf[deck]
+        known = [match for match in matches if match.term in idf]
+        if not known:
+            return self._unknown_idf[deck] * specificity(word)
+        best_quality = max(match.quality for match in known)
+        rarity = max(idf[m.term] for m in known if m.quality == best_quality)
         return rarity * specificity(word)
 
     # ----- scoring ------------------------------------------------------------------------
     def score_all(self, query: str) -> dict[int, float]:
         """Every card that shares anything with the question -> score 0–100."""
         words = self._question_words(query)
-        total_weight = QUESTION_PRIOR_SHARE * self._unknown_idf
+        decks = self._decks
+        deck_of = self._deck_of
+        totals = {deck: QUESTION_PRIOR_SHARE * self._unknown_idf[deck] for deck in decks}
         covered: dict[int, float] = defaultdict(float)
-        weighted_matches: list[tuple[float, tuple[_Match, ...]]] = []
+        weighted_matches: list[tuple[dict[str, float], tuple[_Match, ...]]] = []
         for word in words:
             matches = self._matches(word)
             if not matches and len(word) <= 2:
                 continue  # an unknown initial ("z n k") carries no meaning of its own
-            weight = self._weight(word, matches)
-            total_weight += weight
-            weighted_matches.append((weight, matches))
+            weights = {deck: self._weight(word, matches, deck) for deck in decks}
+            for deck in decks:
+                totals[deck] += weights[deck]
+            weighted_matches.append((weights, matches))
             for card_index, value in self._best_per_card(matches, self._postings).items():
-                covered[card_index] += weight * value
-        for (weight_a, first), (weight_b, second) in pairwise(weighted_matches):
-            bonus = PHRASE_BONUS * (weight_a + weight_b) / 2
+                covered[card_index] += weights[deck_of[card_index]] * value
+        for (weights_a, first), (weights_b, second) in pairwise(weighted_matches):
             for card_index, value in self._best_phrase_per_card(first, second).items():
+                deck = deck_of[card_index]
+                bonus = PHRASE_BONUS * (weights_a[deck] + weights_b[deck]) / 2
                 covered[card_index] += bonus * value
-        if total_weight == 0:
-            return {}
-        return {i: min(100.0, 100.0 * value / total_weight) for i, value in covered.items()}
+        return {
+            i: min(100.0, 100.0 * value / totals[deck_of[i]])
+            for i, value in covered.items()
+            if totals[deck_of[i]] > 0
+        }
 
     def _best_phrase_per_card(
         self, first: Sequence[_Match], second: Sequence[_Match]

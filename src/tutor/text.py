@@ -13,6 +13,7 @@ import math
 import random
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -111,9 +112,12 @@ def collapse_repeats(word: str) -> str:
     return _REPEATS.sub(r"\1", word)
 
 
-def normalise(text: str) -> str:
-    """Lower-case ASCII words: accents, apostrophes, punctuation and emoji removed."""
-    text = text[: MAX_QUERY_CHARS * 10].casefold()
+def normalise(text: str, *, limit: int | None = MAX_QUERY_CHARS * 10) -> str:
+    """Lower-case ASCII words: accents, apostrophes, punctuation and emoji removed.
+
+    `limit` cuts a student's text short; card text is read whole (limit=None).
+    """
+    text = (text if limit is None else text[:limit]).casefold()
     if not text.isascii():
         text = _COMBINING_MARKS.sub("", unicodedata.normalize("NFKD", text))
     if "'" in text or not text.isascii() or "`" in text:
@@ -182,7 +186,11 @@ def _stopword_stems() -> frozenset[str]:
 
 def acronyms(phrase: str) -> set[str]:
     """Initials of a multi-word name: "Socialism in One Country" -> {"sioc", "soc"}."""
-    every_word = normalise(phrase).split()
+    return acronyms_of_words(normalise(phrase).split())
+
+
+def acronyms_of_words(every_word: Sequence[str]) -> set[str]:
+    """acronyms() of a name already split into normalised words (no second normalise)."""
     meaning_words = [word for word in every_word if word not in STOPWORDS]
     found = set()
     for words in (every_word, meaning_words):
@@ -283,7 +291,10 @@ def capitalised_words(text: str) -> list[str]:
     found = []
     for match in _CAPITALISED_WORD.finditer(text):
         if not _SENTENCE_START.search(text[max(0, match.start() - 3) : match.start()]):
-            found.extend(normalise(match.group()).split()[:1])
+            word = match.group()
+            found.extend(
+                [word.lower()] if word.isascii() and word.isalpha() else normalise(word).split()[:1]
+            )
     return found
 
 

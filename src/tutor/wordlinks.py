@@ -20,6 +20,7 @@ from tutor.text import stem
 # synonym of an everyday word is looser still.
 LINK_QUALITY: Mapping[str, float] = {"form": 0.9, "derived": 0.7, "synonym": 0.5}
 TABLE = "wordnet-links.tsv.gz"
+WORDS = "wordnet-words.txt.gz"
 
 
 @lru_cache(maxsize=1)
@@ -42,3 +43,16 @@ def links_by_stem() -> dict[str, dict[str, float]]:
 def linked_stems(word_stem: str) -> Mapping[str, float]:
     """The stems WordNet links to `word_stem`, with the quality of each link."""
     return links_by_stem().get(word_stem, {})
+
+
+@lru_cache(maxsize=1)
+def english_stems() -> frozenset[str]:
+    """The stems of every single-word WordNet lemma (data/wordnet-words.txt.gz)."""
+    data = resources.files("tutor.data").joinpath(WORDS).read_bytes()
+    return frozenset(gzip.decompress(data).decode("utf-8").split())
+
+
+def is_english(word: str) -> bool:
+    """Whether a normalised word is real English (a WordNet lemma or a form of one): such a
+    word means itself, it is not a typo of a similar deck word ("meiosis", "sonnet")."""
+    return stem(word) in english_stems()
