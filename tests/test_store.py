@@ -500,6 +500,7 @@ async def test_exports_are_json(store: Store) -> None:
         "subscriptions",
         "push_log",
         "group_polls",
+        "round_poll_claims",
         "exams",
         "content_gaps",
         "teacher_groups",

@@ -23,7 +23,7 @@ import time
 import zlib
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -47,8 +47,11 @@ MIN_QUESTIONS_PER_ROUND, MAX_QUESTIONS_PER_ROUND = 1, 20
 MIN_OPEN_PERIOD_SECONDS, MAX_OPEN_PERIOD_SECONDS = 5, 600  # Telegram's quiz-poll limits
 
 
-PUSH_CLAIMED, PUSH_SENT, PUSH_UNCONFIRMED = "claimed", "sent", "unconfirmed"
-"""push_log statuses: claimed before sending; sent; a claim a dead process left behind."""
+PUSH_CLAIMED, PUSH_SENDING, PUSH_SENT = "claimed", "sending", "sent"
+PUSH_UNKNOWN = "unknown"
+"""push_log statuses: claimed (reserved, not sent); sending (handed to the HTTP client);
+sent (or "failed", "blocked"); unknown (a dead process left it sending). Rows written
+before per-push claims may say "unconfirmed". See `tutor.push_ledger`."""
 
 
 class ChatKind(StrEnum):
@@ -236,7 +239,24 @@ push_log = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("sent_at", UTCDateTime),
+    sa.Column("claimed_by", sa.String(32), comment="the claiming process's token"),
     sa.UniqueConstraint("chat_id", "local_date"),
+    sa.Index(None, "status", "local_date"),
+)
+
+round_poll_claims = sa.Table(
+    "round_poll_claims",
+    metadata,
+    sa.Column(
+        "session_id",
+        sa.BigInteger,
+        sa.ForeignKey("quiz_sessions.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    sa.Column("position", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("claimed_at", UTCDateTime, nullable=False),
+    comment="taken before a group round's poll is sent: one process posts each poll",
 )
 
 group_polls = sa.Table(
@@ -300,6 +320,7 @@ DATA_TABLES = (
     subscriptions,
     push_log,
     group_polls,
+    round_poll_claims,
     exams,
     content_gaps,
     teacher_groups,
@@ -344,7 +365,25 @@ def _answers_v1() -> sa.Table:
 
 def _create_daily_push_tables(conn: Connection) -> None:
     """Create subscriptions and push_log for the daily quiz."""
-    metadata.create_all(conn, tables=[subscriptions, push_log], checkfirst=False)
+    metadata.create_all(conn, tables=[subscriptions], checkfirst=False)
+    _push_log_v2().create(conn, checkfirst=False)
+
+
+def _push_log_v2() -> sa.Table:
+    """The push_log table as version 2 created it (frozen: version 6 ALTERs it)."""
+    frozen = sa.MetaData(naming_convention=metadata.naming_convention)
+    chats.to_metadata(frozen)
+    return sa.Table(
+        "push_log",
+        frozen,
+        sa.Column("id", _ROW_ID, primary_key=True, autoincrement=True),
+        sa.Column("chat_id", sa.BigInteger, sa.ForeignKey("chats.chat_id"), nullable=False),
+        sa.Column("local_date", sa.Date, nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("sent_at", UTCDateTime),
+        sa.UniqueConstraint("chat_id", "local_date"),
+    )
 
 
 def _create_group_polls_table(conn: Connection) -> None:
@@ -367,12 +406,22 @@ def _add_dashboard_tables(conn: Connection) -> None:
     metadata.create_all(conn, tables=[content_gaps, teacher_groups], checkfirst=False)
 
 
+def _add_push_claims(conn: Connection) -> None:
+    """Add push_log.claimed_by (per-push claims) and round_poll_claims (one poster)."""
+    push_table = conn.dialect.identifier_preparer.format_table(push_log)
+    conn.execute(sa.text(f"ALTER TABLE {push_table} ADD COLUMN claimed_by VARCHAR(32)"))
+    for index in push_log.indexes:
+        index.create(conn)
+    metadata.create_all(conn, tables=[round_poll_claims], checkfirst=False)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _create_quiz_tables,
     _create_daily_push_tables,
     _create_group_polls_table,
     _create_exams_table,
     _add_dashboard_tables,
+    _add_push_claims,
 )
 LATEST_VERSION = len(MIGRATIONS)
 
@@ -596,6 +645,10 @@ class Store:
             await conn.execution_options(**{_IMMEDIATE: True})
             async with conn.begin():
                 yield conn
+
+    def write(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """`_write` for feature modules that keep their statements outside this class."""
+        return self._write()
 
     async def schema_version(self) -> int:
         async with self._read() as conn:
@@ -827,98 +880,12 @@ class Store:
         for row in rows:
             mapping = row._mapping
             entry = found.setdefault(
-                mapping["chat_id"], (_subscription(mapping), ChatKind(mapping["kind"]), set())
+                mapping["chat_id"],
+                (subscription_from_row(mapping), ChatKind(mapping["kind"]), set()),
             )
             if mapping["logged"] is not None:
                 entry[2].add(mapping["logged"])
         return list(found.values())
-
-    async def claim_pushes(
-        self,
-        wanted: Mapping[int, date],
-        *,
-        now: datetime,
-        still_due: Callable[[Subscription, ChatKind], date | None],
-    ) -> set[tuple[int, date]]:
-        """Claim the pushes `wanted` (chat id -> local day); the (chat, day) pairs won.
-
-        The subscriptions are locked first (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so two
-        processes split a fan-out instead of queueing) and re-checked with `still_due`
-        under the lock, so a time changed since the scan is not pushed; the claim itself
-        is an insert on UNIQUE(chat_id, local_date), which exactly one caller wins.
-        """
-        if not wanted:
-            return set()
-        lock = (
-            sa.select(subscriptions, chats.c.kind)
-            .join(chats, chats.c.chat_id == subscriptions.c.chat_id)
-            .where(subscriptions.c.chat_id.in_(list(wanted)), subscriptions.c.active.is_(sa.true()))
-            .with_for_update(of=subscriptions, skip_locked=True)
-        )
-        async with self._write() as conn:
-            rows = (await conn.execute(lock)).all()
-            values = [
-                {"chat_id": chat_id, "local_date": day, "status": PUSH_CLAIMED, "created_at": now}
-                for chat_id, day in _still_wanted(rows, wanted, still_due)
-            ]
-            if not values:
-                return set()
-            insert = _insert_ignoring(conn, push_log, values, ["chat_id", "local_date"])
-            returning = insert.returning(push_log.c.chat_id, push_log.c.local_date)
-            return {(row.chat_id, row.local_date) for row in await conn.execute(returning)}
-
-    async def settle_pushes(
-        self, outcomes: Sequence[tuple[int, date, str]], *, now: datetime
-    ) -> None:
-        """Record how claimed pushes ended, (chat id, day, status), in one transaction."""
-        if not outcomes:
-            return
-        statement = (
-            push_log.update()
-            .where(
-                push_log.c.chat_id == sa.bindparam("b_chat"),
-                push_log.c.local_date == sa.bindparam("b_day"),
-            )
-            .values(status=sa.bindparam("b_status"), sent_at=sa.bindparam("b_sent"))
-        )
-        rows = [
-            {
-                "b_chat": chat_id,
-                "b_day": day,
-                "b_status": status,
-                "b_sent": now if status == PUSH_SENT else None,
-            }
-            for chat_id, day, status in outcomes
-        ]
-        async with self._write() as conn:
-            await conn.execute(statement, rows)
-
-    async def release_pushes(self, claims: Sequence[tuple[int, date]]) -> None:
-        """Delete claims whose push was never sent, so a later scan sends it."""
-        if not claims:
-            return
-        statement = push_log.delete().where(
-            push_log.c.chat_id == sa.bindparam("b_chat"),
-            push_log.c.local_date == sa.bindparam("b_day"),
-            push_log.c.status == PUSH_CLAIMED,
-        )
-        async with self._write() as conn:
-            await conn.execute(statement, [{"b_chat": c, "b_day": d} for c, d in claims])
-
-    async def abandon_stale_claims(self, *, older_than: datetime, days: Sequence[date]) -> int:
-        """Mark claims of `days` made before `older_than` with no outcome "unconfirmed"."""
-        statement = (
-            push_log.update()
-            .where(
-                push_log.c.status == PUSH_CLAIMED,
-                push_log.c.created_at < older_than,
-                push_log.c.local_date.in_(list(days)),
-            )
-            .values(status=PUSH_UNCONFIRMED)
-        )
-        async with self._write() as conn:
-            result = await conn.execute(statement)
-        return int(result.rowcount)  # type: ignore[attr-defined]
 
     # quiz sessions and answers
 
@@ -1398,26 +1365,11 @@ async def _current_version(conn: AsyncConnection) -> int:
 # statement helpers
 
 
-def _subscription(row: Mapping[str, Any]) -> Subscription:
+def subscription_from_row(row: Mapping[str, Any]) -> Subscription:
     return Subscription(**{field.name: row[field.name] for field in fields(Subscription)})
 
 
-def _still_wanted(
-    rows: Sequence[sa.Row[Any]],
-    wanted: Mapping[int, date],
-    still_due: Callable[[Subscription, ChatKind], date | None],
-) -> list[tuple[int, date]]:
-    """The locked subscriptions still owing the day the scan found."""
-    pairs = []
-    for row in rows:
-        mapping = row._mapping
-        day = still_due(_subscription(mapping), ChatKind(mapping["kind"]))
-        if day is not None and day == wanted[mapping["chat_id"]]:
-            pairs.append((mapping["chat_id"], day))
-    return pairs
-
-
-def _insert_ignoring(
+def insert_ignoring(
     conn: AsyncConnection, table: sa.Table, values: list[dict[str, Any]], keys: Sequence[str]
 ) -> Any:
     """A many-row INSERT ... ON CONFLICT (keys) DO NOTHING, per dialect."""

@@ -430,7 +430,7 @@ async def test_a_restart_mid_fan_out_sends_every_push_exactly_once(
     await add_subscribers(emulator, db, students)
     await emulator.slow_next(0.1, count=1000, method="sendMessage")
     clock.set(MONDAY_0900 + timedelta(minutes=5))
-    slow = {"concurrency": 2, "claim_batch": 2}
+    slow = {"concurrency": 2}
 
     first = make_app(emulator, library, db, clock, tmp_path, **slow)
     async with running_application(first):
@@ -461,7 +461,7 @@ async def test_two_instances_on_one_postgres_send_each_push_once(
     await emulator.slow_next(0.05, count=1000, method="sendMessage")
     clock.set(MONDAY_0900 + timedelta(minutes=5))
     apps = [
-        make_app(emulator, library, postgres_db, clock, tmp_path, concurrency=8, claim_batch=4)
+        make_app(emulator, library, postgres_db, clock, tmp_path, concurrency=8)
         for _ in range(2)
     ]
     async with running_without_polling(apps[0]), running_without_polling(apps[1]):
