@@ -1092,6 +1092,36 @@ class Store:
             )
         return result.rowcount == 1
 
+    async def claim_round_poll(self, session_id: int, position: int, *, now: datetime) -> bool:
+        """Claim the posting of a round's poll at `position`, before it is sent: True for
+        exactly one caller in any process (the primary key decides)."""
+        values = {"session_id": session_id, "position": position, "claimed_at": now}
+        async with self._write() as conn:
+            statement = insert_ignoring(
+                conn, round_poll_claims, [values], ["session_id", "position"]
+            )
+            result = await conn.execute(statement)
+        return result.rowcount == 1
+
+    async def release_round_poll(self, session_id: int, position: int) -> None:
+        """Give back a poll claim whose poll certainly was not posted (a flood wait)."""
+        async with self._write() as conn:
+            await conn.execute(
+                round_poll_claims.delete().where(
+                    round_poll_claims.c.session_id == session_id,
+                    round_poll_claims.c.position == position,
+                )
+            )
+
+    async def round_poll_claimed_at(self, session_id: int, position: int) -> datetime | None:
+        """When the poll at `position` of a round was claimed for posting, if it was."""
+        query = sa.select(round_poll_claims.c.claimed_at).where(
+            round_poll_claims.c.session_id == session_id,
+            round_poll_claims.c.position == position,
+        )
+        async with self._read() as conn:
+            return await conn.scalar(query)
+
     async def group_poll(self, poll_id: str) -> GroupPoll | None:
         query = group_polls.select().where(group_polls.c.poll_id == poll_id)
         async with self._read() as conn:
