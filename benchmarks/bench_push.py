@@ -467,7 +467,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--subscribers", type=int, default=10_000, help="class groups")
     parser.add_argument("--students", type=int, default=1_000, help="0 skips that run")
     parser.add_argument("--rate", type=int, default=200, help="flood limit, messages/s overall")
-    parser.add_argument("--concurrency", type=int, default=8, help="pushes in flight")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=16,
+        help="send slots: pushes in flight (16 as in production)",
+    )
     parser.add_argument(
         "--claim-lease",
         type=float,

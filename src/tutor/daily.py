@@ -471,9 +471,18 @@ class DailyService:
         Claim only what is about to be sent: what a crash can leave unresolved is what
         was claimed and not yet settled."""
         won = await self._ledger.claim(
-            [(owed.chat_id, owed.local_date) for owed in batch], now or self._clock()
+            [(owed.chat_id, owed.local_date) for owed in batch],
+            now or self._clock(),
+            sending=[(o.chat_id, o.local_date) for o in batch if not self.composes(o)],
         )
         return [owed for owed in batch if (owed.chat_id, owed.local_date) in won]
+
+    @staticmethod
+    def composes(owed: Owed) -> bool:
+        """Whether composing the push reads and writes the store (a student's quiz), so
+        its claim is marked "sending" only after (`begin_send`). A group's invitation is
+        fixed: its claim is its "sending" mark."""
+        return owed.chat_kind is ChatKind.PRIVATE
 
     async def begin_send(self, owed: Owed, now: datetime | None = None) -> bool:
         """Just before the first request of a push: mark it "sending"; False if the claim

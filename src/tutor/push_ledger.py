@@ -17,27 +17,30 @@ A push row moves through these states (`push_log.status`):
   out on a later scan of any process.
 - **sending**: `begin_send` flips claimed -> sending just before `send_message`, and
   only while the row is still this process's claim, so a process that lost its claim to
-  a stale-claim sweep never sends. From here the message may have reached the chat:
-  Telegram's sendMessage has no idempotency key, so a row left "sending" by a dead
-  process becomes "unknown" and is never resent.
+  a stale-claim sweep never sends. A push with nothing to compose (a group's
+  invitation) is claimed straight as "sending": its request follows at once. From here
+  the message may have reached the chat: Telegram's sendMessage has no idempotency key,
+  so a row left "sending" by a dead process becomes "unknown" and is never resent.
 
-Claims are taken only for free send slots, so at a crash at most `concurrency` rows are
-claimed or sending without an outcome. Sent-but-unsettled rows also become "unknown";
-those messages did arrive.
+The adapter claims pushes only for free send slots, so at a crash at most
+`concurrency` of them can be claimed or sending and unsent. Sent-but-unsettled rows also
+become "unknown"; those messages did arrive.
 
 Writes are group-committed: every claim, begin_send, settle and release that callers
 issue while a transaction is running is written together in the next one, so a fan-out
 of 200 pushes a second costs a few dozen transactions a second, not 600. Callers of
 `claim` and `begin_send` wait for their commit (they must know the answer); `settle`
-is write-behind (a crash before its commit only turns a sent push "unknown").
+and `release` are write-behind, lingering up to `SETTLE_LINGER` for company (a crash
+before their commit only turns a sent push "unknown").
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -61,6 +64,10 @@ from tutor.store import (
 )
 
 logger = logging.getLogger(__name__)
+
+SETTLE_LINGER = 0.1
+"""Seconds outcomes and releases may wait for company before they are committed, unless
+a claim or a send (which callers wait for) goes first."""
 
 Key = tuple[int, date]
 """A push: (chat id, local date)."""
@@ -95,21 +102,37 @@ class _Batch:
 class PushLedger:
     """Claims and outcomes of daily pushes for one process (see the module notes)."""
 
-    def __init__(self, store: Store, still_due: StillDue, *, owner: str | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        still_due: StillDue,
+        *,
+        owner: str | None = None,
+        linger: float = SETTLE_LINGER,
+    ) -> None:
         self.store = store
+        self.linger = linger
         self.owner = owner or secrets.token_hex(8)
         """This ledger's claim token: a claim is released or sent only by its owner."""
         self._still_due = still_due
         self._pending = _Batch()
         self._writer: asyncio.Task[None] | None = None
+        self._urgent = asyncio.Event()
         self._now: datetime | None = None
+        self._sending_now: set[Key] = set()
 
     # ----- what callers ask ------------------------------------------------------------------
-    async def claim(self, keys: Sequence[Key], now: datetime) -> set[Key]:
-        """Claim pushes (in the next group commit); the ones this process must send."""
+    async def claim(
+        self, keys: Sequence[Key], now: datetime, *, sending: Collection[Key] = ()
+    ) -> set[Key]:
+        """Claim pushes (in the next group commit); the ones this process must send.
+
+        Keys in `sending` are claimed straight as "sending": pushes with nothing to
+        compose, whose request follows the claim at once (one write instead of two)."""
+        self._sending_now.update(sending)
         futures = [(key, self._future(bool)) for key in keys]
         self._pending.claims.extend(futures)
-        self._kick(now)
+        self._kick(now, urgent=True)
         results = await asyncio.gather(*(future for _key, future in futures))
         return {key for (key, _future), won in zip(futures, results, strict=True) if won}
 
@@ -117,7 +140,7 @@ class PushLedger:
         """Mark a claim "sending"; False when it is no longer ours (do not send then)."""
         future = self._future(bool)
         self._pending.sends.append((key, future))
-        self._kick(now)
+        self._kick(now, urgent=True)
         return await future
 
     def settle(self, key: Key, status: str, now: datetime) -> None:
@@ -136,7 +159,7 @@ class PushLedger:
             return
         future = self._future(type(None))
         self._pending.done.append(future)
-        self._kick(self._now)
+        self._kick(self._now, urgent=True)
         await future
 
     async def reexamine(
@@ -177,16 +200,24 @@ class PushLedger:
     def _future(_kind: type[Any]) -> asyncio.Future[Any]:
         return asyncio.get_running_loop().create_future()
 
-    def _kick(self, now: datetime | None) -> None:
+    def _kick(self, now: datetime | None, *, urgent: bool = False) -> None:
         """Start the writer unless it runs (it takes whatever is pending when it loops)."""
         if now is not None:
             self._now = now
+        if urgent:
+            self._urgent.set()
         if self._writer is None or self._writer.done():
             self._writer = asyncio.get_running_loop().create_task(self._write_all())
 
     async def _write_all(self) -> None:
+        """Commit what is pending until nothing is; outcomes alone wait up to `linger`
+        for more to join them, woken early by a claim, a send or a flush."""
         await asyncio.sleep(0)  # let tasks made ready by the same event add their work
         while self._pending:
+            if not self._urgent.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._urgent.wait(), self.linger)
+            self._urgent.clear()
             batch, self._pending = self._pending, _Batch()
             try:
                 await self._commit(batch)
@@ -259,15 +290,17 @@ class PushLedger:
             mapping = row._mapping
             day = self._still_due(subscription_from_row(mapping), ChatKind(mapping["kind"]), now)
             if day is not None and day == wanted[mapping["chat_id"]]:
+                key = (mapping["chat_id"], day)
                 values.append(
                     {
                         "chat_id": mapping["chat_id"],
                         "local_date": day,
-                        "status": PUSH_CLAIMED,
+                        "status": PUSH_SENDING if key in self._sending_now else PUSH_CLAIMED,
                         "created_at": now,
                         "claimed_by": self.owner,
                     }
                 )
+        self._sending_now.difference_update((chat, day) for chat, day in wanted.items())
         if not values:
             return set()
         insert = insert_ignoring(conn, push_log, values, ["chat_id", "local_date"])

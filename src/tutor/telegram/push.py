@@ -184,29 +184,36 @@ class DailyPusher:
             )
 
     async def _fan_out(self, service: DailyService, owed: Sequence[Owed]) -> Counter[str]:
-        """A task per push, started as a send slot frees up; each claims its push just
-        before sending it, so only pushes in flight are ever claimed and unsettled."""
+        """Claim pushes only for free send slots, a batch at a time, and send each at once.
+
+        Only pushes holding a slot are claimed and unsettled, so a crash loses at most
+        `concurrency`. Waiting until half the slots are free before claiming the next
+        batch keeps the claims to a few per transaction, which SQLite needs to keep pace.
+        """
         tally: Counter[str] = Counter()
-        slots = asyncio.Semaphore(self._settings.concurrency)
+        slots = _Slots(self._settings.concurrency)
+        refill = max(1, self._settings.concurrency // 2)
+        position = 0
         try:
             async with asyncio.TaskGroup() as group:
-                for item in owed:
-                    await slots.acquire()
+                while position < len(owed) and not self._stopping():
+                    free = await slots.wait_free(min(refill, len(owed) - position))
                     if self._stopping():
-                        slots.release()
                         break
-                    group.create_task(self._push_one(service, item, slots, tally))
+                    batch = owed[position : position + free]
+                    position += len(batch)
+                    for item in await service.claim(batch, self._settings.clock()):
+                        slots.take()
+                        group.create_task(self._push_one(service, item, slots, tally))
         finally:
             await service.flush()
         return tally
 
     async def _push_one(
-        self, service: DailyService, owed: Owed, slots: asyncio.Semaphore, tally: Counter[str]
+        self, service: DailyService, owed: Owed, slots: _Slots, tally: Counter[str]
     ) -> None:
-        """Claim, compose, send and settle one push, holding one send slot throughout."""
+        """Compose, send and settle one claimed push, holding its send slot throughout."""
         try:
-            if not await service.claim([owed], self._settings.clock()):
-                return  # another process has it
             settled = await self._deliver(service, owed)
             if settled is _Unsent.STOPPED:
                 service.give_back(owed, self._settings.clock())
@@ -215,7 +222,7 @@ class DailyPusher:
                 service.settle(settled, self._settings.clock())
                 tally[str(settled.outcome)] += 1
         finally:
-            slots.release()
+            slots.give()
 
     async def _deliver(self, service: DailyService, owed: Owed) -> Settled | _Unsent:
         """Compose and send one push: how it ended, or why nothing was sent."""
@@ -223,7 +230,9 @@ class DailyPusher:
             reply = await service.push(owed)
             if self._stopping():
                 return _Unsent.STOPPED
-            if not await service.begin_send(owed, self._settings.clock()):
+            if service.composes(owed) and not await service.begin_send(
+                owed, self._settings.clock()
+            ):
                 logger.warning("daily push to chat %s: claim expired before sending", owed.chat_id)
                 return _Unsent.LOST
             return await self._send(service, owed, reply)
@@ -308,6 +317,28 @@ class DailyPusher:
 
     def _stopping(self) -> bool:
         return not self._application.running
+
+
+class _Slots:
+    """Send slots: how many pushes may be in flight, and a wait for enough to be free."""
+
+    def __init__(self, size: int) -> None:
+        self.free = size
+        self._changed = asyncio.Event()
+
+    async def wait_free(self, at_least: int) -> int:
+        """Wait until at least `at_least` slots are free; how many are."""
+        while self.free < at_least:
+            self._changed.clear()
+            await self._changed.wait()
+        return self.free
+
+    def take(self) -> None:
+        self.free -= 1
+
+    def give(self) -> None:
+        self.free += 1
+        self._changed.set()
 
 
 def _seconds(value: int | float | timedelta) -> float:
