@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from rapidfuzz import fuzz, process, utils
 
-from tutor.charts import parse_year_range, render_progress, render_timeline
 from tutor.clock import Clock, local_date, utc_now
 from tutor.dialog import STALE_BUTTON, Button, Reply, short
 from tutor.exam import ExamService
@@ -181,6 +180,8 @@ class QuizFlow:
                     f"• {t.title}: {t.accuracy:.0%} of {t.answered}" for t in stats.topics[:8]
                 )
             )
+        from tutor.charts import render_progress  # matplotlib: loaded for the first picture only
+
         chart = await asyncio.to_thread(
             render_progress,
             [(day.day, day.answered) for day in stats.daily_counts],
@@ -195,6 +196,8 @@ class QuizFlow:
 
     async def timeline(self, argument: str = "") -> list[Reply]:
         """`/timeline [FROM] [TO]`: a picture of the deck's dated events."""
+        from tutor.charts import parse_year_range, render_timeline  # as in `stats`
+
         events = self.library.events
         try:
             start, end = parse_year_range(argument.split(), events)
