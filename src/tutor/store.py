@@ -42,6 +42,12 @@ from tutor.clock import as_utc, local_date, utc_now
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 """How long a SQLite writer waits for another one: long enough for a migration."""
+NO_SESSION_TTL = 300.0
+"""Seconds "no quiz pending" is answered from memory (SQLite; see `Store`)."""
+USER_REFRESH_TTL = 300.0
+"""Seconds an unchanged student row is not written again (SQLite; see `Store`)."""
+CACHE_LIMIT = 50_000
+"""Entries per in-memory cache; a full one starts again empty."""
 
 MIN_QUESTIONS_PER_ROUND, MAX_QUESTIONS_PER_ROUND = 1, 20
 MIN_OPEN_PERIOD_SECONDS, MAX_OPEN_PERIOD_SECONDS = 5, 600  # Telegram's quiz-poll limits
@@ -587,16 +593,38 @@ class GroupScore:
     correct: int
 
 
+def _bounded(cache: dict[Any, Any]) -> dict[Any, Any]:
+    """`cache`, emptied first if it is full: a restart's worth of misses, no eviction code."""
+    if len(cache) >= CACHE_LIMIT:
+        cache.clear()
+    return cache
+
+
 def sqlite_url(path: Path) -> str:
     """The URL of a SQLite database file."""
     return f"sqlite+aiosqlite:///{path}"
 
 
 class Store:
-    """Async access to everything the bot remembers. Create with `await Store.open(url)`."""
+    """Async access to everything the bot remembers. Create with `await Store.open(url)`.
+
+    Two small in-memory caches spare the database on every message, on SQLite only,
+    where one bot process owns the file (several processes need PostgreSQL, where
+    every read goes to the database):
+
+    - "no quiz pending" per (chat, student): `active_session` answers None from memory
+      until a session is started for them (`start_session`) or their data moves or goes
+      (`migrate_chat`, `forget_user`), at most `NO_SESSION_TTL` seconds.
+    - "this student's row is up to date": `upsert_user` with the same names within
+      `USER_REFRESH_TTL` seconds writes nothing (`last_seen_at` lags by at most that).
+    """
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._caching = engine.dialect.name == "sqlite"
+        self._no_session: dict[tuple[int, int | None], float] = {}
+        self._session_writes = 0
+        self._fresh_users: dict[int, tuple[str, str | None, float]] = {}
 
     @classmethod
     async def open(cls, url: str, *, schema: str | None = None) -> Store:
@@ -659,7 +687,12 @@ class Store:
     async def upsert_user(
         self, user_id: int, *, first_name: str, username: str | None, now: datetime
     ) -> None:
-        """Remember a student (or refresh their names); `last_seen_at` becomes `now`."""
+        """Remember a student (or refresh their names); `last_seen_at` becomes `now`
+        (give or take `USER_REFRESH_TTL` on SQLite: see the class notes)."""
+        fresh = self._fresh_users.get(user_id)
+        clock = time.monotonic()
+        if fresh is not None and fresh[:2] == (first_name, username) and fresh[2] > clock:
+            return
         values = {
             "user_id": user_id,
             "first_name": first_name,
@@ -673,6 +706,8 @@ class Store:
                     conn, users, values, ["user_id"], ["first_name", "username", "last_seen_at"]
                 )
             )
+        if self._caching:
+            _bounded(self._fresh_users)[user_id] = (first_name, username, clock + USER_REFRESH_TTL)
 
     async def get_user(self, user_id: int) -> User | None:
         async with self._read() as conn:
@@ -770,6 +805,13 @@ class Store:
         an active session of the same student) that one is kept and the old one stays
         behind (sessions are stopped), so nothing is lost.
         """
+        self._sessions_changed()
+        try:
+            return await self._migrate_chat(old_id, new_id, now)
+        finally:
+            self._sessions_changed()
+
+    async def _migrate_chat(self, old_id: int, new_id: int, now: datetime) -> bool:
         async with self._write() as conn:
             old = (await conn.execute(chats.select().where(chats.c.chat_id == old_id))).first()
             if old is None:
@@ -894,6 +936,13 @@ class Store:
 
         Returns the new session and the stopped one (or None), in one transaction.
         """
+        self._sessions_changed((new.chat_id, new.user_id))
+        try:
+            return await self._start_session(new)
+        finally:
+            self._sessions_changed((new.chat_id, new.user_id))
+
+    async def _start_session(self, new: NewSession) -> tuple[QuizSession, QuizSession | None]:
         async with self._write() as conn:
             await conn.execute(
                 sa.select(chats.c.chat_id).where(chats.c.chat_id == new.chat_id).with_for_update()
@@ -912,8 +961,25 @@ class Store:
             return await _session_by_id(conn, session_id)
 
     async def active_session(self, chat_id: int, user_id: int | None) -> QuizSession | None:
+        """The student's (or the group round's) active session in a chat, if any."""
+        key = (chat_id, user_id)
+        if self._no_session.get(key, 0.0) > time.monotonic():
+            return None
+        writes = self._session_writes
         async with self._read() as conn:
-            return await _active_session(conn, chat_id, user_id)
+            session = await _active_session(conn, chat_id, user_id)
+        if session is None and self._caching and writes == self._session_writes:
+            _bounded(self._no_session)[key] = time.monotonic() + NO_SESSION_TTL
+        return session
+
+    def _sessions_changed(self, key: tuple[int, int | None] | None = None) -> None:
+        """Forget cached "no quiz pending" (for `key`, or all): a session may exist now.
+        Counting the changes keeps a read that raced with one from caching its answer."""
+        self._session_writes += 1
+        if key is None:
+            self._no_session.clear()
+        else:
+            self._no_session.pop(key, None)
 
     async def save_session(
         self,
@@ -1229,6 +1295,8 @@ class Store:
             users.delete().where(users.c.user_id == user_id),
         )
         counts: dict[str, int] = {}
+        self._fresh_users.pop(user_id, None)
+        self._sessions_changed()
         async with self._write() as conn:
             for statement in deletions:
                 result = await conn.execute(statement)
