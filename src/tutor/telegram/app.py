@@ -169,7 +169,10 @@ async def _post_init(application: Application) -> None:
 
 
 async def _post_shutdown(application: Application) -> None:
-    """Closes the database connections."""
+    """Writes the gap-log rows still waiting, then closes the database connections."""
+    gaps = application.bot_data.get("gaps")
+    if isinstance(gaps, GapLog):
+        await gaps.flush()
     flow = application.bot_data.get("quiz")
     if isinstance(flow, QuizFlow):
         await flow.store.close()
