@@ -16,7 +16,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import numpy as np
 from rapidfuzz import fuzz, process, utils
 
 from tutor.clock import Clock, local_date, utc_now
@@ -555,11 +554,15 @@ class NameMatcher:
             if len(flat) == starts[-1]:
                 flat.append(vocabulary.setdefault("", len(vocabulary)))
         self._vocabulary = list(vocabulary)
+        import numpy as np  # ~16 MiB: loaded by the first name looked up, not at start-up
+
         self._word_of_name = np.array(flat, dtype=np.intp)
         self._first_word = np.array(starts, dtype=np.intp)
 
     def best(self, text: str, cutoff: float) -> str | None:
         """The key of the name `text` names best, if it scores at least `cutoff`."""
+        import numpy as np
+
         words = _name_words(text[:MAX_NAME_CHARS]).split()[:MAX_NAME_WORDS]
         if not words or not self._keys:
             return None
