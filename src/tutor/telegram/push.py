@@ -187,12 +187,13 @@ class DailyPusher:
         """Claim pushes only for free send slots, a batch at a time, and send each at once.
 
         Only pushes holding a slot are claimed and unsettled, so a crash loses at most
-        `concurrency`. Waiting until half the slots are free before claiming the next
-        batch keeps the claims to a few per transaction, which SQLite needs to keep pace.
+        `concurrency`. Waiting until a quarter of the slots are free before claiming the
+        next batch keeps the claims to a few per transaction (SQLite needs that to keep
+        pace) while three quarters stay busy (slow requests need them).
         """
         tally: Counter[str] = Counter()
         slots = _Slots(self._settings.concurrency)
-        refill = max(1, self._settings.concurrency // 2)
+        refill = max(1, self._settings.concurrency // 4)
         position = 0
         try:
             async with asyncio.TaskGroup() as group:
