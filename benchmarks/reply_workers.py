@@ -41,15 +41,6 @@ def run_tutor(checkout: Path) -> int:
     import tutor.telegram.app
 
     tutor.telegram.app.AIORateLimiter = lambda **_options: None  # type: ignore[assignment,misc]
-    import os
-    if os.environ.get("BENCH_PROFILE"):
-        import cProfile
-        prof = cProfile.Profile()
-        prof.enable()
-        rc = bot.main([])
-        prof.disable()
-        prof.dump_stats(os.environ["BENCH_PROFILE"])
-        return rc
     return int(bot.main([]))
 
 

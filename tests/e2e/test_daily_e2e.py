@@ -500,8 +500,7 @@ async def test_two_instances_on_one_postgres_send_each_push_once(
     await emulator.slow_next(0.05, count=1000, method="sendMessage")
     clock.set(MONDAY_0900 + timedelta(minutes=5))
     apps = [
-        make_app(emulator, library, postgres_db, clock, tmp_path, concurrency=8)
-        for _ in range(2)
+        make_app(emulator, library, postgres_db, clock, tmp_path, concurrency=8) for _ in range(2)
     ]
     async with running_without_polling(apps[0]), running_without_polling(apps[1]):
         await eventually(lambda: _total_at_least(emulator, 200), timeout=30)
