@@ -119,6 +119,7 @@ async def run_console(settings: Settings, dialog: Dialog) -> int:
         return await console.run()
     finally:
         await local.close()
+        await gaps.flush()
         await flow.store.close()
 
 

@@ -13,9 +13,10 @@ run starts from a fresh database in which every subscriber is owed today's push:
   needs no per-student database work, so this measures the fan-out itself: wall time
   (first push to last) against the bound subscribers/rate.
 - stop: the same, with SIGTERM at half way (a redeploy) and a new process to finish.
-- kill: the same, with SIGKILL at half way (a crash) and a new process. Claims the
-  killed process held without an outcome are not resent (at most once, see
-  `tutor.daily`), so a few of its last pushes are missed by design.
+- kill: the same, with SIGKILL at half way (a crash) and a new process. Pushes the
+  killed process had marked "sending" without an outcome are not resent (at most once,
+  see `tutor.push_ledger`), so up to --concurrency of its last pushes are missed by
+  design; its claims never sent are released after --claim-lease and sent.
 - students: --students private chats, each push a real daily quiz composed through
   `QuizService` (a session written, ~9 queries): the composition's own throughput.
 
@@ -216,8 +217,8 @@ class Worker:
             str(options.rate),
             "--concurrency",
             str(options.concurrency),
-            "--claim-batch",
-            str(options.claim_batch),
+            "--claim-lease",
+            str(options.claim_lease),
             *database.args(),
         ]
         self._log = log
@@ -281,7 +282,7 @@ async def run_worker(options: argparse.Namespace) -> None:
     )
     application.bot_data["quiz"] = QuizFlow(library, store, QuizService(library, store))
     settings = PushSettings(
-        interval=1.0, first=0.2, concurrency=options.concurrency, claim_batch=options.claim_batch
+        interval=1.0, first=0.2, concurrency=options.concurrency, claim_lease=options.claim_lease
     )
     pusher = register_daily(application, settings)
     stop = asyncio.Event()
@@ -443,7 +444,7 @@ async def main(options: argparse.Namespace) -> None:
     chosen = [s for s in scenarios if s.name in options.runs and s.count > 0]
     print(
         f"flood limit {options.rate} msg/s, "
-        f"concurrency {options.concurrency}, claim batch {options.claim_batch}, "
+        f"concurrency {options.concurrency}, claim lease {options.claim_lease} s, "
         f"database {'PostgreSQL' if options.database_url else 'SQLite'}"
     )
     with tempfile.TemporaryDirectory(prefix="bench-push-") as folder:
@@ -466,8 +467,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--subscribers", type=int, default=10_000, help="class groups")
     parser.add_argument("--students", type=int, default=1_000, help="0 skips that run")
     parser.add_argument("--rate", type=int, default=200, help="flood limit, messages/s overall")
-    parser.add_argument("--concurrency", type=int, default=8, help="pushes in flight")
-    parser.add_argument("--claim-batch", type=int, default=8)
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=16,
+        help="send slots: pushes in flight (16 as in production)",
+    )
+    parser.add_argument(
+        "--claim-lease",
+        type=float,
+        default=2.0,
+        help="seconds before a dead process's unsent claims are released (production: 60)",
+    )
     parser.add_argument(
         "--runs",
         nargs="+",

@@ -16,6 +16,8 @@ from tutor.config import PROJECT_ROOT
 from tutor.content import load_library
 from tutor.daily import (
     ADMINS_ONLY,
+    CLAIM_LEASE,
+    SEND_LEASE,
     START_BUTTON,
     DailyService,
     Owed,
@@ -28,6 +30,7 @@ from tutor.daily import (
     resolve_time_zone,
 )
 from tutor.model import Library
+from tutor.push_ledger import StaleClaims
 from tutor.quiz import QuizService, streak_days
 from tutor.quizflow import Who
 from tutor.store import ChatKind, SessionKind, Store, subscriptions
@@ -343,15 +346,16 @@ async def test_claims_are_won_once_across_processes(
             await store.close()
 
 
-async def test_outcomes_releases_and_abandoned_claims(
+async def test_outcomes_and_releases(
     service: DailyService, store: Store, clock: FrozenClock
 ) -> None:
-    await subscribe(service, [ALICE, BOB, 303, 404], "09:00")
+    await subscribe(service, [ALICE, BOB, 303], "09:00")
     clock.advance(days=1)
     owed = await service.due_subscriptions()
     claimed = await service.claim(owed)
-    assert len(claimed) == 4 and await service.claim(owed) == []
-    sent, failed, unsent, lost = claimed
+    assert len(claimed) == 3 and await service.claim(owed) == []
+    sent, failed, unsent = claimed
+    assert await service.begin_send(sent) and await service.begin_send(failed)
     await service.finish(
         [
             Settled(sent, PushOutcome.SENT, sent.chat_id),
@@ -360,11 +364,83 @@ async def test_outcomes_releases_and_abandoned_claims(
     )
     await service.release([unsent, sent])  # a sent push is never given back
     assert [item.chat_id for item in await service.due_subscriptions()] == [unsent.chat_id]
-    clock.advance(minutes=11)  # `lost` is still "claimed": its process died
-    assert await service.abandon_stale_claims() == 1
-    assert await service.abandon_stale_claims() == 0
-    log = {row["chat_id"]: row["status"] for row in (await store.export_all())["push_log"]}
-    assert log == {sent.chat_id: "sent", failed.chat_id: "failed", lost.chat_id: "unconfirmed"}
+    assert await push_log_of(store) == {sent.chat_id: "sent", failed.chat_id: "failed"}
+
+
+async def push_log_of(store: Store) -> dict[int, str]:
+    return {row["chat_id"]: row["status"] for row in (await store.export_all())["push_log"]}
+
+
+async def test_a_claim_dropped_before_sending_goes_out_on_the_next_scan(
+    database: Database, library: Library, clock: FrozenClock
+) -> None:
+    """A process claims a push and dies before sending it: nothing reached the chat, so
+    once the claim is stale another process releases it and sends the push."""
+    crashed, survivor = await database.open(), await database.open()
+    try:
+        dead = DailyService(library, crashed, clock=clock)
+        alive = DailyService(library, survivor, clock=clock)
+        await subscribe(alive, [ALICE, BOB], "09:00")
+        clock.advance(days=1)
+        [first, second] = await dead.claim(await dead.due_subscriptions())
+        await crashed.close()  # the crash: nothing more from that process
+        assert await alive.due_subscriptions() == []
+        assert await alive.reexamine_claims() == StaleClaims(released=0, unknown=0)
+        clock.advance(seconds=CLAIM_LEASE.total_seconds() + 1)
+        assert await alive.reexamine_claims() == StaleClaims(released=2, unknown=0)
+        assert await alive.due_subscriptions() == [first, second]
+        assert await alive.claim([first, second]) == [first, second]
+        assert await alive.begin_send(first)
+    finally:
+        await survivor.close()
+
+
+async def test_a_push_that_may_have_been_sent_is_never_resent(
+    database: Database, library: Library, clock: FrozenClock
+) -> None:
+    """A process dies after marking a push "sending": it may have reached the chat, so
+    it is marked "unknown" and no scan ever sends it again."""
+    crashed, survivor = await database.open(), await database.open()
+    try:
+        dead = DailyService(library, crashed, clock=clock)
+        alive = DailyService(library, survivor, clock=clock)
+        await subscribe(alive, [ALICE], "09:00")
+        clock.advance(days=1)
+        [owed] = await dead.claim(await dead.due_subscriptions())
+        assert await dead.begin_send(owed)
+        await crashed.close()
+        clock.advance(seconds=CLAIM_LEASE.total_seconds() + 1)
+        assert await alive.reexamine_claims() == StaleClaims(released=0, unknown=0)
+        assert await alive.due_subscriptions() == []
+        clock.advance(seconds=SEND_LEASE.total_seconds())
+        assert await alive.reexamine_claims() == StaleClaims(released=0, unknown=1)
+        assert await alive.reexamine_claims() == StaleClaims(released=0, unknown=0)
+        assert await alive.due_subscriptions() == [] and await alive.claim([owed]) == []
+        assert await push_log_of(survivor) == {ALICE: "unknown"}
+    finally:
+        await survivor.close()
+
+
+async def test_a_slow_owner_whose_claim_was_released_does_not_send(
+    database: Database, library: Library, clock: FrozenClock
+) -> None:
+    """A live process slower than the lease loses its claim to the sweep: it must not
+    send, so the push goes out once, from the process that claimed it again."""
+    slow_store, other_store = await database.open(), await database.open()
+    try:
+        slow = DailyService(library, slow_store, clock=clock)
+        other = DailyService(library, other_store, clock=clock)
+        await subscribe(slow, [ALICE], "09:00")
+        clock.advance(days=1)
+        [owed] = await slow.claim(await slow.due_subscriptions())
+        clock.advance(seconds=CLAIM_LEASE.total_seconds() + 1)
+        assert (await other.reexamine_claims()).released == 1
+        assert await other.claim(await other.due_subscriptions()) == [owed]
+        assert not await slow.begin_send(owed)
+        assert await other.begin_send(owed)
+    finally:
+        await slow_store.close()
+        await other_store.close()
 
 
 async def test_a_changed_subscription_is_rechecked_when_claimed(

@@ -534,3 +534,20 @@ async def test_the_terminal_prints_a_local_one_time_link(
             assert refused.status_code == 401
     finally:
         await local.close()
+
+
+async def test_gap_rows_written_behind_the_reply_keep_their_ids_across_restarts(
+    store: Store, clock: FrozenClock
+) -> None:
+    """On SQLite the reply does not wait for its gap row: the id comes from memory and
+    the row follows; a restarted process carries on after the largest id written."""
+    first = GapLog(store, clock=clock)
+    ids = [await first.card_sent(f"question {n}", "atoms", "plum-pudding") for n in range(3)]
+    assert ids == sorted(set(ids))
+    await first.flush()
+    restarted = GapLog(store, clock=clock)
+    later = await restarted.card_sent("question 3", "atoms", "plum-pudding")
+    assert later > max(ids)
+    assert await restarted.feedback(ids[0], "plum-pudding", helpful=False)
+    assert await restarted.feedback(later, "plum-pudding", helpful=False)
+    assert [gap.question for gap in await restarted.recent()] == ["question 3", "question 0"]

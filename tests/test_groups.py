@@ -3,6 +3,7 @@ PostgreSQL when TUTOR_TEST_POSTGRES_URL is set), with a frozen clock and a seede
 
 from __future__ import annotations
 
+import asyncio
 import random
 import subprocess
 import sys
@@ -693,3 +694,52 @@ async def test_a_poll_is_recorded_once_per_question_and_answers_once_per_student
     assert await store.active_group_sessions() == []
     exported = await store.export_all()
     assert [row["poll_id"] for row in exported["group_polls"]] == ["p1"]
+
+
+async def test_two_processes_never_post_a_rounds_poll_twice(
+    database: Database, clock: FrozenClock
+) -> None:
+    """Two bot processes (two engines on one database) step the same round at once:
+    both are told to ask, exactly one wins the claim and posts; the other waits for it."""
+    stores = [await database.open(), await database.open()]
+    try:
+        first, second = (make_rounds(store, clock) for store in stores)
+        session_id = await start(first, "left 2")
+        steps = await asyncio.gather(first.step(session_id), second.step(session_id))
+        assert all(isinstance(step, Ask) for step in steps), steps
+        polls = [step.poll for step in steps if isinstance(step, Ask)]
+        won = await asyncio.gather(
+            *(rounds.claim(poll) for rounds, poll in zip((first, second), polls, strict=True))
+        )
+        assert sorted(won) == [False, True]
+        winner, loser = (first, second) if won[0] else (second, first)
+        assert await loser.step(session_id) == Wait(winner.timing.claim_wait_seconds)
+        posted = polls[won.index(True)]
+        await winner.asked(posted, poll_id=poll_id(posted), message_id=100)
+        assert await loser.step(session_id) == Wait(OPEN + GRACE)
+        assert [p.position for p in await stores[0].group_polls(session_id)] == [0]
+    finally:
+        for store in stores:
+            await store.close()
+
+
+async def test_a_poll_claimed_by_a_process_that_died_is_skipped_not_reposted(
+    rounds: GroupRounds, store: Store, clock: FrozenClock
+) -> None:
+    session_id = await start(rounds, "left 2")
+    step = await rounds.step(session_id)
+    assert isinstance(step, Ask) and await rounds.claim(step.poll)  # then the process dies
+    clock.advance(seconds=rounds.timing.poll_claim_lease.total_seconds() + 1)
+    after = await rounds.step(session_id)
+    assert isinstance(after, Ask) and after.poll.position == 1
+
+
+async def test_a_flood_wait_gives_the_poll_claim_back(
+    rounds: GroupRounds, clock: FrozenClock
+) -> None:
+    session_id = await start(rounds, "left 2")
+    step = await rounds.step(session_id)
+    assert isinstance(step, Ask) and await rounds.claim(step.poll)
+    await rounds.unclaim(step.poll)  # Telegram answered 429: the poll was not posted
+    again = await rounds.step(session_id)
+    assert isinstance(again, Ask) and again.poll.position == 0 and await rounds.claim(again.poll)

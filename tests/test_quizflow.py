@@ -759,6 +759,19 @@ async def test_on_text_without_a_quiz_leaves_the_text_to_the_matcher(bot: Bot) -
     assert await bot.flow.reminder(ANN) is None
 
 
+async def test_a_quiz_started_after_plain_questions_is_seen_by_the_next_message(
+    bot: Bot,
+) -> None:
+    """Plain questions leave "no quiz pending" cached; starting a quiz must clear it."""
+    for _ in range(3):
+        assert await bot.flow.on_text(ANN, "the united opposition", bot.dialog.ask) is None
+    _, question = await bot.flow.quiz(ANN, "nep 2")
+    replies = await bot.flow.on_text(ANN, "the united opposition", bot.dialog.ask)
+    assert replies is not None and replies[-1].title == question.title
+    await bot.flow.stop(ANN)
+    assert await bot.flow.on_text(ANN, "the united opposition", bot.dialog.ask) is None
+
+
 async def test_the_reminder_after_another_command_is_the_waiting_question(bot: Bot) -> None:
     _, question = await bot.flow.quiz(ANN, "nep 2")
     reminder = await bot.flow.reminder(ANN)

@@ -500,6 +500,7 @@ async def test_exports_are_json(store: Store) -> None:
         "subscriptions",
         "push_log",
         "group_polls",
+        "round_poll_claims",
         "exams",
         "content_gaps",
         "teacher_groups",
@@ -567,3 +568,103 @@ async def test_a_failing_statement_does_not_carry_students_data(database: Databa
         await engine.dispose()
     assert "Secretname" not in str(raised.value)
     assert "hidden due to hide_parameters" in str(raised.value)
+
+
+# ----- the per-message caches (SQLite) and their invalidation ------------------------------
+
+
+async def test_no_quiz_pending_is_cached_until_a_session_starts(store: Store) -> None:
+    await add_people(store, ALICE)
+    assert await store.active_session(ALICE, ALICE) is None
+    assert await store.active_session(ALICE, ALICE) is None  # from memory on SQLite
+    started, _ = await store.start_session(new_session(ALICE, ALICE))
+    assert await store.active_session(ALICE, ALICE) == started
+    await store.save_session(started, position=0, state={}, status=SessionStatus.STOPPED, now=START)
+    assert await store.active_session(ALICE, ALICE) is None
+
+
+async def test_a_read_racing_a_session_start_is_not_cached(store: Store) -> None:
+    """The read began before the start committed: its None must not stick."""
+    await add_people(store, ALICE)
+    reads = [store.active_session(ALICE, ALICE) for _ in range(5)]
+    started, (_, *_) = await asyncio.gather(
+        store.start_session(new_session(ALICE, ALICE)), asyncio.gather(*reads)
+    )
+    session, _ = started
+    assert await store.active_session(ALICE, ALICE) == session
+
+
+async def test_forgetting_and_moving_chats_clear_the_cache(store: Store) -> None:
+    await add_people(store, ALICE)
+    await store.upsert_chat(GROUP, kind=ChatKind.GROUP, title=None, now=START)
+    assert await store.active_session(SUPERGROUP, ALICE) is None
+    await store.start_session(new_session(GROUP, ALICE))
+    await store.migrate_chat(GROUP, SUPERGROUP, now=START)
+    moved = await store.active_session(SUPERGROUP, ALICE)
+    assert moved is not None and moved.chat_id == SUPERGROUP
+    await store.forget_user(ALICE)
+    await add_people(store, ALICE)  # a forgotten student's row is written again
+    assert (await store.get_user(ALICE)) is not None
+
+
+async def test_another_process_sees_a_new_session_on_postgres(database: Database) -> None:
+    """Several processes share PostgreSQL, so nothing is cached there."""
+    if database.schema is None:
+        pytest.skip("one bot process per SQLite file: the cache is that process's")
+    first, second = await database.open(), await database.open()
+    try:
+        await add_people(first, ALICE)
+        assert await first.active_session(ALICE, ALICE) is None
+        started, _ = await second.start_session(new_session(ALICE, ALICE))
+        assert await first.active_session(ALICE, ALICE) == started
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_an_unchanged_user_row_is_not_rewritten_on_every_message(store: Store) -> None:
+    later = START + timedelta(minutes=1)
+    await store.upsert_user(ALICE, first_name="Alice", username=None, now=START)
+    await store.upsert_user(ALICE, first_name="Alice", username=None, now=later)
+    user = await store.get_user(ALICE)
+    assert user is not None
+    expected = START if store.dialect == "sqlite" else later
+    assert user.last_seen_at == expected
+    await store.upsert_user(ALICE, first_name="Alice B", username="ab", now=later)
+    user = await store.get_user(ALICE)
+    assert user is not None and (user.first_name, user.last_seen_at) == ("Alice B", later)
+
+
+def test_the_bot_starts_without_matplotlib_numpy_or_uvicorn(tmp_path: Path) -> None:
+    """Heavy modules load when first needed (a picture, a name lookup, the web server),
+    not at start-up: a student asking questions never pays their memory."""
+    script = textwrap.dedent(
+        """
+        import asyncio, sys
+        import bot
+        from tutor.config import load_settings
+        from tutor.content import load_library
+        from tutor.dialog import Dialog
+        from tutor.telegram.app import build_application
+
+        async def start() -> None:
+            token = "123456789:" + "A" * 35
+            env = {"TELEGRAM_BOT_TOKEN": token, "TUTOR_DATA_DIR": sys.argv[1]}
+            settings = load_settings(env, env_file=None)
+            dialog = Dialog(load_library([settings.content_dir]))
+            flow = await bot.open_quiz_flow(settings, dialog.library)
+            build_application(settings, dialog, open_quiz=lambda: flow)
+            await flow.store.close()
+
+        asyncio.run(start())
+        print(sorted(m for m in ("matplotlib", "numpy", "uvicorn", "PIL") if m in sys.modules))
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]", result.stderr

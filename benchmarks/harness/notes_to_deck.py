@@ -209,13 +209,15 @@ def build_deck(
             body = "\n".join(BULLET + bullet for bullet in section.bullets) + "\n"
             if len(body) > MAX_BODY:
                 raise NotesError(f"{where}: body is {len(body)} characters (max {MAX_BODY})")
-            cards.append({
-                "id": ids.allocate(section.title),
-                "title": section.title,
-                "topic": topic_id,
-                "body": body,
-                "source": ["notes"],
-            })
+            cards.append(
+                {
+                    "id": ids.allocate(section.title),
+                    "title": section.title,
+                    "topic": topic_id,
+                    "body": body,
+                    "source": ["notes"],
+                }
+            )
     for value in [deck_id, *(t["id"] for t in topics), *(c["id"] for c in cards)]:
         assert SLUG_RE.match(value), value
     return {
@@ -253,7 +255,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", type=Path, help="deck YAML file to write")
     parser.add_argument("--subject", help="subject (overrides the notes' 'Subject:' line)")
     parser.add_argument(
-        "--avoid", type=Path, action="append", default=None,
+        "--avoid",
+        type=Path,
+        action="append",
+        default=None,
         help="deck file whose ids must not be reused (repeatable; default: content/*.yaml)",
     )
     args = parser.parse_args(argv)

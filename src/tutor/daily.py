@@ -9,20 +9,22 @@ How a push is scheduled and delivered, and why:
   or a redeploy re-derives it from the database: nothing is lost and nothing doubles. A
   job per subscriber would have to be rebuilt at start-up, rescheduled on every change
   and across DST, and would still need the claim below to be safe with two processes.
-- **Exactly once per chat and local day.** A push belongs to the local date on which its
-  due instant falls. Before sending, `claim` inserts (chat_id, local_date) into the push
-  log, whose UNIQUE constraint lets exactly one claimer win, in this process or in any
-  other sharing the database. On PostgreSQL the claim first locks the batch's
+- **At most once per chat and local day.** A push belongs to the local date on which
+  its due instant falls. Just before sending, `claim` inserts (chat_id, local_date)
+  into the push log, whose UNIQUE constraint lets exactly one claimer win, in this
+  process or in any other sharing the database. On PostgreSQL the claim first locks the
   subscription rows with `FOR UPDATE SKIP LOCKED`, so two processes split a fan-out
   instead of queueing behind each other, and a subscription changed since the scan is
-  re-checked under the lock. After sending, `finish` records "sent", "failed" or "blocked".
-- **After a crash: at most once.** Telegram's sendMessage has no idempotency key, so a
-  claimed row without an outcome may or may not have reached the chat. It is never
-  resent: a lost push is better than a duplicate. The window is small: the adapter claims
-  a few pushes just before sending them and, when it is stopped rather than killed,
-  `release`s the claims it has not sent, so the next process sends those. Claims left by
-  a killed process are marked "unconfirmed" (and counted in the log) by
-  `abandon_stale_claims` once they are older than `CLAIM_LEASE`.
+  re-checked under the lock. `begin_send` marks it "sending" just before the request;
+  `settle` records "sent", "failed" or "blocked" right after.
+- **After a crash: at most N lost, never a duplicate** (N = the adapter's send slots).
+  Telegram's sendMessage has no idempotency key, so a push marked "sending" without an
+  outcome may or may not have reached the chat: it becomes "unknown" and is never
+  resent. A claim never marked "sending" certainly did not go out: once older than
+  `CLAIM_LEASE` it is released and any process's next scan sends it. Stale claims are
+  re-examined on every scan (`reexamine_claims`). The adapter claims a push only when
+  a send slot is free for it, so at most N pushes are claimed and unsettled at once.
+  The states and their batching are in `tutor.push_ledger`.
 - **Catching up.** A push missed while no process ran is sent late the same local day;
   one owed on a day that has ended is skipped. A subscription set after today's time
   has passed starts tomorrow.
@@ -49,6 +51,7 @@ from rapidfuzz import fuzz, process, utils
 from tutor.clock import Clock, local_date, parse_time_zone, start_of_local_day, utc_now
 from tutor.dialog import Button, Reply
 from tutor.model import Library
+from tutor.push_ledger import PushLedger, StaleClaims
 from tutor.quiz import NothingToAsk, PresentedQuestion, QuizService, streak_days
 from tutor.quizflow import QuizFlow, Who
 from tutor.store import (
@@ -62,8 +65,15 @@ from tutor.store import (
 DAILY_QUESTIONS = 5
 BUSY_QUIZ = timedelta(minutes=30)
 """A quiz touched this recently is not replaced by the push: the student is in it."""
-CLAIM_LEASE = timedelta(minutes=10)
-"""A claim older than this without an outcome was left by a process that died."""
+CLAIM_LEASE = timedelta(minutes=1)
+"""A claim this old that was never handed to the HTTP client was left by a process that
+died (or hangs): it is released and the push goes out again. A live process flips its
+claims to "sending" within a second or two; if it is slower, it finds its claim gone
+and does not send."""
+SEND_LEASE = timedelta(minutes=10)
+"""A push "sending" this long without an outcome was left by a process that died: it is
+marked "unknown" and never resent. (A live sender that is still retrying overwrites the
+mark with its outcome.)"""
 STREAK_LOOKBACK_DAYS = 400
 ZONE_SCORE_CUTOFF = 78.0
 ZONE_SCORE_WINDOW = 8.0
@@ -96,6 +106,8 @@ class PushOutcome(StrEnum):
     """A permanent error, or the retries ran out: not retried today."""
     BLOCKED = "blocked"
     """The chat refuses the bot; its subscription is paused."""
+    UNKNOWN = "unknown"
+    """Stopped while retrying a request that may have arrived (a timeout): not resent."""
 
 
 # ----- reading times and zones ---------------------------------------------------------
@@ -280,6 +292,11 @@ class Settled:
     chat_id: int
 
 
+def _still_due(subscription: Subscription, kind: ChatKind, now: datetime) -> date | None:
+    owed = owed_from(subscription, kind, now)
+    return owed.local_date if owed is not None else None
+
+
 def owed_from(subscription: Subscription, kind: ChatKind, now: datetime) -> Owed | None:
     """The push `subscription` is owed at `now`, if any (a lost time zone counts as UTC)."""
     tz = parse_time_zone(subscription.time_zone) or ZoneInfo("UTC")
@@ -305,6 +322,8 @@ class DailyService:
         clock: Clock = utc_now,
         rng: random.Random | None = None,
         question_count: int = DAILY_QUESTIONS,
+        claim_lease: timedelta = CLAIM_LEASE,
+        send_lease: timedelta = SEND_LEASE,
     ) -> None:
         self.library = library
         self.store = store
@@ -315,6 +334,8 @@ class DailyService:
         self._flow = QuizFlow(
             library, store, self._quiz, default_timezone=default_timezone, clock=clock
         )
+        self._claim_lease, self._send_lease = claim_lease, send_lease
+        self._ledger = PushLedger(store, _still_due)
 
     # ----- /daily ----------------------------------------------------------------------
     async def daily(self, who: Who, argument: str = "") -> list[Reply]:
@@ -440,37 +461,64 @@ class DailyService:
                 owed.append(item)
         return sorted(owed, key=lambda item: (item.due_at, item.chat_id))
 
+    @property
+    def ledger(self) -> PushLedger:
+        return self._ledger
+
     async def claim(self, batch: Sequence[Owed], now: datetime | None = None) -> list[Owed]:
-        """Claim `batch` (see the module notes); returns the pushes this caller must send."""
-        now = now or self._clock()
-        wanted = {owed.chat_id: owed for owed in batch}
+        """Claim `batch` (see `tutor.push_ledger`); returns the pushes this caller must send.
 
-        def still_due(subscription: Subscription, kind: ChatKind) -> date | None:
-            owed = owed_from(subscription, kind, now)
-            return owed.local_date if owed is not None else None
-
-        won = await self.store.claim_pushes(
-            {chat_id: owed.local_date for chat_id, owed in wanted.items()},
-            now=now,
-            still_due=still_due,
+        Claim only what is about to be sent: what a crash can leave unresolved is what
+        was claimed and not yet settled."""
+        won = await self._ledger.claim(
+            [(owed.chat_id, owed.local_date) for owed in batch],
+            now or self._clock(),
+            sending=[(o.chat_id, o.local_date) for o in batch if not self.composes(o)],
         )
         return [owed for owed in batch if (owed.chat_id, owed.local_date) in won]
 
+    @staticmethod
+    def composes(owed: Owed) -> bool:
+        """Whether composing the push reads and writes the store (a student's quiz), so
+        its claim is marked "sending" only after (`begin_send`). A group's invitation is
+        fixed: its claim is its "sending" mark."""
+        return owed.chat_kind is ChatKind.PRIVATE
+
+    async def begin_send(self, owed: Owed, now: datetime | None = None) -> bool:
+        """Just before the first request of a push: mark it "sending"; False if the claim
+        is no longer ours (a stale-claim sweep released it), when it must not be sent."""
+        return await self._ledger.begin_send((owed.chat_id, owed.local_date), now or self._clock())
+
+    def settle(self, settled: Settled, now: datetime | None = None) -> None:
+        """Record how a push ended, write-behind (`flush` waits for it)."""
+        key = (settled.chat_id, settled.owed.local_date)
+        self._ledger.settle(key, str(settled.outcome), now or self._clock())
+
+    def give_back(self, owed: Owed, now: datetime | None = None) -> None:
+        """Release a claim that was never sent (write-behind), so a later scan sends it."""
+        self._ledger.release((owed.chat_id, owed.local_date), now or self._clock())
+
     async def finish(self, settled: Sequence[Settled], now: datetime | None = None) -> None:
-        await self.store.settle_pushes(
-            [(item.chat_id, item.owed.local_date, str(item.outcome)) for item in settled],
-            now=now or self._clock(),
-        )
+        """Record outcomes and wait for them to be committed."""
+        for item in settled:
+            self.settle(item, now)
+        await self.flush()
 
-    async def release(self, owed: Sequence[Owed]) -> None:
-        """Give back claims that were not sent (the adapter stopped before sending them)."""
-        await self.store.release_pushes([(item.chat_id, item.local_date) for item in owed])
+    async def release(self, owed: Sequence[Owed], now: datetime | None = None) -> None:
+        """Give back claims that were not sent and wait for the commit."""
+        for item in owed:
+            self.give_back(item, now)
+        await self.flush()
 
-    async def abandon_stale_claims(self, now: datetime | None = None) -> int:
-        """Mark claims a dead process left behind "unconfirmed"; returns how many."""
+    async def flush(self) -> None:
+        """Wait for every outcome and release asked for so far to be committed."""
+        await self._ledger.flush()
+
+    async def reexamine_claims(self, now: datetime | None = None) -> StaleClaims:
+        """Release stale claims never sent; mark stale sends "unknown" (every scan)."""
         now = now or self._clock()
-        return await self.store.abandon_stale_claims(
-            older_than=now - CLAIM_LEASE, days=scan_days(now)
+        return await self._ledger.reexamine(
+            now, claim_lease=self._claim_lease, send_lease=self._send_lease, days=scan_days(now)
         )
 
     async def pause(self, chat_id: int, reason: str, now: datetime | None = None) -> None:

@@ -13,6 +13,7 @@ the deck: an `aliases:` line for the nearest card, or a new card's skeleton.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Callable, Collection, Sequence
@@ -22,6 +23,7 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 from rapidfuzz import fuzz, utils
+from sqlalchemy.dialects import sqlite
 
 from tutor.clock import utc_now
 from tutor.dialog import CALLBACK_LIMIT_BYTES, CHOICE_DATA, STALE_BUTTON, Button, Dialog, Reply
@@ -37,6 +39,8 @@ FEEDBACK_GONE = "Thanks — this one is too old to record."
 HELPFUL_LABEL = "👍"
 NOT_WANTED_LABEL = "👎 Not what I asked"
 PENDING_DAYS = 2
+WRITE_BEHIND_SECONDS = 0.5
+"""How long answered questions wait to be written together (SQLite; see `GapLog`)."""
 MAX_GAP_CHARS = 300
 SIMILAR_QUESTIONS = 70.0
 """token_set_ratio at which two questions count as the same gap."""
@@ -78,7 +82,14 @@ class GapGroup:
 
 
 class GapLog:
-    """Writes and reads `content_gaps` through the store's engine."""
+    """Writes and reads `content_gaps` through the store's engine.
+
+    On SQLite (one bot process per file) the rows of answered questions are written
+    behind the reply: ids are handed out from memory (after the table's largest) and the
+    rows inserted together within `WRITE_BEHIND_SECONDS`, so a reply waits on no write.
+    Every read and 👍/👎 first writes what is waiting (`flush`). On PostgreSQL, where
+    several processes share the table, each row is inserted before the reply.
+    """
 
     def __init__(
         self,
@@ -90,6 +101,17 @@ class GapLog:
         self._engine = store.engine
         self.retention = timedelta(days=retention_days)
         self._clock = clock
+        self._write_behind = store.dialect == "sqlite"
+        self._next_id: int | None = None
+        self._ids = asyncio.Lock()
+        self._waiting: list[dict[str, object]] = []
+        self._writing = asyncio.Lock()
+        self._writer: asyncio.Task[None] | None = None
+
+    async def flush(self) -> None:
+        """Write the rows waiting behind replies (before reads, and at shutdown); a write
+        already under way is waited for."""
+        await self._write_waiting()
 
     async def no_card(self, question: str, deck_id: str | None) -> None:
         """Log a question that got no card."""
@@ -115,6 +137,7 @@ class GapLog:
 
     async def feedback(self, gap_id: int, card_id: str, *, helpful: bool) -> bool:
         """👍 forgets the question, 👎 makes it a gap; False if it is gone or not that card."""
+        await self.flush()
         where = (
             content_gaps.c.id == gap_id,
             content_gaps.c.card_id == card_id,
@@ -131,6 +154,7 @@ class GapLog:
 
     async def purge(self) -> int:
         """Delete gaps past the retention period and pending rows past `PENDING_DAYS`."""
+        await self.flush()
         now = self._clock()
         old_gap = content_gaps.c.created_at < now - self.retention
         old_pending = sa.and_(
@@ -145,6 +169,7 @@ class GapLog:
         """The gaps within the retention period, newest first; `None` means every deck.
 
         Questions whose deck could not be told are everyone's."""
+        await self.flush()
         query = (
             sa.select(
                 content_gaps.c.question,
@@ -181,9 +206,37 @@ class GapLog:
             "card_id": card_id,
             "created_at": self._clock(),
         }
+        if self._write_behind:
+            return await self._insert_behind(values)
         async with self._engine.begin() as conn:
             result = await conn.execute(content_gaps.insert().values(**values))
         return int(result.inserted_primary_key[0])
+
+    async def _insert_behind(self, values: dict[str, object]) -> int:
+        if self._next_id is None:
+            async with self._ids:
+                if self._next_id is None:
+                    async with self._engine.connect() as conn:
+                        largest = await conn.scalar(sa.select(sa.func.max(content_gaps.c.id)))
+                    self._next_id = int(largest or 0) + 1
+        gap_id, self._next_id = self._next_id, self._next_id + 1
+        self._waiting.append({"id": gap_id, **values})
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.get_running_loop().create_task(self._write_soon())
+        return gap_id
+
+    async def _write_soon(self) -> None:
+        await asyncio.sleep(WRITE_BEHIND_SECONDS)
+        await self._write_waiting()
+
+    async def _write_waiting(self) -> None:
+        async with self._writing:
+            rows, self._waiting = self._waiting, []
+            if not rows:
+                return
+            insert = sqlite.insert(content_gaps).on_conflict_do_nothing(index_elements=["id"])
+            async with self._engine.begin() as conn:
+                await conn.execute(insert, rows)
 
 
 async def log_question(

@@ -14,6 +14,11 @@ How a round runs:
   left waiting longer than `RoundTiming.abandon_after` is closed with its scores.
 - Each posted poll is stored (`group_polls`: poll id -> round, position, question, the
   options as shown), so a student's `poll_answer` is graded from the database alone.
+- Several bot processes on one database never post a poll twice: the adapter `claim`s
+  (round, position) in `round_poll_claims` just before `send_poll`, and only the winner
+  posts. The others' `step` answers `Wait` until the poll is recorded; a claim older
+  than `RoundTiming.poll_claim_lease` with no poll recorded (its process died while
+  posting) moves the round on to the next question instead.
 - Pacing: a question stays open for the group's open period (5-600 s) and the next one
   is posted `RoundTiming.grace_seconds` after it closes (late answers still arrive).
   A round sends an intro, one poll per question and one result message: at the 5 s
@@ -146,6 +151,11 @@ class RoundTiming:
     """Move on after this many seconds instead of the poll's open period (for tests)."""
     abandon_after: timedelta = timedelta(minutes=10)
     """A round overdue by more than this (the bot was down) is closed, not continued."""
+    poll_claim_lease: timedelta = timedelta(minutes=1)
+    """A poll claimed this long ago and still not recorded was being posted by a process
+    that died: the round moves on rather than risk posting it twice."""
+    claim_wait_seconds: float = 1.0
+    """How soon to look again while another process is posting the poll."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,6 +321,15 @@ class GroupRounds:
             if decided is not _AGAIN:
                 return decided
         return None
+
+    async def claim(self, poll: PollQuestion) -> bool:
+        """Claim the posting of `poll`, just before sending it: True for exactly one
+        process sharing the database; the others wait for it (`step` says `Wait`)."""
+        return await self.store.claim_round_poll(poll.session_id, poll.position, now=self._clock())
+
+    async def unclaim(self, poll: PollQuestion) -> None:
+        """Give back the claim of a poll Telegram certainly did not take (a flood wait)."""
+        await self.store.release_round_poll(poll.session_id, poll.position)
 
     async def asked(self, poll: PollQuestion, *, poll_id: str, message_id: int) -> None:
         """The adapter posted `poll` as Telegram poll `poll_id` in message `message_id`."""
@@ -550,6 +569,13 @@ class GroupRounds:
         if current is None:
             if now - session.updated_at > self.timing.abandon_after:
                 return await self._finish(session, SessionStatus.STOPPED) or _AGAIN
+            claimed_at = await self.store.round_poll_claimed_at(session.id, session.position)
+            if claimed_at is not None:  # another process is posting it, or died doing so
+                if now - claimed_at < self.timing.poll_claim_lease:
+                    return Wait(self.timing.claim_wait_seconds)
+                return await self._move_to(
+                    session, self._next_position(session, session.position + 1)
+                )
             poll = self._poll_question(session)
             if poll is None:  # the question left the content since the round started
                 return await self._move_to(session, self._next_position(session, session.position))

@@ -16,10 +16,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import numpy as np
 from rapidfuzz import fuzz, process, utils
 
-from tutor.charts import parse_year_range, render_progress, render_timeline
 from tutor.clock import Clock, local_date, utc_now
 from tutor.dialog import STALE_BUTTON, Button, Reply, short
 from tutor.exam import ExamService
@@ -181,6 +179,8 @@ class QuizFlow:
                     f"• {t.title}: {t.accuracy:.0%} of {t.answered}" for t in stats.topics[:8]
                 )
             )
+        from tutor.charts import render_progress  # matplotlib: loaded for the first picture only
+
         chart = await asyncio.to_thread(
             render_progress,
             [(day.day, day.answered) for day in stats.daily_counts],
@@ -195,6 +195,8 @@ class QuizFlow:
 
     async def timeline(self, argument: str = "") -> list[Reply]:
         """`/timeline [FROM] [TO]`: a picture of the deck's dated events."""
+        from tutor.charts import parse_year_range, render_timeline  # as in `stats`
+
         events = self.library.events
         try:
             start, end = parse_year_range(argument.split(), events)
@@ -552,11 +554,15 @@ class NameMatcher:
             if len(flat) == starts[-1]:
                 flat.append(vocabulary.setdefault("", len(vocabulary)))
         self._vocabulary = list(vocabulary)
+        import numpy as np  # ~16 MiB: loaded by the first name looked up, not at start-up
+
         self._word_of_name = np.array(flat, dtype=np.intp)
         self._first_word = np.array(starts, dtype=np.intp)
 
     def best(self, text: str, cutoff: float) -> str | None:
         """The key of the name `text` names best, if it scores at least `cutoff`."""
+        import numpy as np
+
         words = _name_words(text[:MAX_NAME_CHARS]).split()[:MAX_NAME_WORDS]
         if not words or not self._keys:
             return None

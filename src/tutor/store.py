@@ -23,7 +23,7 @@ import time
 import zlib
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -42,13 +42,22 @@ from tutor.clock import as_utc, local_date, utc_now
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 """How long a SQLite writer waits for another one: long enough for a migration."""
+NO_SESSION_TTL = 300.0
+"""Seconds "no quiz pending" is answered from memory (SQLite; see `Store`)."""
+USER_REFRESH_TTL = 300.0
+"""Seconds an unchanged student row is not written again (SQLite; see `Store`)."""
+CACHE_LIMIT = 50_000
+"""Entries per in-memory cache; a full one starts again empty."""
 
 MIN_QUESTIONS_PER_ROUND, MAX_QUESTIONS_PER_ROUND = 1, 20
 MIN_OPEN_PERIOD_SECONDS, MAX_OPEN_PERIOD_SECONDS = 5, 600  # Telegram's quiz-poll limits
 
 
-PUSH_CLAIMED, PUSH_SENT, PUSH_UNCONFIRMED = "claimed", "sent", "unconfirmed"
-"""push_log statuses: claimed before sending; sent; a claim a dead process left behind."""
+PUSH_CLAIMED, PUSH_SENDING, PUSH_SENT = "claimed", "sending", "sent"
+PUSH_UNKNOWN = "unknown"
+"""push_log statuses: claimed (reserved, not sent); sending (handed to the HTTP client);
+sent (or "failed", "blocked"); unknown (a dead process left it sending). Rows written
+before per-push claims may say "unconfirmed". See `tutor.push_ledger`."""
 
 
 class ChatKind(StrEnum):
@@ -236,7 +245,24 @@ push_log = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("sent_at", UTCDateTime),
+    sa.Column("claimed_by", sa.String(32), comment="the claiming process's token"),
     sa.UniqueConstraint("chat_id", "local_date"),
+    sa.Index(None, "status", "local_date"),
+)
+
+round_poll_claims = sa.Table(
+    "round_poll_claims",
+    metadata,
+    sa.Column(
+        "session_id",
+        sa.BigInteger,
+        sa.ForeignKey("quiz_sessions.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    sa.Column("position", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("claimed_at", UTCDateTime, nullable=False),
+    comment="taken before a group round's poll is sent: one process posts each poll",
 )
 
 group_polls = sa.Table(
@@ -300,6 +326,7 @@ DATA_TABLES = (
     subscriptions,
     push_log,
     group_polls,
+    round_poll_claims,
     exams,
     content_gaps,
     teacher_groups,
@@ -344,7 +371,25 @@ def _answers_v1() -> sa.Table:
 
 def _create_daily_push_tables(conn: Connection) -> None:
     """Create subscriptions and push_log for the daily quiz."""
-    metadata.create_all(conn, tables=[subscriptions, push_log], checkfirst=False)
+    metadata.create_all(conn, tables=[subscriptions], checkfirst=False)
+    _push_log_v2().create(conn, checkfirst=False)
+
+
+def _push_log_v2() -> sa.Table:
+    """The push_log table as version 2 created it (frozen: version 6 ALTERs it)."""
+    frozen = sa.MetaData(naming_convention=metadata.naming_convention)
+    chats.to_metadata(frozen)
+    return sa.Table(
+        "push_log",
+        frozen,
+        sa.Column("id", _ROW_ID, primary_key=True, autoincrement=True),
+        sa.Column("chat_id", sa.BigInteger, sa.ForeignKey("chats.chat_id"), nullable=False),
+        sa.Column("local_date", sa.Date, nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("created_at", UTCDateTime, nullable=False),
+        sa.Column("sent_at", UTCDateTime),
+        sa.UniqueConstraint("chat_id", "local_date"),
+    )
 
 
 def _create_group_polls_table(conn: Connection) -> None:
@@ -367,12 +412,22 @@ def _add_dashboard_tables(conn: Connection) -> None:
     metadata.create_all(conn, tables=[content_gaps, teacher_groups], checkfirst=False)
 
 
+def _add_push_claims(conn: Connection) -> None:
+    """Add push_log.claimed_by (per-push claims) and round_poll_claims (one poster)."""
+    push_table = conn.dialect.identifier_preparer.format_table(push_log)
+    conn.execute(sa.text(f"ALTER TABLE {push_table} ADD COLUMN claimed_by VARCHAR(32)"))
+    for index in push_log.indexes:
+        index.create(conn)
+    metadata.create_all(conn, tables=[round_poll_claims], checkfirst=False)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _create_quiz_tables,
     _create_daily_push_tables,
     _create_group_polls_table,
     _create_exams_table,
     _add_dashboard_tables,
+    _add_push_claims,
 )
 LATEST_VERSION = len(MIGRATIONS)
 
@@ -538,16 +593,38 @@ class GroupScore:
     correct: int
 
 
+def _bounded(cache: dict[Any, Any]) -> dict[Any, Any]:
+    """`cache`, emptied first if it is full: a restart's worth of misses, no eviction code."""
+    if len(cache) >= CACHE_LIMIT:
+        cache.clear()
+    return cache
+
+
 def sqlite_url(path: Path) -> str:
     """The URL of a SQLite database file."""
     return f"sqlite+aiosqlite:///{path}"
 
 
 class Store:
-    """Async access to everything the bot remembers. Create with `await Store.open(url)`."""
+    """Async access to everything the bot remembers. Create with `await Store.open(url)`.
+
+    Two small in-memory caches spare the database on every message, on SQLite only,
+    where one bot process owns the file (several processes need PostgreSQL, where
+    every read goes to the database):
+
+    - "no quiz pending" per (chat, student): `active_session` answers None from memory
+      until a session is started for them (`start_session`) or their data moves or goes
+      (`migrate_chat`, `forget_user`), at most `NO_SESSION_TTL` seconds.
+    - "this student's row is up to date": `upsert_user` with the same names within
+      `USER_REFRESH_TTL` seconds writes nothing (`last_seen_at` lags by at most that).
+    """
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._caching = engine.dialect.name == "sqlite"
+        self._no_session: dict[tuple[int, int | None], float] = {}
+        self._session_writes = 0
+        self._fresh_users: dict[int, tuple[str, str | None, float]] = {}
 
     @classmethod
     async def open(cls, url: str, *, schema: str | None = None) -> Store:
@@ -597,6 +674,10 @@ class Store:
             async with conn.begin():
                 yield conn
 
+    def write(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """`_write` for feature modules that keep their statements outside this class."""
+        return self._write()
+
     async def schema_version(self) -> int:
         async with self._read() as conn:
             return await _current_version(conn)
@@ -606,7 +687,12 @@ class Store:
     async def upsert_user(
         self, user_id: int, *, first_name: str, username: str | None, now: datetime
     ) -> None:
-        """Remember a student (or refresh their names); `last_seen_at` becomes `now`."""
+        """Remember a student (or refresh their names); `last_seen_at` becomes `now`
+        (give or take `USER_REFRESH_TTL` on SQLite: see the class notes)."""
+        fresh = self._fresh_users.get(user_id)
+        clock = time.monotonic()
+        if fresh is not None and fresh[:2] == (first_name, username) and fresh[2] > clock:
+            return
         values = {
             "user_id": user_id,
             "first_name": first_name,
@@ -620,6 +706,8 @@ class Store:
                     conn, users, values, ["user_id"], ["first_name", "username", "last_seen_at"]
                 )
             )
+        if self._caching:
+            _bounded(self._fresh_users)[user_id] = (first_name, username, clock + USER_REFRESH_TTL)
 
     async def get_user(self, user_id: int) -> User | None:
         async with self._read() as conn:
@@ -717,6 +805,13 @@ class Store:
         an active session of the same student) that one is kept and the old one stays
         behind (sessions are stopped), so nothing is lost.
         """
+        self._sessions_changed()
+        try:
+            return await self._migrate_chat(old_id, new_id, now)
+        finally:
+            self._sessions_changed()
+
+    async def _migrate_chat(self, old_id: int, new_id: int, now: datetime) -> bool:
         async with self._write() as conn:
             old = (await conn.execute(chats.select().where(chats.c.chat_id == old_id))).first()
             if old is None:
@@ -827,98 +922,12 @@ class Store:
         for row in rows:
             mapping = row._mapping
             entry = found.setdefault(
-                mapping["chat_id"], (_subscription(mapping), ChatKind(mapping["kind"]), set())
+                mapping["chat_id"],
+                (subscription_from_row(mapping), ChatKind(mapping["kind"]), set()),
             )
             if mapping["logged"] is not None:
                 entry[2].add(mapping["logged"])
         return list(found.values())
-
-    async def claim_pushes(
-        self,
-        wanted: Mapping[int, date],
-        *,
-        now: datetime,
-        still_due: Callable[[Subscription, ChatKind], date | None],
-    ) -> set[tuple[int, date]]:
-        """Claim the pushes `wanted` (chat id -> local day); the (chat, day) pairs won.
-
-        The subscriptions are locked first (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so two
-        processes split a fan-out instead of queueing) and re-checked with `still_due`
-        under the lock, so a time changed since the scan is not pushed; the claim itself
-        is an insert on UNIQUE(chat_id, local_date), which exactly one caller wins.
-        """
-        if not wanted:
-            return set()
-        lock = (
-            sa.select(subscriptions, chats.c.kind)
-            .join(chats, chats.c.chat_id == subscriptions.c.chat_id)
-            .where(subscriptions.c.chat_id.in_(list(wanted)), subscriptions.c.active.is_(sa.true()))
-            .with_for_update(of=subscriptions, skip_locked=True)
-        )
-        async with self._write() as conn:
-            rows = (await conn.execute(lock)).all()
-            values = [
-                {"chat_id": chat_id, "local_date": day, "status": PUSH_CLAIMED, "created_at": now}
-                for chat_id, day in _still_wanted(rows, wanted, still_due)
-            ]
-            if not values:
-                return set()
-            insert = _insert_ignoring(conn, push_log, values, ["chat_id", "local_date"])
-            returning = insert.returning(push_log.c.chat_id, push_log.c.local_date)
-            return {(row.chat_id, row.local_date) for row in await conn.execute(returning)}
-
-    async def settle_pushes(
-        self, outcomes: Sequence[tuple[int, date, str]], *, now: datetime
-    ) -> None:
-        """Record how claimed pushes ended, (chat id, day, status), in one transaction."""
-        if not outcomes:
-            return
-        statement = (
-            push_log.update()
-            .where(
-                push_log.c.chat_id == sa.bindparam("b_chat"),
-                push_log.c.local_date == sa.bindparam("b_day"),
-            )
-            .values(status=sa.bindparam("b_status"), sent_at=sa.bindparam("b_sent"))
-        )
-        rows = [
-            {
-                "b_chat": chat_id,
-                "b_day": day,
-                "b_status": status,
-                "b_sent": now if status == PUSH_SENT else None,
-            }
-            for chat_id, day, status in outcomes
-        ]
-        async with self._write() as conn:
-            await conn.execute(statement, rows)
-
-    async def release_pushes(self, claims: Sequence[tuple[int, date]]) -> None:
-        """Delete claims whose push was never sent, so a later scan sends it."""
-        if not claims:
-            return
-        statement = push_log.delete().where(
-            push_log.c.chat_id == sa.bindparam("b_chat"),
-            push_log.c.local_date == sa.bindparam("b_day"),
-            push_log.c.status == PUSH_CLAIMED,
-        )
-        async with self._write() as conn:
-            await conn.execute(statement, [{"b_chat": c, "b_day": d} for c, d in claims])
-
-    async def abandon_stale_claims(self, *, older_than: datetime, days: Sequence[date]) -> int:
-        """Mark claims of `days` made before `older_than` with no outcome "unconfirmed"."""
-        statement = (
-            push_log.update()
-            .where(
-                push_log.c.status == PUSH_CLAIMED,
-                push_log.c.created_at < older_than,
-                push_log.c.local_date.in_(list(days)),
-            )
-            .values(status=PUSH_UNCONFIRMED)
-        )
-        async with self._write() as conn:
-            result = await conn.execute(statement)
-        return int(result.rowcount)  # type: ignore[attr-defined]
 
     # quiz sessions and answers
 
@@ -927,6 +936,13 @@ class Store:
 
         Returns the new session and the stopped one (or None), in one transaction.
         """
+        self._sessions_changed((new.chat_id, new.user_id))
+        try:
+            return await self._start_session(new)
+        finally:
+            self._sessions_changed((new.chat_id, new.user_id))
+
+    async def _start_session(self, new: NewSession) -> tuple[QuizSession, QuizSession | None]:
         async with self._write() as conn:
             await conn.execute(
                 sa.select(chats.c.chat_id).where(chats.c.chat_id == new.chat_id).with_for_update()
@@ -945,8 +961,25 @@ class Store:
             return await _session_by_id(conn, session_id)
 
     async def active_session(self, chat_id: int, user_id: int | None) -> QuizSession | None:
+        """The student's (or the group round's) active session in a chat, if any."""
+        key = (chat_id, user_id)
+        if self._no_session.get(key, 0.0) > time.monotonic():
+            return None
+        writes = self._session_writes
         async with self._read() as conn:
-            return await _active_session(conn, chat_id, user_id)
+            session = await _active_session(conn, chat_id, user_id)
+        if session is None and self._caching and writes == self._session_writes:
+            _bounded(self._no_session)[key] = time.monotonic() + NO_SESSION_TTL
+        return session
+
+    def _sessions_changed(self, key: tuple[int, int | None] | None = None) -> None:
+        """Forget cached "no quiz pending" (for `key`, or all): a session may exist now.
+        Counting the changes keeps a read that raced with one from caching its answer."""
+        self._session_writes += 1
+        if key is None:
+            self._no_session.clear()
+        else:
+            self._no_session.pop(key, None)
 
     async def save_session(
         self,
@@ -1125,6 +1158,36 @@ class Store:
             )
         return result.rowcount == 1
 
+    async def claim_round_poll(self, session_id: int, position: int, *, now: datetime) -> bool:
+        """Claim the posting of a round's poll at `position`, before it is sent: True for
+        exactly one caller in any process (the primary key decides)."""
+        values = {"session_id": session_id, "position": position, "claimed_at": now}
+        async with self._write() as conn:
+            statement = insert_ignoring(
+                conn, round_poll_claims, [values], ["session_id", "position"]
+            )
+            result = await conn.execute(statement)
+        return result.rowcount == 1
+
+    async def release_round_poll(self, session_id: int, position: int) -> None:
+        """Give back a poll claim whose poll certainly was not posted (a flood wait)."""
+        async with self._write() as conn:
+            await conn.execute(
+                round_poll_claims.delete().where(
+                    round_poll_claims.c.session_id == session_id,
+                    round_poll_claims.c.position == position,
+                )
+            )
+
+    async def round_poll_claimed_at(self, session_id: int, position: int) -> datetime | None:
+        """When the poll at `position` of a round was claimed for posting, if it was."""
+        query = sa.select(round_poll_claims.c.claimed_at).where(
+            round_poll_claims.c.session_id == session_id,
+            round_poll_claims.c.position == position,
+        )
+        async with self._read() as conn:
+            return await conn.scalar(query)
+
     async def group_poll(self, poll_id: str) -> GroupPoll | None:
         query = group_polls.select().where(group_polls.c.poll_id == poll_id)
         async with self._read() as conn:
@@ -1232,6 +1295,8 @@ class Store:
             users.delete().where(users.c.user_id == user_id),
         )
         counts: dict[str, int] = {}
+        self._fresh_users.pop(user_id, None)
+        self._sessions_changed()
         async with self._write() as conn:
             for statement in deletions:
                 result = await conn.execute(statement)
@@ -1398,26 +1463,11 @@ async def _current_version(conn: AsyncConnection) -> int:
 # statement helpers
 
 
-def _subscription(row: Mapping[str, Any]) -> Subscription:
+def subscription_from_row(row: Mapping[str, Any]) -> Subscription:
     return Subscription(**{field.name: row[field.name] for field in fields(Subscription)})
 
 
-def _still_wanted(
-    rows: Sequence[sa.Row[Any]],
-    wanted: Mapping[int, date],
-    still_due: Callable[[Subscription, ChatKind], date | None],
-) -> list[tuple[int, date]]:
-    """The locked subscriptions still owing the day the scan found."""
-    pairs = []
-    for row in rows:
-        mapping = row._mapping
-        day = still_due(_subscription(mapping), ChatKind(mapping["kind"]))
-        if day is not None and day == wanted[mapping["chat_id"]]:
-            pairs.append((mapping["chat_id"], day))
-    return pairs
-
-
-def _insert_ignoring(
+def insert_ignoring(
     conn: AsyncConnection, table: sa.Table, values: list[dict[str, Any]], keys: Sequence[str]
 ) -> Any:
     """A many-row INSERT ... ON CONFLICT (keys) DO NOTHING, per dialect."""

@@ -7,13 +7,14 @@ Shared by the index (card text) and by questions, so both sides always agree.
 from __future__ import annotations
 
 import gzip
+import heapq
 import html
-import json
 import math
 import random
 import re
 import unicodedata
-from collections.abc import Sequence
+from array import array
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -48,13 +49,72 @@ _EXHIBIT = re.compile(rf"\b({'|'.join(_EXHIBIT_WORDS)}|figure)\s+([a-z0-9])\b")
 DECADE = re.compile(r"^(\d{1,3})0s$")
 
 
+class WordCounts:
+    """English word frequencies in 4 MiB, where a dict of the 160,000 words takes 20:
+    each word is kept only as its hash, in an open-addressing table beside its count.
+    Two words sharing a 64-bit hash (odds about one in 10**9) would only lend one the
+    other's frequency."""
+
+    _ENTRY = re.compile(r'"([^"\\]+)":\s*(\d+)')
+    _SLOTS = 1 << 18  # a power of two over 1.5x the words: short probe runs
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self._hashes = array("q", bytes(8 * self._SLOTS))  # 0: an empty slot
+        self._counts = array("Q", bytes(8 * self._SLOTS))
+        self.total = self.size = 0
+        for line in lines:  # the file's plain {"word": count, ...}, one entry a line
+            match = self._ENTRY.search(line)
+            if match is not None:
+                self._put(match.group(1), int(match.group(2)))
+
+    def _slot(self, word: str) -> tuple[int, int]:
+        """The word's key and the slot that holds it, or the empty one where it would go."""
+        key = hash(word) or 1
+        mask = self._SLOTS - 1
+        at = key & mask
+        while self._hashes[at] not in (0, key):
+            at = (at + 1) & mask
+        return key, at
+
+    def _put(self, word: str, count: int) -> None:
+        if self.size >= self._SLOTS * 2 // 3:
+            raise ValueError("the English word list outgrew its table")
+        key, at = self._slot(word)
+        if self._hashes[at] == 0:
+            self.size += 1
+        self._hashes[at], self._counts[at] = key, count
+        self.total += count
+
+    def get(self, word: str, default: int = 0) -> int:
+        key, at = self._slot(word)
+        return self._counts[at] if self._hashes[at] == key else default
+
+    def __len__(self) -> int:
+        return self.size
+
+
+_ENGLISH_WORD_LIST = Path(spellchecker.__file__).parent / "resources" / "en.json.gz"
+
+
 @lru_cache(maxsize=1)
-def english_frequencies() -> dict[str, int]:
+def english_frequencies() -> WordCounts:
     """How often each English word occurs, from the word list pyspellchecker ships."""
-    path = Path(spellchecker.__file__).parent / "resources" / "en.json.gz"
-    with gzip.open(path, "rt", encoding="utf-8") as file:
-        frequencies: dict[str, int] = json.load(file)
-    return frequencies
+    with gzip.open(_ENGLISH_WORD_LIST, "rt", encoding="utf-8") as file:
+        return WordCounts(file)
+
+
+def most_frequent_english_words(count: int) -> list[str]:
+    """The `count` most frequent English words, most frequent first: read from the word
+    list as a stream, since `WordCounts` keeps only hashes, not the words."""
+    entries = WordCounts._ENTRY
+    with gzip.open(_ENGLISH_WORD_LIST, "rt", encoding="utf-8") as file:
+        found = (entries.search(line) for line in file)
+        ranked = (
+            (int(m.group(2)), -order, m.group(1))  # ties keep the list's order
+            for order, m in enumerate(found)
+            if m is not None
+        )
+        return [word for _, _, word in heapq.nlargest(count, ranked)]
 
 
 _BRITISH_ENDINGS = (
@@ -86,7 +146,7 @@ def english_frequency(word: str) -> int:
 
 @lru_cache(maxsize=1)
 def _english_total() -> int:
-    return sum(english_frequencies().values())
+    return english_frequencies().total
 
 
 @lru_cache(maxsize=65536)
@@ -273,8 +333,7 @@ def noise_probes() -> tuple[str, ...]:
     """Questions made of 1-4 random everyday English words (a fixed seed, so every index gets
     the same): what a deck scores on them is its own noise level, the scale its abstention
     threshold is read from (see search.SearchIndex)."""
-    frequencies = english_frequencies()
-    ranked = sorted(frequencies, key=lambda word: -frequencies[word])
+    ranked = most_frequent_english_words(2 * PROBE_WORD_RANKS[1])
     words = [w for w in ranked if w.isalpha() and len(w) > 2 and not is_stopword(w)]
     pool = words[PROBE_WORD_RANKS[0] : PROBE_WORD_RANKS[1]]
     rng = random.Random(PROBE_SEED)

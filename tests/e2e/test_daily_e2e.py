@@ -27,6 +27,7 @@ from telegram.ext import Application
 from tutor.clock import FrozenClock
 from tutor.config import PROJECT_ROOT, load_settings
 from tutor.content import load_library
+from tutor.daily import CLAIM_LEASE, SEND_LEASE, DailyService
 from tutor.dialog import Dialog
 from tutor.model import Library
 from tutor.quiz import QuizService
@@ -446,7 +447,7 @@ async def test_a_restart_mid_fan_out_sends_every_push_exactly_once(
     await add_subscribers(emulator, db, students)
     await emulator.slow_next(0.1, count=1000, method="sendMessage")
     clock.set(MONDAY_0900 + timedelta(minutes=5))
-    slow = {"concurrency": 2, "claim_batch": 2}
+    slow = {"concurrency": 2}
 
     first = make_app(emulator, library, db, clock, tmp_path, **slow)
     async with running_application(first):
@@ -463,6 +464,44 @@ async def test_a_restart_mid_fan_out_sends_every_push_exactly_once(
     assert await push_log(db) == {student: ["sent"] for student in students}
 
 
+async def test_stale_claims_are_reexamined_on_every_scan(
+    emulator: BotApiEmulator,
+    library: Library,
+    clock: FrozenClock,
+    tmp_path: Path,
+    db: Db,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A killed process left one push claimed (never sent) and one "sending" (it may have
+    arrived). A running bot releases and sends the first on a later scan, once its claim
+    is stale, and never sends the second."""
+    never_sent, maybe_sent, free = (FIRST_SUBSCRIBER + n for n in range(3))
+    await add_subscribers(emulator, db, [never_sent, maybe_sent, free])
+    clock.set(MONDAY_0900 + timedelta(minutes=5))
+    store = await db.open()
+    try:
+        killed = DailyService(library, store, clock=clock)
+        owed = {item.chat_id: item for item in await killed.due_subscriptions()}
+        claimed = await killed.claim([owed[never_sent], owed[maybe_sent]])
+        assert len(claimed) == 2 and await killed.begin_send(owed[maybe_sent])
+    finally:
+        await store.close()
+    caplog.set_level(logging.WARNING, logger="tutor.telegram.push")
+    async with running_application(make_app(emulator, library, db, clock, tmp_path)):
+        await emulator.wait_for_message(free, "Your daily quiz", since=0)
+        await eventually(lambda: _logged(db, {free: ["sent"]}))
+        assert await delivered(emulator) == {free: 1}  # the claims are not stale yet
+        clock.advance(seconds=CLAIM_LEASE.total_seconds() + 1)
+        await emulator.wait_for_message(never_sent, "Your daily quiz", since=0)
+        await eventually(lambda: _logged(db, {never_sent: ["sent"]}))
+        clock.advance(seconds=SEND_LEASE.total_seconds())
+        await eventually(lambda: _logged(db, {maybe_sent: ["unknown"]}))
+    assert await delivered(emulator) == {free: 1, never_sent: 1}
+    lines = [r.getMessage() for r in caplog.records if "stale claims" in r.getMessage()]
+    assert any("1 released" in line and "0 unknown" in line for line in lines), lines
+    assert any("0 released" in line and "1 unknown" in line for line in lines), lines
+
+
 async def test_two_instances_on_one_postgres_send_each_push_once(
     emulator: BotApiEmulator,
     library: Library,
@@ -477,8 +516,7 @@ async def test_two_instances_on_one_postgres_send_each_push_once(
     await emulator.slow_next(0.05, count=1000, method="sendMessage")
     clock.set(MONDAY_0900 + timedelta(minutes=5))
     apps = [
-        make_app(emulator, library, postgres_db, clock, tmp_path, concurrency=8, claim_batch=4)
-        for _ in range(2)
+        make_app(emulator, library, postgres_db, clock, tmp_path, concurrency=8) for _ in range(2)
     ]
     async with running_without_polling(apps[0]), running_without_polling(apps[1]):
         await eventually(lambda: _total_at_least(emulator, 200), timeout=30)

@@ -10,7 +10,6 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 from urllib.parse import urlparse
 
-import uvicorn
 from telegram import (
     BotCommand,
     BotCommandScopeAllGroupChats,
@@ -173,7 +172,10 @@ async def _post_init(application: Application) -> None:
 
 
 async def _post_shutdown(application: Application) -> None:
-    """Closes the database connections."""
+    """Writes the gap-log rows still waiting, then closes the database connections."""
+    gaps = application.bot_data.get("gaps")
+    if isinstance(gaps, GapLog):
+        await gaps.flush()
     flow = application.bot_data.get("quiz")
     if isinstance(flow, QuizFlow):
         await flow.store.close()
@@ -199,23 +201,29 @@ def run(application: Application, settings: Settings) -> None:
     asyncio.run(serve(application, settings))
 
 
-class _Server(uvicorn.Server):
-    """uvicorn's server, stopping on SIGINT/SIGTERM without re-raising the signal after.
+def _server(config: Any) -> Any:
+    """A uvicorn server (imported here: uvicorn is ~15 MiB, and polling bots never serve)."""
+    import uvicorn
 
-    (uvicorn re-raises it so a lone server exits with the signal; here the bot still has
-    to stop cleanly and the process to exit 0.)
-    """
+    class _Server(uvicorn.Server):
+        """uvicorn's server, stopping on SIGINT/SIGTERM without re-raising the signal after.
 
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, self.handle_exit, sig, None)
-        try:
-            yield
-        finally:
+        (uvicorn re-raises it so a lone server exits with the signal; here the bot still has
+        to stop cleanly and the process to exit 0.)
+        """
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.remove_signal_handler(sig)
+                loop.add_signal_handler(sig, self.handle_exit, sig, None)
+            try:
+                yield
+            finally:
+                for sig in (signal.SIGINT, signal.SIGTERM):
+                    loop.remove_signal_handler(sig)
+
+    return _Server(config)
 
 
 async def serve(application: Application, settings: Settings) -> None:
@@ -249,6 +257,8 @@ async def serve(application: Application, settings: Settings) -> None:
                 on_update=update_sink(application),
             ),
         )
+        import uvicorn
+
         config = uvicorn.Config(
             web,
             host=settings.webhook_listen,
@@ -259,7 +269,7 @@ async def serve(application: Application, settings: Settings) -> None:
         )
         logger.info("web server on %s:%d", settings.webhook_listen, settings.webhook_port)
         try:
-            await _Server(config).serve()
+            await _server(config).serve()
         except SystemExit:  # uvicorn exits when it cannot bind
             logger.error(
                 "could not listen on %s:%d: is the port in use? (TUTOR_WEBHOOK_PORT)",

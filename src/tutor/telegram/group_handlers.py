@@ -250,10 +250,15 @@ class RoundRunner:
                 self._idle.set()
 
     async def _post_poll(self, rounds: GroupRounds, poll: PollQuestion) -> bool:
+        """Claim the poll, then post it; another process that won the claim posts it."""
+        if not await rounds.claim(poll):
+            self._arm(poll.session_id, rounds.timing.claim_wait_seconds)
+            return False
         bot = self._application.bot
         try:
             message = await _to_group(rounds, poll.chat_id, partial(_send_poll, bot, poll=poll))
         except RetryAfter as error:
+            await rounds.unclaim(poll)
             self._arm(poll.session_id, _seconds(error.retry_after))
             return False
         except Forbidden as error:

@@ -8,17 +8,23 @@ zone need no rescheduling, DST needs no special case, and two processes stay cor
 because every push is claimed in the database first (see `tutor.daily`). A push may be
 up to one interval late; that is the price of that simplicity.
 
-A fan-out claims a small batch (`claim_batch`), sends it with at most `concurrency`
-messages in flight (an asyncio.Semaphore far below PTB's HTTP pool of 256, so handler
-replies still get a connection), and records the batch's outcomes in one transaction. The app's
-`AIORateLimiter` keeps the overall pace (30 msg/s, 20/min per group) and honours
+A fan-out sends with at most `concurrency` messages in flight (an asyncio.Semaphore far
+below PTB's HTTP pool of 256, so handler replies still get a connection). Each push takes
+a slot, then is claimed, composed, marked "sending", sent and settled (see
+`tutor.push_ledger`): only pushes holding a slot are ever claimed without an outcome, so
+a crash loses at most `concurrency` pushes and never sends one twice. The ledger
+group-commits the claims and outcomes of all the slots, a few pushes per transaction.
+Every scan (and every tick during a long fan-out) first re-examines stale claims: those
+never sent are released and go out again; those that may have arrived become "unknown".
+The app's `AIORateLimiter` keeps the overall pace (30 msg/s, 20/min per group) and honours
 `RetryAfter` itself; what still escapes it is waited out here, as are timeouts and 5xx
 (exponential backoff). `Forbidden` pauses the subscription, logged once, because a
 paused subscription is not scanned again. `ChatMigrated` moves the group and resends.
 
 Stopping: `Application.stop` waits for the fan-out, which notices at once
 (`Application.running` turns False), sends nothing new, lets messages already in flight
-finish, and releases the claims it has not sent, so the next process sends them.
+finish, gives back the claims it has not sent, and waits for the ledger's last commit,
+so the next process sends exactly the rest.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import Enum
 from typing import Any
 
 from telegram import Bot, Message, Update
@@ -52,6 +59,7 @@ from telegram.ext import (
 from tutor.clock import Clock, utc_now
 from tutor.daily import (
     ADMINS_ONLY,
+    CLAIM_LEASE,
     START_BUTTON,
     ZONE_BUTTON_PREFIX,
     DailyService,
@@ -78,6 +86,15 @@ _BUTTON_PATTERN = r"^daily:(start|tz:[A-Za-z0-9_+\-/]{1,40})$"
 _STOP_POLL_SECONDS = 0.2
 
 
+class _Unsent(Enum):
+    """Why `_deliver` sent nothing."""
+
+    STOPPED = "stopped"
+    """Certainly not sent (the app stopped first): give the claim back."""
+    LOST = "lost"
+    """The claim was swept away as stale before sending: not ours to record."""
+
+
 @dataclass(frozen=True, slots=True)
 class PushSettings:
     """How the push job runs. Tests and benchmarks pass their own (a fake clock, short
@@ -91,8 +108,9 @@ class PushSettings:
     """Pushes in flight at once: 30 msg/s with up to half a second per request. More
     buys nothing under the rate limit and costs CPU (httpcore scans its pool for every
     request) and pool connections the handlers need."""
-    claim_batch: int = 8
-    """Pushes claimed per transaction: also the most a stop can leave unsent but claimed."""
+    claim_lease: float = CLAIM_LEASE.total_seconds()
+    """Seconds after which a claim never handed to the HTTP client is released (its
+    process died); benchmarks shorten it to see the released pushes go out."""
     attempts: int = 5
     """Tries per message through timeouts, 5xx and flood waits the rate limiter gave up on."""
     backoff: float = 1.0
@@ -112,7 +130,6 @@ class DailyPusher:
         self._application = application
         self._settings = settings
         self._fan_out_task: asyncio.Task[Counter[str]] | None = None
-        self._checked_stale = False
         self.totals: Counter[str] = Counter()
         """Outcomes since start-up: sent, failed, blocked, released."""
         self.scans = 0
@@ -128,31 +145,28 @@ class DailyPusher:
         return self._fan_out_task is not None and not self._fan_out_task.done()
 
     async def tick(self, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        """The job: start a fan-out unless one is running (a long one spans many ticks)."""
-        if self.busy or not self._application.running:
+        """The job: start a fan-out unless one is running (a long one spans many ticks,
+        which still re-examine stale claims)."""
+        if not self._application.running:
             return
         service = daily_service(self._application)
         if service is None:
             return
+        if self.busy:
+            await self.reexamine(service)
+            return
         self._fan_out_task = self._application.create_task(self.run(service), name=JOB_NAME)
 
     async def run(self, service: DailyService) -> Counter[str]:
-        """Scan once and push everything owed now; the outcomes, counted."""
+        """Scan once: re-examine stale claims, then push everything owed now; the
+        outcomes, counted."""
         try:
             return await self._scan(service)
         finally:
             self.scans += 1
 
     async def _scan(self, service: DailyService) -> Counter[str]:
-        if not self._checked_stale:
-            self._checked_stale = True
-            abandoned = await service.abandon_stale_claims(self._settings.clock())
-            if abandoned:
-                logger.warning(
-                    "daily push: %d claimed pushes were never confirmed (a process was "
-                    "killed mid-send?); they are not resent, to avoid duplicates",
-                    abandoned,
-                )
+        await self.reexamine(service)
         owed = await service.due_subscriptions(self._settings.clock())
         if not owed or self._stopping():
             return Counter()
@@ -167,96 +181,106 @@ class DailyPusher:
         )
         return tally
 
+    async def reexamine(self, service: DailyService) -> None:
+        """Release stale claims that never went out; mark stale sends "unknown"; log it."""
+        stale = await service.reexamine_claims(self._settings.clock())
+        if stale.released or stale.unknown:
+            logger.warning(
+                "daily push: stale claims from a stopped process: %d released (never sent; "
+                "they go out now), %d unknown (may have reached the chat; not resent)",
+                stale.released,
+                stale.unknown,
+            )
+
     async def _fan_out(self, service: DailyService, owed: Sequence[Owed]) -> Counter[str]:
-        """Claim batch by batch, send with bounded concurrency, settle each batch."""
+        """Claim pushes only for free send slots, a batch at a time, and send each at once.
+
+        Only pushes holding a slot are claimed and unsettled, so a crash loses at most
+        `concurrency`. Waiting until a quarter of the slots are free before claiming the
+        next batch keeps the claims to a few per transaction (SQLite needs that to keep
+        pace) while three quarters stay busy (slow requests need them).
+        """
         tally: Counter[str] = Counter()
-        slots = asyncio.Semaphore(self._settings.concurrency)
-        batch_size = self._settings.claim_batch
-        async with asyncio.TaskGroup() as group:
-            for start in range(0, len(owed), batch_size):
-                if self._stopping():
-                    break
-                claimed = await service.claim(
-                    owed[start : start + batch_size], self._settings.clock()
-                )
-                sending = await self._start_sending(group, service, claimed, slots)
-                group.create_task(self._settle(service, claimed, sending, tally))
+        slots = _Slots(self._settings.concurrency)
+        refill = max(1, self._settings.concurrency // 4)
+        position = 0
+        try:
+            async with asyncio.TaskGroup() as group:
+                while position < len(owed) and not self._stopping():
+                    free = await slots.wait_free(min(refill, len(owed) - position))
+                    if self._stopping():
+                        break
+                    batch = owed[position : position + free]
+                    position += len(batch)
+                    for item in await service.claim(batch, self._settings.clock()):
+                        slots.take()
+                        group.create_task(self._push_one(service, item, slots, tally))
+        finally:
+            await service.flush()
         return tally
 
-    async def _start_sending(
-        self,
-        group: asyncio.TaskGroup,
-        service: DailyService,
-        claimed: Sequence[Owed],
-        slots: asyncio.Semaphore,
-    ) -> list[asyncio.Task[Settled | None]]:
-        """Start a task per claimed push as slots free up; stop starting when the app stops."""
-        sending: list[asyncio.Task[Settled | None]] = []
-        for item in claimed:
-            await slots.acquire()
-            if self._stopping():
-                slots.release()
-                break
-            sending.append(group.create_task(self._deliver(service, item, slots)))
-        return sending
-
-    async def _settle(
-        self,
-        service: DailyService,
-        claimed: Sequence[Owed],
-        sending: Sequence[asyncio.Task[Settled | None]],
-        tally: Counter[str],
+    async def _push_one(
+        self, service: DailyService, owed: Owed, slots: _Slots, tally: Counter[str]
     ) -> None:
-        """Record a batch's outcomes; give back the claims it never sent."""
-        results = await asyncio.gather(*sending)
-        settled = [result for result in results if result is not None]
-        unsent = [item for item, result in zip(claimed, results, strict=False) if result is None]
-        unsent += claimed[len(sending) :]
-        await service.finish(settled, self._settings.clock())
-        await service.release(unsent)
-        tally.update(str(item.outcome) for item in settled)
-        if unsent:
-            tally[RELEASED] += len(unsent)
+        """Compose, send and settle one claimed push, holding its send slot throughout."""
+        try:
+            settled = await self._deliver(service, owed)
+            if settled is _Unsent.STOPPED:
+                service.give_back(owed, self._settings.clock())
+                tally[RELEASED] += 1
+            elif isinstance(settled, Settled):
+                service.settle(settled, self._settings.clock())
+                tally[str(settled.outcome)] += 1
+        finally:
+            slots.give()
 
-    async def _deliver(
-        self, service: DailyService, owed: Owed, slots: asyncio.Semaphore
-    ) -> Settled | None:
-        """Compose and send one push; None when stopped before it could be sent."""
+    async def _deliver(self, service: DailyService, owed: Owed) -> Settled | _Unsent:
+        """Compose and send one push: how it ended, or why nothing was sent."""
         try:
             reply = await service.push(owed)
+            if self._stopping():
+                return _Unsent.STOPPED
+            if service.composes(owed) and not await service.begin_send(
+                owed, self._settings.clock()
+            ):
+                logger.warning("daily push to chat %s: claim expired before sending", owed.chat_id)
+                return _Unsent.LOST
             return await self._send(service, owed, reply)
         except Exception:
             logger.exception("daily push to chat %s failed", owed.chat_id)
             return Settled(owed, PushOutcome.FAILED, owed.chat_id)
-        finally:
-            slots.release()
 
-    async def _send(self, service: DailyService, owed: Owed, reply: Reply) -> Settled | None:
+    async def _send(self, service: DailyService, owed: Owed, reply: Reply) -> Settled | _Unsent:
         """Send the push, in several messages if it is too long for one. Stopped before
-        the first went: None (release the claim); before a later one: failed."""
+        the first went: STOPPED if no attempt can have reached the chat (give it back),
+        else "unknown"; stopped before a later one: failed."""
         chunks = split_message(reply_html(reply.title, reply.lines, reply.card, service.library))
         chat_id = owed.chat_id
         for number, chunk in enumerate(chunks, start=1):
             markup = keyboard(reply) if number == len(chunks) else None
-            outcome, chat_id = await self._send_text(service, chat_id, chunk, markup)
+            outcome, chat_id, maybe_arrived = await self._send_text(service, chat_id, chunk, markup)
             if outcome is None and number == 1:
-                return None
+                if maybe_arrived:
+                    return Settled(owed, PushOutcome.UNKNOWN, chat_id)
+                return _Unsent.STOPPED
             if outcome is not PushOutcome.SENT:
                 return Settled(owed, outcome or PushOutcome.FAILED, chat_id)
         return Settled(owed, PushOutcome.SENT, chat_id)
 
     async def _send_text(
         self, service: DailyService, chat_id: int, text: str, markup: Any
-    ) -> tuple[PushOutcome | None, int]:
-        """Send with retries: the outcome (None: stopped before it went) and the chat id
-        it went to (a group's new one after a migration)."""
+    ) -> tuple[PushOutcome | None, int, bool]:
+        """Send with retries: the outcome (None: stopped before it went), the chat id it
+        went to (a group's new one after a migration), and whether a failed attempt may
+        have reached the chat all the same (a timeout, a 5xx)."""
         bot = self._application.bot
+        maybe_arrived = False
         for attempt in range(1, self._settings.attempts + 1):
             try:
                 await bot.send_message(
                     chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
                 )
-                return PushOutcome.SENT, chat_id
+                return PushOutcome.SENT, chat_id, maybe_arrived
             except ChatMigrated as error:
                 await service.moved(chat_id, error.new_chat_id)
                 chat_id, delay = error.new_chat_id, 0.0
@@ -264,22 +288,23 @@ class DailyPusher:
                 delay = min(_seconds(error.retry_after), self._settings.longest_wait)
             except Forbidden as error:
                 await self._pause(service, chat_id, error)
-                return PushOutcome.BLOCKED, chat_id
+                return PushOutcome.BLOCKED, chat_id, maybe_arrived
             except BadRequest as error:  # before NetworkError: PTB derives it from that
                 logger.warning("daily push to chat %s refused: %s", chat_id, error.message)
-                return PushOutcome.FAILED, chat_id
+                return PushOutcome.FAILED, chat_id, maybe_arrived
             except NetworkError as error:  # timeouts, 5xx, connection trouble
+                maybe_arrived = True
                 delay = self._settings.backoff * 2 ** (attempt - 1)
                 logger.info("daily push to chat %s: %s (attempt %d)", chat_id, error, attempt)
             except TelegramError as error:
                 logger.warning("daily push to chat %s failed: %s", chat_id, error.message)
-                return PushOutcome.FAILED, chat_id
+                return PushOutcome.FAILED, chat_id, maybe_arrived
             if attempt < self._settings.attempts and not await self._wait(delay):
-                return None, chat_id
+                return None, chat_id, maybe_arrived
         logger.warning(
             "daily push to chat %s: gave up after %d attempts", chat_id, self._settings.attempts
         )
-        return PushOutcome.FAILED, chat_id
+        return PushOutcome.FAILED, chat_id, maybe_arrived
 
     async def _pause(self, service: DailyService, chat_id: int, error: Forbidden) -> None:
         """Stop pushing to a chat that refuses the bot. Logged here, once: a paused
@@ -302,6 +327,28 @@ class DailyPusher:
 
     def _stopping(self) -> bool:
         return not self._application.running
+
+
+class _Slots:
+    """Send slots: how many pushes may be in flight, and a wait for enough to be free."""
+
+    def __init__(self, size: int) -> None:
+        self.free = size
+        self._changed = asyncio.Event()
+
+    async def wait_free(self, at_least: int) -> int:
+        """Wait until at least `at_least` slots are free; how many are."""
+        while self.free < at_least:
+            self._changed.clear()
+            await self._changed.wait()
+        return self.free
+
+    def take(self) -> None:
+        self.free -= 1
+
+    def give(self) -> None:
+        self.free += 1
+        self._changed.set()
 
 
 def _seconds(value: int | float | timedelta) -> float:
@@ -336,8 +383,13 @@ def daily_service(application: Application[Any, Any, Any, Any, Any, Any]) -> Dai
         return None
     pusher = application.bot_data.get("daily_pusher")
     clock = pusher.settings.clock if isinstance(pusher, DailyPusher) else utc_now
+    lease = pusher.settings.claim_lease if isinstance(pusher, DailyPusher) else None
     service = DailyService(
-        flow.library, flow.store, default_timezone=flow.default_timezone, clock=clock
+        flow.library,
+        flow.store,
+        default_timezone=flow.default_timezone,
+        clock=clock,
+        claim_lease=timedelta(seconds=lease) if lease is not None else CLAIM_LEASE,
     )
     application.bot_data["daily"] = service
     return service
