@@ -126,6 +126,7 @@ class GapLog:
 
         False when the question is gone (purged, or 👍/👎 already given).
         """
+        await self.flush()  # the chooser's pending row may still be waiting behind its reply
         statement = (
             content_gaps.update()
             .where(content_gaps.c.id == gap_id, content_gaps.c.kind == GapKind.PENDING)
