@@ -1,6 +1,6 @@
-"""Queries for the exam countdown, over the tables `store.py` declares.
+"""Queries for the exam countdown, over the tables `store.schema` declares.
 
-Kept out of `Store` (which owns the schema and the older features' queries) so the
+Kept out of `Store` (the store package's mixins hold the older features' queries) so the
 feature lives in one place: `exam.py` for the rules, this module for the rows.
 """
 
