@@ -298,12 +298,15 @@ class SearchIndex:
         proper: dict[str, frozenset[str]] = {}
         for deck, counts in upper.items():
             candidates = {term for term, count in counts.items() if count >= MIN_PROPER_USES}
+            text = "\n".join(
+                f"{card.body}\n{card.misconception}"
+                for card, card_deck in zip(self.cards, self._deck_of, strict=True)
+                if card_deck == deck
+            )
             lower: Counter[str] = Counter()
-            for card, card_deck in zip(self.cards, self._deck_of, strict=True):
-                if card_deck == deck:
-                    for word in lower_case_words(f"{card.body}\n{card.misconception}"):
-                        if (term := TERM_CACHE.get(word) or word_term(word)) in candidates:
-                            lower[term] += 1
+            for word, count in Counter(lower_case_words(text)).items():
+                if (term := TERM_CACHE.get(word) or word_term(word)) in candidates:
+                    lower[term] += count
             proper[deck] = frozenset(t for t in candidates if counts[t] > lower[t])
         return frozenset(headings), frozenset(capitalised), proper
 
