@@ -90,7 +90,8 @@ def test_each_deck_gets_its_own_threshold(harness: Library) -> None:
 def test_thresholds_are_per_deck_in_a_shared_index(harness: Library) -> None:
     both = SearchIndex(harness.cards.values(), harness.topics)
     alone = deck_index(harness, "biology-cells").cutoffs["biology-cells"]
-    assert set(both.cutoffs) == {"biology-cells", "geography-coasts"}
+    assert set(both.cutoffs) == {card.deck_id for card in harness.cards.values()}
+    assert {"biology-cells", "geography-coasts"} <= set(both.cutoffs)
     assert both.cutoffs["biology-cells"] == pytest.approx(alone, rel=0.3)
 
 
@@ -278,3 +279,54 @@ def test_markup_does_not_change_the_answer(history: SearchIndex) -> None:
     assert plain.best is not None and marked.best is not None
     assert marked.best.card.id == plain.best.card.id
     assert marked.best.score == plain.best.score
+
+
+def revolution_deck(*, faction: str) -> SearchIndex:
+    """A French Revolution deck whose factions are written `faction` ("Plain" or "plain")."""
+    other = "Mountain" if faction[0].isupper() else "mountain"
+    cards = [
+        card(
+            "plain-defeated",
+            "Fall of the moderates (1794)",
+            f"• The {faction} turned on Robespierre in Thermidor\n"
+            f"• The {faction} had sided with the {other} until the Terror",
+        ),
+        card(
+            "mountain-rule",
+            "Robespierre and the Committee",
+            f"• The {other} ruled through the Committee of Public Safety\n"
+            f"• The {faction} kept quiet while the {other} purged the Girondins",
+        ),
+        card(
+            "girondins",
+            "The Girondins",
+            "• Deputies from the Gironde who led the war of 1792\n"
+            "• Arrested in June 1793 and executed in October",
+        ),
+        card(
+            "terror",
+            "The Terror",
+            "• About 17,000 were executed after trial\n• The law of suspects of September 1793",
+        ),
+    ]
+    return SearchIndex(cards, {})
+
+
+def test_a_word_the_deck_writes_as_a_name_weighs_as_a_name() -> None:
+    """ "plain" is everyday English, but a deck that writes "the Plain" means a faction:
+    the word then weighs as a specialist one, so the faction's card scores higher."""
+    question = "why did the plain turn on robespierre"
+    named = revolution_deck(faction="Plain").search(question, score_cutoff=None)
+    common = revolution_deck(faction="plain").search(question, score_cutoff=None)
+    assert named[0].card.id == common[0].card.id == "plain-defeated"
+    assert named[0].score > common[0].score + 1
+
+
+def test_a_capital_only_at_a_sentence_start_is_not_a_name() -> None:
+    """Capitals after a bullet or full stop say nothing; a word the deck writes in lower
+    case as often as with a capital is an ordinary word."""
+    text = "• Plain words. Plain again\n• the plain truth, plain and simple"
+    index = SearchIndex([card("x", "Words", text), card("y", "Other", "• Nothing here")], {})
+    assert stem("plain") not in index._proper.get("hist", frozenset())
+    named = revolution_deck(faction="Plain")
+    assert stem("plain") in named._proper["hist"]

@@ -43,6 +43,7 @@ from tutor.text import (
     collapse_repeats,
     content_words,
     english_frequency,
+    lower_case_words,
     name_runs,
     noise_probes,
     normalise,
@@ -101,6 +102,9 @@ MAX_NAME_WORDS = 3
 # How specialist a title word must be to count as a name when asked alone (text.specificity).
 NAME_MIN_SPECIFICITY = 0.6
 MIN_PREFIX_LENGTH = 3
+# A word the deck writes with a capital mid-sentence at least this often (and more often
+# than in lower case) is one of its proper names.
+MIN_PROPER_USES = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,8 +154,8 @@ class SearchIndex:
         self._postings, self._phrases = self._build_postings(
             fields_per_card, [card.deck_id for card in self.cards]
         )
-        self._heading_words, self._capitalised = self._name_terms()
         self._deck_of: tuple[str, ...] = tuple(card.deck_id for card in self.cards)
+        self._heading_words, self._capitalised, self._proper = self._name_terms()
         self._decks: tuple[str, ...] = tuple(sorted(set(self._deck_of)))
         self._idf, self._unknown_idf = self._rarities()
         self._sorted_surface = sorted(self._surface_to_terms)
@@ -270,19 +274,41 @@ class SearchIndex:
         card_headings = tuple(frozenset(terms) for terms in terms_per_segment[:count] if terms)
         return analysed, card_headings
 
-    def _name_terms(self) -> tuple[frozenset[str], frozenset[str]]:
+    def _name_terms(self) -> tuple[frozenset[str], frozenset[str], dict[str, frozenset[str]]]:
         """Terms the deck uses as names: (words of titles and aliases, words it writes with
-        a capital inside a sentence: "the Right", "Kamenev", "NEP")."""
+        a capital inside a sentence: "the Right", "Kamenev", "NEP", and per deck its proper
+        names: the words it writes with a capital mid-sentence at least twice and more often
+        than in lower case).
+
+        A proper name weighs as a specialist word whatever it means in everyday English:
+        in a deck that writes "the Left" and "the Right", "why did the left lose" is about a
+        faction, not a direction.
+        """
         headings: set[str] = set()
         for card_headings in self._headings:
             for terms in card_headings:
                 headings |= terms
         capitalised: set[str] = set()
-        for card in self.cards:
+        upper: dict[str, Counter[str]] = defaultdict(Counter)
+        for card, deck in zip(self.cards, self._deck_of, strict=True):
             for word in capitalised_words(f"{card.body}\n{card.misconception}"):
                 if term := word_term(word):
                     capitalised.add(term)
-        return frozenset(headings), frozenset(capitalised)
+                    upper[deck][term] += 1
+        proper: dict[str, frozenset[str]] = {}
+        for deck, counts in upper.items():
+            candidates = {term for term, count in counts.items() if count >= MIN_PROPER_USES}
+            text = "\n".join(
+                f"{card.body}\n{card.misconception}"
+                for card, card_deck in zip(self.cards, self._deck_of, strict=True)
+                if card_deck == deck
+            )
+            lower: Counter[str] = Counter()
+            for word, count in Counter(lower_case_words(text)).items():
+                if (term := TERM_CACHE.get(word) or word_term(word)) in candidates:
+                    lower[term] += count
+            proper[deck] = frozenset(t for t in candidates if counts[t] > lower[t])
+        return frozenset(headings), frozenset(capitalised), proper
 
     def _is_name(self, word: str, term: str) -> bool:
         """A word the deck writes as a name, or a title word that is not everyday English
@@ -461,7 +487,10 @@ class SearchIndex:
         if not known:
             return self._unknown_idf[deck] * specificity(word)
         best_quality = max(match.quality for match in known)
-        rarity = max(idf[m.term] for m in known if m.quality == best_quality)
+        best = [m.term for m in known if m.quality == best_quality]
+        rarity = max(idf[term] for term in best)
+        if best_quality >= 1.0 and any(term in self._proper.get(deck, ()) for term in best):
+            return rarity  # a name of this deck ("the Left"), however everyday the word
         return rarity * specificity(word)
 
     # ----- scoring ------------------------------------------------------------------------

@@ -357,6 +357,15 @@ def capitalised_words(text: str) -> list[str]:
     return found
 
 
+_LOWER_CASE_WORD = re.compile(r"\b[a-z]+\b")
+
+
+def lower_case_words(text: str) -> list[str]:
+    """Words written in lower case ("left" in "Trotsky left Moscow"): set against
+    capitalised_words() to tell a deck's proper names from its ordinary words."""
+    return _LOWER_CASE_WORD.findall(text)
+
+
 _NAME_RUN = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:of\s+|the\s+|and\s+)?[A-Z][a-z]+)+")
 
 
