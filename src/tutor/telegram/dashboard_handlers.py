@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from telegram import (
     Bot,
@@ -39,7 +39,9 @@ from tutor.quizflow import QuizFlow
 from tutor.store import ChatKind
 from tutor.telegram.admins import is_admin
 from tutor.telegram.feedback import feedback_button
-from tutor.web import AdminCheck
+
+if TYPE_CHECKING:  # the web server (starlette) loads only when it runs
+    from tutor.web import AdminCheck
 
 logger = logging.getLogger(__name__)
 
