@@ -16,6 +16,12 @@ for lower-case single words, with kind one of
   synonym  the other single words of the word's most frequent sense, for everyday words
            only (a sense tagged at least SYNONYM_MIN_COUNT times in the SemCor counts)
 
+and, for multi-word verbs ("get rid of", "take over", "carry out") whose senses are
+tagged in the SemCor counts (cntlist.rev), words written with underscores ("get_rid_of"):
+  phrase   the single words of the phrase's most frequent sense ("remove")
+  phrase2  the single words of its next tagged senses, up to PHRASE_MAX_SENSES in all
+           ("eliminate", "extinguish")
+
 The matcher (tutor.wordlinks) weighs these below exact matches.
 
 It also writes src/tutor/data/wordnet-words.txt.gz: the stems (tutor.text.stem) of every
@@ -39,6 +45,8 @@ DEFAULT_OUT = ROOT / "src" / "tutor" / "data" / "wordnet-links.tsv.gz"
 WORDS_FILE = "wordnet-words.txt.gz"
 POS_FILES = {"n": "noun", "v": "verb", "a": "adj", "s": "adj", "r": "adv"}
 SYNONYM_MIN_COUNT = 3
+PHRASE_MAX_WORDS = 3
+PHRASE_MAX_SENSES = 3
 _WORD = re.compile(r"^[a-z]+$")
 
 
@@ -112,9 +120,10 @@ def lemma_stems(wordnet: Path) -> set[str]:
     return {stem(word) for word in words}
 
 
-def build(wordnet: Path) -> dict[tuple[str, str], set[str]]:
+def build(
+    wordnet: Path, synsets: dict[tuple[str, int], tuple[list[str], list[tuple]]]
+) -> dict[tuple[str, str], set[str]]:
     links: dict[tuple[str, str], set[str]] = defaultdict(set)
-    synsets = read_synsets(wordnet)
     for (_pos, _offset), (words, pointers) in synsets.items():
         for symbol, target_pos, target, source, goal in pointers:
             if symbol not in ("+", "\\") or not source or not goal:
@@ -141,6 +150,46 @@ def build(wordnet: Path) -> dict[tuple[str, str], set[str]]:
     return links
 
 
+def verb_phrases(
+    wordnet: Path, synsets: dict[tuple[str, int], tuple[list[str], list[tuple]]]
+) -> dict[tuple[str, str], list[str]]:
+    """Multi-word verbs -> the single words of their tagged senses, most frequent first:
+    ("get_rid_of", "phrase") -> ["remove"], ("get_rid_of", "phrase2") -> ["eliminate", ...].
+
+    Only phrases of at most PHRASE_MAX_WORDS plain words with a sense tagged in SemCor (so
+    in everyday use); a phrase's own words are not its senses ("set" of "set up").
+    """
+    tags: dict[str, dict[int, int]] = defaultdict(dict)
+    for line in (wordnet / "cntlist.rev").read_text(encoding="latin-1").splitlines():
+        key, number, count = line.split()
+        lemma, _, lexical = key.partition("%")
+        if lexical.startswith("2:") and "_" in lemma:
+            tags[lemma][int(number)] = int(count)
+    phrases: dict[tuple[str, str], list[str]] = {}
+    for line in (wordnet / "index.verb").read_text(encoding="latin-1").splitlines():
+        if line.startswith("  "):
+            continue
+        fields = line.split(" ")
+        lemma, synset_count, pointer_count = fields[0], int(fields[2]), int(fields[3])
+        parts = lemma.split("_")
+        if not 2 <= len(parts) <= PHRASE_MAX_WORDS or not all(_WORD.match(p) for p in parts):
+            continue
+        offsets = fields[6 + pointer_count : 6 + pointer_count + synset_count]
+        tagged = sorted(
+            (n for n, count in tags.get(lemma, {}).items() if count > 0 and n <= len(offsets)),
+            key=lambda number: (-tags[lemma][number], number),
+        )[:PHRASE_MAX_SENSES]
+        seen = set(parts)
+        for rank, number in enumerate(tagged):
+            words = [clean(w) for w in synsets[("v", int(offsets[number - 1]))][0]]
+            new = [w for w in dict.fromkeys(words) if w and w not in seen]
+            seen.update(new)
+            if new:
+                kind = "phrase" if rank == 0 else "phrase2"
+                phrases.setdefault((lemma, kind), []).extend(new)
+    return phrases
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--wordnet", type=Path, default=Path("/usr/share/wordnet"))
@@ -149,9 +198,12 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.wordnet / "data.noun").is_file():
         print(f"{args.wordnet}: no WordNet data (apt-get install -y wordnet-base)", file=sys.stderr)
         return 1
-    links = build(args.wordnet)
+    synsets = read_synsets(args.wordnet)
+    links = build(args.wordnet, synsets)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     lines = [f"{w}\t{kind}\t{' '.join(sorted(o))}\n" for (w, kind), o in sorted(links.items())]
+    phrases = verb_phrases(args.wordnet, synsets)
+    lines += [f"{w}\t{kind}\t{' '.join(o)}\n" for (w, kind), o in sorted(phrases.items())]
     with gzip.GzipFile(args.out, "wb", mtime=0) as file:  # mtime 0: the same bytes every run
         file.write("".join(lines).encode("utf-8"))
     print(f"Wrote {args.out}: {len(lines)} lines, {args.out.stat().st_size // 1024} KiB")

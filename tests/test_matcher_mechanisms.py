@@ -14,7 +14,7 @@ from tutor.content import load_library
 from tutor.model import Card, Library, Topic
 from tutor.search import SearchIndex, answer
 from tutor.text import normalise, plain_text, roman_value, stem
-from tutor.wordlinks import is_english, linked_stems
+from tutor.wordlinks import is_english, join_phrases, linked_stems, phrase_senses
 
 HARNESS_DECKS = PROJECT_ROOT / "benchmarks" / "harness" / "decks"
 
@@ -330,3 +330,73 @@ def test_a_capital_only_at_a_sentence_start_is_not_a_name() -> None:
     assert stem("plain") not in index._proper.get("hist", frozenset())
     named = revolution_deck(faction="Plain")
     assert stem("plain") in named._proper["hist"]
+
+
+# ----- multi-word verbs ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("how did they get rid of the king", "get_rid_of"),
+        ("they got rid of him", "get_rid_of"),
+        ("getting rid of taxes", "get_rid_of"),
+        ("who took over in 1660", "take_over"),
+        ("how was the court set up", "set_up"),
+        ("who carried out the execution", "carry_out"),
+    ],
+)
+def test_multi_word_verbs_are_read_as_one_word(words: str, expected: str) -> None:
+    assert expected in join_phrases(words.split())
+
+
+def test_a_phrase_of_function_words_alone_is_not_joined() -> None:
+    """ "think of" or "give up" are WordNet verbs too, but made only of words the matcher
+    ignores: joining them would put meaning into question scaffolding."""
+    words = "what did they think of him".split()
+    assert join_phrases(words) == words
+
+
+def test_a_phrase_means_its_wordnet_sense() -> None:
+    assert phrase_senses("get_rid_of")[0] == ("remove", pytest.approx(0.9))
+    assert "seize" in {sense for sense, _ in phrase_senses("take_over")}
+
+
+CIVIL_WAR = [
+    card(
+        "petition",
+        "The Petition of Right (1628)",
+        "• Parliament wanted to get rid of taxes raised without its consent\n"
+        "• Charles accepted it, then ruled without Parliament from 1629",
+    ),
+    card(
+        "regicide",
+        "Charles I removed and executed (1649)",
+        "• The Rump Parliament put Charles on trial for treason\n"
+        "• He was executed in January 1649 and the monarchy abolished",
+    ),
+    card(
+        "cromwell",
+        "Cromwell as Lord Protector",
+        "• Oliver Cromwell seized power in 1653 and ruled as Lord Protector\n"
+        "• He dissolved the Rump Parliament",
+    ),
+    card(
+        "restoration",
+        "The Restoration (1660)",
+        "• Charles II returned from exile as king\n• The Convention Parliament invited him",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("how did parliament get rid of charles", "regicide"),
+        ("how did they get rid of the king", "regicide"),
+        ("when did cromwell take over", "cromwell"),
+    ],
+)
+def test_a_multi_word_verb_counts_as_its_meaning(question: str, expected: str) -> None:
+    """ "get rid of" means remove: the card about removing the king wins over a card that
+    only shares the phrase's rare word "rid"."""
+    index = SearchIndex(CIVIL_WAR, {})
+    assert best_id(index, question) == expected

@@ -52,10 +52,19 @@ from tutor.text import (
     specificity,
     spelling_variants,
     stem,
+    unknown_specificity,
     word_meaning,
     word_term,
 )
-from tutor.wordlinks import english_stems, is_english, linked_stems
+from tutor.wordlinks import (
+    PHRASE_JOINER,
+    english_stems,
+    is_english,
+    join_phrases,
+    linked_stems,
+    phrase_parts,
+    phrase_senses,
+)
 
 # A deck's abstention threshold is read from its own noise level: the score its best card
 # gets for questions of random everyday English words (text.noise_probes). The threshold is
@@ -89,6 +98,11 @@ PREFIX_QUALITY = 0.6
 # one letter off a deck word the match counts this share of a typo's.
 REAL_WORD_TYPO_SCALE = 0.5
 SYNONYM_QUALITY = 0.7
+# A multi-word verb in a question ("get rid of") means its WordNet senses (wordlinks
+# .PHRASE_QUALITY); its own words met alone in a card ("rid") count this share, so a card
+# that happens to share the phrase's rare particle does not outrank the cards about the
+# phrase's meaning.
+PHRASE_PART_QUALITY = 0.8
 # Two neighbouring question words found side by side in a card add this share of their
 # weight again: "centralised control" is stronger evidence than the two words apart.
 PHRASE_BONUS = 0.5
@@ -375,7 +389,14 @@ class SearchIndex:
             if word not in self._surface_to_terms:
                 word = collapse_repeats(word)
             words.extend(SHORTHAND.get(word, word).split())
-        return list(dict.fromkeys(content_words(" ".join(words))))
+        meanings = []
+        for word in join_phrases(words):
+            if PHRASE_JOINER in word:
+                if phrase_parts(word):
+                    meanings.append(word)
+                continue
+            meanings.extend(content_words(word))
+        return list(dict.fromkeys(meanings))
 
     def _matches(self, word: str) -> tuple[_Match, ...]:
         cached = self._word_cache.get(word)
@@ -386,6 +407,8 @@ class SearchIndex:
         return cached
 
     def _find_matches(self, word: str) -> tuple[_Match, ...]:
+        if PHRASE_JOINER in word:
+            return self._phrase_matches(word)
         found: dict[str, float] = {}
         direct = self._direct_matches(word)
         for term, quality in direct:
@@ -399,6 +422,28 @@ class SearchIndex:
             for term, quality in linked_stems(source).items():
                 if term in self._postings and quality > found.get(term, 0.0):
                     found[term] = quality
+        return tuple(_Match(term, quality) for term, quality in found.items())
+
+    def _phrase_matches(self, lemma: str) -> tuple[_Match, ...]:
+        """A multi-word verb: the words of its senses as written ("remove") or linked by
+        WordNet or a synonym group ("removal", "dismiss"), and its own words ("rid") a little
+        lower; no typo or truncation matching, these are dictionary words."""
+        found: dict[str, float] = {}
+
+        def add(term: str, quality: float) -> None:
+            if term in self._postings and quality > found.get(term, 0.0):
+                found[term] = quality
+
+        for part in phrase_parts(lemma):
+            for match in self._find_matches(part):
+                add(match.term, PHRASE_PART_QUALITY * match.quality)
+        for sense, quality in phrase_senses(lemma):
+            sense_stem = stem(sense)
+            add(sense_stem, quality)
+            for term in self._synonyms.get(sense_stem, ()):
+                add(term, quality * SYNONYM_QUALITY)
+            for term, link in linked_stems(sense_stem).items():
+                add(term, quality * link)
         return tuple(_Match(term, quality) for term, quality in found.items())
 
     def _direct_matches(self, word: str) -> list[tuple[str, float]]:
@@ -484,14 +529,20 @@ class SearchIndex:
         in that deck and in English."""
         idf = self._idf[deck]
         known = [match for match in matches if match.term in idf]
+        if PHRASE_JOINER in word:
+            weight = _phrase_specificity(word)
+        elif not known:
+            return self._unknown_idf[deck] * unknown_specificity(word)
+        else:
+            weight = specificity(word)
         if not known:
-            return self._unknown_idf[deck] * specificity(word)
+            return self._unknown_idf[deck] * weight
         best_quality = max(match.quality for match in known)
         best = [m.term for m in known if m.quality == best_quality]
         rarity = max(idf[term] for term in best)
         if best_quality >= 1.0 and any(term in self._proper.get(deck, ()) for term in best):
             return rarity  # a name of this deck ("the Left"), however everyday the word
-        return rarity * specificity(word)
+        return rarity * weight
 
     # ----- scoring ------------------------------------------------------------------------
     def score_all(self, query: str) -> dict[int, float]:
@@ -629,6 +680,15 @@ class SearchIndex:
         ranked = sorted(best_by_topic, key=lambda topic_id: -best_by_topic[topic_id])
         ranked += [topic_id for topic_id in self.topics if topic_id not in best_by_topic]
         return [self.topics[topic_id] for topic_id in ranked if topic_id in self.topics][:limit]
+
+
+def _phrase_specificity(lemma: str) -> float:
+    """How specialist a multi-word verb is: as its most frequent sense's first word
+    ("get rid of" as "remove"), else as its rarest own word."""
+    senses = phrase_senses(lemma)
+    if senses:
+        return specificity(senses[0][0])
+    return max(specificity(part) for part in phrase_parts(lemma))
 
 
 def _closest(

@@ -33,6 +33,10 @@ MIN_ACRONYM_LENGTH = 3
 ENGLISH_WORD_MIN_FREQUENCY = 5000
 # log10(corpus size / word frequency) of an everyday and of a specialist word.
 EVERYDAY_RARITY, SPECIALIST_RARITY, EVERYDAY_WEIGHT = 2.5, 5.5, 0.4
+# The same scale for a word the deck never uses, shifted towards rarer words: a common
+# English word no card uses ("prevent", "becoming") is mostly how a student phrases a
+# question, a rare one ("photosynthesis", "trampoline") what it is about.
+UNKNOWN_EVERYDAY_RARITY, UNKNOWN_SPECIALIST_RARITY = 2.5, 5.5
 
 _stemmer = snowballstemmer.stemmer("english")
 _APOSTROPHE_S = re.compile(r"['’`´]s\b")
@@ -156,10 +160,23 @@ def specificity(word: str) -> float:
     A deck's own statistics cannot tell that "possible" says little about what a student
     wants even if only one card uses it; general English usage can.
     """
+    return _rarity_weight(word, EVERYDAY_RARITY, SPECIALIST_RARITY)
+
+
+@lru_cache(maxsize=65536)
+def unknown_specificity(word: str) -> float:
+    """specificity() for a word no card of the deck uses: weighs an unknown word by its
+    English frequency on a scale shifted towards rarer words (UNKNOWN_*_RARITY)."""
+    return _rarity_weight(word, UNKNOWN_EVERYDAY_RARITY, UNKNOWN_SPECIALIST_RARITY)
+
+
+def _rarity_weight(word: str, everyday: float, specialist: float) -> float:
+    """EVERYDAY_WEIGHT for a word at least as common as rarity `everyday` (log10 of the
+    corpus size over its frequency), rising linearly to 1 at rarity `specialist`."""
     if word in CARDINALS or (word.isdigit() and len(word) <= 2):
         return EVERYDAY_WEIGHT  # "two biggest cities": small numbers are everyday words
     rarity = math.log10(_english_total() / (english_frequency(word) + 1))
-    span = (rarity - EVERYDAY_RARITY) / (SPECIALIST_RARITY - EVERYDAY_RARITY)
+    span = (rarity - everyday) / (specialist - everyday)
     return EVERYDAY_WEIGHT + (1 - EVERYDAY_WEIGHT) * min(1.0, max(0.0, span))
 
 

@@ -1,4 +1,5 @@
-"""English word links from WordNet: word forms, derivations and everyday synonyms.
+"""English word links from WordNet: word forms, derivations, everyday synonyms, and the
+senses of multi-word verbs ("get rid of" -> remove, "take over" -> seize).
 
 The table (data/wordnet-links.tsv.gz) is built from Princeton WordNet 3.0 by
 scripts/build_wordnet.py and shipped with the package; it is read on first use, never
@@ -11,16 +12,22 @@ from __future__ import annotations
 import gzip
 from array import array
 from bisect import bisect_left
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
 
-from tutor.text import stem
+from tutor.lexicon import IRREGULAR_FORMS
+from tutor.text import is_stopword, stem
 
 # How much a linked word counts against an exact match (1.0). An irregular form is the
 # same word; a derivation or pertainym is the same idea in another part of speech; a
 # synonym of an everyday word is looser still.
 LINK_QUALITY: Mapping[str, float] = {"form": 0.9, "derived": 0.7, "synonym": 0.5}
+# How much a word of a multi-word verb's most frequent sense, and of its next senses,
+# counts for the phrase ("get rid of" is "remove", and less often "eliminate").
+PHRASE_QUALITY: Mapping[str, float] = {"phrase": 0.9, "phrase2": 0.7}
+# A question's multi-word verb is written as its WordNet lemma, words joined by this.
+PHRASE_JOINER = "_"
 TABLE = "wordnet-links.tsv.gz"
 WORDS = "wordnet-words.txt.gz"
 
@@ -81,6 +88,8 @@ def links_by_stem() -> _Links:
     links: dict[str, dict[str, float]] = {}
     for line in gzip.decompress(data).decode("utf-8").splitlines():
         word, kind, others = line.split("\t")
+        if kind in PHRASE_QUALITY:
+            continue
         quality = LINK_QUALITY[kind]
         source = _stem_uncached(word)
         targets = links.setdefault(source, {})
@@ -107,3 +116,62 @@ def is_english(word: str) -> bool:
     """Whether a normalised word is real English (a WordNet lemma or a form of one): such a
     word means itself, it is not a typo of a similar deck word ("meiosis", "sonnet")."""
     return stem(word) in english_stems()
+
+
+def _phrase_key(words: Iterable[str]) -> str:
+    """How a run of words is looked up: each word's stem, irregular verbs regularised, so
+    "got rid of", "getting rid of" and "get rid of" meet."""
+    return " ".join(stem(IRREGULAR_FORMS.get(word, word)) for word in words)
+
+
+@lru_cache(maxsize=1)
+def _phrase_table() -> tuple[dict[str, str], dict[str, tuple[tuple[str, float], ...]], int]:
+    """(key -> lemma, lemma -> its sense words with quality, most words in a phrase): the
+    multi-word verbs that have at least one word that is not a function word ("get rid
+    of", "take over"; not "think of" or "give up", which would put meaning into question
+    scaffolding). A few hundred entries."""
+    data = resources.files("tutor.data").joinpath(TABLE).read_bytes()
+    keys: dict[str, str] = {}
+    senses: dict[str, list[tuple[str, float]]] = {}
+    for line in gzip.decompress(data).decode("utf-8").splitlines():
+        lemma, kind, others = line.split("\t")
+        quality = PHRASE_QUALITY.get(kind)
+        if quality is None:
+            continue
+        parts = lemma.split(PHRASE_JOINER)
+        if all(is_stopword(part) for part in parts):
+            continue
+        keys[_phrase_key(parts)] = lemma
+        senses.setdefault(lemma, []).extend((word, quality) for word in others.split())
+    longest = max((len(key.split()) for key in keys), default=0)
+    return keys, {lemma: tuple(found) for lemma, found in senses.items()}, longest
+
+
+def join_phrases(words: Sequence[str]) -> list[str]:
+    """Normalised words with each multi-word verb WordNet knows written as one word, its
+    lemma: ["how", "did", "stalin", "get", "rid", "of", "bukharin"] -> [..., "stalin",
+    "get_rid_of", "bukharin"]. The longest phrase starting at a word wins."""
+    keys, _, longest = _phrase_table()
+    joined: list[str] = []
+    at = 0
+    while at < len(words):
+        for size in range(min(longest, len(words) - at), 1, -1):
+            lemma = keys.get(_phrase_key(words[at : at + size]))
+            if lemma is not None:
+                joined.append(lemma)
+                at += size
+                break
+        else:
+            joined.append(words[at])
+            at += 1
+    return joined
+
+
+def phrase_senses(lemma: str) -> tuple[tuple[str, float], ...]:
+    """The single words a multi-word verb means, most frequent sense first, with quality."""
+    return _phrase_table()[1].get(lemma, ())
+
+
+def phrase_parts(lemma: str) -> list[str]:
+    """The words of a multi-word verb that carry meaning ("get_rid_of" -> ["rid"])."""
+    return [part for part in lemma.split(PHRASE_JOINER) if not is_stopword(part)]
