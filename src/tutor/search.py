@@ -182,6 +182,7 @@ class SearchIndex:
                 self._stems_by_length[len(term)].append(term)
         self._synonyms = self._build_synonyms()
         linked_stems("")  # load the WordNet links now, not on the first question
+        join_phrases(())  # and the multi-word verbs
         english_stems()
         self._word_cache: dict[str, tuple[_Match, ...]] = {}
         english_frequency("")  # load the shared word list now, not on the first question
