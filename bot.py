@@ -12,16 +12,20 @@ import gc
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from tutor.config import ConfigError, Settings, load_settings, settings_help
-from tutor.console import Console
 from tutor.content import ContentError, load_library
 from tutor.dialog import Dialog
 from tutor.logs import configure_logging, database_password
 from tutor.model import Library
-from tutor.quiz import QuizService
-from tutor.quizflow import QuizFlow
-from tutor.store import Store
+
+if TYPE_CHECKING:
+    from tutor.quizflow import QuizFlow
+
+# The database, quiz and adapter modules (SQLAlchemy, python-telegram-bot) are imported
+# after the content is loaded and indexed: the memory that loading frees is then reused
+# by those imports instead of adding to the process's peak (about 10 MiB less).
 
 logger = logging.getLogger("tutor")
 
@@ -85,13 +89,17 @@ def secrets_of(settings: Settings) -> list[str | None]:
 
 async def open_quiz_flow(settings: Settings, library: Library) -> QuizFlow:
     """Open the database (creating and migrating it) and the quiz flow over it."""
+    from tutor.quiz import QuizService
+    from tutor.quizflow import QuizFlow
+    from tutor.store import Store
+
     store = await Store.open(settings.database_url)
     service = QuizService(library, store)
     return QuizFlow(library, store, service, default_timezone=settings.default_timezone)
 
 
 async def run_console(settings: Settings, dialog: Dialog) -> int:
-    from tutor.console import CONSOLE_USER
+    from tutor.console import CONSOLE_USER, Console
     from tutor.dashboard import Dashboard, GroupChoice
     from tutor.deckchoice import DeckChoice
     from tutor.gaps import GapLog
