@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import logging
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from tutor import heap
 from tutor.config import ConfigError, Settings, load_settings, settings_help
 from tutor.content import ContentError, load_library
 from tutor.dialog import Dialog
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 # by those imports instead of adding to the process's peak (about 10 MiB less).
 
 logger = logging.getLogger("tutor")
+heap.skip_httpx_cli()
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -60,18 +61,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
     dialog = Dialog(library)
-    settle_heap()
+    heap.settle()
     if args.console or settings.token is None:
         logging.getLogger().setLevel(max(logging.WARNING, logging.getLogger().level))
         return asyncio.run(run_console(settings, dialog))
     return run_telegram(settings, dialog)
-
-
-def settle_heap() -> None:
-    """Move the content and search index out of the garbage collector's sight: they live
-    as long as the process, and a full collection over them would stall a reply."""
-    gc.collect()
-    gc.freeze()
 
 
 def secrets_of(settings: Settings) -> list[str | None]:
