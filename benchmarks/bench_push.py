@@ -5,7 +5,8 @@
 
 The emulator (in this process, on 127.0.0.1 only) enforces Telegram's flood limits
 scaled up to --rate messages a second overall (1/s per chat, 20/min per group) and
-answers 429 with retry_after beyond them. The bot runs in a subprocess, with the
+answers 429 with retry_after beyond them; its garbage collector is paused during a run
+(see `emulator_collector`; --emulator-gc keeps it). The bot runs in a subprocess, with the
 production push (`register_daily`) and its AIORateLimiter set just under --rate. Each
 run starts from a fresh database in which every subscriber is owed today's push:
 
@@ -33,6 +34,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import gc
 import itertools
 import json
 import os
@@ -42,6 +45,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -258,6 +262,7 @@ async def run_worker(options: argparse.Namespace) -> None:
     SIGTERM, then print the push totals as one JSON line."""
     from telegram.ext import AIORateLimiter, ApplicationBuilder
 
+    from tutor import heap
     from tutor.content import load_library
     from tutor.logs import configure_logging
     from tutor.quiz import QuizService
@@ -267,6 +272,7 @@ async def run_worker(options: argparse.Namespace) -> None:
     configure_logging("INFO")
     library = load_library([PROJECT_ROOT / "content"])
     store = await Store.open(options.database_url, schema=options.schema)
+    heap.settle()  # as the app's post_init does once the database is open
     limiter = AIORateLimiter(
         overall_max_rate=options.rate * LIMITER_SHARE * LIMITER_PERIOD / (1 + LIMITER_PERIOD),
         overall_time_period=LIMITER_PERIOD,
@@ -427,6 +433,30 @@ async def drop(database: Database) -> None:
         await engine.dispose()
 
 
+@contextlib.contextmanager
+def emulator_collector(*, paused: bool) -> Iterator[None]:
+    """Pause this process's garbage collector (the emulator's) for one run.
+
+    The emulator stands in for Telegram's servers and keeps every message it is sent, so
+    its full collections grow to 40-80 ms every ~21 s. Requests that arrive during one
+    are admitted together after it, which trips its exact one-second window: a 429 that
+    Telegram would not send, each stalling the bot's sending for over a second. A run
+    keeps at most a few hundred MiB, so collecting between runs is enough.
+    `--emulator-gc` keeps the collector running, to see that effect."""
+    if not paused:
+        yield
+        return
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.unfreeze()
+        gc.collect()
+
+
 async def main(options: argparse.Namespace) -> None:
     limits = FloodLimits(
         global_per_second=options.rate,
@@ -445,7 +475,8 @@ async def main(options: argparse.Namespace) -> None:
     print(
         f"flood limit {options.rate} msg/s, "
         f"concurrency {options.concurrency}, claim lease {options.claim_lease} s, "
-        f"database {'PostgreSQL' if options.database_url else 'SQLite'}"
+        f"database {'PostgreSQL' if options.database_url else 'SQLite'}, "
+        f"emulator's collector {'running' if options.emulator_gc else 'paused'}"
     )
     with tempfile.TemporaryDirectory(prefix="bench-push-") as folder:
         log = Path(folder) / "workers.log"
@@ -453,7 +484,9 @@ async def main(options: argparse.Namespace) -> None:
             for scenario in chosen:
                 database = await new_database(options, Path(folder), scenario.name)
                 try:
-                    report(await one_run(scenario, emulator, database, options, log))
+                    with emulator_collector(paused=not options.emulator_gc):
+                        result = await one_run(scenario, emulator, database, options, log)
+                    report(result)
                 finally:
                     await drop(database)
         if options.show_log:
@@ -486,6 +519,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         choices=["full", "stop", "kill", "students"],
     )
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
+    parser.add_argument(
+        "--emulator-gc",
+        action="store_true",
+        help="keep the emulator's garbage collector running during a run (see emulator_collector)",
+    )
     parser.add_argument("--show-log", action="store_true", help="print the workers' log tail")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--api-url", help=argparse.SUPPRESS)

@@ -16,7 +16,6 @@ and the ratio. Questions come from the development set when it is there
 from __future__ import annotations
 
 import argparse
-import gc
 import random
 import statistics
 import subprocess
@@ -36,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import baseline_matcher.search as baseline_search
 
 import tutor.search as current_search
+from tutor import heap
 from tutor.config import PROJECT_ROOT
 from tutor.content import load_library
 from tutor.model import Card
@@ -120,13 +120,6 @@ def peak_build_memory(module: ModuleType, cards: Sequence[Card]) -> float:
     return peak
 
 
-def settle_heap() -> None:
-    """Move the index out of the garbage collector's sight, as bot.py does at start-up:
-    otherwise a full collection over millions of index objects lands in some query."""
-    gc.collect()
-    gc.freeze()
-
-
 def bench(
     label: str, module: ModuleType, cards: Sequence[Card], questions: Sequence[str], repeat: int
 ) -> None:
@@ -134,10 +127,10 @@ def bench(
     build_s = build_seconds(module, cards, runs=3)
     peak = peak_build_memory(module, cards)
     cold_index = module.SearchIndex(cards)
-    settle_heap()
+    heap.settle()  # as the bot does at start-up
     cold, cold_cpu = latencies_ms(lambda q: module.answer(cold_index, q), questions, 1)
     index = module.SearchIndex(cards)
-    settle_heap()
+    heap.settle()  # as the bot does at start-up
     run = partial(module.answer, index)
     latencies_ms(run, questions, 1)  # warm-up: every word seen once
     ours, ours_cpu = latencies_ms(run, questions, repeat)

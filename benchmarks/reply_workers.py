@@ -11,8 +11,13 @@ its bot's own.
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.machinery
 import sys
+from importlib.machinery import ModuleSpec
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 
 def run_echo_bot(api_url: str, token: str) -> None:
@@ -35,12 +40,31 @@ def run_echo_bot(api_url: str, token: str) -> None:
     application.run_polling()
 
 
+class _WithoutRateLimiter(importlib.abc.MetaPathFinder):
+    """Drops the AIORateLimiter from `tutor.telegram.app` when bot.py imports it, so the
+    bot imports its modules in its own order (content first), as in production."""
+
+    def find_spec(self, name: str, path: Any, target: Any = None) -> ModuleSpec | None:
+        if name != "tutor.telegram.app":
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None:
+            return spec
+        execute = spec.loader.exec_module
+
+        def exec_module(module: ModuleType) -> None:
+            execute(module)
+            module.AIORateLimiter = lambda **_options: None
+
+        spec.loader.exec_module = exec_module  # type: ignore[method-assign]
+        return spec
+
+
 def run_tutor(checkout: Path) -> int:
     sys.path.insert(0, str(checkout))
+    sys.meta_path.insert(0, _WithoutRateLimiter())
     import bot  # the checkout's bot.py
-    import tutor.telegram.app
 
-    tutor.telegram.app.AIORateLimiter = lambda **_options: None  # type: ignore[assignment,misc]
     return int(bot.main([]))
 
 

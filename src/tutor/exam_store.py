@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tutor.store import ChatKind, Store, answers, chats, exams, memory
+from tutor.store.sql import dialect_insert
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +54,7 @@ class ExamStore:
             "set_by": set_by,
             "updated_at": now,
         }
-        insert = postgresql.insert if self._engine.dialect.name == "postgresql" else sqlite.insert
+        insert = dialect_insert(self._engine.dialect.name)
         statement = insert(exams).values(chat_id=chat_id, created_at=now, **values)
         statement = statement.on_conflict_do_update(index_elements=[exams.c.chat_id], set_=values)
         async with self._engine.begin() as conn:

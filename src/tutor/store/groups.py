@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from tutor.store.base import StoreBase
 from tutor.store.quizzes import _upsert_memory
@@ -29,7 +28,7 @@ from tutor.store.schema import (
     round_poll_claims,
     users,
 )
-from tutor.store.sql import insert_ignoring
+from tutor.store.sql import dialect_insert, insert_ignoring
 
 
 class GroupStore(StoreBase):
@@ -63,10 +62,10 @@ class GroupStore(StoreBase):
     async def add_group_poll(self, poll: GroupPoll) -> bool:
         """Remember a posted round poll; False if that question of the round has one already."""
         values = {**_as_values(poll), "option_order": list(poll.option_order)}
-        dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        insert = dialect_insert(self.dialect)
         async with self._write() as conn:
             result = await conn.execute(
-                dialect_insert(group_polls).values(**values).on_conflict_do_nothing()
+                insert(group_polls).values(**values).on_conflict_do_nothing()
             )
         return result.rowcount == 1
 

@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import importlib
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tutor.store.schema import quiz_sessions
 
 
+def dialect_insert(dialect_name: str) -> Callable[[sa.Table], Any]:
+    """The INSERT with ON CONFLICT of a dialect ("sqlite" or "postgresql"). Imported on
+    first use: a SQLite bot need not load the PostgreSQL dialect (about 2 MiB)."""
+    module = "postgresql" if dialect_name == "postgresql" else "sqlite"
+    insert: Callable[[sa.Table], Any] = importlib.import_module(
+        f"sqlalchemy.dialects.{module}"
+    ).insert
+    return insert
+
+
 def insert_ignoring(
     conn: AsyncConnection, table: sa.Table, values: list[dict[str, Any]], keys: Sequence[str]
 ) -> Any:
     """A many-row INSERT ... ON CONFLICT (keys) DO NOTHING, per dialect."""
-    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    return dialect_insert(table).values(values).on_conflict_do_nothing(index_elements=list(keys))
+    statement = dialect_insert(conn.dialect.name)(table).values(values)
+    return statement.on_conflict_do_nothing(index_elements=list(keys))
 
 
 def _upsert(
@@ -29,8 +39,7 @@ def _upsert(
     update: Sequence[str],
 ) -> sa.Insert:
     """INSERT ... ON CONFLICT (keys) DO UPDATE SET `update` (DO NOTHING if none), per dialect."""
-    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    statement = dialect_insert(table).values(**values)
+    statement = dialect_insert(conn.dialect.name)(table).values(**values)
     if not update:
         return statement.on_conflict_do_nothing(index_elements=list(keys))
     return statement.on_conflict_do_update(

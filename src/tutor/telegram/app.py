@@ -29,6 +29,7 @@ from telegram.ext import (
     filters,
 )
 
+from tutor import heap
 from tutor.commands import Place, commands_for
 from tutor.config import Settings
 from tutor.dashboard import Dashboard
@@ -166,6 +167,7 @@ async def _post_init(application: Application) -> None:
             logger.info("gap log: %d old questions deleted", purged)
         if application.job_queue is not None:
             application.job_queue.run_repeating(_purge_gaps, interval=GAP_PURGE_SECONDS)
+        heap.settle()  # the database, Telegram and quiz modules are loaded now
     await application.bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
     await application.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
     logger.info("bot @%s is ready", application.bot.username)
