@@ -36,7 +36,6 @@ from tutor.text import (
     FIELD_BREAK,
     FIELD_MARKER,
     MAX_QUERY_CHARS,
-    TERM_CACHE,
     acronyms,
     acronyms_of_words,
     capitalised_words,
@@ -129,6 +128,15 @@ class Hit:
     score: float
 
 
+class _TermTable(dict[str, str]):
+    """Word -> index term ("" for a function word), worked out once per distinct word
+    while an index is built; its keys are then every word the cards use."""
+
+    def __missing__(self, word: str) -> str:
+        term = self[word] = word_term(word)
+        return term
+
+
 @dataclass(frozen=True, slots=True)
 class _Match:
     """One way a question word meets the index: a term and how much that counts."""
@@ -155,22 +163,21 @@ class SearchIndex:
         self.cards: tuple[Card, ...] = tuple(cards)
         self.topics: dict[str, Topic] = dict(topics or {})
         self._surface_to_terms: dict[str, set[str]] = defaultdict(set)
-        self._raw_words: set[str] = set()
+        self._term_of = _TermTable()
         analysed = [self._card_terms(card) for card in self.cards]
         fields_per_card = [fields for fields, _ in analysed]
         # Per card, the term sets of its title and of each alias: what the card is about.
         self._headings: list[tuple[frozenset[str], ...]] = [heads for _, heads in analysed]
-        for word in self._raw_words:
-            term = word_term(word) if word not in TERM_CACHE else TERM_CACHE[word]
+        for word, term in self._term_of.items():
             if term:
                 self._surface_to_terms[word_meaning(word)].add(term)
-        del self._raw_words
         self._postings, self._phrases = self._build_postings(
             fields_per_card, [card.deck_id for card in self.cards]
         )
         self._deck_of: tuple[str, ...] = tuple(card.deck_id for card in self.cards)
-        self._heading_words, self._capitalised, self._proper = self._name_terms()
         self._decks: tuple[str, ...] = tuple(sorted(set(self._deck_of)))
+        self._heading_words, self._capitalised, self._proper = self._name_terms()
+        del self._term_of
         self._idf, self._unknown_idf = self._rarities()
         self._sorted_surface = sorted(self._surface_to_terms)
         self._surface_by_length: dict[int, list[str]] = defaultdict(list)
@@ -262,11 +269,8 @@ class SearchIndex:
         # One normalise call per card, not per field: fields are joined by a marker word.
         segments = normalise(FIELD_BREAK.join((*headings, *rest.values())), limit=None)
         words_per_segment = [text.split() for text in segments.split(FIELD_MARKER)]
-        terms_per_segment = []
-        for words in words_per_segment:
-            self._raw_words.update(words)
-            terms = [TERM_CACHE.get(word) or word_term(word) for word in words]
-            terms_per_segment.append([term for term in terms if term])
+        term_of = self._term_of.__getitem__
+        terms_per_segment = [list(filter(None, map(term_of, words))) for words in words_per_segment]
         count = len(headings)
         analysed = {
             "title": terms_per_segment[0],
@@ -282,10 +286,11 @@ class SearchIndex:
                 self._surface_to_terms[acronym].add(acronym)
                 analysed["body"].append(acronym)
         texts = {"title": card.title, "aliases": " ".join(card.aliases), "body": card.body}
-        for field, text in texts.items():  # "Plan XVII" is also "plan 17"
-            for number in roman_numerals(text):
-                self._surface_to_terms[number].add(number)
-                analysed[field].append(number)
+        if roman_numerals("\n".join(texts.values())):  # most cards have none: one scan
+            for field, text in texts.items():  # "Plan XVII" is also "plan 17"
+                for number in roman_numerals(text):
+                    self._surface_to_terms[number].add(number)
+                    analysed[field].append(number)
         card_headings = tuple(frozenset(terms) for terms in terms_per_segment[:count] if terms)
         return analysed, card_headings
 
@@ -303,13 +308,21 @@ class SearchIndex:
         for card_headings in self._headings:
             for terms in card_headings:
                 headings |= terms
+        term_of = self._term_of
         capitalised: set[str] = set()
-        upper: dict[str, Counter[str]] = defaultdict(Counter)
-        for card, deck in zip(self.cards, self._deck_of, strict=True):
-            for word in capitalised_words(f"{card.body}\n{card.misconception}"):
-                if term := word_term(word):
+        upper: dict[str, Counter[str]] = {}
+        for deck in self._decks:
+            upper_words = Counter(
+                word
+                for card in self.cards
+                if card.deck_id == deck
+                for word in capitalised_words(f"{card.body}\n{card.misconception}")
+            )
+            upper[deck] = Counter()
+            for word, count in upper_words.items():
+                if term := term_of[word]:
                     capitalised.add(term)
-                    upper[deck][term] += 1
+                    upper[deck][term] += count
         proper: dict[str, frozenset[str]] = {}
         for deck, counts in upper.items():
             candidates = {term for term, count in counts.items() if count >= MIN_PROPER_USES}
@@ -320,7 +333,7 @@ class SearchIndex:
             )
             lower: Counter[str] = Counter()
             for word, count in Counter(lower_case_words(text)).items():
-                if (term := TERM_CACHE.get(word) or word_term(word)) in candidates:
+                if (term := term_of[word]) in candidates:
                     lower[term] += count
             proper[deck] = frozenset(t for t in candidates if counts[t] > lower[t])
         return frozenset(headings), frozenset(capitalised), proper

@@ -357,7 +357,7 @@ def noise_probes() -> tuple[str, ...]:
     return tuple(" ".join(rng.sample(pool, rng.randint(1, 4))) for _ in range(PROBE_COUNT))
 
 
-_SENTENCE_START = re.compile(r"(?:^|[.!?:;•\n(\"“–—-])\s*$")
+_SENTENCE_MARKS = '.!?:;•\n("“–—-'
 _CAPITALISED_WORD = re.compile(r"\b[A-Z][A-Za-z’']*")
 
 
@@ -366,7 +366,12 @@ def capitalised_words(text: str) -> list[str]:
     normalised words: how a deck shows which of its words are names."""
     found = []
     for match in _CAPITALISED_WORD.finditer(text):
-        if not _SENTENCE_START.search(text[max(0, match.start() - 3) : match.start()]):
+        start = match.start()
+        before = text[max(0, start - 3) : start]
+        # A sentence starts here when only spaces come before the word, or a sentence
+        # mark (a line break included) followed by spaces.
+        stripped = before.rstrip()
+        if stripped and stripped[-1] not in _SENTENCE_MARKS and "\n" not in before[len(stripped) :]:
             word = match.group()
             found.extend(
                 [word.lower()] if word.isascii() and word.isalpha() else normalise(word).split()[:1]
