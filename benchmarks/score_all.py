@@ -15,8 +15,11 @@ Scoring: an in-scope question is answered when the expected card is the best one
 an answer that is not confident, among the choices shown (best + alternatives); the
 "strict" figure counts the best card only. The expected card is one of the question's
 `cards:` ids when it lists any, else any card whose title or body contains an `expect`
-phrase (as ../shared/eval/score.py does). An out-of-scope question is rejected only when
-there is no best card.
+phrase (as ../shared/eval/score.py does). An out-of-scope question is handled when there is
+no best card ("rejected") or when the best card is one that answers it after all: a few
+questions written as out of scope for one deck are answered by another deck's card, "what
+is osmosis" beside the Stalin deck (harness/out_of_scope_answers.yaml, labelled by a
+session that saw only the questions and the decks, never the matcher).
 
 --show-misses prints the misses of the tune split only: held-out questions are for
 reporting, never for tuning.
@@ -53,6 +56,16 @@ BUNDLED_TUNE_SETS = {
     "tune-fresh": HERE / "questions_fresh.yaml",
 }
 SPLITS = ("tune", "heldout")
+
+
+def answered_after_all() -> dict[str, frozenset[str]]:
+    """Out-of-scope question -> the ids of the cards that answer it (labelled blind)."""
+    path = HARNESS / "out_of_scope_answers.yaml"
+    labels = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else []
+    return {row["q"]: frozenset(row["answered_by"]) for row in labels if row["answered_by"]}
+
+
+ANSWERED_AFTER_ALL = answered_after_all()
 SET_NAME = re.compile(r"-(tune|heldout)[\w-]*$")
 
 
@@ -65,18 +78,23 @@ class Tally:
     in_scope: int = 0
     rejected: int = 0
     out_of_scope: int = 0
-    elsewhere: int = 0  # out-of-scope questions answered with a card of another deck
+    # Out-of-scope questions answered with a card that answers them after all (mostly another
+    # deck's: harness/out_of_scope_answers.yaml); rejected + these = handled.
+    rightly_answered: int = 0
+    elsewhere: int = 0  # out-of-scope questions answered wrongly with another deck's card
     styles: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
 
     def line(self) -> str:
         def share(part: int, whole: int) -> str:
             return f"{part / whole:.3f} ({part:3d}/{whole:3d})" if whole else "  -  "
 
+        handled = self.rejected + self.rightly_answered
         return (
             f"in {share(self.answered, self.in_scope)}  strict "
-            f"{share(self.strict, self.in_scope)}  out-rejected "
-            f"{share(self.rejected, self.out_of_scope)}"
-            + (f"  (of the rest, {self.elsewhere} from another deck)" if self.elsewhere else "")
+            f"{share(self.strict, self.in_scope)}  out-handled "
+            f"{share(handled, self.out_of_scope)}  rejected {self.rejected}"
+            + (f", rightly answered {self.rightly_answered}" if self.rightly_answered else "")
+            + (f"  (wrong answers from another deck: {self.elsewhere})" if self.elsewhere else "")
         )
 
 
@@ -119,10 +137,14 @@ def score_set(
     for item in questions.get("out_of_scope", []):
         result = module.answer(index, item["q"])
         tally.out_of_scope += 1
-        tally.rejected += result.best is None
-        tally.elsewhere += result.best is not None and result.best.card.deck_id != deck_id
-        if miss and result.best is not None:
-            miss(f"FALSE {item['q']!r} -> {result.best.card.title!r} {result.best.score}")
+        if result.best is None:
+            tally.rejected += 1
+        elif result.best.card.id in ANSWERED_AFTER_ALL.get(item["q"], ()):
+            tally.rightly_answered += 1
+        else:
+            tally.elsewhere += result.best.card.deck_id != deck_id
+            if miss:
+                miss(f"FALSE {item['q']!r} -> {result.best.card.title!r} {result.best.score}")
 
 
 def load_decks() -> Library:
