@@ -12,7 +12,7 @@ import pytest
 from tutor.config import PROJECT_ROOT
 from tutor.content import load_library
 from tutor.model import Card, Library, Topic
-from tutor.search import SearchIndex, answer
+from tutor.search import DECK_WORD_SHARE, SURE_MARGIN, SearchIndex, answer
 from tutor.text import normalise, plain_text, roman_value, stem
 from tutor.wordlinks import is_english, join_phrases, linked_stems, phrase_senses
 
@@ -122,6 +122,33 @@ def test_abstention_boundary_on_a_plain_deck(harness: Library) -> None:
     assert cutoff / 2 <= off_score < cutoff
     assert answer(index, in_scope).best is not None
     assert answer(index, off_topic).best is None
+
+
+def test_a_shared_index_wants_a_deck_word_for_a_narrow_answer(harness: Library) -> None:
+    """With several decks loaded, an answer that only just clears its deck's threshold on
+    words every subject uses ("form", "measure") is not offered; the deck alone still
+    offers it (its own figures are unchanged) and a deck word ("plasmolisis", a typo of a
+    Biology word) keeps a narrow answer in the shared index."""
+    shared = SearchIndex(harness.cards.values(), harness.topics)
+    biology = deck_index(harness, "biology-cells")
+    for question in ("how do corries form", "what does HDI measure"):
+        (raw,) = shared.search(question, limit=1, score_cutoff=None)
+        cutoff = shared.cutoffs[raw.card.deck_id]
+        assert raw.card.deck_id == "biology-cells"
+        assert cutoff <= raw.score < SURE_MARGIN * cutoff  # it would have been offered
+        assert answer(shared, question).best is None
+        assert answer(biology, question).best is not None
+    narrow = answer(shared, "plasmolisis").best
+    assert narrow is not None
+    assert narrow.score < SURE_MARGIN * shared.cutoffs["biology-cells"]
+    assert "plasmolysis" in narrow.card.body.lower()
+
+
+def test_deck_share_of_a_word(harness: Library) -> None:
+    shared = SearchIndex(harness.cards.values(), harness.topics)
+    assert shared._deck_share(stem("osmosis"), "biology-cells") == 1.0
+    assert shared._deck_share(stem("form"), "biology-cells") < DECK_WORD_SHARE
+    assert shared._deck_share(stem("osmosis"), "geography-coasts") == 0.0
 
 
 @pytest.mark.parametrize("question", ["thanks that helped", "lol ok", "how do i bake a cake"])

@@ -74,6 +74,15 @@ NOISE_SCALE = 0.93
 MIN_PROBES = 100
 MIN_SCORE_CUTOFF = 15.0
 MAX_SCORE_CUTOFF = 40.0
+# In an index of several decks, an answer scoring under this multiple of its deck's
+# threshold must also rest on a word of that deck's own: one that at least DECK_WORD_SHARE
+# of the word's use (per card, across the loaded decks) is in that deck. Every deck lets a
+# few everyday questions through; with five decks loaded those add up, and what gets
+# through is mostly another subject's question answered on a word like "form" or
+# "calculate" by a deck that happens to use it.
+SURE_MARGIN = 1.3
+DECK_WORD_SHARE = 0.5
+DECK_WORD_MIN_QUALITY = 0.7
 # The `score_cutoff` that means "the cutoff calibrated for the deck of each card".
 DECK_CUTOFF = "deck"
 
@@ -211,6 +220,8 @@ class SearchIndex:
                 continue
             for deck, count in Counter(self._deck_of[i] for i in posting).items():
                 counts[deck][term] = count
+        self._deck_sizes, self._deck_counts = sizes, counts
+        self._shares: dict[tuple[str, str], float] = {}
         idf = {
             deck: {
                 term: math.log(1 + (sizes[deck] - count + 0.5) / (count + 0.5))
@@ -638,11 +649,49 @@ class SearchIndex:
                 for index, score in scores.items()
                 if score >= self.cutoffs.get(self._deck_of[index], MAX_SCORE_CUTOFF)
             ]
+            if len(self._decks) > 1:
+                words = self._question_words(query)
+                scored = [
+                    (score, index)
+                    for score, index in scored
+                    if score >= SURE_MARGIN * self.cutoffs[self._deck_of[index]]
+                    or self._rests_on_deck_words(words, index)
+                ]
         else:
             cutoff = 0.0 if not isinstance(score_cutoff, float | int) else score_cutoff
             scored = [(score, index) for index, score in scores.items() if score >= cutoff]
         scored.sort(key=lambda pair: (-pair[0], pair[1]))
         return [Hit(self.cards[index], round(score, 2)) for score, index in scored[:limit]]
+
+    def _rests_on_deck_words(self, words: Sequence[str], card_index: int) -> bool:
+        """Whether the card meets some question word through a term of its deck's own
+        (see SURE_MARGIN): "osmosis" for a Biology card, not "form"."""
+        deck = self._deck_of[card_index]
+        for word in words:
+            for match in self._matches(word):
+                if (
+                    match.quality >= DECK_WORD_MIN_QUALITY
+                    and card_index in self._postings.get(match.term, ())
+                    and self._deck_share(match.term, deck) >= DECK_WORD_SHARE
+                ):
+                    return True
+        return False
+
+    def _deck_share(self, term: str, deck: str) -> float:
+        """The share of a term's use that is in one deck: its rate per card in that deck
+        over the sum of its rates in every deck (1.0 for a word only that deck uses)."""
+        key = (term, deck)
+        share = self._shares.get(key)
+        if share is None:
+            rates = {
+                name: counts.get(term, 0) / self._deck_sizes[name]
+                for name, counts in self._deck_counts.items()
+            }
+            total = sum(rates.values())
+            share = rates[deck] / total if total else 0.0
+            if len(self._shares) < 100_000:
+                self._shares[key] = share
+        return share
 
     def name_lookup(self, query: str, *, limit: int = 3) -> tuple[list[Hit], bool] | None:
         """The cards about a name or term asked alone ("kamenev", "who was X", "the right").
