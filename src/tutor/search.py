@@ -40,7 +40,6 @@ from tutor.text import (
     acronyms_of_words,
     capitalised_words,
     collapse_repeats,
-    content_words,
     english_frequency,
     lower_case_words,
     name_runs,
@@ -201,6 +200,8 @@ class SearchIndex:
         join_phrases(())  # and the multi-word verbs
         english_stems()
         self._word_cache: dict[str, tuple[_Match, ...]] = {}
+        self._last_words: tuple[str, list[str]] | None = None
+        self._last_scores: tuple[str, dict[int, float]] | None = None
         english_frequency("")  # load the shared word list now, not on the first question
         self.cutoffs: dict[str, float] = self._calibrate()
 
@@ -408,7 +409,18 @@ class SearchIndex:
     # ----- reading a question -----------------------------------------------------------
     def _question_words(self, query: str) -> list[str]:
         """The question's meaningful words: shorthand spelled out, and letters typed over
-        and over ("sooo") typed once unless the deck has the word as it stands."""
+        and over ("sooo") typed once unless the deck has the word as it stands.
+
+        One answer reads its question three or four times (name lookup, scoring, the deck
+        word rule), so the last question's words are kept."""
+        last = self._last_words
+        if last is not None and last[0] == query:
+            return last[1]
+        meanings = self._read_question(query)
+        self._last_words = (query, meanings)
+        return meanings
+
+    def _read_question(self, query: str) -> list[str]:
         words: list[str] = []
         for word in normalise(plain_text(query[: MAX_QUERY_CHARS * 2])[:MAX_QUERY_CHARS]).split():
             if word not in self._surface_to_terms:
@@ -420,7 +432,8 @@ class SearchIndex:
                 if phrase_parts(word):
                     meanings.append(word)
                 continue
-            meanings.extend(content_words(word))
+            if meaning := word_meaning(word):  # the word is normalised already
+                meanings.append(meaning)
         return list(dict.fromkeys(meanings))
 
     def _matches(self, word: str) -> tuple[_Match, ...]:
@@ -571,7 +584,16 @@ class SearchIndex:
 
     # ----- scoring ------------------------------------------------------------------------
     def score_all(self, query: str) -> dict[int, float]:
-        """Every card that shares anything with the question -> score 0–100."""
+        """Every card that shares anything with the question -> score 0–100 (the caller
+        must not change it: the last question's scores are kept for the next call)."""
+        last = self._last_scores
+        if last is not None and last[0] == query:
+            return last[1]
+        scores = self._score(query)
+        self._last_scores = (query, scores)
+        return scores
+
+    def _score(self, query: str) -> dict[int, float]:
         words = self._question_words(query)
         decks = self._decks
         deck_of = self._deck_of
