@@ -23,6 +23,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 
 from rapidfuzz import process
@@ -200,8 +201,10 @@ class SearchIndex:
         join_phrases(())  # and the multi-word verbs
         english_stems()
         self._word_cache: dict[str, tuple[_Match, ...]] = {}
-        self._last_words: tuple[str, list[str]] | None = None
-        self._last_scores: tuple[str, dict[int, float]] | None = None
+        # One answer reads its question three or four times (name lookup, scoring, the
+        # deck-word rule): the last question's words and scores are kept.
+        self._last_question_words = lru_cache(maxsize=1)(self._read_question)
+        self._last_scores = lru_cache(maxsize=1)(self._score)
         english_frequency("")  # load the shared word list now, not on the first question
         self.cutoffs: dict[str, float] = self._calibrate()
 
@@ -409,16 +412,8 @@ class SearchIndex:
     # ----- reading a question -----------------------------------------------------------
     def _question_words(self, query: str) -> list[str]:
         """The question's meaningful words: shorthand spelled out, and letters typed over
-        and over ("sooo") typed once unless the deck has the word as it stands.
-
-        One answer reads its question three or four times (name lookup, scoring, the deck
-        word rule), so the last question's words are kept."""
-        last = self._last_words
-        if last is not None and last[0] == query:
-            return last[1]
-        meanings = self._read_question(query)
-        self._last_words = (query, meanings)
-        return meanings
+        and over ("sooo") typed once unless the deck has the word as it stands."""
+        return self._last_question_words(query)
 
     def _read_question(self, query: str) -> list[str]:
         words: list[str] = []
@@ -586,12 +581,7 @@ class SearchIndex:
     def score_all(self, query: str) -> dict[int, float]:
         """Every card that shares anything with the question -> score 0–100 (the caller
         must not change it: the last question's scores are kept for the next call)."""
-        last = self._last_scores
-        if last is not None and last[0] == query:
-            return last[1]
-        scores = self._score(query)
-        self._last_scores = (query, scores)
-        return scores
+        return self._last_scores(query)
 
     def _score(self, query: str) -> dict[int, float]:
         words = self._question_words(query)
