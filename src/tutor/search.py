@@ -39,10 +39,9 @@ from tutor.text import (
     MAX_QUERY_CHARS,
     acronyms,
     acronyms_of_words,
-    capitalised_words,
+    capital_uses,
     collapse_repeats,
     english_frequency,
-    lower_case_words,
     name_runs,
     noise_probes,
     normalise,
@@ -173,6 +172,7 @@ class SearchIndex:
         self.topics: dict[str, Topic] = dict(topics or {})
         self._surface_to_terms: dict[str, set[str]] = defaultdict(set)
         self._term_of = _TermTable()
+        self._running_words: dict[str, Counter[str]] = defaultdict(Counter)
         analysed = [self._card_terms(card) for card in self.cards]
         fields_per_card = [fields for fields, _ in analysed]
         # Per card, the term sets of its title and of each alias: what the card is about.
@@ -186,7 +186,7 @@ class SearchIndex:
         self._deck_of: tuple[str, ...] = tuple(card.deck_id for card in self.cards)
         self._decks: tuple[str, ...] = tuple(sorted(set(self._deck_of)))
         self._heading_words, self._capitalised, self._proper = self._name_terms()
-        del self._term_of
+        del self._term_of, self._running_words
         self._idf, self._unknown_idf = self._rarities()
         self._sorted_surface = sorted(self._surface_to_terms)
         self._surface_by_length: dict[int, list[str]] = defaultdict(list)
@@ -287,6 +287,9 @@ class SearchIndex:
         term_of = self._term_of.__getitem__
         terms_per_segment = [list(filter(None, map(term_of, words))) for words in words_per_segment]
         count = len(headings)
+        running = self._running_words[card.deck_id]  # body and common mistake, for _name_terms
+        running.update(words_per_segment[count + 1])
+        running.update(words_per_segment[count + 2])
         analysed = {
             "title": terms_per_segment[0],
             "aliases": [term for terms in terms_per_segment[1:count] for term in terms],
@@ -325,32 +328,32 @@ class SearchIndex:
                 headings |= terms
         term_of = self._term_of
         capitalised: set[str] = set()
-        upper: dict[str, Counter[str]] = {}
+        proper: dict[str, frozenset[str]] = {}
         for deck in self._decks:
-            upper_words = Counter(
-                word
-                for card in self.cards
-                if card.deck_id == deck
-                for word in capitalised_words(f"{card.body}\n{card.misconception}")
-            )
-            upper[deck] = Counter()
-            for word, count in upper_words.items():
+            inside: Counter[str] = Counter()
+            every: Counter[str] = Counter()
+            for card in self.cards:
+                if card.deck_id == deck:
+                    words_inside, words_capitalised = capital_uses(
+                        f"{card.body}\n{card.misconception}"
+                    )
+                    inside.update(words_inside)
+                    every.update(words_capitalised)
+            upper: Counter[str] = Counter()
+            for word, count in inside.items():
                 if term := term_of[word]:
                     capitalised.add(term)
-                    upper[deck][term] += count
-        proper: dict[str, frozenset[str]] = {}
-        for deck, counts in upper.items():
-            candidates = {term for term, count in counts.items() if count >= MIN_PROPER_USES}
-            text = "\n".join(
-                f"{card.body}\n{card.misconception}"
-                for card, card_deck in zip(self.cards, self._deck_of, strict=True)
-                if card_deck == deck
-            )
+                    upper[term] += count
+            candidates = {term for term, count in upper.items() if count >= MIN_PROPER_USES}
+            # Lower-case uses: all uses in the body and common mistakes, less the capitalised.
             lower: Counter[str] = Counter()
-            for word, count in Counter(lower_case_words(text)).items():
-                if (term := term_of[word]) in candidates:
+            for word, count in self._running_words[deck].items():
+                if word.isalpha() and (term := term_of[word]) in candidates:
                     lower[term] += count
-            proper[deck] = frozenset(t for t in candidates if counts[t] > lower[t])
+            for word, count in every.items():
+                if (term := term_of[word]) in candidates:
+                    lower[term] -= count
+            proper[deck] = frozenset(t for t in candidates if upper[t] > lower[t])
         return frozenset(headings), frozenset(capitalised), proper
 
     def _is_name(self, word: str, term: str) -> bool:

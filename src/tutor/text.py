@@ -364,28 +364,26 @@ _CAPITALISED_WORD = re.compile(r"\b[A-Z][A-Za-z’']*")
 def capitalised_words(text: str) -> list[str]:
     """Words written with a capital inside a sentence ("Kamenev", "the Right", "NEP"), as
     normalised words: how a deck shows which of its words are names."""
-    found = []
+    return capital_uses(text)[0]
+
+
+def capital_uses(text: str) -> tuple[list[str], list[str]]:
+    """(capitalised_words(text), every word written with a capital, sentence starts
+    included), as normalised words: with a count of all its words, the second tells how
+    often a deck writes a word in lower case."""
+    inside, every = [], []
     for match in _CAPITALISED_WORD.finditer(text):
+        word = match.group()
+        words = [word.lower()] if word.isascii() and word.isalpha() else normalise(word).split()
+        every.extend(words)
         start = match.start()
         before = text[max(0, start - 3) : start]
         # A sentence starts here when only spaces come before the word, or a sentence
         # mark (a line break included) followed by spaces.
         stripped = before.rstrip()
         if stripped and stripped[-1] not in _SENTENCE_MARKS and "\n" not in before[len(stripped) :]:
-            word = match.group()
-            found.extend(
-                [word.lower()] if word.isascii() and word.isalpha() else normalise(word).split()[:1]
-            )
-    return found
-
-
-_LOWER_CASE_WORD = re.compile(r"\b[a-z]+\b")
-
-
-def lower_case_words(text: str) -> list[str]:
-    """Words written in lower case ("left" in "Trotsky left Moscow"): set against
-    capitalised_words() to tell a deck's proper names from its ordinary words."""
-    return _LOWER_CASE_WORD.findall(text)
+            inside.extend(words[:1])
+    return inside, every
 
 
 _NAME_RUN = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:of\s+|the\s+|and\s+)?[A-Z][a-z]+)+")
