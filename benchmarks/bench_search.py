@@ -205,18 +205,35 @@ def bench(
 
 
 def module_at(revision: str) -> ModuleType:
-    """tutor/search.py as it was at a git revision, loaded beside the current one (it
-    imports today's tutor.text and friends), for a before/after in one run."""
-    source = subprocess.run(
-        ["git", "show", f"{revision}:src/tutor/search.py"],
+    """tutor/search.py as it was at a git revision, loaded beside the current one with
+    tutor/text.py of the same revision (and today's other tutor modules), for a
+    before/after in one run."""
+    text_module = _load_at(revision, "text")
+    source = _source_at(revision, "search").replace(
+        "from tutor.text import", f"from {text_module.__name__} import"
+    )
+    return _exec_module(f"search_at_{revision}", source, f"{revision}:src/tutor/search.py")
+
+
+def _source_at(revision: str, name: str) -> str:
+    return subprocess.run(
+        ["git", "show", f"{revision}:src/tutor/{name}.py"],
         cwd=PROJECT_ROOT,
         check=True,
         capture_output=True,
         text=True,
     ).stdout
-    module = ModuleType(f"search_at_{revision}")
-    sys.modules[module.__name__] = module  # dataclasses look their module up by name
-    exec(compile(source, f"{revision}:src/tutor/search.py", "exec"), module.__dict__)
+
+
+def _load_at(revision: str, name: str) -> ModuleType:
+    source = _source_at(revision, name)
+    return _exec_module(f"{name}_at_{revision}", source, f"{revision}:src/tutor/{name}.py")
+
+
+def _exec_module(name: str, source: str, filename: str) -> ModuleType:
+    module = ModuleType(name)
+    sys.modules[name] = module  # dataclasses look their module up by name
+    exec(compile(source, filename, "exec"), module.__dict__)
     return module
 
 
