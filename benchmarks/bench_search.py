@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -132,7 +133,9 @@ def fresh_build_seconds(matcher: str, content: Path, count: int) -> float:
     """
     command = [sys.executable, __file__, "--time-build", matcher]
     command += ["--content", str(content), "--cards", str(count)]
-    result = subprocess.run(command, check=True, capture_output=True, text=True)
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode:
+        sys.exit(f"timing the {matcher} build failed:\n{result.stderr}")
     return float(result.stdout.strip().splitlines()[-1])
 
 
@@ -212,7 +215,12 @@ def module_at(revision: str) -> ModuleType:
     source = _source_at(revision, "search").replace(
         "from tutor.text import", f"from {text_module.__name__} import"
     )
-    return _exec_module(f"search_at_{revision}", source, f"{revision}:src/tutor/search.py")
+    return _exec_module(_module_name("search", revision), source, f"{revision}:src/tutor/search.py")
+
+
+def _module_name(name: str, revision: str) -> str:
+    """A module name for a file at a revision: "HEAD~1" -> "text_at_HEAD_1"."""
+    return f"{name}_at_" + re.sub(r"\W", "_", revision)
 
 
 def _source_at(revision: str, name: str) -> str:
@@ -227,7 +235,7 @@ def _source_at(revision: str, name: str) -> str:
 
 def _load_at(revision: str, name: str) -> ModuleType:
     source = _source_at(revision, name)
-    return _exec_module(f"{name}_at_{revision}", source, f"{revision}:src/tutor/{name}.py")
+    return _exec_module(_module_name(name, revision), source, f"{revision}:src/tutor/{name}.py")
 
 
 def _exec_module(name: str, source: str, filename: str) -> ModuleType:
@@ -235,6 +243,14 @@ def _exec_module(name: str, source: str, filename: str) -> ModuleType:
     sys.modules[name] = module  # dataclasses look their module up by name
     exec(compile(source, filename, "exec"), module.__dict__)
     return module
+
+
+def build_rounds(text: str) -> int:
+    """A --build-rounds value: a whole number, 0 or more."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -248,9 +264,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--build-rounds",
-        type=int,
+        type=build_rounds,
         default=3,
-        help="fresh-process builds of the generated deck per matcher, taken in turns",
+        help="fresh-process builds of the generated deck per matcher, taken in turns "
+        "(0: time the build in this process, fastest of 3)",
     )
     parser.add_argument("--time-build", metavar="MATCHER", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

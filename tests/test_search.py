@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
+import weakref
 
 import pytest
 
@@ -217,3 +219,28 @@ def test_core_does_not_import_telegram() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+def test_a_dropped_index_is_freed_by_reference_counting() -> None:
+    """The bot freezes its start-up heap (tutor.heap.settle), after which only reference
+    counting frees memory: an index and its caches must hold no reference cycle."""
+    index = SearchIndex(CARDS, TOPICS)
+    answer(index, "how does osmosis work")
+    answer(index, "osmosis")
+    freed = weakref.ref(index)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        del index
+        assert freed() is None
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def test_the_last_question_is_read_once_and_answers_stay_the_same(index: SearchIndex) -> None:
+    first = index.score_all("why do plants need water")
+    assert index.score_all("why do plants need water") is first  # kept, not recomputed
+    other = index.score_all("osmosis")
+    assert other is not first
+    assert dict(index.score_all("why do plants need water")) == dict(first)

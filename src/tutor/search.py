@@ -23,7 +23,6 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import pairwise
 
 from rapidfuzz import process
@@ -75,10 +74,11 @@ MIN_SCORE_CUTOFF = 15.0
 MAX_SCORE_CUTOFF = 40.0
 # In an index of several decks, an answer scoring under this multiple of its deck's
 # threshold must also rest on a word of that deck's own: one that at least DECK_WORD_SHARE
-# of the word's use (per card, across the loaded decks) is in that deck. Every deck lets a
-# few everyday questions through; with five decks loaded those add up, and what gets
-# through is mostly another subject's question answered on a word like "form" or
-# "calculate" by a deck that happens to use it.
+# of the word's use (per card, across the loaded decks) is in that deck, met at a match
+# quality of DECK_WORD_MIN_QUALITY or more (an exact word, a form, a one- or two-edit
+# typo). Every deck lets a few everyday questions through; with five decks loaded those
+# add up, and what gets through is mostly another subject's question answered on a word
+# like "form" or "calculate" by a deck that happens to use it.
 SURE_MARGIN = 1.3
 DECK_WORD_SHARE = 0.5
 DECK_WORD_MIN_QUALITY = 0.7
@@ -136,6 +136,10 @@ class Hit:
     score: float
 
 
+# The fields after the title and aliases, in the order _card_terms reads them.
+_REST_FIELDS = ("keywords", "body", "misconception", "topic")
+
+
 class _TermTable(dict[str, str]):
     """Word -> index term ("" for a function word), worked out once per distinct word
     while an index is built; its keys are then every word the cards use."""
@@ -187,6 +191,8 @@ class SearchIndex:
         self._decks: tuple[str, ...] = tuple(sorted(set(self._deck_of)))
         self._heading_words, self._capitalised, self._proper = self._name_terms()
         del self._term_of, self._running_words
+        self._deck_sizes, self._deck_counts = self._deck_term_counts()
+        self._shares: dict[tuple[str, str], float] = {}  # see _deck_share
         self._idf, self._unknown_idf = self._rarities()
         self._sorted_surface = sorted(self._surface_to_terms)
         self._surface_by_length: dict[int, list[str]] = defaultdict(list)
@@ -202,11 +208,24 @@ class SearchIndex:
         english_stems()
         self._word_cache: dict[str, tuple[_Match, ...]] = {}
         # One answer reads its question three or four times (name lookup, scoring, the
-        # deck-word rule): the last question's words and scores are kept.
-        self._last_question_words = lru_cache(maxsize=1)(self._read_question)
-        self._last_scores = lru_cache(maxsize=1)(self._score)
+        # deck-word rule): the last question's words and scores are kept (plain slots, not
+        # lru_cache on bound methods, which would tie the index into a reference cycle).
+        self._last_words: tuple[str, tuple[str, ...]] | None = None
+        self._last_scores: tuple[str, Mapping[int, float]] | None = None
         english_frequency("")  # load the shared word list now, not on the first question
         self.cutoffs: dict[str, float] = self._calibrate()
+
+    def _deck_term_counts(self) -> tuple[Counter[str], dict[str, dict[str, int]]]:
+        """Cards per deck, and per deck how many of its cards use each term."""
+        sizes = Counter(self._deck_of)
+        counts: dict[str, dict[str, int]] = {deck: {} for deck in sizes}
+        if len(sizes) == 1:
+            counts[self._decks[0]] = {term: len(cards) for term, cards in self._postings.items()}
+            return sizes, counts
+        for term, posting in self._postings.items():
+            for deck, count in Counter(self._deck_of[i] for i in posting).items():
+                counts[deck][term] = count
+        return sizes, counts
 
     def _rarities(self) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
         """Per deck: each term's IDF among that deck's cards, and an unknown word's.
@@ -215,17 +234,7 @@ class SearchIndex:
         deck's cards score as they would in an index of that deck alone: loading other
         decks beside it neither makes its cards answer chat nor costs it its own questions.
         """
-        sizes = Counter(self._deck_of)
-        single = len(sizes) == 1
-        counts: dict[str, dict[str, int]] = {deck: {} for deck in sizes}
-        for term, posting in self._postings.items():
-            if single:
-                counts[self._decks[0]][term] = len(posting)
-                continue
-            for deck, count in Counter(self._deck_of[i] for i in posting).items():
-                counts[deck][term] = count
-        self._deck_sizes, self._deck_counts = sizes, counts
-        self._shares: dict[tuple[str, str], float] = {}
+        sizes, counts = self._deck_sizes, self._deck_counts
         idf = {
             deck: {
                 term: math.log(1 + (sizes[deck] - count + 0.5) / (count + 0.5))
@@ -262,10 +271,6 @@ class SearchIndex:
             cutoffs[deck] = min(MAX_SCORE_CUTOFF, max(MIN_SCORE_CUTOFF, NOISE_SCALE * noise))
         return cutoffs
 
-    def cutoff_for(self, card: Card) -> float:
-        """The score a card needs before it is offered as an answer (its deck's threshold)."""
-        return self.cutoffs.get(card.deck_id, MAX_SCORE_CUTOFF)
-
     # ----- building -------------------------------------------------------------------
     def _card_terms(self, card: Card) -> tuple[dict[str, list[str]], tuple[frozenset[str], ...]]:
         """The terms of each field, in order (acronyms of names count as aliases), and the
@@ -275,12 +280,13 @@ class SearchIndex:
         """
         topic = self.topics.get(card.topic_id)
         headings = (card.title, *card.aliases)
-        rest = {
-            "keywords": " ".join(card.keywords),
-            "body": card.body,
-            "misconception": card.misconception,
-            "topic": topic.title if topic else "",
-        }
+        rest_texts = (
+            " ".join(card.keywords),
+            card.body,
+            card.misconception,
+            topic.title if topic else "",
+        )
+        rest = dict(zip(_REST_FIELDS, rest_texts, strict=True))
         # One normalise call per card, not per field: fields are joined by a marker word.
         segments = normalise(FIELD_BREAK.join((*headings, *rest.values())), limit=None)
         words_per_segment = [text.split() for text in segments.split(FIELD_MARKER)]
@@ -288,8 +294,8 @@ class SearchIndex:
         terms_per_segment = [list(filter(None, map(term_of, words))) for words in words_per_segment]
         count = len(headings)
         running = self._running_words[card.deck_id]  # body and common mistake, for _name_terms
-        running.update(words_per_segment[count + 1])
-        running.update(words_per_segment[count + 2])
+        for field in ("body", "misconception"):
+            running.update(words_per_segment[count + _REST_FIELDS.index(field)])
         analysed = {
             "title": terms_per_segment[0],
             "aliases": [term for terms in terms_per_segment[1:count] for term in terms],
@@ -329,16 +335,16 @@ class SearchIndex:
         term_of = self._term_of
         capitalised: set[str] = set()
         proper: dict[str, frozenset[str]] = {}
-        for deck in self._decks:
+        cards_of: dict[str, list[Card]] = defaultdict(list)
+        for card in self.cards:
+            cards_of[card.deck_id].append(card)
+        for deck, cards in cards_of.items():
             inside: Counter[str] = Counter()
             every: Counter[str] = Counter()
-            for card in self.cards:
-                if card.deck_id == deck:
-                    words_inside, words_capitalised = capital_uses(
-                        f"{card.body}\n{card.misconception}"
-                    )
-                    inside.update(words_inside)
-                    every.update(words_capitalised)
+            for card in cards:
+                words_inside, words_capitalised = capital_uses(f"{card.body}\n{card.misconception}")
+                inside.update(words_inside)
+                every.update(words_capitalised)
             upper: Counter[str] = Counter()
             for word, count in inside.items():
                 if term := term_of[word]:
@@ -413,12 +419,16 @@ class SearchIndex:
         return {key: frozenset(value) for key, value in synonyms.items() if value}
 
     # ----- reading a question -----------------------------------------------------------
-    def _question_words(self, query: str) -> list[str]:
+    def _question_words(self, query: str) -> tuple[str, ...]:
+        """The question's meaningful words (the last question's are kept)."""
+        last = self._last_words
+        if last is None or last[0] != query:
+            last = self._last_words = (query, self._read_question(query))
+        return last[1]
+
+    def _read_question(self, query: str) -> tuple[str, ...]:
         """The question's meaningful words: shorthand spelled out, and letters typed over
         and over ("sooo") typed once unless the deck has the word as it stands."""
-        return self._last_question_words(query)
-
-    def _read_question(self, query: str) -> list[str]:
         words: list[str] = []
         for word in normalise(plain_text(query[: MAX_QUERY_CHARS * 2])[:MAX_QUERY_CHARS]).split():
             if word not in self._surface_to_terms:
@@ -432,7 +442,7 @@ class SearchIndex:
                 continue
             if meaning := word_meaning(word):  # the word is normalised already
                 meanings.append(meaning)
-        return list(dict.fromkeys(meanings))
+        return tuple(dict.fromkeys(meanings))
 
     def _matches(self, word: str) -> tuple[_Match, ...]:
         cached = self._word_cache.get(word)
@@ -581,10 +591,13 @@ class SearchIndex:
         return rarity * weight
 
     # ----- scoring ------------------------------------------------------------------------
-    def score_all(self, query: str) -> dict[int, float]:
-        """Every card that shares anything with the question -> score 0–100 (the caller
-        must not change it: the last question's scores are kept for the next call)."""
-        return self._last_scores(query)
+    def score_all(self, query: str) -> Mapping[int, float]:
+        """Every card that shares anything with the question -> score 0–100 (read-only:
+        the last question's scores are kept for the next call)."""
+        last = self._last_scores
+        if last is None or last[0] != query:
+            last = self._last_scores = (query, self._score(query))
+        return last[1]
 
     def _score(self, query: str) -> dict[int, float]:
         words = self._question_words(query)

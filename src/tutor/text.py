@@ -197,9 +197,9 @@ def normalise(text: str, *, limit: int | None = MAX_QUERY_CHARS * 10) -> str:
     """
     text = (text if limit is None else text[:limit]).casefold()
     if not text.isascii():
-        # Bullets and dashes are most of the non-ASCII in card text and mean a space; once
-        # they are spaces, most cards skip the Unicode decomposition below. (str.replace:
-        # str.translate is ten times slower on such text.)
+        # Bullets, dashes and curly quotes are most of the non-ASCII in card text and mean a
+        # space; once they are spaces, most cards skip the Unicode decomposition below.
+        # (str.replace: str.translate is ten times slower on such text.)
         for mark in _SPACED_PUNCTUATION:
             text = text.replace(mark, " ")
     if not text.isascii():
@@ -237,24 +237,12 @@ def word_meaning(word: str) -> str:
     return meaning
 
 
-TERM_CACHE: dict[str, str] = {}
-
-
 def word_term(word: str) -> str:
-    """The index term of a normalised word ("" for a function word), cached."""
+    """The index term of a normalised word ("" for a function word)."""
     meaning = MEANING_CACHE.get(word)
     if meaning is None:
         meaning = word_meaning(word)
-    term = stem(meaning) if meaning else ""
-    if len(TERM_CACHE) < 200_000:
-        TERM_CACHE[word] = term
-    return term
-
-
-def content_words(text: str) -> list[str]:
-    """The words of `text` that carry meaning: ordinals as numbers, verbs regularised."""
-    meanings = [MEANING_CACHE.get(w) or word_meaning(w) for w in normalise(text).split()]
-    return [meaning for meaning in meanings if meaning]
+    return stem(meaning) if meaning else ""
 
 
 @lru_cache(maxsize=65536)
@@ -368,16 +356,11 @@ _SENTENCE_MARKS = '.!?:;•\n("“–—-'
 _CAPITALISED_WORD = re.compile(r"\b[A-Z][A-Za-z’']*")
 
 
-def capitalised_words(text: str) -> list[str]:
-    """Words written with a capital inside a sentence ("Kamenev", "the Right", "NEP"), as
-    normalised words: how a deck shows which of its words are names."""
-    return capital_uses(text)[0]
-
-
 def capital_uses(text: str) -> tuple[list[str], list[str]]:
-    """(capitalised_words(text), every word written with a capital, sentence starts
-    included), as normalised words: with a count of all its words, the second tells how
-    often a deck writes a word in lower case."""
+    """(words written with a capital inside a sentence: "Kamenev", "the Right", "NEP" —
+    how a deck shows which of its words are names; every word written with a capital,
+    sentence starts included: with a count of all its words, this tells how often a deck
+    writes a word in lower case), as normalised words."""
     inside, every = [], []
     for match in _CAPITALISED_WORD.finditer(text):
         word = match.group()
