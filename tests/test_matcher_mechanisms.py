@@ -144,6 +144,24 @@ def test_a_shared_index_wants_a_deck_word_for_a_narrow_answer(harness: Library) 
     assert "plasmolysis" in narrow.card.body.lower()
 
 
+def test_a_stray_best_hit_does_not_promote_the_next_card(harness: Library) -> None:
+    """When the best hit of a shared index is narrow and meets the question on no word of
+    its deck's own, the question gets no card: not the next card down, from another deck
+    that happens to use one of its words ("kinetic" in Biology's diffusion card)."""
+    shared = SearchIndex(harness.cards.values(), harness.topics)
+    question = "kinetic energy formula"
+    first, second = shared.search(question, limit=2, score_cutoff=None)
+    assert first.card.deck_id != second.card.deck_id
+    for hit in (first, second):
+        cutoff = shared.cutoffs[hit.card.deck_id]
+        assert cutoff <= hit.score < SURE_MARGIN * cutoff
+    position = {card.id: i for i, card in enumerate(shared.cards)}
+    words = shared._question_words(question)
+    assert not shared._rests_on_deck_words(words, position[first.card.id])
+    assert shared._rests_on_deck_words(words, position[second.card.id])
+    assert answer(shared, question).best is None
+
+
 def test_deck_share_of_a_word(harness: Library) -> None:
     shared = SearchIndex(harness.cards.values(), harness.topics)
     assert shared._deck_share(stem("osmosis"), "biology-cells") == 1.0
