@@ -677,30 +677,34 @@ class SearchIndex:
                 for index, score in scores.items()
                 if score >= self.cutoffs.get(self._deck_of[index], MAX_SCORE_CUTOFF)
             ]
-            if len(self._decks) > 1:
-                scored = self._without_stray_hits(query, scored)
         else:
             cutoff = 0.0 if not isinstance(score_cutoff, float | int) else score_cutoff
             scored = [(score, index) for index, score in scores.items() if score >= cutoff]
         scored.sort(key=lambda pair: (-pair[0], pair[1]))
+        if score_cutoff == DECK_CUTOFF and len(self._decks) > 1:
+            scored = self._without_stray_hits(query, scored)
         return [Hit(self.cards[index], round(score, 2)) for score, index in scored[:limit]]
 
     def _without_stray_hits(
         self, query: str, scored: list[tuple[float, int]]
     ) -> list[tuple[float, int]]:
-        """In an index of several decks, the hits that are sure (SURE_MARGIN) or rest on a
-        word of their deck's own. When the best hit is neither, the question looks like one
-        meant for no deck and only sure hits are kept: the next card down, from a deck that
-        happens to share a word, is no better an answer."""
+        """In an index of several decks, of the hits (best first), those that are sure
+        (SURE_MARGIN) or rest on a word of their deck's own. When the best hit is neither,
+        the question looks like one meant for no deck and only sure hits are kept: the next
+        card down, from a deck that happens to share a word, is no better an answer."""
         words = self._question_words(query)
 
         def sure(score: float, index: int) -> bool:
             return score >= SURE_MARGIN * self.cutoffs[self._deck_of[index]]
 
-        scored.sort(key=lambda pair: (-pair[0], pair[1]))
-        if scored and not sure(*scored[0]) and not self._rests_on_deck_words(words, scored[0][1]):
+        def kept(score: float, index: int) -> bool:
+            return sure(score, index) or self._rests_on_deck_words(words, index)
+
+        if not scored:
+            return scored
+        if not kept(*scored[0]):
             return [pair for pair in scored if sure(*pair)]
-        return [pair for pair in scored if sure(*pair) or self._rests_on_deck_words(words, pair[1])]
+        return [scored[0], *(pair for pair in scored[1:] if kept(*pair))]
 
     def _rests_on_deck_words(self, words: Sequence[str], card_index: int) -> bool:
         """Whether the card meets some question word through a term of its deck's own
