@@ -12,7 +12,7 @@ import pytest
 from tutor.config import PROJECT_ROOT
 from tutor.content import load_library
 from tutor.model import Card, Library, Topic
-from tutor.search import DECK_WORD_SHARE, SURE_MARGIN, SearchIndex, answer
+from tutor.search import DECK_WORD_SHARE, HEADING_FLOOR, SURE_MARGIN, SearchIndex, answer
 from tutor.text import normalise, plain_text, roman_value, stem
 from tutor.wordlinks import is_english, join_phrases, linked_stems, phrase_senses
 
@@ -167,6 +167,35 @@ def test_deck_share_of_a_word(harness: Library) -> None:
     assert shared._deck_share(stem("osmosis"), "biology-cells") == 1.0
     assert shared._deck_share(stem("form"), "biology-cells") < DECK_WORD_SHARE
     assert shared._deck_share(stem("osmosis"), "geography-coasts") == 0.0
+
+
+def best_below_threshold(index: SearchIndex, question: str, share: float) -> Card | None:
+    """The answer when the question's best card scores `share` of its deck's threshold."""
+    (raw,) = index.search(question, limit=1, score_cutoff=None)
+    index.cutoffs[raw.card.deck_id] = raw.score / share
+    result = answer(index, question)
+    return result.best.card if result.best else None
+
+
+def test_a_question_naming_a_title_gets_that_card_below_the_threshold(harness: Library) -> None:
+    """Chatty words dilute a question's score; when its words still name the best card's
+    title (two or more of its words, at least half), that card answers from HEADING_FLOOR
+    of the threshold up. One shared title word is not naming it: not "cost" of
+    "Cost-benefit analysis", nor "fetch" alone, the whole of a one-word title, which everyday
+    questions use too; and a score under the floor is not enough."""
+    named = "basically what are the main things people say about managed retreat these days"
+    share = (1 + HEADING_FLOOR) / 2
+    found = best_below_threshold(deck_index(harness, "geography-coasts"), named, share)
+    assert found is not None and found.title == "Managed retreat"
+    for one_word in (
+        "ok so wait what even is a cost thing in history lol idk",
+        "can you fetch me the homework sheet please",
+    ):
+        assert (
+            best_below_threshold(deck_index(harness, "geography-coasts"), one_word, share) is None
+        )
+    below_floor = best_below_threshold(deck_index(harness, "geography-coasts"), named, 0.5)
+    assert below_floor is None
 
 
 @pytest.mark.parametrize("question", ["thanks that helped", "lol ok", "how do i bake a cake"])

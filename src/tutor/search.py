@@ -82,6 +82,13 @@ MAX_SCORE_CUTOFF = 40.0
 SURE_MARGIN = 1.3
 DECK_WORD_SHARE = 0.5
 DECK_WORD_MIN_QUALITY = 0.7
+# A question that names a card's title or alias (at least HEADING_MIN_TERMS of its words and
+# at least half of them, exactly) gets that card when it is the best-scoring card and scores
+# at least HEADING_FLOOR of its deck's threshold: "wait so trotsky just didnt turn up to the
+# funeral fr" asks about "Trotsky's absence from the funeral" however many chatty words
+# dilute its score.
+HEADING_MIN_TERMS = 2
+HEADING_FLOOR = 0.6
 # The `score_cutoff` that means "the cutoff calibrated for the deck of each card".
 DECK_CUTOFF = "deck"
 
@@ -681,9 +688,37 @@ class SearchIndex:
             cutoff = 0.0 if not isinstance(score_cutoff, float | int) else score_cutoff
             scored = [(score, index) for index, score in scores.items() if score >= cutoff]
         scored.sort(key=lambda pair: (-pair[0], pair[1]))
-        if score_cutoff == DECK_CUTOFF and len(self._decks) > 1:
-            scored = self._without_stray_hits(query, scored)
+        if score_cutoff == DECK_CUTOFF:
+            scored = self._with_named_heading(query, scores, scored)
+            if len(self._decks) > 1:
+                scored = self._without_stray_hits(query, scored)
         return [Hit(self.cards[index], round(score, 2)) for score, index in scored[:limit]]
+
+    def _with_named_heading(
+        self, query: str, scores: Mapping[int, float], scored: list[tuple[float, int]]
+    ) -> list[tuple[float, int]]:
+        """The hits over threshold, led by the best-scoring card if it fell short of its
+        threshold but the question names its title or alias (HEADING_MIN_TERMS)."""
+        if not scores:
+            return scored
+        best_index = min(scores, key=lambda index: (-scores[index], index))
+        if scored and scored[0][1] == best_index:
+            return scored
+        best_score = scores[best_index]
+        if best_score < HEADING_FLOOR * self.cutoffs[self._deck_of[best_index]]:
+            return scored
+        if not self._names_heading(self._question_words(query), best_index):
+            return scored
+        return [(best_score, best_index), *scored]
+
+    def _names_heading(self, words: Sequence[str], card_index: int) -> bool:
+        """Whether the question's words, matched exactly, cover at least HEADING_MIN_TERMS
+        words and at least half of one of the card's title or alias."""
+        terms = {m.term for word in words for m in self._matches(word) if m.quality >= 1.0}
+        return any(
+            len(heading & terms) >= max(HEADING_MIN_TERMS, len(heading) / 2)
+            for heading in self._headings[card_index]
+        )
 
     def _without_stray_hits(
         self, query: str, scored: list[tuple[float, int]]
