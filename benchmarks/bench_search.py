@@ -207,15 +207,27 @@ def bench(
     )
 
 
+# The matcher's modules, each after those it imports; a revision may lack the later ones
+# (the matcher was one file, search.py with text.py, until 2026-12-05).
+MATCHER_MODULES = ("text", "vocabulary", "cardterms", "search")
+
+
 def module_at(revision: str) -> ModuleType:
-    """tutor/search.py as it was at a git revision, loaded beside the current one with
-    tutor/text.py of the same revision (and today's other tutor modules), for a
+    """tutor/search.py as it was at a git revision, loaded beside the current one with the
+    revision's other matcher modules (MATCHER_MODULES; today's other tutor modules), for a
     before/after in one run."""
-    text_module = _load_at(revision, "text")
-    source = _source_at(revision, "search").replace(
-        "from tutor.text import", f"from {text_module.__name__} import"
-    )
-    return _exec_module(_module_name("search", revision), source, f"{revision}:src/tutor/search.py")
+    loaded: dict[str, ModuleType] = {}
+    for name in MATCHER_MODULES:
+        source = _source_at(revision, name)
+        if source is None:
+            continue
+        for earlier, module in loaded.items():
+            source = source.replace(
+                f"from tutor.{earlier} import", f"from {module.__name__} import"
+            )
+        filename = f"{revision}:src/tutor/{name}.py"
+        loaded[name] = _exec_module(_module_name(name, revision), source, filename)
+    return loaded["search"]
 
 
 def _module_name(name: str, revision: str) -> str:
@@ -223,19 +235,19 @@ def _module_name(name: str, revision: str) -> str:
     return f"{name}_at_" + re.sub(r"\W", "_", revision)
 
 
-def _source_at(revision: str, name: str) -> str:
-    return subprocess.run(
+def _source_at(revision: str, name: str) -> str | None:
+    """src/tutor/<name>.py at a revision; None when the revision has no such file."""
+    shown = subprocess.run(
         ["git", "show", f"{revision}:src/tutor/{name}.py"],
         cwd=PROJECT_ROOT,
-        check=True,
         capture_output=True,
         text=True,
-    ).stdout
-
-
-def _load_at(revision: str, name: str) -> ModuleType:
-    source = _source_at(revision, name)
-    return _exec_module(_module_name(name, revision), source, f"{revision}:src/tutor/{name}.py")
+    )
+    if shown.returncode == 0:
+        return shown.stdout
+    if name == "search":
+        raise SystemExit(f"no src/tutor/search.py at {revision!r}: {shown.stderr.strip()}")
+    return None
 
 
 def _exec_module(name: str, source: str, filename: str) -> ModuleType:

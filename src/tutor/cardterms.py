@@ -1,0 +1,245 @@
+"""What a set of cards says, read as index terms, once when an index is built.
+
+Each card's fields (title, aliases, keywords, body, common mistake, topic title) become
+terms (text.word_term), with acronyms of its names and the digits of its Roman numerals
+added; term and neighbouring-term-pair postings weigh each term by its field and how often
+it appears (BM25F-style saturation); and each deck's names are noted: the words of titles
+and aliases, the words it writes with a capital mid-sentence, and its proper names.
+search.SearchIndex scores questions against the result.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+from tutor.model import Card, Topic
+from tutor.text import (
+    FIELD_BREAK,
+    FIELD_MARKER,
+    acronyms,
+    acronyms_of_words,
+    capital_uses,
+    name_runs,
+    normalise,
+    roman_numerals,
+    word_meaning,
+    word_term,
+)
+
+FIELD_WEIGHTS: Mapping[str, float] = {
+    "title": 3.0,
+    "aliases": 3.0,
+    "keywords": 2.0,
+    "body": 1.0,
+    "misconception": 1.0,
+    "topic": 0.5,
+}
+# Saturation: one title mention gives 3 / (3 + 1.2) = 0.71 of a word's weight, one body
+# mention 0.45, so covering every word in the body alone still scores about 45.
+SATURATION = 1.2
+BODY_LENGTH_NORMALISATION = 0.5
+# A word the deck writes with a capital mid-sentence at least this often (and more often
+# than in lower case) is one of its proper names.
+MIN_PROPER_USES = 2
+
+
+@dataclass(frozen=True, slots=True)
+class CardTerms:
+    """What the cards of an index say, as terms; card positions are indexes into `cards`."""
+
+    # term -> {card index: prominence 0..1}, and the same for neighbouring-term pairs.
+    postings: dict[str, dict[int, float]]
+    phrases: dict[tuple[str, str], dict[int, float]]
+    # Per card, the term sets of its title and of each alias: what the card is about.
+    headings: list[tuple[frozenset[str], ...]]
+    # Each word the cards write (normalised) -> its terms, for typo and prefix matching.
+    surface_to_terms: dict[str, set[str]]
+    # Names: words of titles and aliases; words written with a capital inside a sentence
+    # ("the Right", "Kamenev", "NEP"); per deck, its proper names (MIN_PROPER_USES).
+    heading_words: frozenset[str]
+    capitalised: frozenset[str]
+    proper: dict[str, frozenset[str]]
+
+
+def analyse_cards(cards: Sequence[Card], topics: Mapping[str, Topic]) -> CardTerms:
+    """Read every card once into terms, postings and names."""
+    return _Analysis(cards, topics).result()
+
+
+# The fields after the title and aliases, in the order _card_terms reads them.
+_REST_FIELDS = ("keywords", "body", "misconception", "topic")
+
+
+class _TermTable(dict[str, str]):
+    """Word -> index term ("" for a function word), worked out once per distinct word
+    while an index is built; its keys are then every word the cards use."""
+
+    def __missing__(self, word: str) -> str:
+        term = self[word] = word_term(word)
+        return term
+
+
+class _Analysis:
+    """The working state of one analyse_cards call (each distinct word's term is worked
+    out once; words counted per deck for its proper names)."""
+
+    def __init__(self, cards: Sequence[Card], topics: Mapping[str, Topic]) -> None:
+        self.cards = cards
+        self.topics = topics
+        self._surface_to_terms: dict[str, set[str]] = defaultdict(set)
+        self._term_of = _TermTable()
+        self._running_words: dict[str, Counter[str]] = defaultdict(Counter)
+
+    def result(self) -> CardTerms:
+        analysed = [self._card_terms(card) for card in self.cards]
+        headings = [heads for _, heads in analysed]
+        for word, term in self._term_of.items():
+            if term:
+                self._surface_to_terms[word_meaning(word)].add(term)
+        postings, phrases = self._build_postings(
+            [fields for fields, _ in analysed], [card.deck_id for card in self.cards]
+        )
+        heading_words, capitalised, proper = self._name_terms(headings)
+        return CardTerms(
+            postings=postings,
+            phrases=phrases,
+            headings=headings,
+            surface_to_terms=self._surface_to_terms,
+            heading_words=heading_words,
+            capitalised=capitalised,
+            proper=proper,
+        )
+
+    def _card_terms(self, card: Card) -> tuple[dict[str, list[str]], tuple[frozenset[str], ...]]:
+        """The terms of each field, in order (acronyms of names count as aliases), and the
+        term sets of the title and of each alias: what the card is about.
+
+        Also records which surface words the index knows, for typo and prefix matching.
+        """
+        topic = self.topics.get(card.topic_id)
+        headings = (card.title, *card.aliases)
+        rest_texts = (
+            " ".join(card.keywords),
+            card.body,
+            card.misconception,
+            topic.title if topic else "",
+        )
+        rest = dict(zip(_REST_FIELDS, rest_texts, strict=True))
+        # One normalise call per card, not per field: fields are joined by a marker word.
+        segments = normalise(FIELD_BREAK.join((*headings, *rest.values())), limit=None)
+        words_per_segment = [text.split() for text in segments.split(FIELD_MARKER)]
+        term_of = self._term_of.__getitem__
+        terms_per_segment = [list(filter(None, map(term_of, words))) for words in words_per_segment]
+        count = len(headings)
+        running = self._running_words[card.deck_id]  # body and common mistake, for _name_terms
+        for field in ("body", "misconception"):
+            running.update(words_per_segment[count + _REST_FIELDS.index(field)])
+        analysed = {
+            "title": terms_per_segment[0],
+            "aliases": [term for terms in terms_per_segment[1:count] for term in terms],
+            **dict(zip(rest, terms_per_segment[count:], strict=True)),
+        }
+        for words in words_per_segment[:count]:
+            for acronym in sorted(acronyms_of_words(words)):
+                self._surface_to_terms[acronym].add(acronym)
+                analysed["aliases"].append(acronym)
+        for name in name_runs(card.body):  # "Shoreline Management Plan" -> "smp"
+            for acronym in sorted(acronyms(name)):
+                self._surface_to_terms[acronym].add(acronym)
+                analysed["body"].append(acronym)
+        texts = {"title": card.title, "aliases": " ".join(card.aliases), "body": card.body}
+        if roman_numerals("\n".join(texts.values())):  # most cards have none: one scan
+            for field, text in texts.items():  # "Plan XVII" is also "plan 17"
+                for number in roman_numerals(text):
+                    self._surface_to_terms[number].add(number)
+                    analysed[field].append(number)
+        card_headings = tuple(frozenset(terms) for terms in terms_per_segment[:count] if terms)
+        return analysed, card_headings
+
+    def _name_terms(
+        self, headings_per_card: Sequence[tuple[frozenset[str], ...]]
+    ) -> tuple[frozenset[str], frozenset[str], dict[str, frozenset[str]]]:
+        """Terms the deck uses as names: (words of titles and aliases, words it writes with
+        a capital inside a sentence: "the Right", "Kamenev", "NEP", and per deck its proper
+        names: the words it writes with a capital mid-sentence at least twice and more often
+        than in lower case).
+
+        A proper name weighs as a specialist word whatever it means in everyday English:
+        in a deck that writes "the Left" and "the Right", "why did the left lose" is about a
+        faction, not a direction.
+        """
+        headings: set[str] = set()
+        for card_headings in headings_per_card:
+            for terms in card_headings:
+                headings |= terms
+        term_of = self._term_of
+        capitalised: set[str] = set()
+        proper: dict[str, frozenset[str]] = {}
+        cards_of: dict[str, list[Card]] = defaultdict(list)
+        for card in self.cards:
+            cards_of[card.deck_id].append(card)
+        for deck, cards in cards_of.items():
+            inside: Counter[str] = Counter()
+            every: Counter[str] = Counter()
+            for card in cards:
+                words_inside, words_capitalised = capital_uses(f"{card.body}\n{card.misconception}")
+                inside.update(words_inside)
+                every.update(words_capitalised)
+            upper: Counter[str] = Counter()
+            for word, count in inside.items():
+                if term := term_of[word]:
+                    capitalised.add(term)
+                    upper[term] += count
+            candidates = {term for term, count in upper.items() if count >= MIN_PROPER_USES}
+            # Lower-case uses: all uses in the body and common mistakes, less the capitalised.
+            lower: Counter[str] = Counter()
+            for word, count in self._running_words[deck].items():
+                if word.isalpha() and (term := term_of[word]) in candidates:
+                    lower[term] += count
+            for word, count in every.items():
+                if (term := term_of[word]) in candidates:
+                    lower[term] -= count
+            proper[deck] = frozenset(t for t in candidates if upper[t] > lower[t])
+        return frozenset(headings), frozenset(capitalised), proper
+
+    @staticmethod
+    def _build_postings(
+        fields_per_card: Sequence[dict[str, list[str]]],
+        decks: Sequence[str],
+    ) -> tuple[dict[str, dict[int, float]], dict[tuple[str, str], dict[int, float]]]:
+        """Term and neighbouring-term-pair postings: {card index: prominence in 0..1}.
+
+        Prominence is the field-weighted frequency, saturated (BM25F-style); the body's
+        weight is normalised by its length.
+        """
+        lengths: dict[str, list[int]] = defaultdict(list)
+        for deck, fields in zip(decks, fields_per_card, strict=True):
+            lengths[deck].append(len(fields["body"]))
+        # Each deck's own average, so a deck's cards score alike alone or beside others.
+        averages = {deck: max(1.0, sum(found) / len(found)) for deck, found in lengths.items()}
+        postings: dict[str, dict[int, float]] = defaultdict(dict)
+        phrases: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
+        for index, fields in enumerate(fields_per_card):
+            average_body = averages[decks[index]]
+            single: dict[str, float] = {}
+            paired: dict[tuple[str, str], float] = {}
+            for field, terms in fields.items():
+                weight = FIELD_WEIGHTS[field]
+                if field == "body":
+                    length_ratio = len(terms) / average_body
+                    weight /= (
+                        1 - BODY_LENGTH_NORMALISATION + BODY_LENGTH_NORMALISATION * length_ratio
+                    )
+                for term in terms:
+                    single[term] = single.get(term, 0.0) + weight
+                if field not in ("aliases", "body"):
+                    for pair in pairwise(terms):
+                        paired[pair] = paired.get(pair, 0.0) + weight
+            for term, frequency in single.items():
+                postings[term][index] = frequency / (frequency + SATURATION)
+            for pair, frequency in paired.items():
+                phrases[pair][index] = frequency / (frequency + SATURATION)
+        return dict(postings), dict(phrases)
