@@ -21,6 +21,10 @@ questions written as out of scope for one deck are answered by another deck's ca
 is osmosis" beside the Stalin deck (harness/out_of_scope_answers.yaml, labelled by a
 session that saw only the questions and the decks, never the matcher).
 
+A question that gets no card is offered the cards that came closest instead (never as the
+answer; search.SearchIndex.nearest): "closest notes" counts the in-scope questions with no
+card whose right card was among them, and the rejected questions offered any.
+
 --show-misses prints the misses of the tune split only: held-out questions are for
 reporting, never for tuning.
 """
@@ -91,6 +95,12 @@ class Tally:
     # deck's: harness/out_of_scope_answers.yaml); rejected + these = handled.
     rightly_answered: int = 0
     elsewhere: int = 0  # out-of-scope questions answered wrongly with another deck's card
+    # In-scope questions that got no card, and those of them whose right card was among the
+    # closest notes offered instead (search.SearchIndex.nearest); out-of-scope questions
+    # that got no card but were offered closest notes.
+    no_card: int = 0
+    nearest_right: int = 0
+    nearest_offered_out: int = 0
     styles: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
 
     def line(self) -> str:
@@ -104,6 +114,12 @@ class Tally:
             f"{share(handled, self.out_of_scope)}  rejected {self.rejected}"
             + (f", rightly answered {self.rightly_answered}" if self.rightly_answered else "")
             + (f"  (wrong answers from another deck: {self.elsewhere})" if self.elsewhere else "")
+            + (
+                f"  closest notes: right card {self.nearest_right}/{self.no_card} no-card "
+                f"in-scope, offered to {self.nearest_offered_out}/{self.rejected} rejected"
+                if self.no_card or self.nearest_offered_out
+                else ""
+            )
         )
 
 
@@ -136,6 +152,10 @@ def score_set(
         strict = result.best is not None and expected(item, result.best.card)
         tally.in_scope += 1
         tally.answered += ok
+        if result.best is None:
+            tally.no_card += 1
+            nearest = getattr(result, "nearest", ())  # older matchers have none
+            tally.nearest_right += any(expected(item, hit.card) for hit in nearest)
         tally.strict += strict
         style = tally.styles[item.get("style", "-")]
         style[0] += ok
@@ -148,6 +168,7 @@ def score_set(
         tally.out_of_scope += 1
         if result.best is None:
             tally.rejected += 1
+            tally.nearest_offered_out += bool(getattr(result, "nearest", ()))
         elif result.best.card.id in ANSWERED_AFTER_ALL.get(item["q"], ()):
             tally.rightly_answered += 1
         else:

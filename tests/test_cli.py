@@ -25,7 +25,17 @@ VALID = ROOT / "tests" / "data" / "valid"
 TUTOR = Path(sys.executable).parent / "tutor"
 FUNERAL = "why did trotsky miss lenins funeral"
 NONSENSE = "xyzzy plugh frobozz"
-JSON_KEYS = {"question", "card", "score", "confident", "alternatives", "suggested_topics"}
+JSON_KEYS = {
+    "question",
+    "card",
+    "score",
+    "confident",
+    "alternatives",
+    "suggested_topics",
+    "nearest",
+}
+# Gets no card, but "Why Trotsky was unpopular" comes closest (over NEAR_SHARE of the cutoff).
+NEAR_MISS = "y did literally everyone hate trotsky tho"
 
 
 @pytest.fixture(autouse=True)
@@ -60,9 +70,9 @@ def assert_answer_shape(item: dict[str, object]) -> None:
     assert isinstance(item["score"], float)
     assert isinstance(item["alternatives"], list)
     assert isinstance(item["suggested_topics"], list)
-    for alternative in item["alternatives"]:
-        assert set(alternative) == {"id", "title", "score"}
-        assert isinstance(alternative["score"], float)
+    for hit in [*item["alternatives"], *item["nearest"]]:
+        assert set(hit) == {"id", "title", "score"}
+        assert isinstance(hit["score"], float)
     card = item["card"]
     if card is None:
         assert item["score"] == 0.0
@@ -70,6 +80,7 @@ def assert_answer_shape(item: dict[str, object]) -> None:
         assert item["suggested_topics"]
         assert all(isinstance(topic, str) and topic for topic in item["suggested_topics"])
     else:
+        assert item["nearest"] == []
         assert isinstance(card, dict)
         assert set(card) == {"id", "title", "text", "topic"}
         assert all(isinstance(value, str) and value for value in card.values())
@@ -104,6 +115,22 @@ def test_ask_with_no_match_suggests_topics(capsys: pytest.CaptureFixture[str]) -
     assert code == 0
     assert out.startswith("Sorry, I don't have a note on that.")
     assert "  • " in out
+
+
+def test_ask_with_no_match_lists_the_closest_notes(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "ask", NEAR_MISS)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "Sorry, I don't have a note on that. These notes come closest:"
+    assert lines[1] == "  • Why Trotsky was unpopular"
+    assert "Try rephrasing, or look at one of these topics:" in lines
+    _, out, _ = run(capsys, "ask", "--json", NEAR_MISS)
+    (item,) = json_lines(out)
+    assert_answer_shape(item)
+    assert item["card"] is None
+    assert item["nearest"][0]["id"] == "trotsky-unpopular"  # type: ignore[index]
+    _, out, _ = run(capsys, "ask", "--json", NONSENSE)
+    assert json_lines(out)[0]["nearest"] == []
 
 
 def test_ask_a_near_tie_lists_the_choices(capsys: pytest.CaptureFixture[str]) -> None:

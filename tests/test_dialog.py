@@ -9,11 +9,10 @@ import pytest
 
 from tutor.commands import COMMANDS, Place, commands_for, unknown_command_text
 from tutor.content import load_library
-from tutor.dialog import Dialog
+from tutor.dialog import NEAREST_PREFIX, NO_NOTE, NO_NOTE_NEAREST, Dialog
 from tutor.smalltalk import SmallTalk, recognise
 
 CONTENT_DIR = Path(__file__).resolve().parents[1] / "content"
-NO_NOTE = "Sorry — I don't have a note on that. Try other words, or pick a topic:"
 
 
 @functools.cache
@@ -139,3 +138,18 @@ def test_small_talk_gets_a_friendly_reply_with_one_example(text: str) -> None:
 @pytest.mark.parametrize("text", ["lol", "asdfgh", "qwerty uiop"])
 def test_nonsense_keeps_the_no_note_reply(text: str) -> None:
     assert dialog().ask(text).lines == (NO_NOTE,)
+
+
+def test_a_question_no_card_answers_offers_the_closest_notes_then_topics() -> None:
+    """Nothing clears the threshold, but "Why Trotsky was unpopular" comes closest: it is
+    offered as a closest note (📄, opening the card), never as the answer."""
+    reply = dialog().ask("y did literally everyone hate trotsky tho")
+    assert reply.card is None
+    assert reply.lines == (NO_NOTE_NEAREST,)
+    labels = [row[0].label for row in reply.buttons]
+    data = [row[0].data for row in reply.buttons]
+    assert labels[0] == NEAREST_PREFIX + "Why Trotsky was unpopular"
+    assert data[0] == "card:trotsky-unpopular"
+    nearest = [d for d in data if d.startswith("card:")]
+    assert 1 <= len(nearest) <= 2
+    assert data[len(nearest) :] and all(d.startswith("topic:") for d in data[len(nearest) :])

@@ -12,7 +12,14 @@ import pytest
 from tutor.config import PROJECT_ROOT
 from tutor.content import load_library
 from tutor.model import Card, Library, Topic
-from tutor.search import DECK_WORD_SHARE, HEADING_FLOOR, SURE_MARGIN, SearchIndex, answer
+from tutor.search import (
+    DECK_WORD_SHARE,
+    HEADING_FLOOR,
+    NEAR_SHARE,
+    SURE_MARGIN,
+    SearchIndex,
+    answer,
+)
 from tutor.text import normalise, plain_text, roman_value, stem
 from tutor.wordlinks import is_english, join_phrases, linked_stems, phrase_senses
 
@@ -196,6 +203,23 @@ def test_a_question_naming_a_title_gets_that_card_below_the_threshold(harness: L
         )
     below_floor = best_below_threshold(deck_index(harness, "geography-coasts"), named, 0.5)
     assert below_floor is None
+
+
+def test_a_question_no_card_answers_carries_the_closest_cards(harness: Library) -> None:
+    """No card, but the cards over NEAR_SHARE of the threshold come as `nearest`, best
+    first; chat and other subjects get none."""
+    index = deck_index(harness, "geography-coasts")
+    cutoff = index.cutoffs["geography-coasts"]
+    result = answer(index, "ok so wait what even is a cost thing in history lol idk")
+    assert result.best is None and result.nearest
+    assert result.nearest[0].card.title == "Cost–benefit analysis"
+    assert all(NEAR_SHARE * cutoff <= hit.score < cutoff for hit in result.nearest)
+    assert [hit.score for hit in result.nearest] == sorted(
+        (hit.score for hit in result.nearest), reverse=True
+    )
+    for question in ("how do i bake a cake", "who won the football last night"):
+        assert answer(index, question).nearest == ()
+    assert answer(index, "longshore drift").nearest == ()  # answered: nothing "nearest"
 
 
 @pytest.mark.parametrize("question", ["thanks that helped", "lol ok", "how do i bake a cake"])

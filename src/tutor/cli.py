@@ -292,14 +292,21 @@ def answer_json(result: Answer, library: Library) -> dict[str, object]:
             for hit in result.alternatives
         ],
         "suggested_topics": [topic.title for topic in result.suggested_topics],
+        "nearest": [
+            {"id": hit.card.id, "title": hit.card.title, "score": hit.score}
+            for hit in result.nearest
+        ],
     }
 
 
 def answer_plain(result: Answer, library: Library) -> str:
     if result.best is None:
+        nearest = "".join(f"  • {hit.card.title}\n" for hit in result.nearest)
         topics = "\n".join(f"  • {topic.title}" for topic in result.suggested_topics)
         return (
-            "Sorry, I don't have a note on that. Try rephrasing, or look at one of these topics:\n"
+            "Sorry, I don't have a note on that."
+            + (f" These notes come closest:\n{nearest}" if nearest else " ")
+            + "Try rephrasing, or look at one of these topics:\n"
             + topics
         )
     if not result.confident and result.alternatives:

@@ -34,6 +34,12 @@ CARD_NAME_CUTOFF = 90.0
 
 T = TypeVar("T")
 _CALLBACK = re.compile(r"^(card|topics|topic|quiz|deck):([a-z0-9-]{0,50})(?::(\d{1,3}))?$")
+NO_NOTE = "Sorry — I don't have a note on that. Try other words, or pick a topic:"
+NO_NOTE_NEAREST = (
+    "Sorry — I don't have a note on that. These notes come closest (📄); "
+    "or try other words, or pick a topic:"
+)
+NEAREST_PREFIX = "📄 "
 CHOICE_DATA = re.compile(r"^pick:([a-z0-9-]{1,50})(?::(\d{1,18}))?$")
 """A "Which did you mean?" choice: pick:<card id>[:<gap-log row id of the question>]."""
 MAX_CHOICES = 3
@@ -178,17 +184,24 @@ class Dialog:
     def answer_reply(self, result: Answer) -> Reply:
         """The card that answers, a chooser when close rivals make it a guess, or topics."""
         if result.best is None:
-            return Reply(
-                lines=("Sorry — I don't have a note on that. Try other words, or pick a topic:",),
-                buttons=tuple(
-                    (_button(short(topic.title), "topic", topic.id, 0),)
-                    for topic in result.suggested_topics
-                ),
-            )
+            return self.no_card_reply(result)
         others = [hit.card for hit in result.alternatives]
         if not result.confident and others:
             return self.chooser((result.best.card, *others))
         return self.card_reply(result.best.card, did_you_mean=others)
+
+    def no_card_reply(self, result: Answer) -> Reply:
+        """No card answers: say so, with the cards that came closest (never presented as
+        the answer) and the nearest topics."""
+        nearest = tuple(
+            (_button(NEAREST_PREFIX + short(hit.card.title), "card", hit.card.id),)
+            for hit in result.nearest
+        )
+        topics = tuple(
+            (_button(short(topic.title), "topic", topic.id, 0),)
+            for topic in result.suggested_topics
+        )
+        return Reply(lines=(NO_NOTE if not nearest else NO_NOTE_NEAREST,), buttons=nearest + topics)
 
     def chooser(self, cards: Sequence[Card]) -> Reply:
         """ "Which did you mean?": the best card and its close rivals, one button each.

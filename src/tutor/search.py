@@ -76,6 +76,11 @@ DECK_WORD_MIN_QUALITY = 0.7
 # dilute its score.
 HEADING_MIN_TERMS = 2
 HEADING_FLOOR = 0.6
+# When no card clears its threshold, the cards scoring at least NEAR_SHARE of it (at most
+# MAX_NEAREST) are offered as the closest notes, never as the answer: on the tune sets half
+# of the in-scope questions that got no card had the right card among them.
+NEAR_SHARE = 0.6
+MAX_NEAREST = 2
 # The `score_cutoff` that means "the cutoff calibrated for the deck of each card".
 DECK_CUTOFF = "deck"
 
@@ -466,6 +471,18 @@ class SearchIndex:
         ranked = sorted(mentioning, key=lambda i: (-scores.get(i, 0.0), i))
         return [Hit(self.cards[i], round(scores.get(i, 0.0), 2)) for i in ranked[:limit]], False
 
+    def nearest(self, query: str, *, limit: int = MAX_NEAREST) -> list[Hit]:
+        """For a question no card answers: the best cards that score at least NEAR_SHARE
+        of their deck's threshold, best first (shown as the closest notes, not an answer)."""
+        scores = self.score_all(query)
+        near = [
+            (score, index)
+            for index, score in scores.items()
+            if score >= NEAR_SHARE * self.cutoffs[self._deck_of[index]]
+        ]
+        near.sort(key=lambda pair: (-pair[0], pair[1]))
+        return [Hit(self.cards[index], round(score, 2)) for score, index in near[:limit]]
+
     def suggest_topics(self, query: str, *, limit: int = 3) -> list[Topic]:
         """Topics nearest to a question that found no card, filled up in deck order."""
         best_by_topic: dict[str, float] = {}
@@ -500,13 +517,17 @@ class Answer:
     # False when the best card is only a guess among close rivals: adapters then ask
     # "Which did you mean?" with the best card and its alternatives as choices.
     confident: bool = True
+    # When there is no best card: the cards that came closest (SearchIndex.nearest),
+    # offered as "the closest notes I have", never as the answer.
+    nearest: tuple[Hit, ...] = ()
 
 
 def answer(index: SearchIndex, question: str, *, alternatives: int = 3) -> Answer:
     """The best card for a question plus those scoring within 80 % of it.
 
-    When no card clears the cutoff the answer carries topic suggestions instead, so the
-    student always has somewhere to go next and never gets a wrong card with confidence.
+    When no card clears the cutoff the answer carries topic suggestions and the cards that
+    came closest instead, so the student always has somewhere to go next and never gets a
+    wrong card with confidence.
     """
     named = index.name_lookup(question, limit=alternatives)
     if named is not None:
@@ -515,7 +536,7 @@ def answer(index: SearchIndex, question: str, *, alternatives: int = 3) -> Answe
     hits = index.search(question, limit=alternatives + 1)
     if not hits:
         suggestions = tuple(index.suggest_topics(question))
-        return Answer(question, None, (), suggestions)
+        return Answer(question, None, (), suggestions, nearest=tuple(index.nearest(question)))
     best, *others = hits
     close = tuple(hit for hit in others if hit.score >= CLOSE_SCORE_RATIO * best.score)
     return Answer(question, best, close, (), confident=not close)

@@ -176,6 +176,25 @@ async def test_a_question_without_an_answer_says_so_and_offers_topics(
     assert all(data.startswith("topic:") for data in button_data(reply).values())
 
 
+async def test_a_near_miss_offers_the_closest_note_which_opens_the_card(
+    emulator: BotApiEmulator, bot: Application
+) -> None:
+    reply = await ask(emulator, USER, "y did literally everyone hate trotsky tho")
+
+    assert NO_MATCH in reply["text"] and "come closest" in reply["text"]
+    assert not styled(reply, "bold")  # no card is shown as the answer
+    closest = card_buttons(reply)
+    assert closest[0] == "📄 Why Trotsky was unpopular"
+    assert all(label.startswith("📄 ") for label in closest)
+    assert any(data.startswith("topic:") for data in button_data(reply).values())
+
+    query_id = await press(emulator, USER, reply, closest[0])
+    card = await emulator.wait_for_message(USER, "Why Trotsky was unpopular")
+    assert styled(card, "bold")[0] == "Why Trotsky was unpopular"
+    assert await emulator.callback_answer(query_id) is not None
+    await assert_all_sends_ok(emulator)
+
+
 async def test_quiz_me_on_this_starts_a_quiz_on_the_card(
     emulator: BotApiEmulator, bot: Application, dialog: Dialog
 ) -> None:
