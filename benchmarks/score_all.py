@@ -101,6 +101,7 @@ class Tally:
     no_card: int = 0
     nearest_right: int = 0
     nearest_offered_out: int = 0
+    offers_nearest: bool = False  # the matcher scored has closest notes at all
     styles: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
 
     def line(self) -> str:
@@ -117,7 +118,7 @@ class Tally:
             + (
                 f"  closest notes: right card {self.nearest_right}/{self.no_card} no-card "
                 f"in-scope, offered to {self.nearest_offered_out}/{self.rejected} rejected"
-                if self.no_card or self.nearest_offered_out
+                if self.offers_nearest
                 else ""
             )
         )
@@ -152,9 +153,10 @@ def score_set(
         strict = result.best is not None and expected(item, result.best.card)
         tally.in_scope += 1
         tally.answered += ok
+        tally.offers_nearest = hasattr(result, "nearest")  # older matchers have none
         if result.best is None:
             tally.no_card += 1
-            nearest = getattr(result, "nearest", ())  # older matchers have none
+            nearest = getattr(result, "nearest", ())
             tally.nearest_right += any(expected(item, hit.card) for hit in nearest)
         tally.strict += strict
         style = tally.styles[item.get("style", "-")]
