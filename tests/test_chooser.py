@@ -108,6 +108,18 @@ def test_an_unsure_answer_without_rivals_is_just_the_card() -> None:
     assert reply.card is not None and reply.card.id == "xylem" and not reply.choices
 
 
+def test_closest_notes_from_different_decks_name_their_deck() -> None:
+    near = (hit("permeable-membrane", 12.0), hit("membrane-cell", 11.0))
+    reply = dialog().answer_reply(Answer("q", None, (), (), nearest=near))
+    cards = [b for row in reply.buttons for b in row if b.data.startswith("card:")]
+    assert [b.label for b in cards] == [
+        "📄 Partially permeable membrane · Plant transport",
+        "📄 Membrane cell · Electrolysis",
+    ]
+    one_deck = dialog().answer_reply(Answer("q", None, (), (), nearest=near[:1]))
+    assert one_deck.buttons[0][0].label == "📄 Partially permeable membrane"
+
+
 def test_choices_from_different_decks_name_their_deck() -> None:
     cards = [library().cards["permeable-membrane"], library().cards["membrane-cell"]]
     labels = [b.label for row in dialog().chooser(cards).buttons for b in row]

@@ -222,6 +222,20 @@ def test_a_question_no_card_answers_carries_the_closest_cards(harness: Library) 
     assert answer(index, "longshore drift").nearest == ()  # answered: nothing "nearest"
 
 
+def test_closest_notes_of_a_shared_index_want_a_deck_word(harness: Library) -> None:
+    """With several decks loaded, a card comes closest only on a word of its deck's own:
+    "the marshall plan" is near Geography's "Shoreline management plans" on the deck alone,
+    but "plan" is as much a WW1 word, so beside the other decks nothing comes closest."""
+    question = "what was the marshall plan"
+    alone = answer(deck_index(harness, "geography-coasts"), question)
+    assert alone.best is None
+    assert [hit.card.title for hit in alone.nearest][:1] == ["Shoreline management plans"]
+    shared = SearchIndex(harness.cards.values(), harness.topics)
+    (raw,) = shared.search(question, limit=1, score_cutoff=None)
+    assert raw.score >= NEAR_SHARE * shared.cutoffs[raw.card.deck_id]
+    assert answer(shared, question).nearest == ()
+
+
 @pytest.mark.parametrize("question", ["thanks that helped", "lol ok", "how do i bake a cake"])
 def test_plain_deck_rejects_chat(harness: Library, question: str) -> None:
     assert answer(deck_index(harness, "biology-cells"), question).best is None

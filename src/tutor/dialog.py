@@ -192,9 +192,15 @@ class Dialog:
 
     def no_card_reply(self, result: Answer) -> Reply:
         """No card answers: say so, with the cards that came closest (never presented as
-        the answer) and the nearest topics."""
+        the answer; each with its deck when they come from different decks) and the
+        nearest topics."""
+        several_decks = len({hit.card.deck_id for hit in result.nearest}) > 1
         nearest = tuple(
-            (_button(NEAREST_PREFIX + short(hit.card.title), "card", hit.card.id),)
+            (
+                _button(
+                    NEAREST_PREFIX + self._card_label(hit.card, several_decks), "card", hit.card.id
+                ),
+            )
             for hit in result.nearest
         )
         topics = tuple(
@@ -392,6 +398,11 @@ class Dialog:
         with many decks starts as fast as with one, and pays only for decks in use."""
         deck = next(deck for deck in self.library.decks if deck.id == deck_id)
         return SearchIndex(deck.cards, _topics_of(deck))
+
+    def _card_label(self, card: Card, with_deck: bool) -> str:
+        if not with_deck:
+            return short(card.title)
+        return f"{short(card.title)} · {short(self._deck_title(card.deck_id), 24)}"
 
     def _deck_title(self, deck_id: str) -> str:
         return next((deck.title for deck in self.library.decks if deck.id == deck_id), deck_id)

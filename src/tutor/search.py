@@ -473,7 +473,9 @@ class SearchIndex:
 
     def nearest(self, query: str, *, limit: int = MAX_NEAREST) -> list[Hit]:
         """For a question no card answers: the best cards that score at least NEAR_SHARE
-        of their deck's threshold, best first (shown as the closest notes, not an answer)."""
+        of their deck's threshold, best first (shown as the closest notes, not an answer).
+        With several decks loaded, only cards that meet the question on a word of their
+        deck's own (as a narrow answer must): "henry viii" is near no deck's card."""
         scores = self.score_all(query)
         near = [
             (score, index)
@@ -481,6 +483,9 @@ class SearchIndex:
             if score >= NEAR_SHARE * self.cutoffs[self._deck_of[index]]
         ]
         near.sort(key=lambda pair: (-pair[0], pair[1]))
+        if len(self._decks) > 1:
+            words = self._question_words(query)
+            near = [pair for pair in near if self._rests_on_deck_words(words, pair[1])]
         return [Hit(self.cards[index], round(score, 2)) for score, index in near[:limit]]
 
     def suggest_topics(self, query: str, *, limit: int = 3) -> list[Topic]:
