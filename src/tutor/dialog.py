@@ -198,7 +198,12 @@ class Dialog:
         nearest = tuple(
             (
                 _button(
-                    NEAREST_PREFIX + self._card_label(hit.card, several_decks), "card", hit.card.id
+                    NEAREST_PREFIX
+                    + card_label(
+                        hit.card, self._deck_title(hit.card.deck_id) if several_decks else ""
+                    ),
+                    "card",
+                    hit.card.id,
                 ),
             )
             for hit in result.nearest
@@ -399,11 +404,6 @@ class Dialog:
         deck = next(deck for deck in self.library.decks if deck.id == deck_id)
         return SearchIndex(deck.cards, _topics_of(deck))
 
-    def _card_label(self, card: Card, with_deck: bool) -> str:
-        if not with_deck:
-            return short(card.title)
-        return f"{short(card.title)} · {short(self._deck_title(card.deck_id), 24)}"
-
     def _deck_title(self, deck_id: str) -> str:
         return next((deck.title for deck in self.library.decks if deck.id == deck_id), deck_id)
 
@@ -433,8 +433,12 @@ class Dialog:
 
 def choice_button(card: Card, deck_title: str = "") -> Button:
     """A chooser's button for `card` (the gap log adds the question's row id to it)."""
-    label = short(card.title, 56) + (f" · {short(deck_title, 24)}" if deck_title else "")
-    return _button(label, "pick", card.id)
+    return _button(card_label(card, deck_title, 56), "pick", card.id)
+
+
+def card_label(card: Card, deck_title: str = "", limit: int = 40) -> str:
+    """A button's name for a card: its title, shortened, and its deck's when given."""
+    return short(card.title, limit) + (f" · {short(deck_title, 24)}" if deck_title else "")
 
 
 def _topics_of(deck: Deck) -> dict[str, Topic]:

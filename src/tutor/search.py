@@ -200,7 +200,7 @@ class SearchIndex:
             cutoffs[deck] = min(MAX_SCORE_CUTOFF, max(MIN_SCORE_CUTOFF, NOISE_SCALE * noise))
         return cutoffs
 
-    # ----- building -------------------------------------------------------------------
+    # ----- names --------------------------------------------------------------------------
     def _is_name(self, word: str, term: str) -> bool:
         """A word the deck writes as a name, or a title word that is not everyday English
         ("osmosis", "purges"; not "name" or "how")."""
@@ -336,20 +336,30 @@ class SearchIndex:
         """
         scores = self.score_all(query)
         if score_cutoff == DECK_CUTOFF:
-            scored = [
-                (score, index)
-                for index, score in scores.items()
-                if score >= self.cutoffs.get(self._deck_of[index], MAX_SCORE_CUTOFF)
-            ]
+            scored = self._over_thresholds(scores)
         else:
             cutoff = 0.0 if not isinstance(score_cutoff, float | int) else score_cutoff
             scored = [(score, index) for index, score in scores.items() if score >= cutoff]
-        scored.sort(key=lambda pair: (-pair[0], pair[1]))
+            scored.sort(key=_best_first)
         if score_cutoff == DECK_CUTOFF:
             scored = self._with_named_heading(query, scores, scored)
             if len(self._decks) > 1:
                 scored = self._without_stray_hits(query, scored)
         return [Hit(self.cards[index], round(score, 2)) for score, index in scored[:limit]]
+
+    def _over_thresholds(
+        self, scores: Mapping[int, float], share: float = 1.0
+    ) -> list[tuple[float, int]]:
+        """(score, card index) of the cards scoring at least `share` of their deck's
+        threshold, best first, ties in card order."""
+        cutoffs, deck_of = self.cutoffs, self._deck_of
+        scored = [
+            (score, index)
+            for index, score in scores.items()
+            if score >= share * cutoffs.get(deck_of[index], MAX_SCORE_CUTOFF)
+        ]
+        scored.sort(key=_best_first)
+        return scored
 
     def _with_named_heading(
         self, query: str, scores: Mapping[int, float], scored: list[tuple[float, int]]
@@ -371,9 +381,7 @@ class SearchIndex:
     def _names_heading(self, words: Sequence[str], card_index: int) -> bool:
         """Whether the question's words, matched exactly, cover at least HEADING_MIN_TERMS
         words and at least half of one of the card's title or alias."""
-        terms = {
-            m.term for word in words for m in self._vocabulary.matches(word) if m.quality >= 1.0
-        }
+        terms = {term for word in words for term in self._exact_terms(word)}
         return any(
             len(heading & terms) >= max(HEADING_MIN_TERMS, len(heading) / 2)
             for heading in self._headings[card_index]
@@ -399,6 +407,10 @@ class SearchIndex:
         if not kept(*scored[0]):
             return [pair for pair in scored if sure(*pair)]
         return [scored[0], *(pair for pair in scored[1:] if kept(*pair))]
+
+    def _exact_terms(self, word: str) -> list[str]:
+        """The terms a question word meets exactly (as written or as a word form)."""
+        return [match.term for match in self._vocabulary.matches(word) if match.quality >= 1.0]
 
     def _rests_on_deck_words(self, words: Sequence[str], card_index: int) -> bool:
         """Whether the card meets some question word through a term of its deck's own
@@ -445,8 +457,7 @@ class SearchIndex:
             return None
         terms = set()
         for word in words:
-            exact = [m.term for m in self._vocabulary.matches(word) if m.quality >= 1.0]
-            named = [term for term in exact if self._is_name(word, term)]
+            named = [term for term in self._exact_terms(word) if self._is_name(word, term)]
             if not named:
                 return None
             terms.add(named[0])
@@ -476,13 +487,7 @@ class SearchIndex:
         of their deck's threshold, best first (shown as the closest notes, not an answer).
         With several decks loaded, only cards that meet the question on a word of their
         deck's own (as a narrow answer must): "henry viii" is near no deck's card."""
-        scores = self.score_all(query)
-        near = [
-            (score, index)
-            for index, score in scores.items()
-            if score >= NEAR_SHARE * self.cutoffs[self._deck_of[index]]
-        ]
-        near.sort(key=lambda pair: (-pair[0], pair[1]))
+        near = self._over_thresholds(self.score_all(query), NEAR_SHARE)
         if len(self._decks) > 1:
             words = self._question_words(query)
             near = [pair for pair in near if self._rests_on_deck_words(words, pair[1])]
@@ -506,6 +511,11 @@ def _phrase_specificity(lemma: str) -> float:
     if senses:
         return specificity(senses[0][0])
     return max(specificity(part) for part in phrase_parts(lemma))
+
+
+def _best_first(pair: tuple[float, int]) -> tuple[float, int]:
+    """Sort key of (score, card index) pairs: best score first, ties in card order."""
+    return -pair[0], pair[1]
 
 
 CLOSE_SCORE_RATIO = 0.8
