@@ -19,7 +19,16 @@ from tutor.commands import Place, commands_for
 from tutor.content import load_library
 from tutor.deckchoice import GROUP_DECK_NOTICE, DeckChoice
 from tutor.dialog import CHOOSER_TITLE, STALE_BUTTON, Dialog, Reply
-from tutor.gaps import GapLog, press_choice, press_feedback, with_feedback
+from tutor.gaps import (
+    FEEDBACK_GONE,
+    THANKS_NOT_WANTED,
+    GapKind,
+    GapLog,
+    group_gaps,
+    press_choice,
+    press_feedback,
+    with_feedback,
+)
 from tutor.model import Library
 from tutor.quizflow import Who
 from tutor.render import card_plain, reply_html
@@ -111,7 +120,7 @@ def test_an_unsure_answer_without_rivals_is_just_the_card() -> None:
 def test_closest_notes_from_different_decks_name_their_deck() -> None:
     near = (hit("permeable-membrane", 12.0), hit("membrane-cell", 11.0))
     reply = dialog().answer_reply(Answer("q", None, (), (), nearest=near))
-    cards = [b for row in reply.buttons for b in row if b.data.startswith("card:")]
+    cards = [b for row in reply.buttons for b in row if b.data.startswith("pick:")]
     assert [b.label for b in cards] == [
         "📄 Partially permeable membrane · Plant transport",
         "📄 Membrane cell · Electrolysis",
@@ -359,3 +368,58 @@ async def test_a_choice_with_a_forged_question_id_shows_the_card_without_feedbac
     assert not any(b.data.startswith("fb:") for row in shown.buttons for b in row)
     assert await press_choice(gaps, dialog(), "pick:nothing-here:1") == STALE_BUTTON
     assert await gaps.recent() == []
+
+
+NEAR_MISS = "why do leaves have holes underneath"  # no card answers; Leaf structure comes closest
+
+
+async def _near_miss_reply(gaps: GapLog) -> Reply:
+    reply = await with_feedback(gaps, NEAR_MISS, dialog().ask(NEAR_MISS), dialog().index, library())
+    assert reply.card is None and not reply.choices
+    return reply
+
+
+async def test_opening_a_closest_note_tells_the_teachers_which_card_was_wanted(
+    store: Store,
+) -> None:
+    gaps = GapLog(store)
+    reply = await _near_miss_reply(gaps)
+    data = [b.data for row in reply.buttons for b in row]
+    (note,) = [d for d in data if d.startswith("pick:")]
+    gap_id = note.rsplit(":", 1)[1]
+    assert note == f"pick:leaf-structure:{gap_id}"
+    assert all(d.startswith("topic:") for d in data if d != note)  # topics carry no row id
+
+    shown = await press_choice(gaps, dialog(), note)
+    assert shown.card is not None and shown.card.id == "leaf-structure"
+    pair = [b.data for b in shown.buttons[-1]]
+    assert pair == [f"fb:y:{gap_id}:leaf-structure", f"fb:n:{gap_id}:leaf-structure"]
+    assert await press_feedback(gaps, pair[0]) == (True, "Thanks! Glad it helped.")
+
+    # Still a gap (no card answered the question by itself), now with the card it wanted:
+    # the teachers are offered the question as that card's alias.
+    (gap,) = await gaps.recent()
+    assert (gap.kind, gap.card_id, gap.deck_id) == (GapKind.NO_CARD, "leaf-structure", "plants")
+    (group,) = group_gaps([gap], dialog().index, library())
+    assert (group.nearest_card_id, group.opened, group.not_wanted) == ("leaf-structure", 1, 0)
+    assert group.yaml == f'# card leaf-structure\naliases: ["{NEAR_MISS}"]'
+
+    again = await press_choice(gaps, dialog(), note)  # the first card opened counts
+    assert again.card is not None and not any(
+        b.data.startswith("fb:") for row in again.buttons for b in row
+    )
+    assert await press_feedback(gaps, f"fb:y:{gap_id}:xylem") == (False, FEEDBACK_GONE)
+
+
+async def test_a_closest_note_marked_not_wanted_is_not_suggested(store: Store) -> None:
+    gaps = GapLog(store)
+    reply = await _near_miss_reply(gaps)
+    (note,) = [b.data for row in reply.buttons for b in row if b.data.startswith("pick:")]
+    shown = await press_choice(gaps, dialog(), note)
+    assert await press_feedback(gaps, shown.buttons[-1][1].data) == (True, THANKS_NOT_WANTED)
+
+    (gap,) = await gaps.recent()
+    assert (gap.kind, gap.card_id) == (GapKind.NOT_WANTED, "leaf-structure")
+    (group,) = group_gaps([gap], dialog().index, library())
+    assert group.rejected_card_ids == ("leaf-structure",) and group.opened == 0
+    assert group.nearest_card_id != "leaf-structure"

@@ -410,6 +410,16 @@ async def test_a_near_tie_lists_numbered_choices_and_a_number_opens_that_card(
     assert [label for _, label in choices(card)][-2:] == ["👍", "👎 Not what I asked"]
 
 
+async def test_a_closest_note_opens_by_number_with_the_feedback_pair(two_decks: Terminal) -> None:
+    printed = await two_decks.say("why do leaves have holes underneath")  # no card answers
+    assert "These notes come closest" in printed
+    number, label = choices(printed)[0]
+    assert label == "📄 Leaf structure"
+    card = await two_decks.say(str(number))
+    assert "Leaf structure\n(" in card
+    assert [label for _, label in choices(card)][-2:] == ["👍", "👎 Not what I asked"]
+
+
 async def test_a_chooser_number_is_a_choice_only_while_it_is_the_last_reply(
     two_decks: Terminal,
 ) -> None:

@@ -343,6 +343,30 @@ async def test_a_question_with_no_close_card_gets_a_card_skeleton(
     assert "  topic: atom-structure" in group.yaml
 
 
+async def test_the_card_students_opened_from_the_closest_notes_is_the_suggestion(
+    library: Library, index: SearchIndex
+) -> None:
+    """Two students got no card for a question and opened "plum-pudding" from its closest
+    notes: the teachers see that card, with how often, and the alias line for it, even
+    though the best-scoring card is another and the score is far below ALIAS_SCORE."""
+    from tutor.dashboard_page import _gaps
+    from tutor.gaps import Gap
+
+    question = "kamenev spaghetti trampoline"
+    later = START + timedelta(minutes=1)
+    gaps = [
+        Gap(question, "atoms", GapKind.NO_CARD, "plum-pudding", START),
+        Gap(question, "atoms", GapKind.NO_CARD, "plum-pudding", later),
+        Gap(question, "atoms", GapKind.NO_CARD, None, later),
+    ]
+    (group,) = group_gaps(gaps, index, library)
+    assert (group.count, group.opened, group.nearest_card_id) == (3, 2, "plum-pudding")
+    assert group.yaml == f'# card plum-pudding\naliases: ["{question}"]'
+    html = _gaps([group], library)
+    title = library.cards["plum-pudding"].title
+    assert f'Opened from the closest notes (2 times): <span data-k="nearest">{title}' in html
+
+
 # ----- the web server: who sees what ----------------------------------------------------
 
 

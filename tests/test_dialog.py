@@ -149,7 +149,9 @@ def test_a_question_no_card_answers_offers_the_closest_notes_then_topics() -> No
     labels = [row[0].label for row in reply.buttons]
     data = [row[0].data for row in reply.buttons]
     assert labels[0] == NEAREST_PREFIX + "Why Trotsky was unpopular"
-    assert data[0] == "card:trotsky-unpopular"
-    nearest = [d for d in data if d.startswith("card:")]
+    assert data[0] == "pick:trotsky-unpopular"  # a choice, so the gap log hears of it
+    nearest = [d for d in data if d.startswith("pick:")]
     assert 1 <= len(nearest) <= 2
     assert data[len(nearest) :] and all(d.startswith("topic:") for d in data[len(nearest) :])
+    opened = dialog().press(data[0])
+    assert opened.card is not None and opened.card.id == "trotsky-unpopular"

@@ -391,8 +391,15 @@ def _gap(group: GapGroup, library: Library) -> str:
 <p><b data-k="count">{group.count}</b>× <span data-k="question">{e(group.questions[0])}</span>
 {f'<span class="hint">(👎 {group.not_wanted} on: {rejected})</span>' if group.not_wanted else ""}</p>
 <ul>{wordings}</ul>
-<p class="hint">Nearest card: <span data-k="nearest">{e(nearest.title) if nearest else "none"}</span></p>
+<p class="hint">{_nearest_label(group)}: <span data-k="nearest">{e(nearest.title) if nearest else "none"}</span></p>
 <pre data-k="yaml">{e(group.yaml)}</pre></div>"""
+
+
+def _nearest_label(group: GapGroup) -> str:
+    if not group.opened:
+        return "Nearest card"
+    times = "once" if group.opened == 1 else f"{group.opened} times"
+    return f"Opened from the closest notes ({times})"
 
 
 def _rounds(view: ClassView) -> str:

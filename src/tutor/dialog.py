@@ -41,7 +41,8 @@ NO_NOTE_NEAREST = (
 )
 NEAREST_PREFIX = "📄 "
 CHOICE_DATA = re.compile(r"^pick:([a-z0-9-]{1,50})(?::(\d{1,18}))?$")
-"""A "Which did you mean?" choice: pick:<card id>[:<gap-log row id of the question>]."""
+"""A "Which did you mean?" choice or a closest note:
+pick:<card id>[:<gap-log row id of the question>]."""
 MAX_CHOICES = 3
 CHOOSER_TITLE = "Which did you mean?"
 ANY_DECK_WORDS = frozenset({"any", "all", "every", "everything", "none", "off"})
@@ -193,7 +194,11 @@ class Dialog:
     def no_card_reply(self, result: Answer) -> Reply:
         """No card answers: say so, with the cards that came closest (never presented as
         the answer; each with its deck when they come from different decks) and the
-        nearest topics."""
+        nearest topics.
+
+        A closest note is a choice (`pick:`) like a chooser's, so the gap log can tell the
+        teachers which card the student opened for the question no card answered.
+        """
         several_decks = len({hit.card.deck_id for hit in result.nearest}) > 1
         nearest = tuple(
             (
@@ -202,7 +207,7 @@ class Dialog:
                     + card_label(
                         hit.card, self._deck_title(hit.card.deck_id) if several_decks else ""
                     ),
-                    "card",
+                    "pick",
                     hit.card.id,
                 ),
             )

@@ -1,14 +1,17 @@
 """The content-gap log: questions the deck could not answer, for the teachers' dashboard.
 
-A row holds the question's text, the deck and (for a card a student marked 👎 "Not what
-I asked") that card — never who asked it, the chat, or when to the second beyond the day
-it is kept for. Every card sent in answer to a question is remembered as *pending* so its
-👍/👎 buttons can find the question again; 👍 deletes it at once, 👎 turns it into a gap,
-and pending rows are dropped after `PENDING_DAYS`. Gaps are kept `retention_days`
-(90 by default, `TUTOR_GAP_RETENTION_DAYS`).
+A row holds the question's text, the deck and a card (the card a student marked 👎 "Not
+what I asked", or the closest note they opened when no card answered) — never who asked
+it, the chat, or when to the second beyond the day it is kept for. Every card sent in
+answer to a question is remembered as *pending* so its 👍/👎 buttons can find the question
+again; 👍 deletes it at once, 👎 turns it into a gap, and pending rows are dropped after
+`PENDING_DAYS`. A question no card answered is a gap at once; opening one of its 📄
+closest notes records that card on it (a 👎 on it makes the card a rejected one). Gaps are
+kept `retention_days` (90 by default, `TUTOR_GAP_RETENTION_DAYS`).
 
 `group_gaps` clusters similar questions and suggests the YAML a teacher pastes into
-the deck: an `aliases:` line for the nearest card, or a new card's skeleton.
+the deck: an `aliases:` line for the card students opened or the nearest card, or a new
+card's skeleton.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -28,7 +32,7 @@ from sqlalchemy.dialects import sqlite
 from tutor.clock import utc_now
 from tutor.dialog import CALLBACK_LIMIT_BYTES, CHOICE_DATA, STALE_BUTTON, Button, Dialog, Reply
 from tutor.model import Card, Library
-from tutor.search import SearchIndex
+from tutor.search import Hit, SearchIndex
 from tutor.store import Store, content_gaps
 
 FEEDBACK_DATA = re.compile(r"^fb:([yn]):(\d{1,18}):([a-z0-9-]{1,50})$")
@@ -77,8 +81,11 @@ class GapGroup:
     """How many of them were 👎 on a card (the rest got no card)."""
     rejected_card_ids: tuple[str, ...]
     nearest_card_id: str | None
+    """The card students opened from the 📄 closest notes, else the best-scoring one."""
     nearest_score: float
     yaml: str
+    opened: int = 0
+    """How many of the questions got no card and the student opened a 📄 closest note."""
 
 
 class GapLog:
@@ -113,23 +120,35 @@ class GapLog:
         already under way is waited for."""
         await self._write_waiting()
 
-    async def no_card(self, question: str, deck_id: str | None) -> None:
-        """Log a question that got no card."""
-        await self._insert(question, deck_id, GapKind.NO_CARD, None)
+    async def no_card(self, question: str, deck_id: str | None) -> int:
+        """Log a question that got no card; returns the row id (its closest notes carry it)."""
+        return await self._insert(question, deck_id, GapKind.NO_CARD, None)
 
     async def card_sent(self, question: str, deck_id: str, card_id: str) -> int:
         """Remember the question a card answered until its 👍/👎; returns the row id."""
         return await self._insert(question, deck_id, GapKind.PENDING, card_id)
 
     async def choose(self, gap_id: int, card: Card) -> bool:
-        """The student picked `card` in a "Which did you mean?": it answers the question now.
+        """The student picked `card` in a "Which did you mean?" (it answers the question
+        now), or opened it as a closest note of a question no card answered (the question
+        stays a gap, with the card the teachers could give it as an alias; the first card
+        opened counts).
 
-        False when the question is gone (purged, or 👍/👎 already given).
+        False when the question is gone (purged, 👍/👎 already given, a closest note
+        already opened).
         """
-        await self.flush()  # the chooser's pending row may still be waiting behind its reply
+        await self.flush()  # the question's row may still be waiting behind its reply
         statement = (
             content_gaps.update()
-            .where(content_gaps.c.id == gap_id, content_gaps.c.kind == GapKind.PENDING)
+            .where(
+                content_gaps.c.id == gap_id,
+                sa.or_(
+                    content_gaps.c.kind == GapKind.PENDING,
+                    sa.and_(
+                        content_gaps.c.kind == GapKind.NO_CARD, content_gaps.c.card_id.is_(None)
+                    ),
+                ),
+            )
             .values(card_id=card.id, deck_id=card.deck_id)
         )
         async with self._engine.begin() as conn:
@@ -137,21 +156,27 @@ class GapLog:
         return result.rowcount == 1
 
     async def feedback(self, gap_id: int, card_id: str, *, helpful: bool) -> bool:
-        """👍 forgets the question, 👎 makes it a gap; False if it is gone or not that card."""
+        """👍 forgets the question, 👎 makes it a gap; False if it is gone or not that card.
+
+        On a closest note opened for a question no card answered, 👍 keeps the gap (the
+        card helps, but the question still found no card by itself) and 👎 rejects the card.
+        """
         await self.flush()
-        where = (
-            content_gaps.c.id == gap_id,
-            content_gaps.c.card_id == card_id,
-            content_gaps.c.kind == GapKind.PENDING,
-        )
-        statement = (
-            content_gaps.delete().where(*where)
-            if helpful
-            else content_gaps.update().where(*where).values(kind=GapKind.NOT_WANTED)
-        )
+        where = (content_gaps.c.id == gap_id, content_gaps.c.card_id == card_id)
+        pending = content_gaps.c.kind == GapKind.PENDING
+        unanswered = content_gaps.c.kind == GapKind.NO_CARD
         async with self._engine.begin() as conn:
-            result = await conn.execute(statement)
-        return result.rowcount == 1
+            if not helpful:
+                statement = (
+                    content_gaps.update()
+                    .where(*where, sa.or_(pending, unanswered))
+                    .values(kind=GapKind.NOT_WANTED)
+                )
+                return (await conn.execute(statement)).rowcount == 1
+            if (await conn.execute(content_gaps.delete().where(*where, pending))).rowcount == 1:
+                return True
+            kept = sa.select(sa.func.count()).select_from(content_gaps).where(*where, unanswered)
+            return await conn.scalar(kept) == 1
 
     async def purge(self) -> int:
         """Delete gaps past the retention period and pending rows past `PENDING_DAYS`."""
@@ -242,11 +267,10 @@ class GapLog:
 
 async def log_question(
     gaps: GapLog, question: str, card: Card | None, index: SearchIndex, library: Library
-) -> int | None:
-    """Log a question that got no card; for one that did, the pending row's id."""
+) -> int:
+    """Log a question: a gap when it got no card, else pending; returns the row id."""
     if card is None:
-        await gaps.no_card(question, deck_of_question(question, index, library))
-        return None
+        return await gaps.no_card(question, deck_of_question(question, index, library))
     return await gaps.card_sent(question, card.deck_id, card.id)
 
 
@@ -256,7 +280,8 @@ async def with_feedback(
     """Log the question a reply answers; a card reply gains the 👍 / 👎 pair.
 
     A "Which did you mean?" is logged as pending with its first choice, and its buttons
-    carry the row id, so the card the student picks gets the 👍 / 👎 pair too.
+    carry the row id, so the card the student picks gets the 👍 / 👎 pair too. The 📄
+    closest notes of a question no card answered carry its gap's row id the same way.
     """
     if not question.strip():
         return reply
@@ -265,8 +290,8 @@ async def with_feedback(
         gap_id = await gaps.card_sent(question, first.deck_id, first.id)
         return replace(reply, buttons=_with_gap_id(reply.buttons, gap_id))
     gap_id = await log_question(gaps, question, reply.card, index, library)
-    if gap_id is None or reply.card is None:
-        return reply
+    if reply.card is None:
+        return replace(reply, buttons=_with_gap_id(reply.buttons, gap_id))
     return replace(reply, buttons=(*reply.buttons, feedback_pair(gap_id, reply.card.id)))
 
 
@@ -292,7 +317,8 @@ def _with_gap_id(
 
 
 async def press_choice(gaps: GapLog | None, dialog: Dialog, data: str) -> Reply:
-    """A "Which did you mean?" choice: its card, with 👍 / 👎 while the question is logged.
+    """A "Which did you mean?" choice or a closest note: its card, with 👍 / 👎 while the
+    question is logged.
 
     Forged data (not a choice, or a card that does not exist) gets the expired notice.
     """
@@ -352,14 +378,22 @@ def _group(cluster: list[Gap], index: SearchIndex, library: Library) -> GapGroup
     for gap in cluster:
         counts[gap.question] = counts.get(gap.question, 0) + 1
     wordings = tuple(sorted(counts, key=lambda text: (-counts[text], text)))
-    rejected = tuple(sorted({gap.card_id for gap in cluster if gap.card_id}))
+    rejected = tuple(
+        sorted({gap.card_id for gap in cluster if gap.card_id and gap.kind is GapKind.NOT_WANTED})
+    )
+    opened = _opened_card(cluster, rejected, library)
     hits = [
         hit
         for hit in index.search(wordings[0], limit=len(rejected) + 1, score_cutoff=0.0)
         if hit.card.id not in rejected
     ]
     nearest = hits[0] if hits else None
-    if nearest is not None and nearest.score >= ALIAS_SCORE:
+    if opened is not None:
+        # Students found the card from its closest notes: the question only needs its words.
+        scores = index.score_all(wordings[0])
+        position = next((i for i, card in enumerate(index.cards) if card.id == opened.id), -1)
+        nearest = Hit(opened, round(scores.get(position, 0.0), 2))
+    if nearest is not None and (opened is not None or nearest.score >= ALIAS_SCORE):
         yaml = f"# card {nearest.card.id}\naliases: [{_yaml_list(wordings[:3])}]"
     else:
         yaml = _card_skeleton(wordings[0], cluster, library)
@@ -371,7 +405,22 @@ def _group(cluster: list[Gap], index: SearchIndex, library: Library) -> GapGroup
         nearest_card_id=nearest.card.id if nearest else None,
         nearest_score=nearest.score if nearest else 0.0,
         yaml=yaml,
+        opened=sum(gap.kind is GapKind.NO_CARD and gap.card_id is not None for gap in cluster),
     )
+
+
+def _opened_card(cluster: list[Gap], rejected: Sequence[str], library: Library) -> Card | None:
+    """The closest note students opened most often for these questions (the first opened
+    on a tie), unless a student marked it 👎 or it is no longer loaded."""
+    opened = Counter(
+        gap.card_id
+        for gap in sorted(cluster, key=lambda gap: gap.created_at)
+        if gap.kind is GapKind.NO_CARD and gap.card_id in library.cards
+    )
+    for card_id, _count in opened.most_common():
+        if card_id not in rejected:
+            return library.cards[card_id]
+    return None
 
 
 def _yaml_list(items: Sequence[str]) -> str:

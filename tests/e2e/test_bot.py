@@ -183,14 +183,17 @@ async def test_a_near_miss_offers_the_closest_note_which_opens_the_card(
 
     assert NO_MATCH in reply["text"] and "come closest" in reply["text"]
     assert not styled(reply, "bold")  # no card is shown as the answer
-    closest = card_buttons(reply)
+    # Closest notes are choices tied to the question's gap-log row (pick:<card>:<row>).
+    closest = [label for label, data in button_data(reply).items() if data.startswith("pick:")]
     assert closest[0] == "📄 Why Trotsky was unpopular"
     assert all(label.startswith("📄 ") for label in closest)
+    assert all(button_data(reply)[label].count(":") == 2 for label in closest)
     assert any(data.startswith("topic:") for data in button_data(reply).values())
 
     query_id = await press(emulator, USER, reply, closest[0])
     card = await emulator.wait_for_message(USER, "Why Trotsky was unpopular")
     assert styled(card, "bold")[0] == "Why Trotsky was unpopular"
+    assert {"👍", "👎 Not what I asked"} <= set(labels(card))  # the teachers hear of it
     assert await emulator.callback_answer(query_id) is not None
     await assert_all_sends_ok(emulator)
 

@@ -307,7 +307,11 @@ content_gaps = sa.Table(
     sa.Column("deck_id", sa.String(100), comment="NULL: no deck could be told"),
     sa.Column("question", sa.String(300), nullable=False),
     sa.Column("kind", sa.String(16), nullable=False, comment="no_card or not_wanted"),
-    sa.Column("card_id", sa.String(100), comment="the card marked not what was asked"),
+    sa.Column(
+        "card_id",
+        sa.String(100),
+        comment="the card sent (pending), marked not what was asked, or opened as a closest note",
+    ),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Index(None, "deck_id", "created_at"),
     sa.Index(None, "created_at"),
