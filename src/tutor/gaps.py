@@ -382,17 +382,18 @@ def _group(cluster: list[Gap], index: SearchIndex, library: Library) -> GapGroup
         sorted({gap.card_id for gap in cluster if gap.card_id and gap.kind is GapKind.NOT_WANTED})
     )
     opened = _opened_card(cluster, rejected, library)
-    hits = [
-        hit
-        for hit in index.search(wordings[0], limit=len(rejected) + 1, score_cutoff=0.0)
-        if hit.card.id not in rejected
-    ]
-    nearest = hits[0] if hits else None
     if opened is not None:
         # Students found the card from its closest notes: the question only needs its words.
         scores = index.score_all(wordings[0])
         position = next((i for i, card in enumerate(index.cards) if card.id == opened.id), -1)
-        nearest = Hit(opened, round(scores.get(position, 0.0), 2))
+        nearest: Hit | None = Hit(opened, round(scores.get(position, 0.0), 2))
+    else:
+        hits = [
+            hit
+            for hit in index.search(wordings[0], limit=len(rejected) + 1, score_cutoff=0.0)
+            if hit.card.id not in rejected
+        ]
+        nearest = hits[0] if hits else None
     if nearest is not None and (opened is not None or nearest.score >= ALIAS_SCORE):
         yaml = f"# card {nearest.card.id}\naliases: [{_yaml_list(wordings[:3])}]"
     else:
