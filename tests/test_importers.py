@@ -22,7 +22,8 @@ import zstandard
 
 from tutor import cli
 from tutor.config import SETTINGS
-from tutor.content import TITLE_LIMIT, load_library
+from tutor.content import load_library
+from tutor.content.fields import TITLE_LIMIT
 from tutor.importers.deck import shorten, slugify
 from tutor.importers.htmltext import cloze_plain, cloze_questions, html_to_text
 

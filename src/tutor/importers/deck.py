@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tutor.content import (
+from tutor.content.fields import (
     BODY_LIMIT,
     EXPLANATION_LIMIT,
     OPTION_LIMIT,
