@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tutor.clock import FrozenClock
+from tutor.group_replies import introduction, leaderboard_reply, names_wanted, result_reply
 from tutor.groups import (
     POLL_EXPLANATION_LIMIT,
     Ask,
@@ -24,10 +25,6 @@ from tutor.groups import (
     RoundTiming,
     Wait,
     fits_poll,
-    introduction,
-    leaderboard_reply,
-    names_wanted,
-    result_reply,
 )
 from tutor.model import Card, Deck, Library, Question, QuestionKind, Topic
 from tutor.quizflow import Who
@@ -531,7 +528,7 @@ async def test_a_round_nobody_answered_says_so(rounds: GroupRounds, clock: Froze
 async def test_settings_change_by_command(
     rounds: GroupRounds, store: Store, argument: str, expected: dict[str, object]
 ) -> None:
-    reply = await rounds.change_settings(TEACHER_WHO, argument)
+    reply = await rounds.settings.change(TEACHER_WHO, argument)
     assert reply.lines[0] == "✅ Saved."
     settings = await store.chat_settings(GROUP)
     assert {key: getattr(settings, key) for key in expected} == expected
@@ -555,7 +552,7 @@ async def test_bad_settings_are_explained_and_change_nothing(
 ) -> None:
     await rounds.remember(TEACHER_WHO)
     before = await store.chat_settings(GROUP)
-    reply = await rounds.change_settings(TEACHER_WHO, argument)
+    reply = await rounds.settings.change(TEACHER_WHO, argument)
     assert reply.lines[0].startswith(complaint)
     assert await store.chat_settings(GROUP) == before
 
@@ -563,8 +560,8 @@ async def test_bad_settings_are_explained_and_change_nothing(
 async def test_settings_show_buttons_and_any_topic_clears_it(
     rounds: GroupRounds, store: Store
 ) -> None:
-    await rounds.change_settings(TEACHER_WHO, "topic right")
-    shown = await rounds.show_settings(GROUP)
+    await rounds.settings.change(TEACHER_WHO, "topic right")
+    shown = await rounds.settings.show(GROUP)
     assert "Questions from: the topic “Defeat of the Right”" in shown.lines
     assert "Time per question: 30 seconds" in shown.lines
     assert any("/daily HH:MM" in line for line in shown.lines)
@@ -572,17 +569,17 @@ async def test_settings_show_buttons_and_any_topic_clears_it(
     assert labels[0] == ["3 questions", "✓ 5 questions", "10 questions"]
     assert labels[2] == ["✓ First names", "Full names", "No names"]
 
-    pressed = await rounds.press_settings(TEACHER_WHO, "gs:o:60")
+    pressed = await rounds.settings.press(TEACHER_WHO, "gs:o:60")
     assert pressed.edit and pressed.lines[0] == "✅ Saved."
     assert (await store.chat_settings(GROUP)).open_period_seconds == 60
-    forged = await rounds.press_settings(TEACHER_WHO, "gs:o:9999")
+    forged = await rounds.settings.press(TEACHER_WHO, "gs:o:9999")
     assert forged.notice and not forged.lines
 
-    await rounds.change_settings(TEACHER_WHO, "topic any")
+    await rounds.settings.change(TEACHER_WHO, "topic any")
     settings = await store.chat_settings(GROUP)
     assert settings.topic_id is None and settings.deck_id == HISTORY
-    await rounds.change_settings(TEACHER_WHO, "deck all")
-    assert "Questions from: every topic" in (await rounds.show_settings(GROUP)).lines
+    await rounds.settings.change(TEACHER_WHO, "deck all")
+    assert "Questions from: every topic" in (await rounds.settings.show(GROUP)).lines
 
 
 # ----- reports ---------------------------------------------------------------------------------
@@ -649,7 +646,7 @@ async def test_removal_pauses_the_group_its_daily_quiz_and_its_round(
 async def test_a_supergroup_upgrade_moves_settings_rounds_and_scores(
     rounds: GroupRounds, store: Store, clock: FrozenClock
 ) -> None:
-    await rounds.change_settings(TEACHER_WHO, "questions 3")
+    await rounds.settings.change(TEACHER_WHO, "questions 3")
     session_id = await start(rounds, "left")
     poll = await post_next(rounds, session_id)
     assert await vote(rounds, poll, ANN, right=True)

@@ -1,4 +1,6 @@
-"""Class groups: quiz rounds as Telegram quiz polls, leaderboards, teacher settings, reports.
+"""Class groups: quiz rounds as Telegram quiz polls, leaderboards and class reports.
+
+A group's settings are in `group_settings`, what the bot says in groups in `group_replies`.
 
 Adapter-neutral (no Telegram import): methods take plain data and return `Reply` objects
 or small dataclasses saying what the adapter must do next.
@@ -40,26 +42,22 @@ How a round runs:
 from __future__ import annotations
 
 import random
-from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from enum import Enum, StrEnum
-from typing import Any
+from enum import Enum
 from zoneinfo import ZoneInfo
 
 from tutor.clock import Clock, local_date, start_of_local_day, utc_now
-from tutor.dialog import Button, Reply
+from tutor.dialog import Reply
 from tutor.grading import Verdict
+from tutor.group_replies import introduction, plural_s, round_intro, running_reply
+from tutor.group_settings import GroupSettings
 from tutor.model import Library, Question, QuestionKind, Topic
 from tutor.quiz import MAX_RESPONSE_MS, TRUE_FALSE_OPTIONS, WEAK_TOPIC_ACCURACY, QuizService
 from tutor.quizflow import QuizFlow, Who
 from tutor.srs import Srs
 from tutor.store import (
-    MAX_OPEN_PERIOD_SECONDS,
-    MAX_QUESTIONS_PER_ROUND,
-    MIN_OPEN_PERIOD_SECONDS,
-    MIN_QUESTIONS_PER_ROUND,
     Answer,
     ChatKind,
     ChatSettings,
@@ -81,64 +79,6 @@ POLL_EXPLANATION_LIMIT = 200
 _NUMBER_PREFIX = "20/20 · "
 """Poll questions start with "n/total · "; prompts leave room for the longest."""
 POLL_KINDS = frozenset({QuestionKind.CHOICE, QuestionKind.TRUE_FALSE})
-LEADERBOARD_SIZE = 10
-ROUND_RESULT_SIZE = 15
-WEEK = timedelta(days=7)
-
-SETTINGS_BUTTON_PREFIX = "gs:"
-QUESTION_CHOICES = (3, 5, 10)
-OPEN_PERIOD_CHOICES = (15, 30, 60)
-NAME_LABELS = {
-    NameDisplay.FIRST: "first names",
-    NameDisplay.FULL: "full names",
-    NameDisplay.ANONYMOUS: "no names (anonymous class)",
-}
-_NAME_WORDS = {
-    "first": NameDisplay.FIRST,
-    "firstname": NameDisplay.FIRST,
-    "full": NameDisplay.FULL,
-    "fullname": NameDisplay.FULL,
-    "anonymous": NameDisplay.ANONYMOUS,
-    "anon": NameDisplay.ANONYMOUS,
-    "hidden": NameDisplay.ANONYMOUS,
-    "hide": NameDisplay.ANONYMOUS,
-    "none": NameDisplay.ANONYMOUS,
-}
-_ANY_WORDS = frozenset({"any", "all", "none", "off", "everything"})
-_MEDALS = ("🥇", "🥈", "🥉")
-SETTINGS_USAGE = (
-    "Admins change them with the buttons, or: /settings questions 10 · /settings open 45 · "
-    "/settings names first|full|anonymous · /settings topic NAME (or any) · "
-    "/settings deck NAME (or any)."
-)
-ADMINS_ONLY = "Sorry — only this group's admins can change its settings."
-
-
-class SettingKey(StrEnum):
-    QUESTIONS = "questions"
-    OPEN = "open"
-    NAMES = "names"
-    TOPIC = "topic"
-    DECK = "deck"
-
-
-_KEY_WORDS = {
-    "questions": SettingKey.QUESTIONS,
-    "question": SettingKey.QUESTIONS,
-    "count": SettingKey.QUESTIONS,
-    "q": SettingKey.QUESTIONS,
-    "n": SettingKey.QUESTIONS,
-    "open": SettingKey.OPEN,
-    "time": SettingKey.OPEN,
-    "timer": SettingKey.OPEN,
-    "seconds": SettingKey.OPEN,
-    "o": SettingKey.OPEN,
-    "names": SettingKey.NAMES,
-    "name": SettingKey.NAMES,
-    "topic": SettingKey.TOPIC,
-    "deck": SettingKey.DECK,
-}
-_BUTTON_KEYS = {"q": SettingKey.QUESTIONS, "o": SettingKey.OPEN, "n": SettingKey.NAMES}
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,7 +181,8 @@ _AGAIN = _Again.AGAIN
 
 
 class GroupRounds:
-    """Group rounds, leaderboards, settings and reports over the store."""
+    """Group rounds, leaderboards and reports over the store; `settings` holds the group's
+    settings (group_settings.GroupSettings)."""
 
     def __init__(
         self,
@@ -266,13 +207,14 @@ class GroupRounds:
         self._flow = QuizFlow(
             library, store, self._quiz, default_timezone=default_timezone, clock=clock
         )
+        self.settings = GroupSettings(library, store, self._flow, self.remember)
 
     # ----- starting and stopping ----------------------------------------------------------
     async def start(self, who: Who, argument: str = "") -> RoundStarted | Reply:
         """`/quiz [topic] [n]` in a group: a new round, or why there is none."""
         running = await self.store.active_session(who.chat_id, None)
         if running is not None:
-            return _running_reply(running)
+            return running_reply(running)
         parsed = self._flow.parse_quiz_argument(argument)
         if isinstance(parsed, Reply):
             return parsed
@@ -286,11 +228,11 @@ class GroupRounds:
         if not fitting:
             return Reply(lines=(_NO_POLL_QUESTIONS,))
         picked = self._rng.sample(fitting, min(count, len(fitting)))
-        title = topic.title if topic else self._deck_title(settings.deck_id)
+        title = topic.title if topic else self.settings.deck_title(settings.deck_id)
         state = {"title": title, "open_period": settings.open_period_seconds}
         new = NewSession(who.chat_id, None, SessionKind.GROUP, tuple(picked), state, self._clock())
         session, _ = await self.store.start_session(new)
-        return RoundStarted(session.id, _intro(title, len(picked), state, left_out, count))
+        return RoundStarted(session.id, round_intro(title, len(picked), state, left_out, count))
 
     async def stop(self, chat_id: int) -> RoundOver | None:
         """End the chat's round now (an admin's /stop); None if none is running."""
@@ -459,7 +401,7 @@ class GroupRounds:
         correct = sum(item.correct for item in by_topic.values())
         ranked = sorted(by_topic.values(), key=lambda item: (item.accuracy, item.topic_id))
         lines = [
-            f"{students} student{_s(students)} · {answered} answers · "
+            f"{students} student{plural_s(students)} · {answered} answers · "
             f"{correct / answered:.0%} correct in quiz rounds",
             "By topic, weakest first:\n"
             + "\n".join(
@@ -470,95 +412,6 @@ class GroupRounds:
         return Reply(title=heading, lines=tuple(lines))
 
     # ----- settings ------------------------------------------------------------------------
-    async def show_settings(self, chat_id: int, *, edit: bool = False, saved: str = "") -> Reply:
-        settings = await self.store.chat_settings(chat_id)
-        lines = [saved] if saved else []
-        lines += [
-            f"Questions per round: {settings.questions_per_round}",
-            f"Time per question: {settings.open_period_seconds} seconds",
-            f"Names on leaderboards: {NAME_LABELS[settings.name_display]}",
-            f"Questions from: {self._source_label(settings)}",
-            "Daily group quiz: admins set its time with /daily HH:MM.",
-            SETTINGS_USAGE,
-        ]
-        return Reply(
-            title="⚙️ Group settings",
-            lines=tuple(lines),
-            buttons=_settings_buttons(settings),
-            edit=edit,
-        )
-
-    async def change_settings(self, who: Who, argument: str) -> Reply:
-        """`/settings KEY VALUE` from an admin (the adapter checks that first)."""
-        key_word, _, value = argument.strip().partition(" ")
-        key = _KEY_WORDS.get(key_word.lower())
-        if key is None:
-            return Reply(lines=(f"I don't know the setting “{key_word[:30]}”.", SETTINGS_USAGE))
-        changes = self._parse_value(key, value.strip())
-        if isinstance(changes, Reply):
-            return changes
-        await self.remember(who)
-        await self.store.update_chat_settings(who.chat_id, **changes)
-        return await self.show_settings(who.chat_id, saved="✅ Saved.")
-
-    async def press_settings(self, who: Who, data: str) -> Reply:
-        """A settings button from an admin: change the setting, edit the message in place."""
-        key, _, value = data.removeprefix(SETTINGS_BUTTON_PREFIX).partition(":")
-        setting = _BUTTON_KEYS.get(key)
-        changes = self._parse_value(setting, value) if setting else None
-        if changes is None or isinstance(changes, Reply):
-            return Reply(notice="That button has expired. Send /settings again.")
-        await self.remember(who)
-        await self.store.update_chat_settings(who.chat_id, **changes)
-        return await self.show_settings(who.chat_id, edit=True, saved="✅ Saved.")
-
-    def _parse_value(self, key: SettingKey, value: str) -> dict[str, Any] | Reply:
-        """The `ChatSettings` change a typed value asks for, or what is wrong with it."""
-        match key:
-            case SettingKey.QUESTIONS:
-                number = _whole_number(value)
-                if not MIN_QUESTIONS_PER_ROUND <= number <= MAX_QUESTIONS_PER_ROUND:
-                    return Reply(lines=(_range_text("Questions per round", "", *_QUESTIONS),))
-                return {"questions_per_round": number}
-            case SettingKey.OPEN:
-                number = _whole_number(value.lower().removesuffix("s").strip())
-                if not MIN_OPEN_PERIOD_SECONDS <= number <= MAX_OPEN_PERIOD_SECONDS:
-                    return Reply(lines=(_range_text("Time per question", " seconds", *_OPEN),))
-                return {"open_period_seconds": number}
-            case SettingKey.NAMES:
-                display = _NAME_WORDS.get(value.lower())
-                if display is None:
-                    return Reply(lines=("Names can be: first, full or anonymous.",))
-                return {"name_display": display}
-            case SettingKey.TOPIC:
-                return self._topic_change(value)
-            case SettingKey.DECK:
-                return self._deck_change(value)
-
-    def _topic_change(self, value: str) -> dict[str, Any] | Reply:
-        if value.lower() in _ANY_WORDS:
-            return {"topic_id": None}
-        if not value:
-            return Reply(lines=("Usage: /settings topic NAME, or /settings topic any.",))
-        parsed = self._flow.parse_quiz_argument(value)
-        if isinstance(parsed, Reply):
-            return parsed
-        topic = parsed[0]
-        if topic is None:
-            return Reply(lines=("Usage: /settings topic NAME, or /settings topic any.",))
-        return {"topic_id": topic.id, "deck_id": topic.deck_id}
-
-    def _deck_change(self, value: str) -> dict[str, Any] | Reply:
-        if value.lower() in _ANY_WORDS:
-            return {"deck_id": None}
-        wanted = value.lower()
-        deck = next(
-            (d for d in self.library.decks if wanted in (d.id.lower(), d.title.lower())), None
-        ) or next((d for d in self.library.decks if wanted and wanted in d.title.lower()), None)
-        if deck is None:
-            names = ", ".join(d.id for d in self.library.decks)
-            return Reply(lines=(f"I don't know the deck “{value[:40]}”. Decks: {names}.",))
-        return {"deck_id": deck.id, "topic_id": None}
 
     # ----- round internals -----------------------------------------------------------------
     async def _decide(self, session: QuizSession) -> Step | _Again:
@@ -702,20 +555,7 @@ class GroupRounds:
             f"Focus the next rounds on one with /settings topic {weak[0].topic_id}.",
         ]
 
-    def _deck_title(self, deck_id: str | None) -> str:
-        deck = next((d for d in self.library.decks if d.id == deck_id), None)
-        return deck.title if deck else ""
 
-    def _source_label(self, settings: ChatSettings) -> str:
-        topic = self.library.topics.get(settings.topic_id or "")
-        if topic is not None:
-            return f"the topic “{topic.title}”"
-        deck_title = self._deck_title(settings.deck_id)
-        return f"the deck “{deck_title}”" if deck_title else "every topic"
-
-
-_QUESTIONS = (MIN_QUESTIONS_PER_ROUND, MAX_QUESTIONS_PER_ROUND)
-_OPEN = (MIN_OPEN_PERIOD_SECONDS, MAX_OPEN_PERIOD_SECONDS)
 _NO_POLL_QUESTIONS = (
     "I have no questions on that which fit a quiz poll (typed and chronology questions "
     "are for private quizzes). Try another topic, or /quiz for everything."
@@ -771,185 +611,8 @@ def _shorten(text: str, limit: int) -> str:
 # ----- replies -------------------------------------------------------------------------------
 
 
-def introduction() -> Reply:
-    """What the bot says when it is added to a group."""
-    return Reply(
-        title="👋 Hello, class! I'm your revision tutor.",
-        lines=(
-            "/quiz [topic] [n] — a quiz round for everyone: answer my quiz polls; scores go "
-            "on the /leaderboard and every answer also counts towards your own /review.",
-            "/ask QUESTION — the note card that answers it. /topics — browse them all.",
-            "Teachers (group admins): /settings for rounds and names on the leaderboard, "
-            "/report for the class's weakest topics, /daily HH:MM for a daily quiz, "
-            "/stop to end a round early.",
-            "Privacy: I only see commands, replies to my messages and answers to my polls — "
-            "never your other messages (Telegram's privacy mode).",
-        ),
-    )
-
-
-def _intro(
-    title: str, count: int, state: Mapping[str, Any], left_out: int, requested: int
-) -> Reply:
-    lines = [
-        f"{count} question{_s(count)}, {state['open_period']} seconds each. Everyone can "
-        "answer: tap an option in each poll.",
-        "Every answer also counts towards your own /review. A teacher can /stop the round.",
-    ]
-    if left_out:
-        lines.insert(
-            1, "Typed and chronology questions are left out: they are for /quiz in private."
-        )
-    if count < requested:
-        lines.insert(1, f"Only {count} question{_s(count)} on this fit a quiz poll.")
-    heading = f"🧠 Quiz round: {title}" if title else "🧠 Quiz round!"
-    return Reply(title=heading, lines=tuple(lines))
-
-
-def _running_reply(session: QuizSession) -> Reply:
-    return Reply(
-        lines=(
-            f"A round is running (question {session.position + 1} of "
-            f"{len(session.question_ids)}) — join in by answering the poll. A new round can "
-            "start when this one ends, or when an admin sends /stop.",
-        )
-    )
-
-
-def result_reply(result: RoundResult, full_names: Mapping[int, str] | None = None) -> Reply:
-    """The round's leaderboard: most correct first, then fastest."""
-    stopped = result.status is SessionStatus.STOPPED
-    heading = "⏹ Round stopped" if stopped else "🏁 Round over"
-    about = f"{result.title}: " if result.title else ""
-    lines = [f"{about}{result.asked} of {result.total} questions asked."]
-    if not result.standings:
-        lines.append("Nobody answered this time. Start another round with /quiz.")
-        return Reply(title=heading, lines=tuple(lines))
-    if result.display is NameDisplay.ANONYMOUS:
-        lines.append(_score_spread(result))
-    else:
-        shown = result.standings[:ROUND_RESULT_SIZE]
-        rows = [_round_row(n, s, result, full_names or {}) for n, s in enumerate(shown)]
-        if len(result.standings) > len(shown):
-            rows.append(f"…and {len(result.standings) - len(shown)} more.")
-        lines.append("\n".join(rows))
-    lines.append("Your answers also count towards your own /review. All scores: /leaderboard.")
-    return Reply(title=heading, lines=tuple(lines))
-
-
-def _round_row(
-    rank: int, standing: Standing, result: RoundResult, full_names: Mapping[int, str]
-) -> str:
-    name = _name(standing.user_id, standing.first_name, result.display, full_names)
-    speed = (
-        f" · {standing.time_ms / standing.correct / 1000:.1f} s a right answer"
-        if standing.correct
-        else ""
-    )
-    return f"{_place(rank)} {name} — {standing.correct}/{result.asked}{speed}"
-
-
-def _score_spread(result: RoundResult) -> str:
-    spread = Counter(standing.correct for standing in result.standings)
-    parts = [
-        f"{correct}/{result.asked}: {count} student{_s(count)}"
-        for correct, count in sorted(spread.items(), reverse=True)
-    ]
-    people = len(result.standings)
-    return f"{people} student{_s(people)} answered (names hidden). " + " · ".join(parts)
-
-
-def leaderboard_reply(board: Leaderboard, full_names: Mapping[int, str] | None = None) -> Reply:
-    """This week's and all-time scores, named as the group chose."""
-    if not board.all_time:
-        return Reply(lines=("No scores yet — start a round with /quiz.",))
-    lines = []
-    for label, scores in (("This week", board.week), ("All time", board.all_time)):
-        lines.append(f"{label}:\n" + _board_rows(scores, board.display, full_names or {}))
-    return Reply(title="🏆 Leaderboard", lines=tuple(lines))
-
-
-def _board_rows(
-    scores: Sequence[GroupScore], display: NameDisplay, full_names: Mapping[int, str]
-) -> str:
-    if not scores:
-        return "No answers yet this week."
-    if display is NameDisplay.ANONYMOUS:
-        answered = sum(score.answered for score in scores)
-        correct = sum(score.correct for score in scores)
-        best = scores[0]
-        return (
-            f"{len(scores)} student{_s(len(scores))} · {answered} answers · "
-            f"{correct / answered:.0%} correct · best: {best.correct} of {best.answered}"
-        )
-    shown = scores[:LEADERBOARD_SIZE]
-    rows = [
-        f"{_place(rank)} {_name(s.user_id, s.first_name, display, full_names)} — "
-        f"{s.correct} correct of {s.answered}"
-        for rank, s in enumerate(shown)
-    ]
-    if len(scores) > len(shown):
-        rows.append(f"…and {len(scores) - len(shown)} more.")
-    return "\n".join(rows)
-
-
-def names_wanted(display: NameDisplay, user_ids: Sequence[int]) -> list[int]:
-    """Whose full names the adapter should look up (only for the FULL display)."""
-    if display is not NameDisplay.FULL:
-        return []
-    return list(dict.fromkeys(user_ids))
-
-
-def _name(
-    user_id: int, first_name: str, display: NameDisplay, full_names: Mapping[int, str]
-) -> str:
-    if display is NameDisplay.FULL and full_names.get(user_id):
-        return full_names[user_id]
-    return first_name or "A student"
-
-
-def _place(rank: int) -> str:
-    return _MEDALS[rank] if rank < len(_MEDALS) else f"{rank + 1}."
-
-
-def _settings_buttons(settings: ChatSettings) -> tuple[tuple[Button, ...], ...]:
-    def mark(label: str, chosen: bool) -> str:
-        return f"✓ {label}" if chosen else label
-
-    questions = tuple(
-        Button(mark(f"{n} questions", n == settings.questions_per_round), f"gs:q:{n}")
-        for n in QUESTION_CHOICES
-    )
-    periods = tuple(
-        Button(mark(f"{n} s", n == settings.open_period_seconds), f"gs:o:{n}")
-        for n in OPEN_PERIOD_CHOICES
-    )
-    names = tuple(
-        Button(mark(label, display is settings.name_display), f"gs:n:{display.value}")
-        for display, label in (
-            (NameDisplay.FIRST, "First names"),
-            (NameDisplay.FULL, "Full names"),
-            (NameDisplay.ANONYMOUS, "No names"),
-        )
-    )
-    return (questions, periods, names)
-
-
-def _range_text(name: str, unit: str, low: int, high: int) -> str:
-    return f"{name} can be {low} to {high}{unit}."
-
-
-def _whole_number(text: str) -> int:
-    """`text` as a small whole number, or -1."""
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 4 else -1
-
-
 def _count_given(argument: str, count: int) -> bool:
     """Whether `/quiz` named a count (else the group's questions-per-round setting)."""
     words = argument.split()
     last = words[-1] if words else ""
     return last.isascii() and last.isdigit() and int(last) == count
-
-
-def _s(count: int) -> str:
-    return "" if count == 1 else "s"

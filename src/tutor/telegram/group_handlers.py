@@ -49,20 +49,15 @@ from telegram.ext import (
 from tutor.clock import Clock, utc_now
 from tutor.config import Settings
 from tutor.dialog import Reply
-from tutor.groups import (
-    ADMINS_ONLY,
+from tutor.group_replies import (
     LEADERBOARD_SIZE,
     ROUND_RESULT_SIZE,
-    Ask,
-    GroupRounds,
-    PollQuestion,
-    RoundOver,
-    RoundTiming,
-    Wait,
     leaderboard_reply,
     names_wanted,
     result_reply,
 )
+from tutor.group_settings import ADMINS_ONLY
+from tutor.groups import Ask, GroupRounds, PollQuestion, RoundOver, RoundTiming, Wait
 from tutor.quizflow import QuizFlow
 from tutor.render import reply_html, split_message
 from tutor.store import ChatKind, ChatSettings
@@ -446,11 +441,11 @@ async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return
     argument = " ".join(context.args or [])
     if not argument.strip():
-        reply = await rounds.show_settings(who.chat_id)
+        reply = await rounds.settings.show(who.chat_id)
     elif not await admin_of(context.bot, who):
         reply = Reply(lines=(ADMINS_ONLY, "Anyone can see them with /settings."))
     else:
-        reply = await rounds.change_settings(who, argument)
+        reply = await rounds.settings.change(who, argument)
     await deliver([reply], context, message, update)
     raise ApplicationHandlerStop
 
@@ -464,7 +459,7 @@ async def settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         raise ApplicationHandlerStop
     who = who_of(update)
     if await admin_of(context.bot, who):
-        replies = [await rounds.press_settings(who, query.data or "")]
+        replies = [await rounds.settings.press(who, query.data or "")]
     else:
         replies = [Reply(notice=ADMINS_ONLY)]
     await deliver(replies, context, query.message, update)
