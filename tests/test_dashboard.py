@@ -279,8 +279,9 @@ async def test_the_gap_log_keeps_questions_not_people(
     store: Store, library: Library, index: SearchIndex, clock: FrozenClock
 ) -> None:
     gaps = GapLog(store, retention_days=30, clock=clock)
-    await gaps.no_card("who discovered the neutron first", "atoms")
-    await gaps.no_card("who discovered the neutron", "atoms")
+    await gaps.no_card("who first found the neutrons", "atoms")
+    await gaps.no_card("who first found the neutron", "atoms")
+    await gaps.no_card("who discovered radioactivity", "atoms")
     await gaps.no_card("what is a covalent bond", "bonding")
     await gaps.no_card("what is inside the nucleus", "atoms")
     kept = await gaps.card_sent("what is plum pudding", "atoms", "plum-pudding")
@@ -294,8 +295,9 @@ async def test_the_gap_log_keeps_questions_not_people(
     assert sorted((g.question, g.kind) for g in recent) == [
         ("what does an electron weigh", GapKind.NOT_WANTED),
         ("what is inside the nucleus", GapKind.NO_CARD),
-        ("who discovered the neutron", GapKind.NO_CARD),
-        ("who discovered the neutron first", GapKind.NO_CARD),
+        ("who discovered radioactivity", GapKind.NO_CARD),
+        ("who first found the neutron", GapKind.NO_CARD),
+        ("who first found the neutrons", GapKind.NO_CARD),
     ]
     assert {column.name for column in content_gaps.columns} == {
         "id",
@@ -307,20 +309,26 @@ async def test_the_gap_log_keeps_questions_not_people(
     }
     groups = group_gaps(recent, index, library)
     assert [(g.count, g.questions[0]) for g in groups] == [
-        (2, "who discovered the neutron"),
+        (2, "who first found the neutron"),
         (1, "what does an electron weigh"),
         (1, "what is inside the nucleus"),
+        (1, "who discovered radioactivity"),
     ]
-    neutron, electron, nucleus = groups
-    # The nucleus question nearly got its card (score 20, ALIAS_SCORE 19): an alias.
-    assert nucleus.nearest_card_id == "subatomic-particles"
-    assert nucleus.yaml == '# card subatomic-particles\naliases: ["what is inside the nucleus"]'
-    # The neutron's discoverer is not in the card (score 18): a new card.
+    neutron, electron, nucleus, radioactivity = groups
+    # Both neutron questions nearly got their card: on this plain deck (threshold 15) they
+    # score about 11, enough for it to be a closest note, so the suggestion is an alias.
+    cutoff = index.cutoffs["atoms"]
+    assert 0.6 * cutoff <= neutron.nearest_score < cutoff
     assert neutron.nearest_card_id == "subatomic-particles"
-    assert neutron.yaml.startswith("- id: who-discovered-the-neutron\n")
-    assert '  aliases: ["who discovered the neutron", "who discovered the neutron first"]' in (
-        neutron.yaml
+    assert neutron.yaml == (
+        '# card subatomic-particles\n'
+        'aliases: ["who first found the neutron", "who first found the neutrons"]'
     )
+    assert nucleus.yaml == '# card subatomic-particles\naliases: ["what is inside the nucleus"]'
+    # No card mentions radioactivity: a new card's skeleton, the question as its alias.
+    assert radioactivity.nearest_card_id is None
+    assert radioactivity.yaml.startswith("- id: who-discovered-radioactivity\n")
+    assert '  aliases: ["who discovered radioactivity"]' in radioactivity.yaml
     assert electron.rejected_card_ids == ("plum-pudding",) and electron.not_wanted == 1
     assert electron.nearest_card_id != "plum-pudding"
 
@@ -329,7 +337,7 @@ async def test_the_gap_log_keeps_questions_not_people(
     assert await gaps.purge() == 1  # the pending row, after two days
     clock.advance(days=28)
     assert await gaps.recent(None) == []
-    assert await gaps.purge() == 5
+    assert await gaps.purge() == 6
 
 
 async def test_a_question_with_no_close_card_gets_a_card_skeleton(

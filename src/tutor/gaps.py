@@ -48,12 +48,6 @@ WRITE_BEHIND_SECONDS = 0.5
 MAX_GAP_CHARS = 300
 SIMILAR_QUESTIONS = 70.0
 """token_set_ratio at which two questions count as the same gap."""
-ALIAS_SCORE = 19.0
-"""A nearest card scoring at least this (the matcher answers from 28) suggests an alias:
-the card nearly answered. Below it the words only brush a card ("stalins children" ->
-doctored photos, 17.9), so a new card's skeleton is suggested instead."""
-
-
 class GapKind(StrEnum):
     PENDING = "pending"
     """A card was sent for this question; waiting for 👍/👎 (not a gap yet)."""
@@ -394,7 +388,10 @@ def _group(cluster: list[Gap], index: SearchIndex, library: Library) -> GapGroup
             if hit.card.id not in rejected
         ]
         nearest = hits[0] if hits else None
-    if nearest is not None and (opened is not None or nearest.score >= ALIAS_SCORE):
+    # A card close enough to be offered as a closest note (a share of its own deck's
+    # threshold, so plain and keyword-rich decks alike) nearly answered: suggest an alias.
+    # Below that the words only brush a card, so a new card's skeleton is suggested.
+    if nearest is not None and (opened is not None or index.is_near(nearest)):
         yaml = f"# card {nearest.card.id}\naliases: [{_yaml_list(wordings[:3])}]"
     else:
         yaml = _card_skeleton(wordings[0], cluster, library)

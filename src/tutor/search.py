@@ -482,6 +482,11 @@ class SearchIndex:
         ranked = sorted(mentioning, key=lambda i: (-scores.get(i, 0.0), i))
         return [Hit(self.cards[i], round(scores.get(i, 0.0), 2)) for i in ranked[:limit]], False
 
+    def is_near(self, hit: Hit) -> bool:
+        """Whether a card scores close enough to a question to be one of its closest notes
+        (NEAR_SHARE of the threshold of the card's own deck)."""
+        return hit.score >= NEAR_SHARE * self.cutoffs.get(hit.card.deck_id, MAX_SCORE_CUTOFF)
+
     def nearest(self, query: str, *, limit: int = MAX_NEAREST) -> list[Hit]:
         """For a question no card answers: the best cards that score at least NEAR_SHARE
         of their deck's threshold, best first (shown as the closest notes, not an answer).
