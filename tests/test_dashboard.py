@@ -321,7 +321,7 @@ async def test_the_gap_log_keeps_questions_not_people(
     assert 0.6 * cutoff <= neutron.nearest_score < cutoff
     assert neutron.nearest_card_id == "subatomic-particles"
     assert neutron.yaml == (
-        '# card subatomic-particles\n'
+        "# card subatomic-particles\n"
         'aliases: ["who first found the neutron", "who first found the neutrons"]'
     )
     assert nucleus.yaml == '# card subatomic-particles\naliases: ["what is inside the nucleus"]'

@@ -48,6 +48,8 @@ WRITE_BEHIND_SECONDS = 0.5
 MAX_GAP_CHARS = 300
 SIMILAR_QUESTIONS = 70.0
 """token_set_ratio at which two questions count as the same gap."""
+
+
 class GapKind(StrEnum):
     PENDING = "pending"
     """A card was sent for this question; waiting for 👍/👎 (not a gap yet)."""

@@ -483,8 +483,9 @@ class SearchIndex:
         return [Hit(self.cards[i], round(scores.get(i, 0.0), 2)) for i in ranked[:limit]], False
 
     def is_near(self, hit: Hit) -> bool:
-        """Whether a card scores close enough to a question to be one of its closest notes
-        (NEAR_SHARE of the threshold of the card's own deck)."""
+        """Whether a hit reaches the closest notes' bar, NEAR_SHARE of its card's deck's
+        threshold (the comparison `_over_thresholds` makes inline on the hot path; with
+        several decks `nearest` also asks for a word of the deck's own)."""
         return hit.score >= NEAR_SHARE * self.cutoffs.get(hit.card.deck_id, MAX_SCORE_CUTOFF)
 
     def nearest(self, query: str, *, limit: int = MAX_NEAREST) -> list[Hit]:
