@@ -29,7 +29,7 @@ from bench_search import generate_cards
 from tutor.charts import parse_year_range
 from tutor.config import PROJECT_ROOT
 from tutor.content import load_library
-from tutor.daily import resolve_time_zone
+from tutor.daily_schedule import resolve_time_zone
 from tutor.dialog import Dialog
 from tutor.model import Deck, Library, Topic
 from tutor.quizflow import QuizFlow

@@ -54,7 +54,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from tutor.config import PROJECT_ROOT
-from tutor.daily import owed_day
+from tutor.daily_schedule import owed_day
 from tutor.store import (
     ChatKind,
     ChatSettings,

@@ -21,6 +21,7 @@ from tutor.charts import (
     DASH,
     MAX_HEIGHT_PX,
     WIDTH_PX,
+    drawing,
     format_when,
     parse_year_range,
     render_progress,
@@ -303,14 +304,14 @@ def test_charts_import_neither_telegram_nor_pyplot() -> None:
 def test_figures_are_not_kept_alive(monkeypatch: pytest.MonkeyPatch) -> None:
     """Nothing (such as pyplot's registry) holds on to a figure once its bytes are returned."""
     created: list[weakref.ref[Figure]] = []
-    new_figure = charts._new_figure
+    new_figure = drawing.new_figure
 
     def tracking_new_figure(height_px: float) -> Figure:
         figure = new_figure(height_px)
         created.append(weakref.ref(figure))
         return figure
 
-    monkeypatch.setattr(charts, "_new_figure", tracking_new_figure)
+    monkeypatch.setattr(drawing, "new_figure", tracking_new_figure)
     render_timeline(EVENTS, title=TITLE)
     render_progress(DAILY, TOPICS, title="Your progress", end=END)
     gc.collect()
@@ -358,13 +359,13 @@ def bars(counts: dict[int, int]) -> list[int]:
 def drawn_text(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every string the charts write, recorded as they are drawn."""
     seen: list[str] = []
-    original = charts._text
+    original = drawing.text
 
     def recording(ax: object, x: float, y: float, text: str, size: float, **style: object) -> None:
         seen.append(text)
         original(ax, x, y, text, size, **style)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(charts, "_text", recording)
+    monkeypatch.setattr(drawing, "text", recording)
     return seen
 
 

@@ -20,6 +20,8 @@ from tutor.daily import (
     SEND_LEASE,
     START_BUTTON,
     DailyService,
+)
+from tutor.daily_schedule import (
     Owed,
     PushOutcome,
     Settled,

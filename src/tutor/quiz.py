@@ -1,4 +1,4 @@
-"""Quizzes: choosing questions, presenting them, grading answers and keeping score.
+"""Quizzes: starting them, presenting questions, grading answers and keeping score.
 
 Adapter-neutral: every method takes and returns plain data (no markup, no keyboards), so
 the Telegram bot and the terminal drive the same service. Sessions live in the store, so a
@@ -16,20 +16,33 @@ through this service is rejected as `FOREIGN`.
 
 from __future__ import annotations
 
-import math
 import random
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime, timedelta
-from enum import StrEnum
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from tutor.clock import Clock, end_of_local_day, local_date, utc_now
 from tutor.exam import ExamPlanner
 from tutor.grading import Verdict, grade_typed
-from tutor.model import Library, Question, QuestionKind, Topic
+from tutor.model import Library, Question, QuestionKind
+from tutor.quiz_picking import WEAK_TOPIC_ACCURACY, QuestionPicker
+from tutor.quiz_results import (
+    AnswerResult,
+    DayCount,
+    NothingReason,
+    NothingToAsk,
+    OrderProgress,
+    PresentedQuestion,
+    QuizSummary,
+    Rejected,
+    Rejection,
+    Started,
+    Stats,
+    TopicStats,
+)
 from tutor.srs import Srs, card_from_dict, card_to_dict, rating_for
 from tutor.store import (
     Answer,
@@ -42,17 +55,30 @@ from tutor.store import (
     TopicAccuracy,
 )
 
+__all__ = [
+    "DAILY_COUNT_DAYS",
+    "DEFAULT_QUESTION_COUNT",
+    "MAX_RESPONSE_MS",
+    "TRUE_FALSE_OPTIONS",
+    "WEAK_TOPIC_ACCURACY",
+    "AnswerResult",
+    "DayCount",
+    "NothingReason",
+    "NothingToAsk",
+    "OrderProgress",
+    "PresentedQuestion",
+    "QuizService",
+    "QuizSummary",
+    "Rejected",
+    "Rejection",
+    "Started",
+    "Stats",
+    "TopicStats",
+    "streak_days",
+]
+
 DEFAULT_QUESTION_COUNT = 5
 MIN_QUESTION_COUNT, MAX_QUESTION_COUNT = 1, 20
-
-DUE_SHARE = 0.4
-WEAK_SHARE = 0.3
-"""A /quiz gives up to 40% of its places to due reviews and 30% to weak topics, the rest
-to new questions, so it both consolidates and moves on; a short source leaves its places
-to the others."""
-
-WEAK_TOPIC_ACCURACY = 0.8
-"""A topic answered correctly less often than this is weak (below "mostly right")."""
 
 DAILY_COUNT_DAYS = 14
 MAX_RESPONSE_MS = 86_400_000
@@ -67,150 +93,10 @@ _TYPED_KINDS = frozenset({QuestionKind.TYPED})
 _ORDER_KINDS = frozenset({QuestionKind.ORDER})
 
 
-class Rejection(StrEnum):
-    STALE = "stale"
-    """Unknown or ended session, or a question already answered (a double tap)."""
-    FOREIGN = "foreign"
-    """Someone else's session."""
-    INVALID = "invalid"
-    """An option out of range, or an answer of the wrong kind for the question."""
-
-
-class NothingReason(StrEnum):
-    NOTHING_DUE = "nothing_due"
-    NO_QUESTIONS = "no_questions"
-    UNKNOWN_TOPIC = "unknown_topic"
-    UNKNOWN_CARD = "unknown_card"
-    UNKNOWN_DECK = "unknown_deck"
-
-
-@dataclass(frozen=True, slots=True)
-class PresentedQuestion:
-    """A question as the student sees it.
-
-    `options` holds the choice options (shuffled), "True"/"False", or the order items
-    (shuffled); it is empty for typed questions. Answers refer to indexes into it.
-    `placed` lists the order items tapped so far, as indexes into `options`.
-    """
-
-    session_id: int
-    position: int
-    total: int
-    question_id: str
-    card_id: str
-    kind: QuestionKind
-    prompt: str
-    options: tuple[str, ...] = ()
-    placed: tuple[int, ...] = ()
-
-    @property
-    def remaining(self) -> tuple[int, ...]:
-        """Order items still to place, as indexes into `options`."""
-        return tuple(i for i in range(len(self.options)) if i not in self.placed)
-
-
-@dataclass(frozen=True, slots=True)
-class QuizSummary:
-    session_id: int
-    kind: SessionKind
-    status: SessionStatus
-    correct: int
-    close: int
-    answered: int
-    total: int
-    topics_to_revisit: tuple[Topic, ...]
-    """Topics of the questions not answered correctly, most missed first."""
-
-    @property
-    def score(self) -> int:
-        return self.correct
-
-
-@dataclass(frozen=True, slots=True)
-class Started:
-    question: PresentedQuestion
-    replaced: QuizSummary | None = None
-    """The student's previous quiz in this chat, stopped because this one started."""
-
-
-@dataclass(frozen=True, slots=True)
-class NothingToAsk:
-    reason: NothingReason
-    next_due_at: datetime | None = None
-    """For NOTHING_DUE: when the next review falls due (None: nothing learnt yet)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Rejected:
-    reason: Rejection
-    detail: str
-
-
-@dataclass(frozen=True, slots=True)
-class OrderProgress:
-    """An order question with some items placed: show it again, wait for the next tap."""
-
-    question: PresentedQuestion
-
-
-@dataclass(frozen=True, slots=True)
-class AnswerResult:
-    question_id: str
-    card_id: str
-    verdict: Verdict
-    response: str
-    """What the student answered, as text."""
-    correct_answer: str
-    explanation: str
-    correct_order: tuple[str, ...] = ()
-    """Order questions: the items in the right order."""
-    next_question: PresentedQuestion | None = None
-    summary: QuizSummary | None = None
-    """Set when this answer ended the quiz."""
-
-
-@dataclass(frozen=True, slots=True)
-class TopicStats:
-    topic_id: str
-    title: str
-    answered: int
-    correct: int
-
-    @property
-    def accuracy(self) -> float:
-        return self.correct / self.answered if self.answered else 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class DayCount:
-    day: date
-    answered: int
-
-
-@dataclass(frozen=True, slots=True)
-class Stats:
-    answered: int
-    correct: int
-    topics: tuple[TopicStats, ...]
-    """Weakest first."""
-    due_today: int
-    streak_days: int
-    """Consecutive local days with an answer, ending today or yesterday."""
-    daily_counts: tuple[DayCount, ...]
-    """The last `DAILY_COUNT_DAYS` local days, oldest first."""
-
-    @property
-    def accuracy(self) -> float:
-        return self.correct / self.answered if self.answered else 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class _Pool:
-    questions: list[Question]
-    first: list[str]
-
-
 class QuizService:
+    """Starts, presents, grades and ends one student's quizzes and reviews; the question
+    picking is `tutor.quiz_picking`'s, the returned types `tutor.quiz_results`'."""
+
     def __init__(
         self,
         library: Library,
@@ -225,7 +111,8 @@ class QuizService:
         self._clock = clock
         self._rng = rng or random.Random()
         self._srs = srs or Srs()
-        self._exam = ExamPlanner(library, store, scheduler=self._srs.scheduler)
+        exam = ExamPlanner(library, store, scheduler=self._srs.scheduler)
+        self._picker = QuestionPicker(library, store, exam, self._rng)
 
     # starting
 
@@ -248,11 +135,11 @@ class QuizService:
         it: the old one is stopped and its summary returned as `Started.replaced`.
         `kind` is recorded on the session (the daily push records `DAILY`).
         """
-        pool = self._pool(topic_id, card_id, deck_id)
+        pool = self._picker.pool(topic_id, card_id, deck_id)
         if isinstance(pool, NothingReason):
             return NothingToAsk(pool)
         now = self._clock()
-        question_ids = await self._quiz_selection(user_id, pool, _clamp_count(count), now)
+        question_ids = await self._picker.quiz_selection(user_id, pool, _clamp_count(count), now)
         return await self._start(chat_id, user_id, kind, question_ids, now)
 
     async def start_review(
@@ -269,16 +156,9 @@ class QuizService:
         With nothing due, returns `NothingToAsk(NOTHING_DUE, next_due_at)`.
         """
         now = self._clock()
-        exam_first = self._known(await self._exam.priorities(user_id, now))
-        due = self._known(await self._store.due_question_ids(user_id, now))
-        if not due and not exam_first:
-            next_due = await self._store.next_due_at(user_id)
-            return NothingToAsk(NothingReason.NOTHING_DUE, next_due)
-        limit = _clamp_count(count)
-        picked: list[str] = []
-        _take(picked, exam_first, limit)  # before an exam: see tutor.exam
-        _take(picked, due, limit)
-        _take(picked, self._known(await self._store.reviewed_question_ids(user_id)), limit)
+        picked = await self._picker.review_selection(user_id, _clamp_count(count), now)
+        if isinstance(picked, NothingToAsk):
+            return picked
         return await self._start(chat_id, user_id, kind, picked, now)
 
     async def current_question(self, chat_id: int, user_id: int) -> PresentedQuestion | None:
@@ -379,70 +259,6 @@ class QuizService:
             streak_days=streak_days(per_day, today),
             daily_counts=tuple(DayCount(day, per_day.get(day, 0)) for day in recent),
         )
-
-    # selection
-
-    def _pool(
-        self, topic_id: str | None, card_id: str | None, deck_id: str | None
-    ) -> _Pool | NothingReason:
-        questions = list(self._library.questions.values())
-        first: list[str] = []
-        if card_id is not None:
-            card = self._library.cards.get(card_id)
-            if card is None:
-                return NothingReason.UNKNOWN_CARD
-            topic_id = card.topic_id
-            first = [question.id for question in self._library.questions_for_card(card_id)]
-        if topic_id is not None:
-            if topic_id not in self._library.topics:
-                return NothingReason.UNKNOWN_TOPIC
-            questions = [q for q in questions if self.topic_of(q) == topic_id]
-        if deck_id is not None:
-            if deck_id not in {deck.id for deck in self._library.decks}:
-                return NothingReason.UNKNOWN_DECK
-            questions = [q for q in questions if q.deck_id == deck_id]
-        if not questions:
-            return NothingReason.NO_QUESTIONS
-        return _Pool(questions, first)
-
-    async def _quiz_selection(
-        self, user_id: int, pool: _Pool, count: int, now: datetime
-    ) -> list[str]:
-        """`pool.first` in order, the exam's priorities in order (when an exam is coming),
-        then due, weak-topic and new questions, shuffled."""
-        pool_ids = [question.id for question in pool.questions]
-        in_pool = set(pool_ids)
-        due = [qid for qid in await self._store.due_question_ids(user_id, now) if qid in in_pool]
-        known = set(await self._store.reviewed_question_ids(user_id))
-        weak = self._weak_topic_question_ids(await self._store.topic_accuracy(user_id), pool)
-        new = self._shuffled(qid for qid in pool_ids if qid not in known)
-        others = self._shuffled(qid for qid in pool_ids if qid in known)
-
-        picked: list[str] = []
-        _take(picked, pool.first, count)
-        exam_first = [qid for qid in await self._exam.priorities(user_id, now) if qid in in_pool]
-        _take(picked, exam_first, count)  # before an exam: see tutor.exam
-        head = len(picked)
-        places = count - head
-        _take(picked, due, len(picked) + math.ceil(places * DUE_SHARE))
-        _take(picked, weak, len(picked) + math.ceil(places * WEAK_SHARE))
-        for source in (new, due, weak, others):
-            _take(picked, source, count)
-        return picked[:head] + self._shuffled(picked[head:])
-
-    def _weak_topic_question_ids(
-        self, accuracy: dict[str, TopicAccuracy], pool: _Pool
-    ) -> list[str]:
-        """Questions of the weak topics, weakest topic first."""
-        weak_topics = sorted(
-            (item for item in accuracy.values() if item.accuracy < WEAK_TOPIC_ACCURACY),
-            key=lambda item: (item.accuracy, item.topic_id),
-        )
-        question_ids: list[str] = []
-        for item in weak_topics:
-            in_topic = (q.id for q in pool.questions if self.topic_of(q) == item.topic_id)
-            question_ids.extend(self._shuffled(in_topic))
-        return question_ids
 
     # sessions
 
@@ -646,22 +462,15 @@ class QuizService:
 
     def topic_of(self, question: Question) -> str:
         """The topic of the card that explains `question` ("" if the card is gone)."""
-        card = self._library.cards.get(question.card_id)
-        return card.topic_id if card else ""
+        return self._picker.topic_of(question)
 
     def _topic_stats(self, item: TopicAccuracy) -> TopicStats:
         topic = self._library.topics.get(item.topic_id)
         title = topic.title if topic else item.topic_id
         return TopicStats(item.topic_id, title, item.answered, item.correct)
 
-    def _known(self, question_ids: Iterable[str]) -> list[str]:
-        """The ids that still exist in the content (progress may outlive a question)."""
-        return [qid for qid in question_ids if qid in self._library.questions]
-
     def _shuffled(self, items: Iterable[_T]) -> list[_T]:
-        shuffled = list(items)
-        self._rng.shuffle(shuffled)
-        return shuffled
+        return self._picker.shuffled(items)
 
     def _scrambled(self, size: int) -> list[int]:
         """A shuffled order of `size` items that is not already the right order."""
@@ -673,15 +482,6 @@ class QuizService:
 
 def _clamp_count(count: int) -> int:
     return max(MIN_QUESTION_COUNT, min(MAX_QUESTION_COUNT, count))
-
-
-def _take(picked: list[str], candidates: Iterable[str], limit: int) -> None:
-    """Append candidates not yet picked until `picked` holds `limit` ids."""
-    for question_id in candidates:
-        if len(picked) >= limit:
-            return
-        if question_id not in picked:
-            picked.append(question_id)
 
 
 def _choice_verdict(question: Question, state: dict[str, Any], index: int) -> Verdict:

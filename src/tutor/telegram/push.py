@@ -63,10 +63,8 @@ from tutor.daily import (
     START_BUTTON,
     ZONE_BUTTON_PREFIX,
     DailyService,
-    Owed,
-    PushOutcome,
-    Settled,
 )
+from tutor.daily_schedule import Owed, PushOutcome, Settled
 from tutor.dialog import Reply
 from tutor.quizflow import QuizFlow, Who
 from tutor.render import reply_html, split_message
