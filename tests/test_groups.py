@@ -15,17 +15,8 @@ import pytest
 
 from tutor.clock import FrozenClock
 from tutor.group_replies import introduction, leaderboard_reply, names_wanted, result_reply
-from tutor.groups import (
-    POLL_EXPLANATION_LIMIT,
-    Ask,
-    GroupRounds,
-    PollQuestion,
-    RoundOver,
-    RoundStarted,
-    RoundTiming,
-    Wait,
-    fits_poll,
-)
+from tutor.group_results import Ask, PollQuestion, RoundOver, RoundStarted, RoundTiming, Wait
+from tutor.groups import POLL_EXPLANATION_LIMIT, GroupRounds, fits_poll
 from tutor.model import Card, Deck, Library, Question, QuestionKind, Topic
 from tutor.quizflow import Who
 from tutor.render import reply_html

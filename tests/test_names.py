@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tutor.model import Card, Deck, Library, Topic
-from tutor.quizflow import MAX_ARGUMENT_CHARS, NameMatcher, QuizFlow
+from tutor.quiz_arguments import MAX_ARGUMENT_CHARS, NameMatcher
+from tutor.quizflow import QuizFlow
 
 TOPICS = (
     Topic("cells", "Cell structure", "bio"),

@@ -21,7 +21,8 @@ from tutor.content import load_library
 from tutor.dialog import Button, Dialog, Reply
 from tutor.model import Card, Deck, Event, Library, Question, QuestionKind, Topic
 from tutor.quiz import PresentedQuestion, QuizService
-from tutor.quizflow import QuizFlow, Who, split_quiz_argument
+from tutor.quiz_arguments import split_quiz_argument
+from tutor.quizflow import QuizFlow, Who
 from tutor.store import ChatKind, Store, sqlite_url
 
 DECK = "stalin-mini"

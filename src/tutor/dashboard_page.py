@@ -291,7 +291,7 @@ def _student_row(student: Student, view: ClassView) -> str:
 
 
 def _streak(days: int) -> str:
-    from tutor.dashboard import STREAK_WINDOW_DAYS
+    from tutor.dashboard_queries import STREAK_WINDOW_DAYS
 
     return f"{days}+" if days >= STREAK_WINDOW_DAYS else str(days)
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tutor.dialog import Reply
+from tutor.group_results import Leaderboard, RoundResult, Standing
 from tutor.store import GroupScore, NameDisplay, QuizSession, SessionStatus
-
-if TYPE_CHECKING:
-    from tutor.groups import Leaderboard, RoundResult, Standing
 
 _MEDALS = ("🥇", "🥈", "🥉")
 

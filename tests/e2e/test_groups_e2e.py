@@ -23,7 +23,8 @@ from telegram.ext import Application
 from tutor.clock import utc_now
 from tutor.config import Settings
 from tutor.dialog import Dialog
-from tutor.groups import GroupRounds, PollQuestion, RoundTiming
+from tutor.group_results import PollQuestion, RoundTiming
+from tutor.groups import GroupRounds
 from tutor.model import Library
 from tutor.quiz import QuizService
 from tutor.quizflow import QuizFlow

@@ -56,8 +56,9 @@ from tutor.group_replies import (
     names_wanted,
     result_reply,
 )
+from tutor.group_results import Ask, PollQuestion, RoundOver, RoundTiming, Wait
 from tutor.group_settings import ADMINS_ONLY
-from tutor.groups import Ask, GroupRounds, PollQuestion, RoundOver, RoundTiming, Wait
+from tutor.groups import GroupRounds
 from tutor.quizflow import QuizFlow
 from tutor.render import reply_html, split_message
 from tutor.store import ChatKind, ChatSettings
