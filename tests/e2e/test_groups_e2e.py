@@ -30,8 +30,8 @@ from tutor.quiz import QuizService
 from tutor.quizflow import QuizFlow
 from tutor.store import Answer, NewSession, SessionKind, SessionStatus, Store
 from tutor.telegram.app import build_application
-from tutor.telegram.group_handlers import JOB_PREFIX, GroupOptions
 from tutor.telegram.handlers import SORRY
+from tutor.telegram.round_runner import JOB_PREFIX, GroupOptions
 
 from .botsetup import deck_library, emulator_settings
 from .emulator import BotApiEmulator, Call, running_application
