@@ -18,7 +18,7 @@ from conftest import START
 from tutor.commands import Place, commands_for
 from tutor.content import load_library
 from tutor.deckchoice import GROUP_DECK_NOTICE, DeckChoice
-from tutor.dialog import CHOOSER_TITLE, STALE_BUTTON, Dialog, Reply
+from tutor.dialog import CHOOSER_TITLE, ONE_DECK_HINT, STALE_BUTTON, Dialog, Reply
 from tutor.gaps import (
     FEEDBACK_GONE,
     THANKS_NOT_WANTED,
@@ -225,6 +225,12 @@ def test_a_card_names_its_deck_only_when_several_are_loaded() -> None:
 def test_a_deck_is_named_by_id_title_part_or_near_spelling(text: str, deck_id: str | None) -> None:
     deck = dialog().find_deck(text)
     assert (deck.id if deck else None) == deck_id
+
+
+def test_start_tells_a_student_with_several_decks_how_to_choose_one() -> None:
+    assert ONE_DECK_HINT in dialog().start("Ann").lines
+    assert ONE_DECK_HINT not in one_deck_dialog().start("Ann").lines
+    assert "/deck" not in " ".join(one_deck_dialog().start("Ann").lines)
 
 
 def test_deck_is_a_one_to_one_command() -> None:

@@ -46,6 +46,10 @@ pick:<card id>[:<gap-log row id of the question>]."""
 MAX_CHOICES = 3
 CHOOSER_TITLE = "Which did you mean?"
 ANY_DECK_WORDS = frozenset({"any", "all", "every", "everything", "none", "off"})
+ONE_DECK_HINT = (
+    "Revising one subject? Send /deck to choose its deck, and I'll answer from that deck "
+    "alone (/deck any to undo)."
+)
 DECK_NAME_CUTOFF = 80.0
 """A /deck argument this close (rapidfuzz WRatio) to a deck's title or id names it."""
 
@@ -109,14 +113,20 @@ class Dialog:
         greeting = f"Hi {first_name}!" if first_name else "Hi!"
         decks = ", ".join(deck.title for deck in self.library.decks)
         examples = [f"• {example}" for example in self._examples()]
+        lines = [
+            f"I have note cards on: {decks}.",
+            "Type a question the way you'd ask a friend — typos are fine. For example:",
+            "\n".join(examples),
+            "Or browse with /topics, test yourself with /quiz, and see /help for the rest.",
+        ]
+        if len(self.library.decks) > 1:
+            # Matched across every deck, a question may get another subject's card on one
+            # shared word; within the deck being revised it cannot (see README, "several
+            # decks"), so a student with several decks is told how to choose one.
+            lines.append(ONE_DECK_HINT)
         return Reply(
             title=f"{greeting} I'm your revision tutor.",
-            lines=(
-                f"I have note cards on: {decks}.",
-                "Type a question the way you'd ask a friend — typos are fine. For example:",
-                "\n".join(examples),
-                "Or browse with /topics, test yourself with /quiz, and see /help for the rest.",
-            ),
+            lines=tuple(lines),
             buttons=((_button("📚 Browse topics", "topics", page=0),),),
         )
 
