@@ -95,11 +95,17 @@ def test_each_deck_gets_its_own_threshold(harness: Library) -> None:
 
 
 def test_thresholds_are_per_deck_in_a_shared_index(harness: Library) -> None:
-    both = SearchIndex(harness.cards.values(), harness.topics)
-    alone = deck_index(harness, "biology-cells").cutoffs["biology-cells"]
-    assert set(both.cutoffs) == {card.deck_id for card in harness.cards.values()}
-    assert {"biology-cells", "geography-coasts"} <= set(both.cutoffs)
-    assert both.cutoffs["biology-cells"] == pytest.approx(alone, rel=0.3)
+    """A deck's threshold is the one it has alone: calibrated on the same probes, however
+    many cards the other decks bring (349 here; the probe count once followed the whole
+    index, and five decks moved Biology's threshold by 2 %). Within 1 %: a deck's typo
+    matches can differ a little when another deck has a closer word."""
+    library = load_library([PROJECT_ROOT / "content", HARNESS_DECKS])
+    shared = SearchIndex(library.cards.values(), library.topics)
+    decks = {card.deck_id for card in library.cards.values()}
+    assert set(shared.cutoffs) == decks and len(decks) == 5
+    for deck in decks:
+        alone = deck_index(library, deck).cutoffs[deck]
+        assert shared.cutoffs[deck] == pytest.approx(alone, rel=0.01), deck
 
 
 def test_a_deck_scores_the_same_beside_other_decks(harness: Library) -> None:

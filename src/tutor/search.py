@@ -57,6 +57,11 @@ from tutor.wordlinks import (
 NOISE_PERCENTILE = 0.95
 NOISE_SCALE = 0.93
 MIN_PROBES = 100
+# Every probe calibrates a deck of up to PROBE_DECK_CARDS cards, fewer a larger one (a
+# stable percentile from fewer probes); an index of more than PROBE_BUDGET_CARDS cards in
+# all uses fewer still, keeping the build time in bounds (SearchIndex._probe_count).
+PROBE_DECK_CARDS = 300
+PROBE_BUDGET_CARDS = 1000
 MIN_SCORE_CUTOFF = 15.0
 MAX_SCORE_CUTOFF = 40.0
 # In an index of several decks, an answer scoring under this multiple of its deck's
@@ -182,11 +187,7 @@ class SearchIndex:
         """
         decks = self._decks
         tops: dict[str, list[float]] = {deck: [] for deck in decks}
-        # A large index needs fewer probes for a stable percentile and each costs more.
-        probes = noise_probes()[
-            : max(MIN_PROBES, len(noise_probes()) * 300 // max(1, len(self.cards)))
-        ]
-        for probe in probes:
+        for probe in noise_probes()[: self._probe_count()]:
             best: dict[str, float] = {}
             for card_index, score in self.score_all(probe).items():
                 deck = self._deck_of[card_index]
@@ -199,6 +200,21 @@ class SearchIndex:
             noise = ordered[int(NOISE_PERCENTILE * (len(ordered) - 1))]
             cutoffs[deck] = min(MAX_SCORE_CUTOFF, max(MIN_SCORE_CUTOFF, NOISE_SCALE * noise))
         return cutoffs
+
+    def _probe_count(self) -> int:
+        """How many noise probes calibrate the thresholds (a prefix of text.noise_probes).
+
+        A large deck needs fewer probes for a stable percentile, and each probe costs more
+        in a large index. The count follows the largest deck, not the whole index, so a
+        deck's threshold is the same whether it is loaded alone or beside others (the same
+        probes give the same scores); only an index far past PROBE_BUDGET_CARDS in all
+        uses fewer.
+        """
+        available = len(noise_probes())
+        largest_deck = max(self._deck_sizes.values(), default=1)
+        by_deck = available * PROBE_DECK_CARDS // largest_deck
+        by_index = available * PROBE_BUDGET_CARDS // max(1, len(self.cards))
+        return max(MIN_PROBES, min(by_deck, by_index))
 
     # ----- names --------------------------------------------------------------------------
     def _is_name(self, word: str, term: str) -> bool:
