@@ -209,7 +209,7 @@ def bench(
 
 # The matcher's modules, each after those it imports; a revision may lack the later ones
 # (the matcher was one file, search.py with text.py, until 2026-12-05).
-MATCHER_MODULES = ("text", "vocabulary", "cardterms", "search")
+MATCHER_MODULES = ("text", "vocabulary", "cardterms", "deck_index", "search")
 
 
 def module_at(revision: str) -> ModuleType:

@@ -11,6 +11,7 @@ import pytest
 
 from tutor.config import PROJECT_ROOT
 from tutor.content import load_library
+from tutor.dialog import Dialog
 from tutor.model import Card, Library, Topic
 from tutor.search import (
     DECK_WORD_SHARE,
@@ -95,32 +96,59 @@ def test_each_deck_gets_its_own_threshold(harness: Library) -> None:
 
 
 def test_thresholds_are_per_deck_in_a_shared_index(harness: Library) -> None:
-    """A deck's threshold is the one it has alone: calibrated on the same probes, however
-    many cards the other decks bring (349 here; the probe count once followed the whole
-    index, and five decks moved Biology's threshold by 2 %). Within 1 %: a deck's typo
-    matches can differ a little when another deck has a closer word."""
+    """A deck's threshold is the one it has alone: each deck is calibrated by its own deck
+    index on the same probes, however many cards the other decks bring (349 here; the
+    probe count once followed the whole index, and five decks moved Biology's threshold
+    by 2 %)."""
     library = load_library([PROJECT_ROOT / "content", HARNESS_DECKS])
     shared = SearchIndex(library.cards.values(), library.topics)
     decks = {card.deck_id for card in library.cards.values()}
     assert set(shared.cutoffs) == decks and len(decks) == 5
     for deck in decks:
         alone = deck_index(library, deck).cutoffs[deck]
-        assert shared.cutoffs[deck] == pytest.approx(alone, rel=0.01), deck
+        assert shared.cutoffs[deck] == alone, deck
 
 
 def test_a_deck_scores_the_same_beside_other_decks(harness: Library) -> None:
-    """Words are weighed by their rarity in the scored card's own deck, so loading another
-    deck beside it changes none of its cards' scores (a word rare in one deck but common in
-    the other used to shift both)."""
-    both = SearchIndex(harness.cards.values(), harness.topics)
-    alone = deck_index(harness, "biology-cells")
+    """Each deck is scored by its own deck index (its words' rarities, its vocabulary for
+    typos and forms), so loading other decks beside it changes none of its cards' scores."""
+    library = load_library([PROJECT_ROOT / "content", HARNESS_DECKS])
+    both = SearchIndex(library.cards.values(), library.topics)
+    alone = deck_index(library, "biology-cells")
     position = {c.id: i for i, c in enumerate(both.cards)}
-    for question in ("how does osmosis work in plant cells", "active transport and diffusion"):
+    # Each deck also reads the question with its own words: "vs" is a word of the bundled
+    # deck's titles, but Biology alone skips it as an unknown short word, so it must
+    # beside that deck too; "micrometres" is read against Biology's own words
+    # ("microscope"), not as a truncation of Geography's "kilometres".
+    for question in (
+        "how does osmosis work in plant cells",
+        "active transport and diffusion",
+        "prokaryotic vs eukaryotic cells",
+        "how many micrometres in a mm again",
+    ):
         single = {alone.cards[i].id: score for i, score in alone.score_all(question).items()}
         shared = both.score_all(question)
         assert single
         for card_id, score in single.items():
             assert shared[position[card_id]] == pytest.approx(score)
+
+
+def test_one_deck_of_a_shared_index_answers_as_that_deck_alone(harness: Library) -> None:
+    """A chat that chose a deck gets the library index's own index of that deck, already
+    built and calibrated as if alone: the same answers, the deck's topics only."""
+    shared = SearchIndex(harness.cards.values(), harness.topics)
+    mine = shared.of_deck("geography-coasts")
+    alone = deck_index(harness, "geography-coasts")
+    assert mine.deck_ids == ("geography-coasts",) and mine.cutoffs == alone.cutoffs
+    assert {topic.deck_id for topic in mine.topics.values()} == {"geography-coasts"}
+    for question in ("how do groynes work", "what is a spit", "kinetic energy formula"):
+        assert mine.search(question, limit=5, score_cutoff=None) == alone.search(
+            question, limit=5, score_cutoff=None
+        )
+        assert answer(mine, question).best == answer(alone, question).best
+    dialog = Dialog(harness)
+    chosen = dialog.index_for("biology-cells")
+    assert chosen._parts["biology-cells"] is dialog.index._parts["biology-cells"]
 
 
 def test_abstention_boundary_on_a_plain_deck(harness: Library) -> None:
@@ -169,9 +197,8 @@ def test_a_stray_best_hit_does_not_promote_the_next_card(harness: Library) -> No
         cutoff = shared.cutoffs[hit.card.deck_id]
         assert cutoff <= hit.score < SURE_MARGIN * cutoff
     position = {card.id: i for i, card in enumerate(shared.cards)}
-    words = shared._question_words(question)
-    assert not shared._rests_on_deck_words(words, position[first.card.id])
-    assert shared._rests_on_deck_words(words, position[second.card.id])
+    assert not shared._rests_on_deck_words(question, position[first.card.id])
+    assert shared._rests_on_deck_words(question, position[second.card.id])
     assert answer(shared, question).best is None
 
 
@@ -445,9 +472,9 @@ def test_a_capital_only_at_a_sentence_start_is_not_a_name() -> None:
     case as often as with a capital is an ordinary word."""
     text = "• Plain words. Plain again\n• the plain truth, plain and simple"
     index = SearchIndex([card("x", "Words", text), card("y", "Other", "• Nothing here")], {})
-    assert stem("plain") not in index._proper.get("hist", frozenset())
+    assert stem("plain") not in index._parts["hist"]._proper
     named = revolution_deck(faction="Plain")
-    assert stem("plain") in named._proper["hist"]
+    assert stem("plain") in named._parts["hist"]._proper
 
 
 # ----- multi-word verbs ----------------------------------------------------------------------

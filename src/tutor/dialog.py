@@ -414,8 +414,10 @@ class Dialog:
 
     # ----- helpers ------------------------------------------------------------------
     def _build_deck_index(self, deck_id: str) -> SearchIndex:
-        """A deck's own index, built the first time a chat scoped to it asks: a school
-        with many decks starts as fast as with one, and pays only for decks in use."""
+        """A deck's own index, the first time a chat scoped to it asks: the library index
+        already holds each deck's, calibrated as if alone, so nothing is built again."""
+        if deck_id in self.index.deck_ids:
+            return self.index.of_deck(deck_id)
         deck = next(deck for deck in self.library.decks if deck.id == deck_id)
         return SearchIndex(deck.cards, _topics_of(deck))
 

@@ -344,7 +344,7 @@ PROBE_SEED = 20261205
 def noise_probes() -> tuple[str, ...]:
     """Questions made of 1-4 random everyday English words (a fixed seed, so every index gets
     the same): what a deck scores on them is its own noise level, the scale its abstention
-    threshold is read from (see search.SearchIndex)."""
+    threshold is read from (see deck_index.DeckIndex)."""
     ranked = most_frequent_english_words(2 * PROBE_WORD_RANKS[1])
     words = [w for w in ranked if w.isalpha() and len(w) > 2 and not is_stopword(w)]
     pool = words[PROBE_WORD_RANKS[0] : PROBE_WORD_RANKS[1]]

@@ -1,0 +1,370 @@
+"""One deck's index: how well each of its cards answers a question (0–100), and its threshold.
+
+A small BM25F-style scorer built for questions typed on a phone:
+
+* every card field is analysed into stems (cardterms: title, aliases and keywords count
+  more than the body; the topic title a little);
+* each word of the question is matched exactly, or through a typo (rapidfuzz OSA
+  distance against the deck's vocabulary), a truncation ("gen sec"), an acronym that the
+  index derives from titles and aliases ("SIOC"), an everyday synonym or a WordNet link
+  (vocabulary);
+* words are weighted by rarity in the deck (IDF), and a word the deck has never seen weighs
+  as much as its rarest word: "who did stalin marry" is mostly about marrying, which no
+  card covers, so it gets no card instead of a confident wrong one.
+
+A card's score is the rarity-weighted share of the question it covers, scaled by how
+prominently it covers each word. The deck's threshold is read from its own scores on
+everyday-English probes (_calibrate). Everything here sees one deck only, so a deck scores,
+reads typos and calibrates the same whatever else is loaded; search.SearchIndex combines
+the decks of a library and decides what to answer.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
+
+from tutor.cardterms import analyse_cards
+from tutor.lexicon import SHORTHAND
+from tutor.model import Card, Topic
+from tutor.text import (
+    MAX_QUERY_CHARS,
+    collapse_repeats,
+    english_frequency,
+    noise_probes,
+    normalise,
+    plain_text,
+    specificity,
+    unknown_specificity,
+    word_meaning,
+)
+from tutor.vocabulary import Match, Vocabulary
+from tutor.wordlinks import (
+    PHRASE_JOINER,
+    english_stems,
+    join_phrases,
+    linked_stems,
+    phrase_parts,
+    phrase_senses,
+)
+
+# A deck's abstention threshold is read from its own noise level: the score its best card
+# gets for questions of random everyday English words (text.noise_probes). The threshold is
+# a share of this high percentile of those scores, kept within the bounds below; a
+# keyword-rich deck is noisier than a plain one and so needs a higher score to answer.
+NOISE_PERCENTILE = 0.95
+NOISE_SCALE = 0.93
+MIN_SCORE_CUTOFF = 15.0
+MAX_SCORE_CUTOFF = 40.0
+# Two neighbouring question words found side by side in a card add this share of their
+# weight again: "centralised control" is stronger evidence than the two words apart.
+PHRASE_BONUS = 0.5
+# Every question also carries weight no card can cover, this share of an unknown word's:
+# a question of one everyday word ("thanks, that helped") then stays below the cutoff,
+# while one rare word ("sverdlov") still clears it.
+QUESTION_PRIOR_SHARE = 0.6
+# A question names a card's heading when its words, matched exactly, cover at least
+# HEADING_MIN_TERMS words and at least half of the card's title or of one alias.
+HEADING_MIN_TERMS = 2
+# A question of at most this many words, all names the deck uses, is a name lookup.
+MAX_NAME_WORDS = 3
+# How specialist a title word must be to count as a name when asked alone (text.specificity).
+NAME_MIN_SPECIFICITY = 0.6
+# Questions whose deck-free reading is kept (_typed_words, _meanings): more than the noise
+# probes, which every deck reads in turn while a library is calibrated.
+READ_CACHE_SIZE = 2048
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A card and how well it answers the question (0–100)."""
+
+    card: Card
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class NameHits:
+    """A name lookup's cards, best first; `about` is how nearly the best card's title or
+    alias is the name itself (1.0: it is the name; 0.0: the cards only mention it)."""
+
+    hits: list[Hit]
+    confident: bool
+    about: float
+
+
+class DeckIndex:
+    """An immutable index over one deck's cards; build once, score many times (no I/O).
+
+    Card positions (`cards`) are the deck's own; search.SearchIndex maps them to a library's.
+    """
+
+    def __init__(
+        self, cards: Iterable[Card], topics: Mapping[str, Topic] | None, probe_count: int
+    ) -> None:
+        """
+        Args:
+            cards: the deck's cards.
+            topics: topics by id (those of the cards are read as a low-weight field).
+            probe_count: how many noise probes calibrate the threshold (a prefix of
+                text.noise_probes; the caller bounds it by the size of the whole library).
+        """
+        # Building allocates millions of small objects that all live as long as the index:
+        # the garbage collector's passes over them find nothing and cost a sixth of the build.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._build(cards, topics, probe_count)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _build(
+        self, cards: Iterable[Card], topics: Mapping[str, Topic] | None, probe_count: int
+    ) -> None:
+        self.cards: tuple[Card, ...] = tuple(cards)
+        self.deck_id = self.cards[0].deck_id if self.cards else ""
+        terms = analyse_cards(self.cards, dict(topics or {}))
+        self._postings, self._phrases = terms.postings, terms.phrases
+        self._headings = terms.headings
+        self._heading_words, self._capitalised = terms.heading_words, terms.capitalised
+        self._proper = terms.proper.get(self.deck_id, frozenset())
+        self.term_counts: dict[str, int] = {
+            term: len(cards) for term, cards in self._postings.items()
+        }
+        size = len(self.cards)
+        self._idf = {
+            term: math.log(1 + (size - count + 0.5) / (count + 0.5))
+            for term, count in self.term_counts.items()
+        }
+        self._unknown_idf = math.log(1 + (size + 0.5) / 0.5)
+        self._vocabulary = Vocabulary(terms.surface_to_terms, self._postings)
+        linked_stems("")  # load the WordNet links now, not on the first question
+        join_phrases(())  # and the multi-word verbs
+        english_stems()
+        # One answer reads its question several times (name lookup, scoring, the deck-word
+        # rule): the last question's words and scores are kept (plain slots, not lru_cache
+        # on bound methods, which would tie the index into a reference cycle).
+        self._last_words: tuple[str, tuple[str, ...]] | None = None
+        self._last_scores: tuple[str, Mapping[int, float]] | None = None
+        english_frequency("")  # load the shared word list now, not on the first question
+        self.cutoff: float = self._calibrate(probe_count)
+
+    def _calibrate(self, probe_count: int) -> float:
+        """The deck's abstention threshold, from its best scores on everyday-English probes."""
+        tops = sorted(
+            max(self.score_all(probe).values(), default=0.0)
+            for probe in noise_probes()[:probe_count]
+        )
+        if not tops:
+            return MAX_SCORE_CUTOFF
+        noise = tops[int(NOISE_PERCENTILE * (len(tops) - 1))]
+        return min(MAX_SCORE_CUTOFF, max(MIN_SCORE_CUTOFF, NOISE_SCALE * noise))
+
+    # ----- reading a question -----------------------------------------------------------
+    def question_words(self, query: str) -> tuple[str, ...]:
+        """The question's meaningful words (the last question's are kept)."""
+        last = self._last_words
+        if last is None or last[0] != query:
+            last = self._last_words = (query, self._read_question(query))
+        return last[1]
+
+    def _read_question(self, query: str) -> tuple[str, ...]:
+        """The question's meaningful words: shorthand spelled out, and letters typed over
+        and over ("sooo") typed once unless the deck has the word as it stands."""
+        words: list[str] = []
+        for word in _typed_words(query[: MAX_QUERY_CHARS * 2]):
+            if not self._vocabulary.knows(word):
+                word = collapse_repeats(word)
+            words.extend(SHORTHAND.get(word, word).split())
+        return _meanings(tuple(words))
+
+    def _weight(self, word: str, matches: Sequence[Match]) -> float:
+        """How much a question word matters to the deck: the rarity of what it means, in
+        the deck and in English."""
+        idf = self._idf
+        known = [match for match in matches if match.term in idf]
+        if PHRASE_JOINER in word:
+            weight = _phrase_specificity(word)
+        elif not known:
+            return self._unknown_idf * unknown_specificity(word)
+        else:
+            weight = specificity(word)
+        if not known:
+            return self._unknown_idf * weight
+        best_quality = max(match.quality for match in known)
+        best = [m.term for m in known if m.quality == best_quality]
+        rarity = max(idf[term] for term in best)
+        if best_quality >= 1.0 and any(term in self._proper for term in best):
+            return rarity  # a name of this deck ("the Left"), however everyday the word
+        return rarity * weight
+
+    # ----- scoring ------------------------------------------------------------------------
+    def score_all(self, query: str) -> Mapping[int, float]:
+        """Every card that shares anything with the question -> score 0–100 (read-only:
+        the last question's scores are kept for the next call)."""
+        last = self._last_scores
+        if last is None or last[0] != query:
+            last = self._last_scores = (query, self._score(query))
+        return last[1]
+
+    def _score(self, query: str) -> dict[int, float]:
+        total = QUESTION_PRIOR_SHARE * self._unknown_idf
+        covered: dict[int, float] = defaultdict(float)
+        weighted_matches: list[tuple[float, tuple[Match, ...]]] = []
+        for word in self.question_words(query):
+            matches = self._vocabulary.matches(word)
+            if not matches and len(word) <= 2:
+                continue  # an unknown initial ("z n k") carries no meaning of its own
+            weight = self._weight(word, matches)
+            total += weight
+            weighted_matches.append((weight, matches))
+            for card_index, value in _best_per_card(matches, self._postings).items():
+                covered[card_index] += weight * value
+        for (weight_a, first), (weight_b, second) in pairwise(weighted_matches):
+            bonus = PHRASE_BONUS * (weight_a + weight_b) / 2
+            for card_index, value in self._best_phrase_per_card(first, second).items():
+                covered[card_index] += bonus * value
+        if total <= 0:
+            return {}
+        return {i: min(100.0, 100.0 * value / total) for i, value in covered.items()}
+
+    def _best_phrase_per_card(
+        self, first: Sequence[Match], second: Sequence[Match]
+    ) -> dict[int, float]:
+        best: dict[int, float] = {}
+        for a in first:
+            for b in second:
+                posting = self._phrases.get((a.term, b.term))
+                if posting is None:
+                    continue
+                quality = min(a.quality, b.quality)
+                for card_index, prominence in posting.items():
+                    value = quality * prominence
+                    if value > best.get(card_index, 0.0):
+                        best[card_index] = value
+        return best
+
+    # ----- what a question says about one card ----------------------------------------------
+    def names_heading(self, query: str, card_index: int) -> bool:
+        """Whether the question's words, matched exactly, cover at least HEADING_MIN_TERMS
+        words and at least half of the card's title or one of its aliases."""
+        terms = {term for word in self.question_words(query) for term in self._exact_terms(word)}
+        return any(
+            len(heading & terms) >= max(HEADING_MIN_TERMS, len(heading) / 2)
+            for heading in self._headings[card_index]
+        )
+
+    def terms_met(self, query: str, card_index: int, min_quality: float) -> set[str]:
+        """The card's terms that some question word meets at `min_quality` or better."""
+        met = set()
+        for word in self.question_words(query):
+            for match in self._vocabulary.matches(word):
+                if match.quality >= min_quality and card_index in self._postings.get(
+                    match.term, ()
+                ):
+                    met.add(match.term)
+        return met
+
+    def _exact_terms(self, word: str) -> list[str]:
+        """The terms a question word meets exactly (as written or as a word form)."""
+        return [match.term for match in self._vocabulary.matches(word) if match.quality >= 1.0]
+
+    # ----- names --------------------------------------------------------------------------
+    def _is_name(self, word: str, term: str) -> bool:
+        """A word the deck writes as a name, or a title word that is not everyday English
+        ("osmosis", "purges"; not "name" or "how")."""
+        if term in self._capitalised:
+            return True
+        return term in self._heading_words and specificity(word) >= NAME_MIN_SPECIFICITY
+
+    def name_lookup(self, query: str, *, limit: int = 3) -> NameHits | None:
+        """The cards about a name or term asked alone ("kamenev", "who was X", "the right").
+
+        Applies only when every meaningful word of the question is a name the deck uses
+        (a word of a title or alias, or one it writes with a capital mid-sentence) and some
+        card mentions them all; several words must appear together in a title or alias.
+        Returns the cards whose title or alias is most nearly the name itself (confident
+        when one card stands out), else the cards that mention it most (not confident: the
+        student is asked which one). None when it does not apply.
+        """
+        words = self.question_words(query)
+        if not 1 <= len(words) <= MAX_NAME_WORDS:
+            return None
+        terms = set()
+        for word in words:
+            named = [term for term in self._exact_terms(word) if self._is_name(word, term)]
+            if not named:
+                return None
+            terms.add(named[0])
+        mentioning = set.intersection(*(set(self._postings[term]) for term in terms))
+        if not mentioning:
+            return None
+        scores = self.score_all(query)
+        about = []
+        for card_index in mentioning:
+            shares = [len(terms) / len(h) for h in self._headings[card_index] if terms <= h]
+            if shares:
+                about.append((max(shares), scores.get(card_index, 0.0), card_index))
+        if about:
+            about.sort(key=lambda row: (-row[0], -row[1], row[2]))
+            best_share = about[0][0]
+            rivals = [row for row in about if row[0] == best_share]
+            chosen = rivals if len(rivals) > 1 else about
+            hits = [Hit(self.cards[i], round(score, 2)) for _, score, i in chosen[:limit]]
+            return NameHits(hits, len(rivals) == 1, best_share)
+        if len(terms) > 1:
+            return None
+        ranked = sorted(mentioning, key=lambda i: (-scores.get(i, 0.0), i))
+        hits = [Hit(self.cards[i], round(scores.get(i, 0.0), 2)) for i in ranked[:limit]]
+        return NameHits(hits, False, 0.0)
+
+
+# Every deck of a library reads each question (and, while calibrating, each probe) in turn;
+# what does not depend on the deck's words is read once for all of them.
+@lru_cache(maxsize=READ_CACHE_SIZE)
+def _typed_words(query: str) -> tuple[str, ...]:
+    """The question as normalised words, markup and quoted lines removed."""
+    return tuple(normalise(plain_text(query)[:MAX_QUERY_CHARS]).split())
+
+
+@lru_cache(maxsize=READ_CACHE_SIZE)
+def _meanings(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The meaningful words of normalised words: multi-word verbs joined, function words
+    dropped, each once."""
+    meanings = []
+    for word in join_phrases(words):
+        if PHRASE_JOINER in word:
+            if phrase_parts(word):
+                meanings.append(word)
+            continue
+        if meaning := word_meaning(word):  # the word is normalised already
+            meanings.append(meaning)
+    return tuple(dict.fromkeys(meanings))
+
+
+def _best_per_card(
+    matches: Sequence[Match], postings: Mapping[str, Mapping[int, float]]
+) -> dict[int, float]:
+    """card index -> the best quality x prominence among `matches` in that card."""
+    best: dict[int, float] = {}
+    for match in matches:
+        for card_index, prominence in postings.get(match.term, {}).items():
+            value = match.quality * prominence
+            if value > best.get(card_index, 0.0):
+                best[card_index] = value
+    return best
+
+
+def _phrase_specificity(lemma: str) -> float:
+    """How specialist a multi-word verb is: as its most frequent sense's first word
+    ("get rid of" as "remove"), else as its rarest own word."""
+    senses = phrase_senses(lemma)
+    if senses:
+        return specificity(senses[0][0])
+    return max(specificity(part) for part in phrase_parts(lemma))
