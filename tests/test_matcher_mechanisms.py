@@ -341,6 +341,50 @@ def test_a_name_on_several_cards_without_its_own_asks_which(history: SearchIndex
     }
 
 
+def test_a_name_two_decks_use(history: SearchIndex) -> None:
+    """A name asked alone with several decks loaded: a deck with a card about the name
+    answers before decks that only mention it; decks that all only mention it each offer
+    their best card, and the student is asked which."""
+    geography = [
+        Card(
+            id="rhine",
+            title="The Rhine",
+            topic_id="g",
+            deck_id="geo",
+            body="• The river flows north through Germany to the North Sea",
+        ),
+        *(
+            Card(id=name, title=f"The {name}", topic_id="g", deck_id="geo", body=f"• {body}")
+            for name, body in (
+                ("Alps", "Fold mountains"),
+                ("Danube", "Flows east to the Black Sea"),
+                ("Seine", "Flows through Paris"),
+                ("Po", "Drains the plain of northern Italy"),
+            )
+        ),
+    ]
+    topics = {
+        "t": Topic("t", "The First World War", "hist"),
+        "g": Topic("g", "Rivers", "geo"),
+    }
+    both = SearchIndex([*history.cards, *geography], topics)
+    mentioned = answer(both, "germany")
+    assert not mentioned.confident
+    choices = [mentioned.best, *mentioned.alternatives]
+    assert {hit.card.deck_id for hit in choices if hit} == {"hist", "geo"}
+    assert len(choices) == 2
+    about = Card(
+        id="germany",
+        title="Germany in 1914",
+        topic_id="g",
+        deck_id="geo",
+        body="• The strongest army in Europe",
+    )
+    with_card = SearchIndex([*history.cards, *geography, about], topics)
+    named = answer(with_card, "germany")
+    assert named.confident and named.best is not None and named.best.card.id == "germany"
+
+
 # ----- general English from WordNet -------------------------------------------------------
 @pytest.mark.parametrize(
     ("question", "expected"),

@@ -250,7 +250,10 @@ class SearchIndex:
 
         With several decks, the decks whose cards are most nearly about the name answer
         (a deck with a card titled by it before one that only mentions it); when more than
-        one deck does, the student is asked which, each deck's best card a choice.
+        one deck does, the student is asked which, each deck's best card a choice. When
+        the cards only mention the name, every deck offers its best card: one that
+        mentions the name, or its best card over its threshold when that deck does not
+        write the word as a name ("Germany" only at the start of its bullets).
         """
         found = [
             named
@@ -261,10 +264,13 @@ class SearchIndex:
             return None
         best_about = max(named.about for named in found)
         answering = [named for named in found if named.about == best_about]
-        if len(answering) == 1:
+        firsts = {named.hits[0].card.deck_id: named.hits[0] for named in answering}
+        if best_about == 0.0:
+            for score, index in self._over_thresholds(self.score_all(query)):
+                firsts.setdefault(self._deck_of[index], Hit(self.cards[index], round(score, 2)))
+        if len(firsts) == 1:
             return answering[0].hits, answering[0].confident
-        firsts = sorted((named.hits[0] for named in answering), key=lambda hit: -hit.score)
-        return firsts[:limit], False
+        return sorted(firsts.values(), key=lambda hit: -hit.score)[:limit], False
 
     def is_near(self, hit: Hit) -> bool:
         """Whether a hit reaches the closest notes' bar, NEAR_SHARE of its card's deck's
