@@ -50,13 +50,13 @@ MIN_PROPER_USES = 2
 class CardTerms:
     """What the cards of an index say, as terms; card positions are indexes into `cards`."""
 
-    # term -> {card index: prominence 0..1}, and the same for neighbouring-term pairs.
+    # term -> {card index: prominence 0..1}; neighbouring-term pair -> [(card index, prominence)].
     postings: dict[str, dict[int, float]]
-    phrases: dict[tuple[str, str], dict[int, float]]
+    phrases: dict[tuple[str, str], list[tuple[int, float]]]
     # Per card, the term sets of its title and of each alias: what the card is about.
     headings: list[tuple[frozenset[str], ...]]
     # Each word the cards write (normalised) -> its terms, for typo and prefix matching.
-    surface_to_terms: dict[str, set[str]]
+    surface_to_terms: dict[str, tuple[str, ...]]
     # Names: words of titles and aliases; words written with a capital inside a sentence
     # ("the Right", "Kamenev", "NEP"); per deck, its proper names (MIN_PROPER_USES).
     heading_words: frozenset[str]
@@ -107,7 +107,11 @@ class _Analysis:
             postings=postings,
             phrases=phrases,
             headings=headings,
-            surface_to_terms=self._surface_to_terms,
+            # Tuples, sorted: most words have one term, and a 1-tuple is a quarter of a set
+            # (a school with many decks keeps one such table per deck).
+            surface_to_terms={
+                word: tuple(sorted(terms)) for word, terms in self._surface_to_terms.items()
+            },
             heading_words=heading_words,
             capitalised=capitalised,
             proper=proper,
@@ -209,7 +213,7 @@ class _Analysis:
     def _build_postings(
         fields_per_card: Sequence[dict[str, list[str]]],
         decks: Sequence[str],
-    ) -> tuple[dict[str, dict[int, float]], dict[tuple[str, str], dict[int, float]]]:
+    ) -> tuple[dict[str, dict[int, float]], dict[tuple[str, str], list[tuple[int, float]]]]:
         """Term and neighbouring-term-pair postings: {card index: prominence in 0..1}.
 
         Prominence is the field-weighted frequency, saturated (BM25F-style); the body's
@@ -221,7 +225,9 @@ class _Analysis:
         # Each deck's own average, so a deck's cards score alike alone or beside others.
         averages = {deck: max(1.0, sum(found) / len(found)) for deck, found in lengths.items()}
         postings: dict[str, dict[int, float]] = defaultdict(dict)
-        phrases: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
+        # Most pairs are on one card: a list of (card, prominence) is a third smaller than a
+        # dict, and pairs are only ever read whole.
+        phrases: dict[tuple[str, str], list[tuple[int, float]]] = defaultdict(list)
         for index, fields in enumerate(fields_per_card):
             average_body = averages[decks[index]]
             single: dict[str, float] = {}
@@ -241,5 +247,5 @@ class _Analysis:
             for term, frequency in single.items():
                 postings[term][index] = frequency / (frequency + SATURATION)
             for pair, frequency in paired.items():
-                phrases[pair][index] = frequency / (frequency + SATURATION)
+                phrases[pair].append((index, frequency / (frequency + SATURATION)))
         return dict(postings), dict(phrases)

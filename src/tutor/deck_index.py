@@ -134,13 +134,10 @@ class DeckIndex:
         self._headings = terms.headings
         self._heading_words, self._capitalised = terms.heading_words, terms.capitalised
         self._proper = terms.proper.get(self.deck_id, frozenset())
-        self.term_counts: dict[str, int] = {
-            term: len(cards) for term, cards in self._postings.items()
-        }
         size = len(self.cards)
         self._idf = {
-            term: math.log(1 + (size - count + 0.5) / (count + 0.5))
-            for term, count in self.term_counts.items()
+            term: math.log(1 + (size - len(cards) + 0.5) / (len(cards) + 0.5))
+            for term, cards in self._postings.items()
         }
         self._unknown_idf = math.log(1 + (size + 0.5) / 0.5)
         self._vocabulary = Vocabulary(terms.surface_to_terms, self._postings)
@@ -244,11 +241,15 @@ class DeckIndex:
                 if posting is None:
                     continue
                 quality = min(a.quality, b.quality)
-                for card_index, prominence in posting.items():
+                for card_index, prominence in posting:
                     value = quality * prominence
                     if value > best.get(card_index, 0.0):
                         best[card_index] = value
         return best
+
+    def term_count(self, term: str) -> int:
+        """How many of the deck's cards use a term."""
+        return len(self._postings.get(term, ()))
 
     # ----- what a question says about one card ----------------------------------------------
     def names_heading(self, query: str, card_index: int) -> bool:

@@ -235,8 +235,7 @@ class SearchIndex:
         share = self._shares.get(key)
         if share is None:
             rates = {
-                name: part.term_counts.get(term, 0) / len(part.cards)
-                for name, part in self._parts.items()
+                name: part.term_count(term) / len(part.cards) for name, part in self._parts.items()
             }
             total = sum(rates.values())
             share = rates[deck] / total if total else 0.0

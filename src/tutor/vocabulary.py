@@ -66,7 +66,9 @@ class Match:
 class Vocabulary:
     """The words an index knows, and every way a question word meets them."""
 
-    def __init__(self, surface_to_terms: Mapping[str, set[str]], terms: Collection[str]) -> None:
+    def __init__(
+        self, surface_to_terms: Mapping[str, Collection[str]], terms: Collection[str]
+    ) -> None:
         """
         Args:
             surface_to_terms: each word as the cards write it (normalised) -> its terms.
