@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from tutor.search import (
     DECK_WORD_SHARE,
     HEADING_FLOOR,
     NEAR_SHARE,
+    PROBE_BUDGET_DECKS,
     SURE_MARGIN,
     SearchIndex,
     answer,
@@ -113,24 +115,54 @@ def test_a_deck_scores_the_same_beside_other_decks(harness: Library) -> None:
     """Each deck is scored by its own deck index (its words' rarities, its vocabulary for
     typos and forms), so loading other decks beside it changes none of its cards' scores."""
     library = load_library([PROJECT_ROOT / "content", HARNESS_DECKS])
-    both = SearchIndex(library.cards.values(), library.topics)
-    alone = deck_index(library, "biology-cells")
-    position = {c.id: i for i, c in enumerate(both.cards)}
+    # Cards of different decks interleaved: positions are the library's, in any order.
+    cards = sorted(library.cards.values(), key=lambda card: card.id)
+    both = SearchIndex(cards, library.topics)
+    position = {card.id: i for i, card in enumerate(both.cards)}
+    decks = {card.deck_id for card in cards}
     # Each deck also reads the question with its own words: "vs" is a word of the bundled
     # deck's titles, but Biology alone skips it as an unknown short word, so it must
     # beside that deck too; "micrometres" is read against Biology's own words
     # ("microscope"), not as a truncation of Geography's "kilometres".
-    for question in (
+    questions = (
         "how does osmosis work in plant cells",
         "active transport and diffusion",
         "prokaryotic vs eukaryotic cells",
         "how many micrometres in a mm again",
-    ):
-        single = {alone.cards[i].id: score for i, score in alone.score_all(question).items()}
-        shared = both.score_all(question)
-        assert single
-        for card_id, score in single.items():
-            assert shared[position[card_id]] == pytest.approx(score)
+        "why did the alliances make war more likely",
+        "how do groynes work",
+        "what does a fuse do",
+        "why did trotsky lose",
+    )
+    for deck in decks:
+        alone = deck_index(library, deck)
+        for question in questions:
+            single = {alone.cards[i].id: score for i, score in alone.score_all(question).items()}
+            shared = {
+                both.cards[i].id: score
+                for i, score in both.score_all(question).items()
+                if both.cards[i].deck_id == deck
+            }
+            assert shared == pytest.approx(single), (deck, question)
+    assert position  # every card kept its own position
+
+
+def test_a_deck_chosen_in_a_large_library_keeps_its_own_threshold(harness: Library) -> None:
+    """Past the probe budgets each deck of a library is calibrated on fewer probes; the
+    index a chat gets when it chooses one deck is calibrated again, as that deck alone."""
+    copies = [
+        replace(card, id=f"{card.id}-{copy}", deck_id=f"{card.deck_id}-{copy}")
+        for copy in range(2)
+        for card in harness.cards.values()
+    ]
+    large = SearchIndex(copies, harness.topics)
+    assert len(large.deck_ids) > PROBE_BUDGET_DECKS
+    thinned = []
+    for deck in large.deck_ids:
+        alone = SearchIndex([card for card in copies if card.deck_id == deck], harness.topics)
+        assert large.of_deck(deck).cutoffs == alone.cutoffs
+        thinned.append(large.cutoffs[deck] != alone.cutoffs[deck])
+    assert any(thinned)  # the library's own thresholds did come from fewer probes
 
 
 def test_one_deck_of_a_shared_index_answers_as_that_deck_alone(harness: Library) -> None:
@@ -383,6 +415,24 @@ def test_a_name_two_decks_use(history: SearchIndex) -> None:
     with_card = SearchIndex([*history.cards, *geography, about], topics)
     named = answer(with_card, "germany")
     assert named.confident and named.best is not None and named.best.card.id == "germany"
+
+
+def test_a_name_offers_no_card_the_deck_word_rule_would_drop() -> None:
+    """With all five decks, "source" is a name of the bundled deck ("Source A") and of
+    Geography's; a deck that does not read it as a name may add its best card only if that
+    card would answer beside the others (the deck-word rule): not WW1's "The Scramble for
+    Africa", which meets "source" on no word of its own deck's."""
+    library = load_library([PROJECT_ROOT / "content", HARNESS_DECKS])
+    shared = SearchIndex(library.cards.values(), library.topics)
+    position = {card.id: i for i, card in enumerate(shared.cards)}
+    result = answer(shared, "source")
+    assert result.best is not None and not result.confident
+    for hit in (result.best, *result.alternatives):
+        named = shared._parts[hit.card.deck_id].name_lookup("source")
+        offered_as_name = named is not None and hit.card in {h.card for h in named.hits}
+        assert offered_as_name or shared._kept_beside_others(
+            "source", hit.score, position[hit.card.id]
+        ), hit.card.title
 
 
 # ----- general English from WordNet -------------------------------------------------------

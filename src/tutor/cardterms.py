@@ -5,7 +5,7 @@ terms (text.word_term), with acronyms of its names and the digits of its Roman n
 added; term and neighbouring-term-pair postings weigh each term by its field and how often
 it appears (BM25F-style saturation); and each deck's names are noted: the words of titles
 and aliases, the words it writes with a capital mid-sentence, and its proper names.
-search.SearchIndex scores questions against the result.
+deck_index.DeckIndex scores questions against the result (one analysis per deck).
 """
 
 from __future__ import annotations
@@ -214,7 +214,8 @@ class _Analysis:
         fields_per_card: Sequence[dict[str, list[str]]],
         decks: Sequence[str],
     ) -> tuple[dict[str, dict[int, float]], dict[tuple[str, str], list[tuple[int, float]]]]:
-        """Term and neighbouring-term-pair postings: {card index: prominence in 0..1}.
+        """Term postings, {card index: prominence in 0..1}, and neighbouring-term-pair
+        postings, [(card index, prominence)].
 
         Prominence is the field-weighted frequency, saturated (BM25F-style); the body's
         weight is normalised by its length.

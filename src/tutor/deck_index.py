@@ -21,6 +21,7 @@ the decks of a library and decides what to answer.
 
 from __future__ import annotations
 
+import copy
 import gc
 import math
 from collections import defaultdict
@@ -150,7 +151,19 @@ class DeckIndex:
         self._last_words: tuple[str, tuple[str, ...]] | None = None
         self._last_scores: tuple[str, Mapping[int, float]] | None = None
         english_frequency("")  # load the shared word list now, not on the first question
+        self.probe_count = probe_count
         self.cutoff: float = self._calibrate(probe_count)
+
+    def recalibrated(self, probe_count: int) -> DeckIndex:
+        """The same index calibrated on `probe_count` probes (its tables shared, not
+        rebuilt): a deck calibrated on fewer probes inside a large library gets its own
+        threshold back when a chat uses it alone."""
+        if probe_count == self.probe_count:
+            return self
+        again = copy.copy(self)
+        again.probe_count = probe_count
+        again.cutoff = again._calibrate(probe_count)
+        return again
 
     def _calibrate(self, probe_count: int) -> float:
         """The deck's abstention threshold, from its best scores on everyday-English probes."""

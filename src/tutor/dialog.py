@@ -415,7 +415,8 @@ class Dialog:
     # ----- helpers ------------------------------------------------------------------
     def _build_deck_index(self, deck_id: str) -> SearchIndex:
         """A deck's own index, the first time a chat scoped to it asks: the library index
-        already holds each deck's, calibrated as if alone, so nothing is built again."""
+        already holds each deck's (search.SearchIndex.of_deck: its threshold as alone), so
+        nothing is built again; a deck without cards has none there and gets its own."""
         if deck_id in self.index.deck_ids:
             return self.index.of_deck(deck_id)
         deck = next(deck for deck in self.library.decks if deck.id == deck_id)

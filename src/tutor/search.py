@@ -109,8 +109,14 @@ class SearchIndex:
         return self._decks
 
     def of_deck(self, deck_id: str) -> SearchIndex:
-        """An index of one of this index's decks, sharing its already built deck index."""
+        """An index of one of this index's decks, sharing its already built deck index.
+
+        Within the probe budgets the deck's threshold is already the one it has alone;
+        past them (a large library calibrates each deck on fewer probes) it is calibrated
+        again, alone, so a chat that chose the deck gets the same threshold either way.
+        """
         part = self._parts[deck_id]
+        part = part.recalibrated(_probe_count(len(part.cards), len(part.cards), 1))
         topics = {key: topic for key, topic in self.topics.items() if topic.deck_id == deck_id}
         index = SearchIndex.__new__(SearchIndex)
         index._assemble(part.cards, topics, {deck_id: part}, {deck_id: range(len(part.cards))})
@@ -206,17 +212,19 @@ class SearchIndex:
         the question looks like one meant for no deck and only sure hits are kept: the next
         card down, from a deck that happens to share a word, is no better an answer."""
 
-        def sure(score: float, index: int) -> bool:
-            return score >= SURE_MARGIN * self.cutoffs[self._deck_of[index]]
-
-        def kept(score: float, index: int) -> bool:
-            return sure(score, index) or self._rests_on_deck_words(query, index)
-
         if not scored:
             return scored
-        if not kept(*scored[0]):
-            return [pair for pair in scored if sure(*pair)]
-        return [scored[0], *(pair for pair in scored[1:] if kept(*pair))]
+        if not self._kept_beside_others(query, *scored[0]):
+            return [pair for pair in scored if self._sure(*pair)]
+        return [scored[0], *(pair for pair in scored[1:] if self._kept_beside_others(query, *pair))]
+
+    def _sure(self, score: float, card_index: int) -> bool:
+        """Whether a hit scores SURE_MARGIN times its deck's threshold or more."""
+        return score >= SURE_MARGIN * self.cutoffs[self._deck_of[card_index]]
+
+    def _kept_beside_others(self, query: str, score: float, card_index: int) -> bool:
+        """The deck-word rule for one hit: sure, or resting on a word of its deck's own."""
+        return self._sure(score, card_index) or self._rests_on_deck_words(query, card_index)
 
     def _rests_on_deck_words(self, query: str, card_index: int) -> bool:
         """Whether the card meets some question word through a term of its deck's own
@@ -251,8 +259,9 @@ class SearchIndex:
         (a deck with a card titled by it before one that only mentions it); when more than
         one deck does, the student is asked which, each deck's best card a choice. When
         the cards only mention the name, every deck offers its best card: one that
-        mentions the name, or its best card over its threshold when that deck does not
-        write the word as a name ("Germany" only at the start of its bullets).
+        mentions the name, or, when that deck does not write the word as a name
+        ("Germany" only at the start of its bullets), its best card over its threshold
+        that the deck-word rule keeps (_kept_beside_others).
         """
         found = [
             named
@@ -266,7 +275,9 @@ class SearchIndex:
         firsts = {named.hits[0].card.deck_id: named.hits[0] for named in answering}
         if best_about == 0.0:
             for score, index in self._over_thresholds(self.score_all(query)):
-                firsts.setdefault(self._deck_of[index], Hit(self.cards[index], round(score, 2)))
+                deck = self._deck_of[index]
+                if deck not in firsts and self._kept_beside_others(query, score, index):
+                    firsts[deck] = Hit(self.cards[index], round(score, 2))
         if len(firsts) == 1:
             return answering[0].hits, answering[0].confident
         return sorted(firsts.values(), key=lambda hit: -hit.score)[:limit], False
@@ -304,7 +315,7 @@ def _probe_count(deck_cards: int, library_cards: int, library_decks: int) -> int
     by_deck = available * PROBE_DECK_CARDS // max(1, deck_cards)
     by_cards = available * PROBE_BUDGET_CARDS // max(1, library_cards)
     by_decks = available * PROBE_BUDGET_DECKS // max(1, library_decks)
-    return max(MIN_PROBES, min(by_deck, by_cards, by_decks))
+    return min(available, max(MIN_PROBES, min(by_deck, by_cards, by_decks)))
 
 
 def _best_first(pair: tuple[float, int]) -> tuple[float, int]:

@@ -1,12 +1,12 @@
-"""How a question word meets the words of an index.
+"""How a question word meets the words of a deck's index.
 
 A word meets an index term exactly or as a word form (its stem, a dropped final g, a
 British/American spelling), else, if it is not common English, as a typo (rapidfuzz OSA
-distance against the index's words) or a truncation ("gen sec"); a decade ("the 20s")
+distance against the deck's words) or a truncation ("gen sec"); a decade ("the 20s")
 meets the years the index knows; everyday synonyms (lexicon.SYNONYM_GROUPS) and WordNet
 links (wordlinks) add their terms at lower quality, and a multi-word verb ("get rid of")
-meets the words of its senses. The scorer (search.SearchIndex) weighs each match by its
-quality.
+meets the words of its senses. The scorer (deck_index.DeckIndex) weighs each match by
+its quality.
 """
 
 from __future__ import annotations
