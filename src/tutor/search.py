@@ -36,7 +36,7 @@ __all__ = [
 MIN_PROBES = 100
 PROBE_DECK_CARDS = 300
 PROBE_BUDGET_CARDS = 1000
-PROBE_BUDGET_DECKS = 5
+PROBE_BUDGET_DECKS = 8
 # In an index of several decks, an answer scoring under this multiple of its deck's
 # threshold must also rest on a word of that deck's own: one that at least DECK_WORD_SHARE
 # of the word's use (per card, across the loaded decks) is in that deck, met at a match
