@@ -374,6 +374,33 @@ def test_a_name_on_several_cards_without_its_own_asks_which(history: SearchIndex
     }
 
 
+def test_a_long_title_naming_a_term_is_not_about_it() -> None:
+    """A card whose long title merely contains the term is not the card about it: the
+    student chooses among the cards that mention it (here the one defining it too)."""
+    cards = [
+        card(
+            "practical",
+            "Required practical: effect of pH on amylase",
+            "• Add amylase and starch at several pH values; test with iodine every minute",
+        ),
+        card(
+            "carbohydrases",
+            "Carbohydrases",
+            "• Amylase is a carbohydrase: it breaks starch down into sugars\n"
+            "• Amylase is made in the salivary glands and the pancreas",
+        ),
+        card("lipases", "Lipases", "• Lipases break lipids down into fatty acids and glycerol"),
+    ]
+    index = SearchIndex(cards, {"t": Topic("t", "Enzymes", "hist")})
+    result = answer(index, "amylase")
+    assert result.best is not None and not result.confident
+    assert {result.best.card.id, *(hit.card.id for hit in result.alternatives)} == {
+        "practical",
+        "carbohydrases",
+    }
+    assert best_id(index, "lipases") == "lipases"  # a one-word title is about its word
+
+
 def test_a_name_two_decks_use(history: SearchIndex) -> None:
     """A name asked alone with several decks loaded: a deck with a card about the name
     answers before decks that only mention it; decks that all only mention it each offer

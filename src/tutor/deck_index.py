@@ -76,6 +76,10 @@ HEADING_MIN_TERMS = 2
 MAX_NAME_WORDS = 3
 # How specialist a title word must be to count as a name when asked alone (text.specificity).
 NAME_MIN_SPECIFICITY = 0.6
+# A card is about a name when the name is at least this share of its title's or an alias's
+# words: "The Schlieffen Plan" is about Schlieffen, "Required practical: effect of pH on
+# amylase" is not about amylase (the cards that mention it are offered instead).
+NAME_ABOUT_MIN_SHARE = 0.25
 # Questions whose deck-free reading is kept (_typed_words, _meanings): more than the noise
 # probes, which every deck reads in turn while a library is calibrated.
 READ_CACHE_SIZE = 2048
@@ -323,7 +327,7 @@ class DeckIndex:
         about = []
         for card_index in mentioning:
             shares = [len(terms) / len(h) for h in self._headings[card_index] if terms <= h]
-            if shares:
+            if shares and max(shares) >= NAME_ABOUT_MIN_SHARE:
                 about.append((max(shares), scores.get(card_index, 0.0), card_index))
         if about:
             about.sort(key=lambda row: (-row[0], -row[1], row[2]))
