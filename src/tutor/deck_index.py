@@ -25,10 +25,11 @@ import copy
 import gc
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
+from typing import Generic, TypeVar
 
 from tutor.cardterms import analyse_cards
 from tutor.lexicon import SHORTHAND
@@ -83,6 +84,29 @@ NAME_ABOUT_MIN_SHARE = 0.25
 # Questions whose deck-free reading is kept (_typed_words, _meanings): more than the noise
 # probes, which every deck reads in turn while a library is calibrated.
 READ_CACHE_SIZE = 2048
+
+
+_Value = TypeVar("_Value")
+
+
+class LastQuestion(Generic[_Value]):
+    """What was worked out for the last question, kept for the next call with the same one:
+    one answer reads its question several times (name lookup, scoring, the deck-word rule).
+
+    The computation is passed on each call, never kept, so an index holding one is not tied
+    into a reference cycle (as lru_cache on a bound method would tie it).
+    """
+
+    __slots__ = ("_last",)
+
+    def __init__(self) -> None:
+        self._last: tuple[str, _Value] | None = None
+
+    def get(self, query: str, compute: Callable[[str], _Value]) -> _Value:
+        last = self._last  # read once: the pair stays consistent
+        if last is None or last[0] != query:
+            last = self._last = (query, compute(query))
+        return last[1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,11 +173,8 @@ class DeckIndex:
         linked_stems("")  # load the WordNet links now, not on the first question
         join_phrases(())  # and the multi-word verbs
         english_stems()
-        # One answer reads its question several times (name lookup, scoring, the deck-word
-        # rule): the last question's words and scores are kept (plain slots, not lru_cache
-        # on bound methods, which would tie the index into a reference cycle).
-        self._last_words: tuple[str, tuple[str, ...]] | None = None
-        self._last_scores: tuple[str, Mapping[int, float]] | None = None
+        self._last_words: LastQuestion[tuple[str, ...]] = LastQuestion()
+        self._last_scores: LastQuestion[Mapping[int, float]] = LastQuestion()
         english_frequency("")  # load the shared word list now, not on the first question
         self.probe_count = probe_count
         self.cutoff: float = self._calibrate(probe_count)
@@ -183,10 +204,7 @@ class DeckIndex:
     # ----- reading a question -----------------------------------------------------------
     def question_words(self, query: str) -> tuple[str, ...]:
         """The question's meaningful words (the last question's are kept)."""
-        last = self._last_words
-        if last is None or last[0] != query:
-            last = self._last_words = (query, self._read_question(query))
-        return last[1]
+        return self._last_words.get(query, self._read_question)
 
     def _read_question(self, query: str) -> tuple[str, ...]:
         """The question's meaningful words: shorthand spelled out, and letters typed over
@@ -222,10 +240,7 @@ class DeckIndex:
     def score_all(self, query: str) -> Mapping[int, float]:
         """Every card that shares anything with the question -> score 0–100 (read-only:
         the last question's scores are kept for the next call)."""
-        last = self._last_scores
-        if last is None or last[0] != query:
-            last = self._last_scores = (query, self._score(query))
-        return last[1]
+        return self._last_scores.get(query, self._score)
 
     def _score(self, query: str) -> dict[int, float]:
         total = QUESTION_PRIOR_SHARE * self._unknown_idf

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from tutor.deck_index import MAX_SCORE_CUTOFF, DeckIndex, Hit
+from tutor.deck_index import MAX_SCORE_CUTOFF, DeckIndex, Hit, LastQuestion
 from tutor.model import Card, Topic
 from tutor.text import noise_probes
 
@@ -102,7 +102,7 @@ class SearchIndex:
         self._in_order = len(parts) == 1  # one deck: its positions are the library's
         self.cutoffs: dict[str, float] = {deck: part.cutoff for deck, part in parts.items()}
         self._shares: dict[tuple[str, str], float] = {}  # see _deck_share
-        self._last_scores: tuple[str, Mapping[int, float]] | None = None
+        self._last_scores: LastQuestion[Mapping[int, float]] = LastQuestion()
 
     @property
     def deck_ids(self) -> tuple[str, ...]:
@@ -126,10 +126,7 @@ class SearchIndex:
     def score_all(self, query: str) -> Mapping[int, float]:
         """Every card that shares anything with the question -> score 0–100 (read-only:
         the last question's scores are kept for the next call)."""
-        last = self._last_scores
-        if last is None or last[0] != query:
-            last = self._last_scores = (query, self._score(query))
-        return last[1]
+        return self._last_scores.get(query, self._score)
 
     def _score(self, query: str) -> Mapping[int, float]:
         if self._in_order:
