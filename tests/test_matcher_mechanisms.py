@@ -23,7 +23,8 @@ from tutor.search import (
     SearchIndex,
     answer,
 )
-from tutor.text import normalise, plain_text, roman_value, stem
+from tutor.text import normalise, plain_text, roman_value, spell_texting_digits, stem
+from tutor.vocabulary import Vocabulary
 from tutor.wordlinks import is_english, join_phrases, linked_stems, phrase_senses
 
 HARNESS_DECKS = PROJECT_ROOT / "benchmarks" / "harness" / "decks"
@@ -507,6 +508,34 @@ def test_a_real_word_is_not_read_as_another_deck_word(harness: Library) -> None:
     assert found is not None and "mitosis" in found.card.title.lower()
 
 
+def sounds_deck() -> SearchIndex:
+    scare = card(
+        "war-scare",
+        "The war scare of 1927",
+        "• Britain broke off relations with the USSR and Stalin warned of an invasion\n"
+        "• He used the fear of war to attack the Left as disloyal",
+    )
+    return SearchIndex([*HISTORY, scare], {"t": Topic("t", "The First World War", "hist")})
+
+
+def test_a_misspelling_spelt_as_it_sounds_finds_its_word() -> None:
+    """ "scair" is two edits from "scare", more than a five-letter typo may be, but sounds
+    the same (Metaphone SKR); "fotos" is "photos" (FTS)."""
+    assert best_id(sounds_deck(), "wat was the war scair") == "war-scare"
+    vocabulary = Vocabulary({"scare": ("scare",), "photos": ("photo",)}, {"scare", "photo"})
+    assert ("scare", 0.85) in [(m.term, m.quality) for m in vocabulary.matches("scair")]
+    assert "photo" in {m.term for m in vocabulary.matches("fotos")}
+
+
+def test_a_short_sound_key_or_a_real_word_joins_nothing() -> None:
+    """Keys of two letters say too little ("RT": rite, right, rat, road), and a real
+    English word is not read as a sound-alike of another."""
+    vocabulary = Vocabulary({"right": ("right",), "scare": ("scare",)}, {"right", "scare"})
+    assert not vocabulary.matches("rite")  # English, and its key is RT
+    assert not vocabulary.matches("rayt")  # not English, but RT is too short a key
+    assert "scare" not in {m.term for m in vocabulary.matches("score")}  # English
+
+
 # ----- numerals and initials ---------------------------------------------------------------
 @pytest.mark.parametrize("question", ["plan 17", "plan seventeen", "plan xvii", "PLAN XVII?"])
 def test_numerals_in_any_form(history: SearchIndex, question: str) -> None:
@@ -522,6 +551,31 @@ def test_roman_value() -> None:
 def test_initials_of_names_in_card_text(history: SearchIndex) -> None:
     assert best_id(history, "AFF") == "sarajevo"  # "Archduke Franz Ferdinand" in the body
     assert best_id(history, "BEF") == "bef"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("wat happened 2 bukharin", "wat happened to bukharin"),
+        ("nep good or bad 4 peasants", "nep good or bad for peasants"),
+        ("what were the 2 sides", "what were the 2 sides"),  # counted
+        ("name those 4 reasons", "name those 4 reasons"),
+        ("plan 4", "plan 4"),  # at the end: a number
+        ("2 reasons why", "2 reasons why"),  # at the start
+        ("between 1924 2 1929", "between 1924 2 1929"),  # beside a number
+    ],
+)
+def test_digits_texted_for_words(question: str, expected: str) -> None:
+    assert " ".join(spell_texting_digits(question.split())) == expected
+
+
+def test_a_digit_texted_for_a_word_does_not_count_as_a_number() -> None:
+    """A deck that writes "2" somewhere does not see a number in "wat happened 2 X"."""
+    numbered = card("two", "Two fronts", "• Germany feared a war on 2 fronts at once")
+    index = SearchIndex([*HISTORY, numbered], {"t": Topic("t", "The First World War", "hist")})
+    part = index.of_deck("hist")._parts["hist"]
+    assert "2" not in part.question_words("wat happened 2 franz ferdinand")
+    assert "2" in part.question_words("what were the 2 fronts")
 
 
 # ----- student text as text --------------------------------------------------------------

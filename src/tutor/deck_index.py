@@ -42,6 +42,7 @@ from tutor.text import (
     normalise,
     plain_text,
     specificity,
+    spell_texting_digits,
     unknown_specificity,
     word_meaning,
 )
@@ -362,8 +363,9 @@ class DeckIndex:
 # what does not depend on the deck's words is read once for all of them.
 @lru_cache(maxsize=READ_CACHE_SIZE)
 def _typed_words(query: str) -> tuple[str, ...]:
-    """The question as normalised words, markup and quoted lines removed."""
-    return tuple(normalise(plain_text(query)[:MAX_QUERY_CHARS]).split())
+    """The question as normalised words, markup and quoted lines removed, digits texted for
+    words spelled out."""
+    return tuple(spell_texting_digits(normalise(plain_text(query)[:MAX_QUERY_CHARS]).split()))
 
 
 @lru_cache(maxsize=READ_CACHE_SIZE)

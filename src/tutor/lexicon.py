@@ -45,6 +45,17 @@ STOP_VERBS: frozenset[str] = frozenset(
     """.split()
 )
 
+# Digits texted for words ("wat happened 2 bukharin", "bad 4 peasants"): read so only
+# between two words, the first of them not one that counts things ("the 2 sides", "those
+# 4 reasons" stay numbers).
+TEXTING_DIGITS: dict[str, str] = {"2": "to", "4": "for"}
+COUNTING_WORDS: frozenset[str] = frozenset(
+    """
+    the a an these those his her its their our your my all both only about around over
+    under nearly almost roughly first last next top other another every of and or
+    """.split()
+)
+
 # Texting shorthand and informal spellings, spelled out. Values may be several words.
 SHORTHAND: dict[str, str] = {
     "u": "you",

@@ -21,7 +21,15 @@ from pathlib import Path
 import snowballstemmer
 import spellchecker
 
-from tutor.lexicon import CARDINALS, IRREGULAR_FORMS, ORDINALS, STOP_VERBS, STOPWORDS
+from tutor.lexicon import (
+    CARDINALS,
+    COUNTING_WORDS,
+    IRREGULAR_FORMS,
+    ORDINALS,
+    STOP_VERBS,
+    STOPWORDS,
+    TEXTING_DIGITS,
+)
 
 MAX_QUERY_CHARS = 400
 # Two-letter initials ("tf", "wr") collide with everyday chat; teachers can still list a
@@ -243,6 +251,19 @@ def word_term(word: str) -> str:
     if meaning is None:
         meaning = word_meaning(word)
     return stem(meaning) if meaning else ""
+
+
+def spell_texting_digits(words: Sequence[str]) -> list[str]:
+    """Normalised words with a digit texted for a word spelled out ("happened 2 bukharin"
+    -> "happened to bukharin"), when it stands between two words and follows one that
+    does not count things; a number elsewhere ("the 2 sides", "plan 4") stays a number."""
+    spelled = list(words)
+    for i in range(1, len(words) - 1):
+        word = TEXTING_DIGITS.get(words[i])
+        before, after = words[i - 1], words[i + 1]
+        if word and before.isalpha() and after.isalpha() and before not in COUNTING_WORDS:
+            spelled[i] = word
+    return spelled
 
 
 @lru_cache(maxsize=65536)

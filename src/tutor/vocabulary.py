@@ -2,7 +2,8 @@
 
 A word meets an index term exactly or as a word form (its stem, a dropped final g, a
 British/American spelling), else, if it is not common English, as a typo (rapidfuzz OSA
-distance against the deck's words) or a truncation ("gen sec"); a decade ("the 20s")
+distance against the deck's words, or a word spelt as it sounds: "scair" for "scare",
+one edit further when the Metaphone keys agree) or a truncation ("gen sec"); a decade ("the 20s")
 meets the years the index knows; everyday synonyms (lexicon.SYNONYM_GROUPS) and WordNet
 links (wordlinks) add their terms at lower quality, and a multi-word verb ("get rid of")
 meets the words of its senses. The scorer (deck_index.DeckIndex) weighs each match by
@@ -16,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
+import jellyfish
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -39,6 +41,10 @@ from tutor.wordlinks import (
 # How much a looser match of a question word counts, relative to an exact one.
 TYPO_QUALITY = (1.0, 0.85, 0.7, 0.6, 0.5)  # by edit distance 0, 1, 2, 3, 4
 PREFIX_QUALITY = 0.6
+# A misspelling that sounds like a deck word ("scair", "fotos") may be one edit further from
+# it than a typo may; Metaphone keys shorter than this ("RT" for rite, right, rat, road) say
+# too little to join words by.
+MIN_SOUND_KEY = 3
 # A question word that is itself English (wordlinks.is_english) is seldom a typo: when it is
 # one letter off a deck word the match counts this share of a typo's.
 REAL_WORD_TYPO_SCALE = 0.5
@@ -84,6 +90,10 @@ class Vocabulary:
         for term in terms:
             if not term.isdigit():
                 self._stems_by_length[len(term)].append(term)
+        self._by_sound: dict[str, list[str]] = defaultdict(list)
+        for surface in self._sorted_surface:
+            if surface.isalpha():
+                self._by_sound[jellyfish.metaphone(surface)].append(surface)
         self._synonyms = self._build_synonyms()
         self._cache: dict[str, tuple[Match, ...]] = {}
 
@@ -176,6 +186,7 @@ class Vocabulary:
                 for term in self._surface_to_terms[s]
             ]
         found = _closest(word, self._surfaces_near(len(word), max_edits), max_edits)
+        found = _with_sound_alikes(found, self._sound_alikes(word, max_edits + 1))
         if not found and len(word) >= 7:
             same_start = [s for s in self._with_prefix(word[:4]) if abs(len(s) - len(word)) <= 4]
             found = _closest(word, [same_start], max_edits + 1)
@@ -184,6 +195,13 @@ class Vocabulary:
         word_stem = stem(word)
         stem_edits = min(max_edits, max(1, len(word_stem) // 4))
         return _closest(word_stem, self._stems_near(len(word_stem), stem_edits), stem_edits)
+
+    def _sound_alikes(self, word: str, max_edits: int) -> list[str]:
+        """Deck words that sound like `word` (same Metaphone key) within `max_edits`."""
+        key = jellyfish.metaphone(word) if word.isalpha() else ""
+        if len(key) < MIN_SOUND_KEY:
+            return []
+        return [s for s in self._by_sound.get(key, ()) if OSA.distance(word, s) <= max_edits]
 
     def _surfaces_near(self, length: int, spread: int) -> list[list[str]]:
         """The vocabulary's words of lengths within `spread` of `length`, by length: a word
@@ -227,6 +245,16 @@ class Vocabulary:
             for member in stems:
                 synonyms[member] |= known - {member}
         return {key: frozenset(value) for key, value in synonyms.items() if value}
+
+
+def _with_sound_alikes(
+    found: list[tuple[str, float]], sound_alikes: Sequence[str]
+) -> list[tuple[str, float]]:
+    """The closest typos and the sound-alikes, each sound-alike counting as one edit."""
+    best = dict(found)
+    for surface in sound_alikes:
+        best[surface] = max(best.get(surface, 0.0), TYPO_QUALITY[1])
+    return list(best.items())
 
 
 def _closest(
