@@ -365,6 +365,40 @@ def test_a_name_with_its_own_card_is_answered_with_confidence(history: SearchInd
     assert result.confident
 
 
+@pytest.mark.parametrize(
+    ("deck", "question", "title"),
+    [
+        ("history-ww1-causes", "schliefen", "The Schlieffen Plan"),
+        ("geography-coasts", "holdernes", "The Holderness coast"),
+        ("biology-cells", "osmossis", "Osmosis"),
+    ],
+)
+def test_a_misspelt_name_alone_gets_its_card(
+    harness: Library, deck: str, question: str, title: str
+) -> None:
+    """A name asked alone with a typo names the card about it, with confidence."""
+    result = answer(deck_index(harness, deck), question)
+    assert result.best is not None and result.best.card.title == title
+    assert result.confident
+
+
+def test_a_misspelt_name_near_two_spellings_takes_the_usual_one() -> None:
+    """ "kamanev" is one edit from "Kamenev" and from the alias "Kameneff": it names the
+    word more cards use, and so the card about Kamenev."""
+    kamenev = card(
+        "kamenev",
+        "Lev Kamenev",
+        "• Kamenev chaired the Politburo in 1924\n• Kamenev sided with Zinoviev in 1925",
+        aliases=("Kameneff",),
+    )
+    rival = card("zinoviev", "Grigory Zinoviev", "• Zinoviev led Leningrad; Kamenev led Moscow")
+    index = SearchIndex([*HISTORY, kamenev, rival], {"t": Topic("t", "Leaders", "hist")})
+    named = index.name_lookup("kamanev")
+    assert named is not None
+    hits, confident = named
+    assert hits[0].card.id == "kamenev" and confident
+
+
 def test_a_name_on_several_cards_without_its_own_asks_which(history: SearchIndex) -> None:
     result = answer(history, "germany")
     assert result.best is not None

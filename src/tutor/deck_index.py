@@ -78,6 +78,9 @@ HEADING_MIN_TERMS = 2
 MAX_NAME_WORDS = 3
 # How specialist a title word must be to count as a name when asked alone (text.specificity).
 NAME_MIN_SPECIFICITY = 0.6
+# A name asked alone may be misspelt ("bukarin"): a typo this close (one edit, or spelt as it
+# sounds; vocabulary.TYPO_QUALITY) still names the one deck word it is that close to.
+NAME_TYPO_QUALITY = 0.85
 # A card is about a name when the name is at least this share of its title's or an alias's
 # words: "The Schlieffen Plan" is about Schlieffen, "Required practical: effect of pH on
 # amylase" is not about amylase (the cards that mention it are offered instead).
@@ -310,6 +313,17 @@ class DeckIndex:
         return [match.term for match in self._vocabulary.matches(word) if match.quality >= 1.0]
 
     # ----- names --------------------------------------------------------------------------
+    def _name_terms(self, word: str) -> list[str]:
+        """The terms a word asked as a name means: those it meets exactly, else the deck
+        word it is a close misspelling of ("bukarin", "triumvarate"; a one-edit or
+        sound-alike typo) — of several that close ("kamanev": Kamenev, Kameneff), the one
+        the most cards use."""
+        exact = self._exact_terms(word)
+        if exact:
+            return exact
+        close = [m.term for m in self._vocabulary.matches(word) if m.quality >= NAME_TYPO_QUALITY]
+        return sorted(close, key=lambda term: (-self.term_count(term), term))[:1]
+
     def _is_name(self, word: str, term: str) -> bool:
         """A word the deck writes as a name, or a title word that is not everyday English
         ("osmosis", "purges"; not "name" or "how")."""
@@ -332,7 +346,7 @@ class DeckIndex:
             return None
         terms = set()
         for word in words:
-            named = [term for term in self._exact_terms(word) if self._is_name(word, term)]
+            named = [term for term in self._name_terms(word) if self._is_name(word, term)]
             if not named:
                 return None
             terms.add(named[0])
