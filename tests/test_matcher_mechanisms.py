@@ -12,6 +12,7 @@ import pytest
 
 from tutor.config import PROJECT_ROOT
 from tutor.content import load_library
+from tutor.definitions import defined_phrases
 from tutor.dialog import Dialog
 from tutor.model import Card, Library, Topic
 from tutor.search import (
@@ -399,6 +400,60 @@ def test_a_misspelt_name_near_two_spellings_takes_the_usual_one() -> None:
     assert hits[0].card.id == "kamenev" and confident
 
 
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("• Mitochondria: where aerobic respiration happens.", ["Mitochondria"]),
+        ("• Nerve cell (neurone): long axon to carry impulses", ["Nerve cell", "neurone"]),
+        ("• Magnification = size of image ÷ size of real object", ["Magnification"]),
+        ("• Differentiation is the process by which a cell specialises", ["Differentiation"]),
+        ("• A tissue is a group of cells with a similar function", ["tissue"]),
+        ("• Bacteria carry small rings of DNA called plasmids.", ["plasmids"]),
+        ("• Groynes – wooden barriers built out to sea", ["Groynes"]),
+        ("• No nucleus: one loop of DNA floats in the cytoplasm", []),  # a contrast
+        ("• Total magnification of a light microscope = eyepiece × objective", []),  # long
+        ("• Germany invaded Belgium in August 1914", []),
+    ],
+)
+def test_phrases_a_card_defines(body: str, expected: list[str]) -> None:
+    assert defined_phrases(body) == expected
+
+
+def test_a_term_no_card_is_titled_by_gets_the_card_defining_it(harness: Library) -> None:
+    """ "mitochondria" heads no card, but *Animal cells* defines it ("Mitochondria: where
+    aerobic respiration happens"); before, the cards mentioning it most were offered."""
+    result = answer(deck_index(harness, "biology-cells"), "mitochondria")
+    assert result.best is not None and result.best.card.title == "Animal cells"
+    assert result.confident
+    result = answer(deck_index(harness, "biology-cells"), "cell membrane")
+    assert result.best is not None and result.best.card.title == "Animal cells"
+
+
+def fates_deck(*, fates: int) -> SearchIndex:
+    people = [
+        card(f"p{i}", f"{name}: who he was", f"• Fate: {fate}\n• Struggles: against {rival}")
+        for i, (name, fate, rival) in enumerate(
+            [
+                ("Tomsky", "suicide in 1936 before his arrest", "Stalin"),
+                ("Rykov", "tried and shot in 1938 after the show trial", "Stalin"),
+                ("Bukharin", "tried and shot in 1938", "Stalin"),
+            ][:fates]
+        )
+    ]
+    trials = card("trials", "Show trials and the fate of the old rivals", "• Held in public")
+    return SearchIndex([*HISTORY, *people, trials], {"t": Topic("t", "Leaders", "hist")})
+
+
+def test_a_label_on_many_cards_defines_nothing() -> None:
+    """ "Fate:" heads a bullet on three cards: a label, so "fate" is not read as defined
+    by them (each would otherwise rank above the cards that mention it)."""
+    named = fates_deck(fates=3).name_lookup("fate")
+    assert named is None or named[0][0].card.id == "trials"
+    named = fates_deck(fates=2).name_lookup("fate")  # two cards: still read as definitions
+    assert named is not None and not named[1]  # two cards define it: the student picks
+    assert {hit.card.id for hit in named[0][:2]} == {"p0", "p1"}
+
+
 def test_a_name_on_several_cards_without_its_own_asks_which(history: SearchIndex) -> None:
     result = answer(history, "germany")
     assert result.best is not None
@@ -411,7 +466,8 @@ def test_a_name_on_several_cards_without_its_own_asks_which(history: SearchIndex
 
 def test_a_long_title_naming_a_term_is_not_about_it() -> None:
     """A card whose long title merely contains the term is not the card about it: the
-    student chooses among the cards that mention it (here the one defining it too)."""
+    card defining it answers ("Amylase is a carbohydrase"), the practical is offered
+    beside it."""
     cards = [
         card(
             "practical",
@@ -428,11 +484,9 @@ def test_a_long_title_naming_a_term_is_not_about_it() -> None:
     ]
     index = SearchIndex(cards, {"t": Topic("t", "Enzymes", "hist")})
     result = answer(index, "amylase")
-    assert result.best is not None and not result.confident
-    assert {result.best.card.id, *(hit.card.id for hit in result.alternatives)} == {
-        "practical",
-        "carbohydrases",
-    }
+    assert result.best is not None and result.best.card.id == "carbohydrases"
+    assert result.confident
+    assert [hit.card.id for hit in result.alternatives] == ["practical"]
     assert best_id(index, "lipases") == "lipases"  # a one-word title is about its word
 
 

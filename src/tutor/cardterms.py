@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
+from tutor.definitions import defined_phrases
 from tutor.model import Card, Topic
 from tutor.text import (
     FIELD_BREAK,
@@ -44,6 +45,8 @@ BODY_LENGTH_NORMALISATION = 0.5
 # A word the deck writes with a capital mid-sentence at least this often (and more often
 # than in lower case) is one of its proper names.
 MIN_PROPER_USES = 2
+# A phrase that heads a bullet on more cards of a deck than this is a label, not a term.
+MAX_DEFINING_CARDS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +58,8 @@ class CardTerms:
     phrases: dict[tuple[str, str], list[tuple[int, float]]]
     # Per card, the term sets of its title and of each alias: what the card is about.
     headings: list[tuple[frozenset[str], ...]]
+    # Per card, the term sets of the phrases its body defines ("Mitochondria: where…").
+    definitions: list[tuple[frozenset[str], ...]]
     # Each word the cards write (normalised) -> its terms, for typo and prefix matching.
     surface_to_terms: dict[str, tuple[str, ...]]
     # Names: words of titles and aliases; words written with a capital inside a sentence
@@ -62,6 +67,8 @@ class CardTerms:
     heading_words: frozenset[str]
     capitalised: frozenset[str]
     proper: dict[str, frozenset[str]]
+    # Every term some card defines.
+    defined_words: frozenset[str]
 
 
 def analyse_cards(cards: Sequence[Card], topics: Mapping[str, Topic]) -> CardTerms:
@@ -103,10 +110,12 @@ class _Analysis:
             [fields for fields, _ in analysed], [card.deck_id for card in self.cards]
         )
         heading_words, capitalised, proper = self._name_terms(headings)
+        definitions = self._definitions_per_card()
         return CardTerms(
             postings=postings,
             phrases=phrases,
             headings=headings,
+            definitions=definitions,
             # Tuples, sorted: most words have one term, and a 1-tuple is a quarter of a set
             # (a school with many decks keeps one such table per deck).
             surface_to_terms={
@@ -115,7 +124,30 @@ class _Analysis:
             heading_words=heading_words,
             capitalised=capitalised,
             proper=proper,
+            defined_words=frozenset(t for terms in definitions for one in terms for t in one),
         )
+
+    def _definitions_per_card(self) -> list[tuple[frozenset[str], ...]]:
+        """Per card, the term sets of the phrases its body defines (definitions.py), less
+        labels: a phrase "defined" on more than MAX_DEFINING_CARDS cards of a deck heads a
+        bullet on each ("Fate: exiled 1929", "Fate: shot 1937"), it defines nothing."""
+        term_of = self._term_of
+        per_card = []
+        for card in self.cards:
+            found = (
+                frozenset(filter(None, (term_of[word] for word in normalise(phrase).split())))
+                for phrase in defined_phrases(card.body)
+            )
+            per_card.append(tuple(dict.fromkeys(terms for terms in found if terms)))
+        uses = Counter(
+            (card.deck_id, terms)
+            for card, defined in zip(self.cards, per_card, strict=True)
+            for terms in defined
+        )
+        return [
+            tuple(terms for terms in defined if uses[card.deck_id, terms] <= MAX_DEFINING_CARDS)
+            for card, defined in zip(self.cards, per_card, strict=True)
+        ]
 
     def _card_terms(self, card: Card) -> tuple[dict[str, list[str]], tuple[frozenset[str], ...]]:
         """The terms of each field, in order (acronyms of names count as aliases), and the

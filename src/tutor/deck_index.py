@@ -81,6 +81,9 @@ NAME_MIN_SPECIFICITY = 0.6
 # A name asked alone may be misspelt ("bukarin"): a typo this close (one edit, or spelt as it
 # sounds; vocabulary.TYPO_QUALITY) still names the one deck word it is that close to.
 NAME_TYPO_QUALITY = 0.85
+# A card that defines a name ranks as this nearly "about" it (NameHits.about): under any
+# card titled by it, over the cards that only mention it.
+DEFINES_NAME = 0.1
 # A card is about a name when the name is at least this share of its title's or an alias's
 # words: "The Schlieffen Plan" is about Schlieffen, "Required practical: effect of pH on
 # amylase" is not about amylase (the cards that mention it are offered instead).
@@ -124,7 +127,8 @@ class Hit:
 @dataclass(frozen=True, slots=True)
 class NameHits:
     """A name lookup's cards, best first; `about` is how nearly the best card's title or
-    alias is the name itself (1.0: it is the name; 0.0: the cards only mention it)."""
+    alias is the name itself (1.0: it is the name; DEFINES_NAME: no card is titled by it but
+    one defines it; 0.0: the cards only mention it)."""
 
     hits: list[Hit]
     confident: bool
@@ -166,6 +170,7 @@ class DeckIndex:
         self._postings, self._phrases = terms.postings, terms.phrases
         self._headings = terms.headings
         self._heading_words, self._capitalised = terms.heading_words, terms.capitalised
+        self._definitions, self._defined_words = terms.definitions, terms.defined_words
         self._proper = terms.proper.get(self.deck_id, frozenset())
         size = len(self.cards)
         self._idf = {
@@ -324,22 +329,33 @@ class DeckIndex:
         close = [m.term for m in self._vocabulary.matches(word) if m.quality >= NAME_TYPO_QUALITY]
         return sorted(close, key=lambda term: (-self.term_count(term), term))[:1]
 
+    def _defines(self, card_index: int, terms: set[str]) -> bool:
+        """Whether the card defines the name: a phrase its body defines ("Mitochondria:",
+        "…called plasmids") holds the name's terms, and they are at least half of it."""
+        return any(
+            terms <= defined and len(terms) * 2 >= len(defined)
+            for defined in self._definitions[card_index]
+        )
+
     def _is_name(self, word: str, term: str) -> bool:
-        """A word the deck writes as a name, or a title word that is not everyday English
-        ("osmosis", "purges"; not "name" or "how")."""
+        """A word the deck writes as a name, or a word of a title or of a phrase a card
+        defines that is not everyday English ("osmosis", "purges", "mitochondria"; not
+        "name" or "how")."""
         if term in self._capitalised:
             return True
-        return term in self._heading_words and specificity(word) >= NAME_MIN_SPECIFICITY
+        named = term in self._heading_words or term in self._defined_words
+        return named and specificity(word) >= NAME_MIN_SPECIFICITY
 
     def name_lookup(self, query: str, *, limit: int = 3) -> NameHits | None:
         """The cards about a name or term asked alone ("kamenev", "who was X", "the right").
 
         Applies only when every meaningful word of the question is a name the deck uses
-        (a word of a title or alias, or one it writes with a capital mid-sentence) and some
-        card mentions them all; several words must appear together in a title or alias.
-        Returns the cards whose title or alias is most nearly the name itself (confident
-        when one card stands out), else the cards that mention it most (not confident: the
-        student is asked which one). None when it does not apply.
+        (a word of a title, an alias or a phrase a card defines, or one it writes with a
+        capital mid-sentence) and some card mentions them all. Returns the cards whose title
+        or alias is most nearly the name itself (confident when one card stands out), else
+        the card that defines it ("Mitochondria: where aerobic respiration happens";
+        several that do: not confident, the student is asked which), else the cards that
+        mention a one-word name most (not confident). None when it does not apply.
         """
         words = self.question_words(query)
         if not 1 <= len(words) <= MAX_NAME_WORDS:
@@ -366,9 +382,15 @@ class DeckIndex:
             chosen = rivals if len(rivals) > 1 else about
             hits = [Hit(self.cards[i], round(score, 2)) for _, score, i in chosen[:limit]]
             return NameHits(hits, len(rivals) == 1, best_share)
+        ranked = sorted(mentioning, key=lambda i: (-scores.get(i, 0.0), i))
+        defining = [i for i in ranked if self._defines(i, terms)]
+        if defining:
+            rest = [i for i in ranked if i not in defining]
+            chosen = defining if len(defining) > 1 else defining + rest
+            hits = [Hit(self.cards[i], round(scores.get(i, 0.0), 2)) for i in chosen[:limit]]
+            return NameHits(hits, len(defining) == 1, DEFINES_NAME)
         if len(terms) > 1:
             return None
-        ranked = sorted(mentioning, key=lambda i: (-scores.get(i, 0.0), i))
         hits = [Hit(self.cards[i], round(scores.get(i, 0.0), 2)) for i in ranked[:limit]]
         return NameHits(hits, False, 0.0)
 

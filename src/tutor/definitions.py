@@ -1,0 +1,102 @@
+"""Which terms a card's text defines, read from the few set ways notes define them.
+
+    Mitochondria: where aerobic respiration happens…           (a term, then a colon)
+    Nerve cell (neurone): long axon…                            (…with another name)
+    Magnification = size of image ÷ size of real object         (a term, then "=")
+    Differentiation is the process by which a cell…             (a term, then "is a/the…")
+    …small rings of DNA called plasmids                         ("called", "known as")
+
+A term asked alone that no card is titled by ("mitochondria", "plasmids") gets the card that
+defines it before a chooser of the cards that merely mention it (deck_index.DeckIndex
+.name_lookup). Plain teacher decks, titles and bullets only, define most of their terms in
+one of these ways.
+
+The text is searched for the marks (":", " is ", "called ") with plain string searches and
+only the few places found are read: an index of 10,000 cards reads 50,000 lines, and a
+pattern tried at every line would cost more than the rest of the build's reading.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A defined phrase is a few words: a longer run before a colon is a sentence, not a term
+# ("Total magnification of a light microscope = …").
+MAX_DEFINED_WORDS = 3
+
+# "Nucleus: …", "Nerve cell (neurone): …", "Magnification = …", "Groynes – …": the first of
+# these marks in a line, within its first _HEAD_CHARS characters.
+_HEAD_MARKS = (":", "=", " – ", " — ")
+_HEAD_CHARS = 90
+# "Differentiation is the process…", "A tissue is a group…", "Plasmids are small rings…"
+_STATE_MARKS = (" is ", " are ", " means ", " refers to ")
+_STATED_NEXT = frozenset("a an the one any when where how what called known".split())
+# "…called plasmids", "…known as the Politburo": the name ends at a mark or a small word.
+_CALL_MARKS = ("called ", "known as ", "termed ")
+_NAME = rf"[^\W\d_][\w'’-]*(?:[ \t]+[^\W\d_][\w'’-]*){{0,{MAX_DEFINED_WORDS - 1}}}?"
+_CALLED = re.compile(
+    rf"\b(?:called|known\s+as|termed)\s+(?:(?:a|an|the)\s+)?(?P<term>{_NAME})"
+    r"(?=[ \t]*(?:[,.;:()!?\n]|$)|[ \t]+(?:and|or|which|that|who|where|because|in|of|to|for"
+    r"|with|by|is|are|was|were)\b)"
+)
+_BULLETS = " \t•·*-–—"
+_ARTICLES = frozenset({"a", "an", "the"})
+# A phrase led by a negation is a contrast, not a definition ("No nucleus: one chromosome…").
+_NEGATIONS = frozenset({"no", "not", "non", "never"})
+_WORD_CHARS = frozenset("'’-")
+
+
+def defined_phrases(text: str) -> list[str]:
+    """The phrases a card's text defines, each as written ("Nerve cell", "neurone")."""
+    phrases: list[str] = []
+    headed_lines: set[int] = set()
+    for line_start, at in _first_marks(text, _HEAD_MARKS, _HEAD_CHARS):
+        if found := _term(text[line_start:at]):
+            headed_lines.add(line_start)
+            phrases.extend(found)
+    for line_start, at in _first_marks(text, _STATE_MARKS, _HEAD_CHARS):
+        following = text[at : at + 40].split(maxsplit=2)
+        if line_start not in headed_lines and following[1:2] and following[1] in _STATED_NEXT:
+            phrases.extend(_term(text[line_start:at]))
+    if any(mark in text for mark in _CALL_MARKS):
+        phrases.extend(match.group("term") for match in _CALLED.finditer(text))
+    return [phrase for phrase in phrases if phrase.split()[0].lower() not in _NEGATIONS]
+
+
+def _first_marks(text: str, marks: tuple[str, ...], within: int) -> list[tuple[int, int]]:
+    """(line start, position) of the first of `marks` in each line that has one within
+    `within` characters of its start."""
+    first: dict[int, int] = {}
+    for mark in marks:
+        at = text.find(mark)
+        while at >= 0:
+            line_start = text.rfind("\n", 0, at) + 1
+            if at - line_start <= within and at < first.get(line_start, len(text)):
+                first[line_start] = at
+            at = text.find(mark, at + 1)
+    return sorted(first.items())
+
+
+def _term(head: str) -> list[str]:
+    """The term a definition's head names, with another name for it in brackets: "Nerve
+    cell (neurone)" -> ["Nerve cell", "neurone"]; [] when the head is not a few words."""
+    head = head.strip().lstrip(_BULLETS)
+    names = [head]
+    if head.endswith(")") and "(" in head:
+        head, _, other = head[:-1].partition("(")
+        names = [head.strip(), other.strip()]
+    words = names[0].split()
+    if words and words[0].lower() in _ARTICLES:
+        names[0] = " ".join(words[1:])
+    if not all(_is_phrase(name) for name in names):
+        return []
+    return names
+
+
+def _is_phrase(text: str) -> bool:
+    """One to MAX_DEFINED_WORDS words, each starting with a letter."""
+    words = text.split()
+    return 1 <= len(words) <= MAX_DEFINED_WORDS and all(
+        word[0].isalpha() and all(ch.isalnum() or ch in _WORD_CHARS for ch in word)
+        for word in words
+    )
