@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from tutor.definitions import defined_phrases
+from tutor.definitions import defined_phrases_of
 from tutor.model import Card, Topic
 from tutor.text import (
     FIELD_BREAK,
@@ -133,10 +133,10 @@ class _Analysis:
         bullet on each ("Fate: exiled 1929", "Fate: shot 1937"), it defines nothing."""
         term_of = self._term_of
         per_card = []
-        for card in self.cards:
+        for phrases in defined_phrases_of([card.body for card in self.cards]):
             found = (
                 frozenset(filter(None, (term_of[word] for word in normalise(phrase).split())))
-                for phrase in defined_phrases(card.body)
+                for phrase in phrases
             )
             per_card.append(tuple(dict.fromkeys(terms for terms in found if terms)))
         uses = Counter(
