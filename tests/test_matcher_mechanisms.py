@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from tutor import definitions
 from tutor.config import PROJECT_ROOT
 from tutor.content import load_library
-from tutor.definitions import defined_phrases
+from tutor.definitions import defined_phrases, defined_phrases_of
 from tutor.dialog import Dialog
 from tutor.model import Card, Library, Topic
 from tutor.search import (
@@ -417,6 +418,16 @@ def test_a_misspelt_name_near_two_spellings_takes_the_usual_one() -> None:
 )
 def test_phrases_a_card_defines(body: str, expected: list[str]) -> None:
     assert defined_phrases(body) == expected
+
+
+def test_phrases_of_many_texts_read_together(
+    harness: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Texts read together, in chunks, give each text's own phrases."""
+    bodies = [card.body for card in harness.cards.values()][:40]
+    monkeypatch.setattr(definitions, "CHUNK_TEXTS", 7)
+    assert defined_phrases_of(bodies) == [defined_phrases(body) for body in bodies]
+    assert any(defined_phrases_of(bodies))
 
 
 def test_a_term_no_card_is_titled_by_gets_the_card_defining_it(harness: Library) -> None:

@@ -27,6 +27,8 @@ from itertools import accumulate
 # ("Total magnification of a light microscope = …").
 MAX_DEFINED_WORDS = 3
 
+# How many texts defined_phrases_of reads as one.
+CHUNK_TEXTS = 200
 # "Nucleus: …", "Nerve cell (neurone): …", "Magnification = …", "Groynes – …": the first of
 # these marks in a line, within its first _HEAD_CHARS characters.
 _HEAD_MARKS = (":", "=", " – ", " — ")
@@ -55,8 +57,17 @@ def defined_phrases(text: str) -> list[str]:
 
 
 def defined_phrases_of(texts: Sequence[str]) -> list[list[str]]:
-    """defined_phrases of many texts, read as one (a few string searches over all of them
-    instead of a few per card)."""
+    """defined_phrases of many texts, read CHUNK_TEXTS at a time as one (a few string
+    searches over each chunk instead of a few per card; whole decks at once would hold a
+    copy of all their text)."""
+    return [
+        phrases
+        for first in range(0, len(texts), CHUNK_TEXTS)
+        for phrases in _read_together(texts[first : first + CHUNK_TEXTS])
+    ]
+
+
+def _read_together(texts: Sequence[str]) -> list[list[str]]:
     joined = "\n".join(texts)
     starts = list(accumulate((len(text) + 1 for text in texts[:-1]), initial=0))
     found: list[tuple[int, str]] = []  # (position, phrase), in the order read
