@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import copy
 import gc
+import heapq
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -382,16 +383,22 @@ class DeckIndex:
             chosen = rivals if len(rivals) > 1 else about
             hits = [Hit(self.cards[i], round(score, 2)) for _, score, i in chosen[:limit]]
             return NameHits(hits, len(rivals) == 1, best_share)
-        ranked = sorted(mentioning, key=lambda i: (-scores.get(i, 0.0), i))
-        defining = [i for i in ranked if self._defines(i, terms)]
-        if defining:
-            rest = [i for i in ranked if i not in defining]
-            chosen = defining if len(defining) > 1 else defining + rest
-            hits = [Hit(self.cards[i], round(scores.get(i, 0.0), 2)) for i in chosen[:limit]]
-            return NameHits(hits, len(defining) == 1, DEFINES_NAME)
+
+        def best_first(card_index: int) -> tuple[float, int]:
+            return -scores.get(card_index, 0.0), card_index
+
+        defining = sorted((i for i in mentioning if self._defines(i, terms)), key=best_first)
+        if len(defining) == 1:  # the card defining it, and the best that mention it
+            others = heapq.nsmallest(limit - 1, mentioning - {defining[0]}, key=best_first)
+            hits = [Hit(self.cards[i], round(scores.get(i, 0.0), 2)) for i in defining + others]
+            return NameHits(hits, True, DEFINES_NAME)
+        if defining:  # several: the student picks
+            hits = [Hit(self.cards[i], round(scores.get(i, 0.0), 2)) for i in defining[:limit]]
+            return NameHits(hits, False, DEFINES_NAME)
         if len(terms) > 1:
             return None
-        hits = [Hit(self.cards[i], round(scores.get(i, 0.0), 2)) for i in ranked[:limit]]
+        ranked = heapq.nsmallest(limit, mentioning, key=best_first)
+        hits = [Hit(self.cards[i], round(scores.get(i, 0.0), 2)) for i in ranked]
         return NameHits(hits, False, 0.0)
 
 
