@@ -371,6 +371,13 @@ class DeckIndex:
         if not mentioning:
             return None
         scores = self.score_all(query)
+
+        def hits_of(card_indexes: Iterable[int]) -> list[Hit]:
+            return [Hit(self.cards[i], round(scores.get(i, 0.0), 2)) for i in card_indexes]
+
+        def best_first(card_index: int) -> tuple[float, int]:
+            return -scores.get(card_index, 0.0), card_index
+
         about = []
         for card_index in mentioning:
             shares = [len(terms) / len(h) for h in self._headings[card_index] if terms <= h]
@@ -381,25 +388,17 @@ class DeckIndex:
             best_share = about[0][0]
             rivals = [row for row in about if row[0] == best_share]
             chosen = rivals if len(rivals) > 1 else about
-            hits = [Hit(self.cards[i], round(score, 2)) for _, score, i in chosen[:limit]]
+            hits = hits_of(i for _, _, i in chosen[:limit])
             return NameHits(hits, len(rivals) == 1, best_share)
-
-        def best_first(card_index: int) -> tuple[float, int]:
-            return -scores.get(card_index, 0.0), card_index
-
         defining = sorted((i for i in mentioning if self._defines(i, terms)), key=best_first)
         if len(defining) == 1:  # the card defining it, and the best that mention it
             others = heapq.nsmallest(limit - 1, mentioning - {defining[0]}, key=best_first)
-            hits = [Hit(self.cards[i], round(scores.get(i, 0.0), 2)) for i in defining + others]
-            return NameHits(hits, True, DEFINES_NAME)
+            return NameHits(hits_of(defining + others), True, DEFINES_NAME)
         if defining:  # several: the student picks
-            hits = [Hit(self.cards[i], round(scores.get(i, 0.0), 2)) for i in defining[:limit]]
-            return NameHits(hits, False, DEFINES_NAME)
+            return NameHits(hits_of(defining[:limit]), False, DEFINES_NAME)
         if len(terms) > 1:
             return None
-        ranked = heapq.nsmallest(limit, mentioning, key=best_first)
-        hits = [Hit(self.cards[i], round(scores.get(i, 0.0), 2)) for i in ranked]
-        return NameHits(hits, False, 0.0)
+        return NameHits(hits_of(heapq.nsmallest(limit, mentioning, key=best_first)), False, 0.0)
 
 
 # Every deck of a library reads each question (and, while calibrating, each probe) in turn;
