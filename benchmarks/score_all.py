@@ -25,6 +25,10 @@ A question that gets no card is offered the cards that came closest instead (nev
 answer; search.SearchIndex.nearest): "closest notes" counts the in-scope questions with no
 card whose right card was among them, and the rejected questions offered any.
 
+Beside each other matcher scored, the run ends with the questions that changed (in-scope
+and out-of-scope, gained and lost, per split and mode) and an exact sign test on them: a
+handful either way is what chance gives, and then held-out sets often disagree.
+
 --show-misses prints the misses of the tune split only: held-out questions are for
 reporting, never for tuning.
 """
@@ -32,6 +36,7 @@ reporting, never for tuning.
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import sys
 from collections import defaultdict
@@ -80,6 +85,7 @@ def answered_after_all() -> dict[str, frozenset[str]]:
 
 ANSWERED_AFTER_ALL = answered_after_all()
 SET_NAME = re.compile(r"-(tune|heldout)[\w-]*$")
+SPLIT_OF = re.compile(r"tune|heldout")
 
 
 @dataclass
@@ -102,6 +108,9 @@ class Tally:
     nearest_right: int = 0
     nearest_offered_out: int = 0
     offers_nearest: bool = False  # the matcher scored has closest notes at all
+    # Each question's outcome in the set's order (answered / handled), for paired comparisons.
+    in_outcomes: list[bool] = field(default_factory=list)
+    out_outcomes: list[bool] = field(default_factory=list)
     styles: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
 
     def line(self) -> str:
@@ -159,6 +168,7 @@ def score_set(
             nearest = getattr(result, "nearest", ())
             tally.nearest_right += any(expected(item, hit.card) for hit in nearest)
         tally.strict += strict
+        tally.in_outcomes.append(ok)
         style = tally.styles[item.get("style", "-")]
         style[0] += ok
         style[1] += 1
@@ -168,10 +178,14 @@ def score_set(
     for item in questions.get("out_of_scope", []):
         result = module.answer(index, item["q"])
         tally.out_of_scope += 1
+        answers_it = result.best is not None and (
+            result.best.card.id in ANSWERED_AFTER_ALL.get(item["q"], ())
+        )
+        tally.out_outcomes.append(result.best is None or answers_it)
         if result.best is None:
             tally.rejected += 1
             tally.nearest_offered_out += bool(getattr(result, "nearest", ()))
-        elif result.best.card.id in ANSWERED_AFTER_ALL.get(item["q"], ()):
+        elif answers_it:
             tally.rightly_answered += 1
         else:
             tally.elsewhere += result.best.card.deck_id != deck_id
@@ -205,6 +219,59 @@ def question_sets(splits: Sequence[str]) -> list[tuple[str, str, dict]]:
     return found
 
 
+def sign_test(gained: int, lost: int) -> float:
+    """Two-sided exact sign test: how likely so uneven a split of the questions that changed
+    would be if a change helped and hurt equally often (1.0 when nothing changed)."""
+    changed = gained + lost
+    if not changed:
+        return 1.0
+    tail = sum(math.comb(changed, k) for k in range(min(gained, lost) + 1)) / 2**changed
+    return min(1.0, 2 * tail)
+
+
+@dataclass
+class Changes:
+    """Questions one matcher gets right and another wrong, over several sets."""
+
+    in_gained: int = 0
+    in_lost: int = 0
+    out_gained: int = 0
+    out_lost: int = 0
+
+    def add(self, mine: Tally, theirs: Tally) -> None:
+        for pairs, kind in (
+            (zip(mine.in_outcomes, theirs.in_outcomes, strict=True), "in"),
+            (zip(mine.out_outcomes, theirs.out_outcomes, strict=True), "out"),
+        ):
+            for ok, was in pairs:
+                if ok != was:
+                    name = f"{kind}_{'gained' if ok else 'lost'}"
+                    setattr(self, name, getattr(self, name) + 1)
+
+    def line(self) -> str:
+        gained, lost = self.in_gained + self.out_gained, self.in_lost + self.out_lost
+        return (
+            f"in-scope +{self.in_gained} -{self.in_lost}  out-of-scope +{self.out_gained} "
+            f"-{self.out_lost}  (sign test on the {gained + lost} that changed: "
+            f"p = {sign_test(gained, lost):.2f})"
+        )
+
+
+def print_changes(tallies: dict[tuple[str, str, str, str], Tally], names: Sequence[str]) -> None:
+    """Per split and mode, the questions the current matcher gains and loses against each
+    other matcher scored: a change of a few questions is often chance (high p), and the
+    held-out sets then may well disagree with the tune sets."""
+    for other in names[1:]:
+        print(f"\ncurrent against {other}: questions that changed")
+        totals: dict[tuple[str, str], Changes] = defaultdict(Changes)
+        for (name, deck_id, split, mode), tally in tallies.items():
+            if name == "current":
+                changes = totals[SPLIT_OF.match(split).group(0), mode]  # tune2 -> tune
+                changes.add(tally, tallies[other, deck_id, split, mode])
+        for (split, mode), changes in sorted(totals.items()):
+            print(f"  {split:8s} {mode:9s} {changes.line()}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", choices=(*SPLITS, "both"), default="both")
@@ -223,6 +290,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         matchers.append((args.before[:8], module_at(args.before)))
     if not args.no_baseline:
         matchers.append(("baseline", baseline_search))
+    tallies: dict[tuple[str, str, str, str], Tally] = {}
     for name, module in matchers:
         everything = module.SearchIndex(library.cards.values(), library.topics)
         for deck_id, split, questions in sets:
@@ -232,10 +300,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 tally = Tally()
                 show = args.show_misses and split.startswith("tune") and name == "current"
                 score_set(module, deck_id, index, questions, tally, print if show else None)
+                tallies[name, deck_id, split, mode] = tally
                 print(f"{name:8s} {deck_id:18s} {split:8s} {mode:9s} {tally.line()}")
                 if not args.no_styles:
                     for style, (ok, total) in sorted(tally.styles.items()):
                         print(f"{'':46s}{style:12s} {ok / total:.3f} ({ok}/{total})")
+    print_changes(tallies, [name for name, _ in matchers])
     return 0
 
 

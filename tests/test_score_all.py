@@ -1,0 +1,45 @@
+"""The harness's paired comparison (benchmarks/score_all.py): which questions changed
+between two matchers, and how likely so uneven a split is by chance."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import sys
+from types import ModuleType
+
+import pytest
+
+from tutor.config import PROJECT_ROOT
+
+
+@pytest.fixture(scope="module")
+def score_all() -> ModuleType:
+    path = PROJECT_ROOT / "benchmarks" / "score_all.py"
+    spec = importlib.util.spec_from_file_location("score_all", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_sign_test(score_all: ModuleType) -> None:
+    assert score_all.sign_test(0, 0) == 1.0
+    assert score_all.sign_test(3, 3) == 1.0
+    assert score_all.sign_test(1, 0) == 1.0  # one question either way: no evidence
+    assert math.isclose(score_all.sign_test(10, 0), 2 / 2**10)
+    # 10 gained, 3 lost: P(X <= 3) for X ~ Binomial(13, 1/2), both tails.
+    tail = sum(math.comb(13, k) for k in range(4)) / 2**13
+    assert math.isclose(score_all.sign_test(10, 3), 2 * tail)
+    assert score_all.sign_test(10, 3) == score_all.sign_test(3, 10)
+
+
+def test_changes_pair_each_question_with_itself(score_all: ModuleType) -> None:
+    mine = score_all.Tally(in_outcomes=[True, True, False, True], out_outcomes=[False, True])
+    theirs = score_all.Tally(in_outcomes=[True, False, True, False], out_outcomes=[True, True])
+    changes = score_all.Changes()
+    changes.add(mine, theirs)
+    assert (changes.in_gained, changes.in_lost) == (2, 1)
+    assert (changes.out_gained, changes.out_lost) == (0, 1)
+    assert "in-scope +2 -1  out-of-scope +0 -1" in changes.line()
