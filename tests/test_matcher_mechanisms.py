@@ -25,7 +25,14 @@ from tutor.search import (
     SearchIndex,
     answer,
 )
-from tutor.text import normalise, plain_text, roman_value, spell_texting_digits, stem
+from tutor.text import (
+    normalise,
+    plain_text,
+    roman_value,
+    spell_texting_digits,
+    stem,
+    word_meaning,
+)
 from tutor.vocabulary import Vocabulary
 from tutor.wordlinks import is_english, join_phrases, linked_stems, phrase_senses
 
@@ -820,3 +827,18 @@ def test_a_multi_word_verb_counts_as_its_meaning(question: str, expected: str) -
     only shares the phrase's rare word "rid"."""
     index = SearchIndex(CIVIL_WAR, {})
     assert best_id(index, question) == expected
+
+
+# ----- function words and texting, typed as students type them -----------------------------
+@pytest.mark.parametrize("word", ["whos", "wheres", "hows", "someones", "everyones", "nobodys"])
+def test_a_function_word_with_an_s_means_nothing(word: str) -> None:
+    """ "who's", "someone's" (apostrophe dropped by normalising) are as empty as "who"."""
+    assert word_meaning(word) == ""
+
+
+def test_texted_something_is_not_a_name() -> None:
+    """ "smth" is "something", not a typo of a name in a reading list ("Smitha")."""
+    reading = card("reading", "Further reading", "• Books by Reed Brett and Frank Smitha")
+    index = SearchIndex([*HISTORY, reading], {"t": Topic("t", "The First World War", "hist")})
+    assert "smth" not in index._parts["hist"].question_words("was russia at war or smth")
+    assert best_id(index, "smth") is None

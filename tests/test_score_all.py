@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import random
 import sys
 from types import ModuleType
 
@@ -43,3 +44,22 @@ def test_changes_pair_each_question_with_itself(score_all: ModuleType) -> None:
     assert (changes.in_gained, changes.in_lost) == (2, 1)
     assert (changes.out_gained, changes.out_lost) == (0, 1)
     assert "in-scope +2 -1  out-of-scope +0 -1" in changes.line()
+
+
+def test_split_set_halves_each_style_the_same_way_every_time() -> None:
+    """benchmarks/harness/split_set.py: every question lands in exactly one part, each
+    style is split on its own, and the same seed gives the same parts."""
+    path = PROJECT_ROOT / "benchmarks" / "harness" / "split_set.py"
+    spec = importlib.util.spec_from_file_location("split_set", path)
+    assert spec is not None and spec.loader is not None
+    split_set = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(split_set)
+    items = [{"q": f"k{n}", "style": "keyword"} for n in range(10)]
+    items += [{"q": f"s{n}", "style": "slang"} for n in range(6)]
+    tune, held = split_set.split_items(items, 0.5, random.Random(7))
+    assert sorted(i["q"] for i in tune + held) == sorted(i["q"] for i in items)
+    assert sum(i["style"] == "keyword" for i in held) == 5
+    assert sum(i["style"] == "slang" for i in held) == 3
+    assert [items.index(i) for i in held] == sorted(items.index(i) for i in held)
+    again = split_set.split_items(items, 0.5, random.Random(7))
+    assert again == (tune, held)

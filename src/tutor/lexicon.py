@@ -34,6 +34,8 @@ STOPWORDS: frozenset[str] = frozenset(
     suggest suggests reveal reveals question answer help need want wanted wants try
     tried look happen happened happens
     hed hes shes theyd youd theyll youll itll thatll wouldve couldve shouldve
+    whos wheres hows whens whys heres someones somebodys anyones anybodys everyones
+    everybodys nobodys
     """.split()
 )
 
@@ -116,6 +118,10 @@ SHORTHAND: dict[str, str] = {
     "approx": "approximately",
     "bday": "birthday",
     "msg": "message",
+    "smth": "something",
+    "sth": "something",
+    "bcs": "because",
+    "bcuz": "because",
     "yr": "year",
     "yrs": "years",
     "tf": "",
@@ -142,6 +148,10 @@ SHORTHAND: dict[str, str] = {
     "highkey": "",
     "deadass": "",
     "bruh": "",
+    "wdym": "",
+    "nvm": "",
+    "idc": "",
+    "istg": "",
     "bro": "",
     "tea": "gossip",
 }
