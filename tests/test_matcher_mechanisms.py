@@ -842,3 +842,14 @@ def test_texted_something_is_not_a_name() -> None:
     index = SearchIndex([*HISTORY, reading], {"t": Topic("t", "The First World War", "hist")})
     assert "smth" not in index._parts["hist"].question_words("was russia at war or smth")
     assert best_id(index, "smth") is None
+
+
+def test_able_to_only_says_could() -> None:
+    """ "Explain why X was able to Y" asks why X could: "able" there is not the word of a
+    card titled "An able commander"; "able" alone still is."""
+    able = card("moltke", "Moltke: an able commander?", "• Moltke changed the plan in 1914")
+    index = SearchIndex([*HISTORY, able], {"t": Topic("t", "The First World War", "hist")})
+    words = index._parts["hist"].question_words("why was germany able to march through belgium")
+    assert "able" not in words and "germany" in words
+    assert "able" in index._parts["hist"].question_words("was moltke an able commander")
+    assert best_id(index, "Explain why Germany was able to march through Belgium") == "schlieffen"

@@ -47,6 +47,10 @@ STOP_VERBS: frozenset[str] = frozenset(
     """.split()
 )
 
+# Words that with "to" after them only say "can": "why was Stalin able to defeat Trotsky"
+# asks why he could, not about ability ("the able politician").
+MODAL_BEFORE_TO: frozenset[str] = frozenset({"able", "unable"})
+
 # Digits texted for words ("wat happened 2 bukharin", "bad 4 peasants"): read so only
 # between two words, the first of them not one that counts things ("the 2 sides", "those
 # 4 reasons" stay numbers).
