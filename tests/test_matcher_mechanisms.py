@@ -853,3 +853,14 @@ def test_able_to_only_says_could() -> None:
     assert "able" not in words and "germany" in words
     assert "able" in index._parts["hist"].question_words("was moltke an able commander")
     assert best_id(index, "Explain why Germany was able to march through Belgium") == "schlieffen"
+
+
+def test_an_unknown_number_counts_an_unknown_initial_does_not(history: SearchIndex) -> None:
+    """A number the deck never uses is part of what the question asks ("solve 2x + 5 =
+    17" is about the numbers), so it dilutes the score like an unknown word; a lone
+    initial ("z n k" for three names) carries no meaning of its own and is skipped."""
+    deck = history._parts["hist"]
+    schlieffen = next(i for i, one in enumerate(deck.cards) if one.id == "schlieffen")
+    alone = deck.score_all("schlieffen plan")[schlieffen]
+    assert deck.score_all("schlieffen plan z")[schlieffen] == alone
+    assert deck.score_all("schlieffen plan 53")[schlieffen] < alone

@@ -258,8 +258,8 @@ class DeckIndex:
         weighted_matches: list[tuple[float, tuple[Match, ...]]] = []
         for word in self.question_words(query):
             matches = self._vocabulary.matches(word)
-            if not matches and len(word) <= 2:
-                continue  # an unknown initial ("z n k") carries no meaning of its own
+            if not matches and len(word) <= 2 and word.isalpha():
+                continue  # an unknown initial ("z n k") means nothing alone; a number does
             weight = self._weight(word, matches)
             total += weight
             weighted_matches.append((weight, matches))
