@@ -207,9 +207,20 @@ def bench(
     )
 
 
-# The matcher's modules, each after those it imports; a revision may lack the later ones
-# (the matcher was one file, search.py with text.py, until 2026-12-05).
-MATCHER_MODULES = ("text", "vocabulary", "cardterms", "deck_index", "search")
+# Every module the matcher's answers depend on, each after those it imports: a revision's
+# word lists (lexicon) count as much as its scoring. A revision may lack some (the matcher
+# was one file, search.py with text.py, until 2026-12-05); data files (src/tutor/data) are
+# today's.
+MATCHER_MODULES = (
+    "lexicon",
+    "text",
+    "wordlinks",
+    "vocabulary",
+    "definitions",
+    "cardterms",
+    "deck_index",
+    "search",
+)
 
 
 def module_at(revision: str) -> ModuleType:

@@ -10,7 +10,8 @@ run time. Each line of the table is
     word <TAB> kind <TAB> linked words, space-separated
 
 for lower-case single words, with kind one of
-  form     irregular inflections (noun.exc, verb.exc, adj.exc): "shot" -> "shoot"
+  form     irregular inflections (noun.exc, verb.exc, adj.exc): "shot" -> "shoot"; and
+           plurals in -men ("women" -> "woman"), morphy's one rule a stemmer does not undo
   derived  derivationally related forms and pertainyms, both ways: "revolution" <->
            "revolutionary", "german" <-> "germany", "french" <-> "france"
   synonym  the other single words of the word's most frequent sense, for everyday words
@@ -104,7 +105,8 @@ def sense_counts(wordnet: Path) -> dict[str, tuple[str, int, int]]:
 
 
 def lemma_stems(wordnet: Path) -> set[str]:
-    """The stems of every single-word lemma of the four index files and of irregular forms."""
+    """The stems of every single-word lemma of the four index files and of irregular forms
+    (and plurals in -men)."""
     sys.path.insert(0, str(ROOT / "src"))
     from tutor.text import stem
 
@@ -117,6 +119,7 @@ def lemma_stems(wordnet: Path) -> set[str]:
         for line in (wordnet / f"{name}.exc").read_text(encoding="latin-1").splitlines():
             if word := clean(line.split()[0]):
                 words.add(word)
+    words.update(plural for plural, _ in men_plurals(wordnet))
     return {stem(word) for word in words}
 
 
@@ -141,6 +144,9 @@ def build(
             words = [w for w in (clean(b) for b in bases) if w and w != form]
             if clean(form) and words:
                 links[(form, "form")].update(words)
+    for plural, singular in men_plurals(wordnet):
+        if (plural, "form") not in links:
+            links[(plural, "form")].add(singular)
     for word, (pos, offset, tagged) in sense_counts(wordnet).items():
         if tagged < SYNONYM_MIN_COUNT:
             continue
@@ -148,6 +154,24 @@ def build(
         if others:
             links[(word, "synonym")].update(others)
     return links
+
+
+def men_plurals(wordnet: Path) -> list[tuple[str, str]]:
+    """("women", "woman"), ("chairmen", "chairman"), ...: the one regular plural rule of
+    WordNet's morphy that is not in the exception lists and that a stemmer does not undo.
+    Only for a noun ending in "man" whose "men" form is not a word of its own ("omen",
+    "specimen")."""
+    lemmas: dict[str, set[str]] = defaultdict(set)
+    for name in ("noun", "verb", "adj", "adv"):
+        for line in (wordnet / f"index.{name}").read_text(encoding="latin-1").splitlines():
+            if not line.startswith("  ") and (word := clean(line.split(" ")[0])):
+                lemmas[name].add(word)
+    every = set().union(*lemmas.values())
+    return sorted(
+        (noun[:-3] + "men", noun)
+        for noun in lemmas["noun"]
+        if noun.endswith("man") and len(noun) > 3 and noun[:-3] + "men" not in every
+    )
 
 
 def verb_phrases(

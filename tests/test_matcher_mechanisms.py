@@ -591,6 +591,17 @@ def test_wordnet_table_links_both_ways() -> None:
     assert "shoot" in linked_stems("shot")
 
 
+def test_plurals_in_men_meet_their_singular() -> None:
+    """WordNet's exception lists lack "women" (its morphy makes it by rule) and the stemmer
+    leaves it whole: the table links it, and it is English, not a typo of "woman"."""
+    assert linked_stems(stem("women")) == {stem("woman"): linked_stems(stem("shot"))["shoot"]}
+    assert "chairman" in linked_stems(stem("chairmen"))
+    assert is_english("women") and not linked_stems(stem("omen")).get("oman")
+    astor = card("astor", "Nancy Astor", "• In 1919 she became the first woman to sit as an MP")
+    index = SearchIndex([*HISTORY, astor], {"t": Topic("t", "The First World War", "hist")})
+    assert best_id(index, "when could women first sit as MPs") == "astor"
+
+
 def test_wordnet_table_is_package_data() -> None:
     pyproject = (PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert '"tutor.data" = ["*.tsv.gz", "*.txt.gz"]' in pyproject

@@ -152,6 +152,7 @@ SHORTHAND: dict[str, str] = {
     "highkey": "",
     "deadass": "",
     "bruh": "",
+    "asap": "",
     "wdym": "",
     "nvm": "",
     "idc": "",
