@@ -78,6 +78,20 @@ def analyse_cards(cards: Sequence[Card], topics: Mapping[str, Topic]) -> CardTer
 
 # The fields after the title and aliases, in the order _card_terms reads them.
 _REST_FIELDS = ("keywords", "body", "misconception", "topic")
+# A title's subject is what comes before its colon, when that is this many words or fewer:
+# "Gerald Croft: the affair with Daisy Renton" is about Gerald Croft.
+MAX_SUBJECT_WORDS = 4
+
+
+def subject_words(card: Card) -> list[list[str]]:
+    """The normalised words of each subject a title names before its colon, a slash
+    between names giving two ("Eva Smith/Daisy Renton: her life and character"): notes
+    title several cards "Subject: aspect", and each of them is about that subject."""
+    head, colon, aspect = card.title.partition(":")
+    if not colon or not aspect.strip():
+        return []
+    subjects = [normalise(part).split() for part in head.split("/")]
+    return [words for words in subjects if 0 < len(words) <= MAX_SUBJECT_WORDS]
 
 
 class _TermTable(dict[str, str]):
@@ -193,6 +207,8 @@ class _Analysis:
                     self._surface_to_terms[number].add(number)
                     analysed[field].append(number)
         card_headings = tuple(frozenset(terms) for terms in terms_per_segment[:count] if terms)
+        subjects = (frozenset(filter(None, map(term_of, words))) for words in subject_words(card))
+        card_headings += tuple(h for h in subjects if h and h not in card_headings)
         return analysed, card_headings
 
     def _name_terms(
