@@ -420,6 +420,8 @@ def test_a_misspelt_name_near_two_spellings_takes_the_usual_one() -> None:
         ("• Bacteria carry small rings of DNA called plasmids.", ["plasmids"]),
         ("• Groynes – wooden barriers built out to sea", ["Groynes"]),
         ("• No nucleus: one loop of DNA floats in the cytoplasm", []),  # a contrast
+        ('• Returns the ring: "You and I aren\'t the same people"', []),  # leads in to a quote
+        ("• Birling: ‘unsinkable, absolutely unsinkable’", []),  # says who said it
         ("• Total magnification of a light microscope = eyepiece × objective", []),  # long
         ("• Germany invaded Belgium in August 1914", []),
     ],

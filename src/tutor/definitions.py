@@ -49,6 +49,8 @@ _ARTICLES = frozenset({"a", "an", "the"})
 # A phrase led by a negation is a contrast, not a definition ("No nucleus: one chromosome…").
 _NEGATIONS = frozenset({"no", "not", "non", "never"})
 _WORD_CHARS = frozenset("'’-")
+_MARK_CHARS = ":=–— \t"
+_QUOTES = frozenset("\"“‘'")
 
 
 def defined_phrases(text: str) -> list[str]:
@@ -73,6 +75,8 @@ def _read_together(texts: Sequence[str]) -> list[list[str]]:
     found: list[tuple[int, str]] = []  # (position, phrase), in the order read
     headed_lines: set[int] = set()
     for line_start, at in _first_marks(joined, _HEAD_MARKS, _HEAD_CHARS):
+        if _quotation_follows(joined, at):
+            continue  # 'Returns the ring: "You and I…"' leads in to a quotation
         if terms := _term(joined[line_start:at]):
             headed_lines.add(line_start)
             found.extend((at, term) for term in terms)
@@ -105,6 +109,14 @@ def _first_marks(text: str, marks: tuple[str, ...], within: int) -> list[tuple[i
                 first[line_start] = at
             at = text.find(mark, at + 1)
     return sorted(first.items())
+
+
+def _quotation_follows(text: str, at: int) -> bool:
+    """Whether the head mark at `at` is followed by a quotation: the head then says who
+    says it or when ("Birling: 'unsinkable'", "Returns the ring: \"You and I…\""), it
+    defines nothing."""
+    rest = text[at : at + 8].lstrip(_MARK_CHARS)
+    return rest[:1] in _QUOTES
 
 
 def _term(head: str) -> list[str]:
