@@ -39,6 +39,7 @@ import gzip
 import re
 import sys
 from collections import defaultdict
+from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -156,7 +157,8 @@ def build(
     return links
 
 
-def men_plurals(wordnet: Path) -> list[tuple[str, str]]:
+@lru_cache(maxsize=1)
+def men_plurals(wordnet: Path) -> tuple[tuple[str, str], ...]:
     """("women", "woman"), ("chairmen", "chairman"), ...: the one regular plural rule of
     WordNet's morphy that is not in the exception lists and that a stemmer does not undo.
     Only for a noun ending in "man" whose "men" form is not a word of its own ("omen",
@@ -167,10 +169,12 @@ def men_plurals(wordnet: Path) -> list[tuple[str, str]]:
             if not line.startswith("  ") and (word := clean(line.split(" ")[0])):
                 lemmas[name].add(word)
     every = set().union(*lemmas.values())
-    return sorted(
-        (noun[:-3] + "men", noun)
-        for noun in lemmas["noun"]
-        if noun.endswith("man") and len(noun) > 3 and noun[:-3] + "men" not in every
+    return tuple(
+        sorted(
+            (noun[:-3] + "men", noun)
+            for noun in lemmas["noun"]
+            if noun.endswith("man") and len(noun) > 3 and noun[:-3] + "men" not in every
+        )
     )
 
 

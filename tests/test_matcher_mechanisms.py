@@ -881,31 +881,23 @@ def test_an_unknown_number_counts_an_unknown_initial_does_not(history: SearchInd
 
 
 # ----- titles written "Subject: aspect" ------------------------------------------------------
-def play_card(card_id: str, title: str, body: str) -> Card:
-    return Card(id=card_id, title=title, topic_id="p", deck_id="play", body=body)
-
-
 PLAY = [
-    play_card("gerald-status", "Gerald Croft: status and charm", "• Son of Sir George Croft"),
-    play_card(
-        "gerald-affair", "Gerald Croft: the affair", "• He met Daisy Renton at the Palace bar"
-    ),
-    play_card("gerald-end", "Gerald Croft: at the end", "• He wants everything back as before"),
-    play_card(
-        "eva", "Eva Smith/Daisy Renton: her life", "• Sacked by Birling, she changed her name"
-    ),
-    play_card("act-2", "Act 2: Gerald and Daisy Renton", "• Gerald admits he knew Daisy Renton"),
+    card("gerald-status", "Gerald Croft: status and charm", "• Son of Sir George Croft"),
+    card("gerald-affair", "Gerald Croft: the affair", "• He met Daisy Renton at the Palace bar"),
+    card("gerald-end", "Gerald Croft: at the end", "• He wants everything back as before"),
+    card("eva", "Eva Smith/Daisy Renton: her life", "• Sacked by Birling, she changed her name"),
+    card("act-2", "Act 2: Gerald and Daisy Renton", "• Gerald admits he knew Daisy Renton"),
 ]
 
 
 def test_the_subject_of_a_title_before_its_colon() -> None:
     assert subject_words(PLAY[0]) == [["gerald", "croft"]]
     assert subject_words(PLAY[3]) == [["eva", "smith"], ["daisy", "renton"]]
-    assert subject_words(play_card("x", "Why Trotsky lost: his mistakes", "")) == [
+    assert subject_words(card("x", "Why Trotsky lost: his mistakes", "")) == [
         ["why", "trotsky", "lost"]
     ]
-    assert subject_words(play_card("y", "Osmosis", "")) == []
-    long_head = play_card("z", "How the Secretariat controlled the party: a summary", "")
+    assert subject_words(card("y", "Osmosis", "")) == []
+    long_head = card("z", "How the Secretariat controlled the party: a summary", "")
     assert subject_words(long_head) == []  # more than four words: not a subject
 
 
@@ -913,7 +905,7 @@ def test_a_name_that_is_a_titles_subject_gets_its_cards() -> None:
     """ "daisy renton" is the subject of one title (after a slash): that card, with
     confidence, though two other titles name her too; "gerald croft" heads three titles:
     the student picks among them."""
-    index = SearchIndex(PLAY, {"p": Topic("p", "An Inspector Calls", "play")})
+    index = SearchIndex(PLAY, {"t": Topic("t", "An Inspector Calls", "hist")})
     daisy = answer(index, "daisy renton")
     assert daisy.best is not None and daisy.best.card.id == "eva" and daisy.confident
     gerald = answer(index, "gerald croft")
