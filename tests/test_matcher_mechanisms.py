@@ -628,6 +628,24 @@ def test_a_real_word_is_not_read_as_another_deck_word(harness: Library) -> None:
     assert found is not None and "mitosis" in found.card.title.lower()
 
 
+def test_a_word_another_deck_writes_is_not_a_typo_of_this_ones(harness: Library) -> None:
+    """ "Dunne" is a name the literature deck writes; beside it, the geography deck does
+    not read "dunne" as a misspelt "dunes" (its *Sand dunes*), alone it still does."""
+    decks = ("english-inspector-calls", "geography-coasts")
+    cards = [card for card in harness.cards.values() if card.deck_id in decks]
+    both = SearchIndex(cards, harness.topics)
+    for question in ("J.W. Dunne", "dunne", "who was dunne"):
+        found = answer(both, question)
+        shown = [hit.card for hit in (found.best, *found.alternatives) if hit is not None]
+        assert shown and "Dunne" in shown[0].body, question
+        assert all(card.deck_id == decks[0] for card in shown), question
+    geography = both.of_deck(decks[1])
+    found = answer(geography, "dunne").best
+    assert found is not None and "dune" in found.card.title.lower()  # alone: a typo
+    found = answer(both, "dunez").best  # no deck writes "dunez": a typo still
+    assert found is not None and "dune" in found.card.title.lower()
+
+
 def sounds_deck() -> SearchIndex:
     scare = card(
         "war-scare",

@@ -15,8 +15,9 @@ A small BM25F-style scorer built for questions typed on a phone:
 A card's score is the rarity-weighted share of the question it covers, scaled by how
 prominently it covers each word. The deck's threshold is read from its own scores on
 everyday-English probes (_calibrate). Everything here sees one deck only, so a deck scores,
-reads typos and calibrates the same whatever else is loaded; search.SearchIndex combines
-the decks of a library and decides what to answer.
+reads typos and calibrates the same whatever else is loaded (save the words the library
+tells it are spelt right: `spelt_right`); search.SearchIndex combines the decks of a
+library and decides what to answer.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import gc
 import heapq
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
@@ -95,6 +96,7 @@ READ_CACHE_SIZE = 2048
 
 
 _Value = TypeVar("_Value")
+_Key = TypeVar("_Key", bound=Hashable)
 
 
 class LastQuestion(Generic[_Value]):
@@ -108,9 +110,9 @@ class LastQuestion(Generic[_Value]):
     __slots__ = ("_last",)
 
     def __init__(self) -> None:
-        self._last: tuple[str, _Value] | None = None
+        self._last: tuple[Hashable, _Value] | None = None
 
-    def get(self, query: str, compute: Callable[[str], _Value]) -> _Value:
+    def get(self, query: _Key, compute: Callable[[_Key], _Value]) -> _Value:
         last = self._last  # read once: the pair stays consistent
         if last is None or last[0] != query:
             last = self._last = (query, compute(query))
@@ -247,17 +249,28 @@ class DeckIndex:
         return rarity * weight
 
     # ----- scoring ------------------------------------------------------------------------
-    def score_all(self, query: str) -> Mapping[int, float]:
+    def score_all(
+        self, query: str, spelt_right: frozenset[str] = frozenset()
+    ) -> Mapping[int, float]:
         """Every card that shares anything with the question -> score 0–100 (read-only:
-        the last question's scores are kept for the next call)."""
-        return self._last_scores.get(query, self._score)
+        the last question's scores are kept for the next call).
 
-    def _score(self, query: str) -> dict[int, float]:
+        `spelt_right`: question words another deck of the library writes as they stand,
+        never read here as typos of this deck's words (search.SearchIndex).
+        """
+        return self._last_scores.get((query, spelt_right), self._score)
+
+    def writes(self, word: str) -> bool:
+        """Whether the deck writes a question word as it stands (or as a form of it)."""
+        return self._vocabulary.writes(word)
+
+    def _score(self, key: tuple[str, frozenset[str]]) -> dict[int, float]:
+        query, spelt_right = key
         total = QUESTION_PRIOR_SHARE * self._unknown_idf
         covered: dict[int, float] = defaultdict(float)
         weighted_matches: list[tuple[float, tuple[Match, ...]]] = []
         for word in self.question_words(query):
-            matches = self._vocabulary.matches(word)
+            matches = self._vocabulary.matches(word, spelt_right=word in spelt_right)
             if not matches and len(word) <= 2 and word.isalpha():
                 continue  # an unknown initial ("z n k") means nothing alone; a number does
             weight = self._weight(word, matches)
@@ -303,11 +316,17 @@ class DeckIndex:
             for heading in self._headings[card_index]
         )
 
-    def terms_met(self, query: str, card_index: int, min_quality: float) -> set[str]:
+    def terms_met(
+        self,
+        query: str,
+        card_index: int,
+        min_quality: float,
+        spelt_right: frozenset[str] = frozenset(),
+    ) -> set[str]:
         """The card's terms that some question word meets at `min_quality` or better."""
         met = set()
         for word in self.question_words(query):
-            for match in self._vocabulary.matches(word):
+            for match in self._vocabulary.matches(word, spelt_right=word in spelt_right):
                 if match.quality >= min_quality and card_index in self._postings.get(
                     match.term, ()
                 ):
@@ -319,7 +338,7 @@ class DeckIndex:
         return [match.term for match in self._vocabulary.matches(word) if match.quality >= 1.0]
 
     # ----- names --------------------------------------------------------------------------
-    def _name_terms(self, word: str) -> list[str]:
+    def _name_terms(self, word: str, spelt_right: bool) -> list[str]:
         """The terms a word asked as a name means: those it meets exactly, else the deck
         word it is a close misspelling of ("bukarin", "triumvarate"; a one-edit or
         sound-alike typo) — of several that close ("kamanev": Kamenev, Kameneff), the one
@@ -327,7 +346,8 @@ class DeckIndex:
         exact = self._exact_terms(word)
         if exact:
             return exact
-        close = [m.term for m in self._vocabulary.matches(word) if m.quality >= NAME_TYPO_QUALITY]
+        matches = self._vocabulary.matches(word, spelt_right=spelt_right)
+        close = [m.term for m in matches if m.quality >= NAME_TYPO_QUALITY]
         return sorted(close, key=lambda term: (-self.term_count(term), term))[:1]
 
     def _defines(self, card_index: int, terms: set[str]) -> bool:
@@ -347,7 +367,9 @@ class DeckIndex:
         named = term in self._heading_words or term in self._defined_words
         return named and specificity(word) >= NAME_MIN_SPECIFICITY
 
-    def name_lookup(self, query: str, *, limit: int = 3) -> NameHits | None:
+    def name_lookup(
+        self, query: str, *, limit: int = 3, spelt_right: frozenset[str] = frozenset()
+    ) -> NameHits | None:
         """The cards about a name or term asked alone ("kamenev", "who was X", "the right").
 
         Applies only when every meaningful word of the question is a name the deck uses
@@ -363,14 +385,15 @@ class DeckIndex:
             return None
         terms = set()
         for word in words:
-            named = [term for term in self._name_terms(word) if self._is_name(word, term)]
+            found = self._name_terms(word, word in spelt_right)
+            named = [term for term in found if self._is_name(word, term)]
             if not named:
                 return None
             terms.add(named[0])
         mentioning = set.intersection(*(set(self._postings[term]) for term in terms))
         if not mentioning:
             return None
-        scores = self.score_all(query)
+        scores = self.score_all(query, spelt_right)
 
         def hits_of(card_indexes: Iterable[int]) -> list[Hit]:
             return [Hit(self.cards[i], round(scores.get(i, 0.0), 2)) for i in card_indexes]

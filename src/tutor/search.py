@@ -2,8 +2,9 @@
 
 A SearchIndex is a library's index: one deck_index.DeckIndex per deck, each of which
 scores the deck's cards, reads typos against the deck's own words and calibrates the deck's
-threshold exactly as it would loaded alone; this module decides what to answer from their
-scores. A card answers when it clears its deck's threshold, or falls a little short but the
+threshold exactly as it would loaded alone, except that a question word another deck writes
+as it stands is never a typo (_written_elsewhere); this module decides what to answer from
+their scores. A card answers when it clears its deck's threshold, or falls a little short but the
 question names its title (the heading rule); with several decks loaded a narrow answer must
 also rest on a word of its deck's own (the deck-word rule), and a name asked alone gets the
 card about it (name_lookup). `answer` turns that into what a student sees: the card, a
@@ -103,6 +104,7 @@ class SearchIndex:
         self.cutoffs: dict[str, float] = {deck: part.cutoff for deck, part in parts.items()}
         self._shares: dict[tuple[str, str], float] = {}  # see _deck_share
         self._last_scores: LastQuestion[Mapping[int, float]] = LastQuestion()
+        self._last_spelling: LastQuestion[dict[str, frozenset[str]]] = LastQuestion()
 
     @property
     def deck_ids(self) -> tuple[str, ...]:
@@ -134,9 +136,32 @@ class SearchIndex:
         scores: dict[int, float] = {}
         for deck, part in self._parts.items():
             mine = self._positions[deck]
-            for local, score in part.score_all(query).items():
+            spelt_right = self._written_elsewhere(query, deck)
+            for local, score in part.score_all(query, spelt_right).items():
                 scores[mine[local]] = score
         return scores
+
+    def _written_elsewhere(self, query: str, deck: str) -> frozenset[str]:
+        """The question words that `deck` does not write but another deck does: spelt as
+        the student meant them, so never read as typos of `deck`'s words ("Dunne" is a name
+        in the literature deck, not a misspelt "dune" for the geography deck)."""
+        if self._in_order:
+            return frozenset()
+        return self._last_spelling.get(query, self._find_written_elsewhere)[deck]
+
+    def _find_written_elsewhere(self, query: str) -> dict[str, frozenset[str]]:
+        words = {deck: part.question_words(query) for deck, part in self._parts.items()}
+        writers: dict[str, set[str]] = {}
+        for deck_words in words.values():
+            for word in deck_words:
+                if word not in writers:
+                    writers[word] = {d for d, part in self._parts.items() if part.writes(word)}
+        return {
+            deck: frozenset(
+                word for word in deck_words if writers[word] and deck not in writers[word]
+            )
+            for deck, deck_words in words.items()
+        }
 
     def _part_of(self, index: int) -> tuple[DeckIndex, int]:
         """The deck index of a card (by library position) and its position there."""
@@ -230,7 +255,9 @@ class SearchIndex:
         deck = part.deck_id
         return any(
             self._deck_share(term, deck) >= DECK_WORD_SHARE
-            for term in part.terms_met(query, local, DECK_WORD_MIN_QUALITY)
+            for term in part.terms_met(
+                query, local, DECK_WORD_MIN_QUALITY, self._written_elsewhere(query, deck)
+            )
         )
 
     def _deck_share(self, term: str, deck: str) -> float:
@@ -262,8 +289,13 @@ class SearchIndex:
         """
         found = [
             named
-            for part in self._parts.values()
-            if (named := part.name_lookup(query, limit=limit)) is not None
+            for deck, part in self._parts.items()
+            if (
+                named := part.name_lookup(
+                    query, limit=limit, spelt_right=self._written_elsewhere(query, deck)
+                )
+            )
+            is not None
         ]
         if not found:
             return None

@@ -95,26 +95,42 @@ class Vocabulary:
             if surface.isalpha():
                 self._by_sound[jellyfish.metaphone(surface)].append(surface)
         self._synonyms = self._build_synonyms()
-        self._cache: dict[str, tuple[Match, ...]] = {}
+        self._cache: dict[tuple[str, bool], tuple[Match, ...]] = {}
+        self._writes: dict[str, bool] = {}
 
     def knows(self, word: str) -> bool:
         """Whether some card writes this (normalised) word as it stands."""
         return word in self._surface_to_terms
 
-    def matches(self, word: str) -> tuple[Match, ...]:
-        """Every term a question word meets, each with how much it counts (cached)."""
-        cached = self._cache.get(word)
+    def matches(self, word: str, *, spelt_right: bool = False) -> tuple[Match, ...]:
+        """Every term a question word meets, each with how much it counts (cached).
+
+        `spelt_right`: the word is known to be spelt as meant (another deck of the library
+        writes it), so it is never read as a typo or truncation of a word of this one.
+        """
+        key = (word, spelt_right)
+        cached = self._cache.get(key)
         if cached is None:
-            cached = self._find_matches(word)
+            cached = self._find_matches(word, spelt_right)
             if len(self._cache) < MAX_CACHED_WORDS:
-                self._cache[word] = cached
+                self._cache[key] = cached
         return cached
 
-    def _find_matches(self, word: str) -> tuple[Match, ...]:
+    def writes(self, word: str) -> bool:
+        """Whether the index meets the word exactly or as a word form (not a typo)."""
+        writes = self._writes.get(word)
+        if writes is None:
+            writes = self._exact_match(word) is not None
+            if len(self._writes) < MAX_CACHED_WORDS:
+                self._writes[word] = writes
+        return writes
+
+    def _find_matches(self, word: str, spelt_right: bool = False) -> tuple[Match, ...]:
         if PHRASE_JOINER in word:
             return self._phrase_matches(word)
         found: dict[str, float] = {}
-        direct = self._direct_matches(word)
+        exact = self._exact_match(word) if spelt_right else None
+        direct = [(exact, 1.0)] if exact else [] if spelt_right else self._direct_matches(word)
         for term, quality in direct:
             found[term] = max(found.get(term, 0.0), quality)
         for term in self._synonyms.get(stem(word), ()):
@@ -155,10 +171,9 @@ class Vocabulary:
 
         Only a word that is not common English can be a typo or a truncation.
         """
-        dropped_g = [word + "g"] if word.endswith("in") else []
-        for candidate in (word, *dropped_g, *spelling_variants(word)):
-            if stem(candidate) in self._terms:
-                return [(stem(candidate), 1.0)]
+        exact = self._exact_match(word)
+        if exact is not None:
+            return [(exact, 1.0)]
         if DECADE.match(word):
             return self._decade_matches(word)
         if word.isdigit() or english_frequency(word) >= ENGLISH_WORD_MIN_FREQUENCY:
@@ -167,6 +182,15 @@ class Vocabulary:
         if typos:
             return typos
         return self._prefix_matches(word)
+
+    def _exact_match(self, word: str) -> str | None:
+        """The term a word is as written: its stem, with a dropped final g ("keepin") or in
+        the other spelling (British/American), if the index has it."""
+        dropped_g = [word + "g"] if word.endswith("in") else []
+        for candidate in (word, *dropped_g, *spelling_variants(word)):
+            if stem(candidate) in self._terms:
+                return stem(candidate)
+        return None
 
     def _typo_matches(self, word: str) -> list[tuple[str, float]]:
         """Deck words within a few edits of `word`, the closest only.
