@@ -21,6 +21,11 @@ questions written as out of scope for one deck are answered by another deck's ca
 is osmosis" beside the Stalin deck (harness/out_of_scope_answers.yaml, labelled by a
 session that saw only the questions and the decks, never the matcher).
 
+Questions are scored as the bot replies to them: a message that is chit-chat as a whole
+("hi", "thanks", "whats your name") gets the bot's own reply before any matcher sees it
+(tutor.smalltalk, as tutor.dialog does), so it counts as rejected when out of scope and as
+missed when in scope (no set has such an in-scope question), for every matcher scored.
+
 A question that gets no card is offered the cards that came closest instead (never as the
 answer; search.SearchIndex.nearest): "closest notes" counts the in-scope questions with no
 card whose right card was among them, and the rejected questions offered any.
@@ -57,6 +62,7 @@ import tutor.search as current_search  # noqa: E402
 from tutor.config import PROJECT_ROOT  # noqa: E402
 from tutor.content import load_library  # noqa: E402
 from tutor.model import Card, Library  # noqa: E402
+from tutor.smalltalk import recognise  # noqa: E402
 
 HARNESS = HERE / "harness"
 # The bundled deck's older tuning sets (no `deck:` field; scored as tune sets of that deck).
@@ -155,6 +161,8 @@ def score_set(
 ) -> None:
     for item in questions.get("in_scope", []):
         result = module.answer(index, item["q"])
+        if recognise(item["q"]) is not None:  # the bot says hello back: no card shown
+            result = module.Answer(item["q"], None, (), ())
         shown = [] if result.best is None else [result.best]
         if result.best is not None and not result.confident:
             shown += list(result.alternatives)
@@ -177,6 +185,8 @@ def score_set(
             miss(f"MISS  {item['q']!r} -> {got} (want {item.get('section')!r})")
     for item in questions.get("out_of_scope", []):
         result = module.answer(index, item["q"])
+        if recognise(item["q"]) is not None:  # "whats your name": the bot's own reply
+            result = module.Answer(item["q"], None, (), ())
         tally.out_of_scope += 1
         answers_it = result.best is not None and (
             result.best.card.id in ANSWERED_AFTER_ALL.get(item["q"], ())
