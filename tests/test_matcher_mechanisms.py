@@ -450,6 +450,23 @@ def test_a_term_no_card_is_titled_by_gets_the_card_defining_it(harness: Library)
     assert result.best is not None and result.best.card.title == "Animal cells"
 
 
+def test_a_title_naming_a_kind_of_the_term_is_offered_beside_its_definition(
+    harness: Library,
+) -> None:
+    """ "tissue" is half of the title *Plant tissues*, a kind of tissue, while *Levels of
+    organisation* says what a tissue is ("A tissue is a group of cells…"): the student is
+    asked which, the titled card first. A title that is the term itself stays the answer."""
+    biology = deck_index(harness, "biology-cells")
+    for question in ("tissue", "whats a tissue"):
+        result = answer(biology, question)
+        assert result.best is not None and result.best.card.title == "Plant tissues"
+        assert not result.confident
+        assert "Levels of organisation" in [hit.card.title for hit in result.alternatives]
+    result = answer(biology, "plant tissues")
+    assert result.best is not None and result.best.card.title == "Plant tissues"
+    assert result.confident
+
+
 def fates_deck(*, fates: int) -> SearchIndex:
     people = [
         card(f"p{i}", f"{name}: who he was", f"• Fate: {fate}\n• Struggles: against {rival}")

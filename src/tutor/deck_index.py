@@ -375,7 +375,9 @@ class DeckIndex:
         Applies only when every meaningful word of the question is a name the deck uses
         (a word of a title, an alias or a phrase a card defines, or one it writes with a
         capital mid-sentence) and some card mentions them all. Returns the cards whose title
-        or alias is most nearly the name itself (confident when one card stands out), else
+        or alias is most nearly the name itself (confident when one card stands out; when
+        that title only names a kind of it, "Plant tissues" for "tissue", and another card
+        defines the name itself, the student is asked which, the defining card last), else
         the card that defines it ("Mitochondria: where aerobic respiration happens";
         several that do: not confident, the student is asked which), else the cards that
         mention a one-word name most (not confident). None when it does not apply.
@@ -406,14 +408,20 @@ class DeckIndex:
             shares = [len(terms) / len(h) for h in self._headings[card_index] if terms <= h]
             if shares and max(shares) >= NAME_ABOUT_MIN_SHARE:
                 about.append((max(shares), scores.get(card_index, 0.0), card_index))
+
+        def defining_cards(among: Iterable[int]) -> list[int]:
+            return sorted((i for i in among if self._defines(i, terms)), key=best_first)
+
         if about:
             about.sort(key=lambda row: (-row[0], -row[1], row[2]))
             best_share = about[0][0]
             rivals = [row for row in about if row[0] == best_share]
-            chosen = rivals if len(rivals) > 1 else about
-            hits = hits_of(i for _, _, i in chosen[:limit])
-            return NameHits(hits, len(rivals) == 1, best_share)
-        defining = sorted((i for i in mentioning if self._defines(i, terms)), key=best_first)
+            chosen = [i for _, _, i in (rivals if len(rivals) > 1 else about)]
+            definers = defining_cards(mentioning - set(chosen)) if best_share < 1.0 else []
+            if definers:  # "Plant tissues", or "A tissue is a group of cells…"?
+                return NameHits(hits_of([*chosen[: limit - 1], definers[0]]), False, best_share)
+            return NameHits(hits_of(chosen[:limit]), len(rivals) == 1, best_share)
+        defining = defining_cards(mentioning)
         if len(defining) == 1:  # the card defining it, and the best that mention it
             others = heapq.nsmallest(limit - 1, mentioning - {defining[0]}, key=best_first)
             return NameHits(hits_of(defining + others), True, DEFINES_NAME)
