@@ -904,6 +904,32 @@ def test_able_to_only_says_could() -> None:
     assert best_id(index, "Explain why Germany was able to march through Belgium") == "schlieffen"
 
 
+@pytest.mark.parametrize(
+    ("question", "read_as"),
+    [
+        ("how does priestley present sheila", ("priestley", "sheila")),
+        ("how is eva presented as a victim", ("eva", "victim")),
+        ("write about how priestley presents ideas", ("write", "priestley", "ideas")),
+        ("use the inspector to present his views", ("inspector", "views")),
+        ("past present and future", ("past", "present", "future")),
+        ("the present day", ("present", "day")),
+    ],
+)
+def test_how_a_writer_presents_is_the_question_not_its_topic(
+    history: SearchIndex, question: str, read_as: tuple[str, ...]
+) -> None:
+    """ "present" after "does X", "is X", "how X" or "to" is the verb of an exam question;
+    elsewhere it keeps its meaning (a card on time says "past, present and future")."""
+    assert history._parts["hist"].question_words(question) == read_as
+
+
+def test_a_literature_exam_question_is_not_about_time(harness: Library) -> None:
+    index = deck_index(harness, "english-inspector-calls")
+    result = answer(index, "How does Priestley present the Inspector as a figure of judgement?")
+    assert result.best is not None
+    assert result.best.card.title == "What the Inspector represents: conscience and judgement"
+
+
 def test_an_unknown_number_counts_an_unknown_initial_does_not(history: SearchIndex) -> None:
     """A number the deck never uses is part of what the question asks ("solve 2x + 5 =
     17" is about the numbers), so it dilutes the score like an unknown word; a lone

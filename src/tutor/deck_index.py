@@ -34,7 +34,7 @@ from itertools import pairwise
 from typing import Generic, TypeVar
 
 from tutor.cardterms import analyse_cards
-from tutor.lexicon import MODAL_BEFORE_TO, SHORTHAND
+from tutor.lexicon import AUTHORIAL_VERB_CUES, AUTHORIAL_VERBS, MODAL_BEFORE_TO, SHORTHAND
 from tutor.model import Card, Topic
 from tutor.text import (
     MAX_QUERY_CHARS,
@@ -444,12 +444,17 @@ def _typed_words(query: str) -> tuple[str, ...]:
 @lru_cache(maxsize=READ_CACHE_SIZE)
 def _meanings(words: tuple[str, ...]) -> tuple[str, ...]:
     """The meaningful words of normalised words: multi-word verbs joined, function words
-    (and "able" in "able to") dropped, each once."""
+    (and "able" in "able to", "present" in "how does Priestley present") dropped, each
+    once."""
     meanings = []
     joined = join_phrases(words)
     for at, word in enumerate(joined):
         if word in MODAL_BEFORE_TO and joined[at + 1 : at + 2] == ["to"]:
             continue  # "was able to defeat" is "could defeat"
+        if word in AUTHORIAL_VERBS and AUTHORIAL_VERB_CUES.intersection(
+            joined[max(0, at - 2) : at]
+        ):
+            continue  # "how does Priestley present": how, not what
         if PHRASE_JOINER in word:
             if phrase_parts(word):
                 meanings.append(word)

@@ -51,6 +51,19 @@ STOP_VERBS: frozenset[str] = frozenset(
 # asks why he could, not about ability ("the able politician").
 MODAL_BEFORE_TO: frozenset[str] = frozenset({"able", "unable"})
 
+# Verbs with which an exam question asks how a writer shows something ("How does Priestley
+# present Sheila", "how Priestley presents ideas about class", "How is Eva presented", "use
+# the Inspector to present his views"): scaffolding when they follow one of
+# AUTHORIAL_VERB_CUES one or two words before, as the verb they are there; elsewhere they
+# keep their meaning ("the present day", "past, present and future").
+AUTHORIAL_VERBS: frozenset[str] = frozenset(
+    """
+    present presents presented presenting portray portrays portrayed portraying depict
+    depicts depicted depicting
+    """.split()
+)
+AUTHORIAL_VERB_CUES: frozenset[str] = frozenset("does do did is are was were how to".split())
+
 # Digits texted for words ("wat happened 2 bukharin", "bad 4 peasants"): read so only
 # between two words, the first of them not one that counts things ("the 2 sides", "those
 # 4 reasons" stay numbers).
