@@ -663,6 +663,19 @@ def test_a_word_another_deck_writes_is_not_a_typo_of_this_ones(harness: Library)
     assert found is not None and "dune" in found.card.title.lower()
 
 
+def test_a_word_spelt_right_meets_only_what_it_is() -> None:
+    """Told a word is spelt as meant, the vocabulary reads no typo or truncation into it,
+    but still its forms, a decade's years and its synonyms."""
+    vocabulary = Vocabulary(
+        {"dunes": ("dune",), "1925": ("1925",), "sacked": ("sack",)}, {"dune", "1925", "sack"}
+    )
+    assert "dune" in {m.term for m in vocabulary.matches("dunne")}
+    assert not vocabulary.matches("dunne", spelt_right=True)
+    assert "dune" in {m.term for m in vocabulary.matches("dune", spelt_right=True)}
+    assert "1925" in {m.term for m in vocabulary.matches("1920s", spelt_right=True)}
+    assert "sack" in {m.term for m in vocabulary.matches("dismissed", spelt_right=True)}
+
+
 def sounds_deck() -> SearchIndex:
     scare = card(
         "war-scare",

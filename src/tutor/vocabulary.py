@@ -129,8 +129,7 @@ class Vocabulary:
         if PHRASE_JOINER in word:
             return self._phrase_matches(word)
         found: dict[str, float] = {}
-        exact = self._exact_match(word) if spelt_right else None
-        direct = [(exact, 1.0)] if exact else [] if spelt_right else self._direct_matches(word)
+        direct = self._direct_matches(word, typos=not spelt_right)
         for term, quality in direct:
             found[term] = max(found.get(term, 0.0), quality)
         for term in self._synonyms.get(stem(word), ()):
@@ -166,8 +165,9 @@ class Vocabulary:
                 add(term, quality * link)
         return tuple(Match(term, quality) for term, quality in found.items())
 
-    def _direct_matches(self, word: str) -> list[tuple[str, float]]:
-        """Exact stem, else dropped final g ("keepin"), else typo, else truncation.
+    def _direct_matches(self, word: str, *, typos: bool = True) -> list[tuple[str, float]]:
+        """Exact stem, else dropped final g ("keepin"), else a decade's years, else typo,
+        else truncation (these two only with `typos`).
 
         Only a word that is not common English can be a typo or a truncation.
         """
@@ -176,7 +176,7 @@ class Vocabulary:
             return [(exact, 1.0)]
         if DECADE.match(word):
             return self._decade_matches(word)
-        if word.isdigit() or english_frequency(word) >= ENGLISH_WORD_MIN_FREQUENCY:
+        if not typos or word.isdigit() or english_frequency(word) >= ENGLISH_WORD_MIN_FREQUENCY:
             return []
         typos = self._typo_matches(word)
         if typos:
