@@ -150,6 +150,8 @@ class SearchIndex:
         return self._last_spelling.get(query, self._find_written_elsewhere)[deck]
 
     def _find_written_elsewhere(self, query: str) -> dict[str, frozenset[str]]:
+        """Deck -> its question words that it does not write and some other deck does
+        (each deck reads the question with its own words; each word is looked up once)."""
         words = {deck: part.question_words(query) for deck, part in self._parts.items()}
         writers: dict[str, set[str]] = {}
         for deck_words in words.values():
