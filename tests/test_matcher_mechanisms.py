@@ -27,6 +27,7 @@ from tutor.search import (
     answer,
 )
 from tutor.text import (
+    is_exhibit,
     normalise,
     plain_text,
     roman_value,
@@ -943,7 +944,9 @@ def test_able_to_only_says_could() -> None:
 @pytest.mark.parametrize(
     ("question", "read_as"),
     [
-        ("how does priestley present sheila", ("priestley", "sheila")),
+        ("how does priestley present sheila", ("sheila",)),
+        ("how does shakespeare explore guilt", ("guilt",)),
+        ("how does source a portray stalin", ("sourcea", "stalin")),
         ("how is eva presented as a victim", ("eva", "victim")),
         ("write about how priestley presents ideas", ("write", "priestley", "ideas")),
         ("use the inspector to present his views", ("inspector", "views")),
@@ -954,9 +957,16 @@ def test_able_to_only_says_could() -> None:
 def test_how_a_writer_presents_is_the_question_not_its_topic(
     history: SearchIndex, question: str, read_as: tuple[str, ...]
 ) -> None:
-    """ "present" after "does X", "is X", "how X" or "to" is the verb of an exam question;
-    elsewhere it keeps its meaning (a card on time says "past, present and future")."""
+    """ "present" after "does X", "is X", "how X" or "to" is the verb of an exam question,
+    and X in "does X present" is the writer, not what the question is about (an exhibit,
+    "Source A", is); elsewhere "present" keeps its meaning (a card on time says "past,
+    present and future")."""
     assert history._parts["hist"].question_words(question) == read_as
+
+
+def test_exhibits_are_one_word() -> None:
+    assert is_exhibit("sourcea") and is_exhibit("figure2") and is_exhibit("interpretationb")
+    assert not is_exhibit("priestley") and not is_exhibit("source") and not is_exhibit("sources")
 
 
 def test_a_literature_exam_question_is_not_about_time(harness: Library) -> None:

@@ -34,12 +34,19 @@ from itertools import pairwise
 from typing import Generic, TypeVar
 
 from tutor.cardterms import analyse_cards
-from tutor.lexicon import AUTHORIAL_VERB_CUES, AUTHORIAL_VERBS, MODAL_BEFORE_TO, SHORTHAND
+from tutor.lexicon import (
+    AUTHORIAL_VERB_CUES,
+    AUTHORIAL_VERBS,
+    MODAL_BEFORE_TO,
+    SHORTHAND,
+    WRITER_CUES,
+)
 from tutor.model import Card, Topic
 from tutor.text import (
     MAX_QUERY_CHARS,
     collapse_repeats,
     english_frequency,
+    is_exhibit,
     noise_probes,
     normalise,
     plain_text,
@@ -444,11 +451,14 @@ def _typed_words(query: str) -> tuple[str, ...]:
 @lru_cache(maxsize=READ_CACHE_SIZE)
 def _meanings(words: tuple[str, ...]) -> tuple[str, ...]:
     """The meaningful words of normalised words: multi-word verbs joined, function words
-    (and "able" in "able to", "present" in "how does Priestley present") dropped, each
-    once."""
+    (and "able" in "able to", "Priestley present" in "how does Priestley present")
+    dropped, each once."""
     meanings = []
     joined = join_phrases(words)
+    writers = _writers(joined)
     for at, word in enumerate(joined):
+        if at in writers:
+            continue  # "how does Priestley present Sybil" asks about Sybil
         if word in MODAL_BEFORE_TO and joined[at + 1 : at + 2] == ["to"]:
             continue  # "was able to defeat" is "could defeat"
         if word in AUTHORIAL_VERBS and AUTHORIAL_VERB_CUES.intersection(
@@ -462,6 +472,18 @@ def _meanings(words: tuple[str, ...]) -> tuple[str, ...]:
         if meaning := word_meaning(word):  # the word is normalised already
             meanings.append(meaning)
     return tuple(dict.fromkeys(meanings))
+
+
+def _writers(joined: Sequence[str]) -> set[int]:
+    """Positions of the writer in "how does <writer> present/explore…" (lexicon.WRITER_CUES)."""
+    return {
+        at - 1
+        for at, word in enumerate(joined)
+        if word in AUTHORIAL_VERBS
+        and at >= 2
+        and joined[at - 2] in WRITER_CUES
+        and not is_exhibit(joined[at - 1])
+    }
 
 
 def _best_per_card(

@@ -53,16 +53,22 @@ MODAL_BEFORE_TO: frozenset[str] = frozenset({"able", "unable"})
 
 # Verbs with which an exam question asks how a writer shows something ("How does Priestley
 # present Sheila", "how Priestley presents ideas about class", "How is Eva presented", "use
-# the Inspector to present his views"): scaffolding when they follow one of
-# AUTHORIAL_VERB_CUES one or two words before, as the verb they are there; elsewhere they
-# keep their meaning ("the present day", "past, present and future").
+# the Inspector to present his views", "How does Shakespeare explore guilt"): scaffolding
+# when they follow one of AUTHORIAL_VERB_CUES one or two words before, as the verb they
+# are there; elsewhere they keep their meaning ("the present day", "past, present and
+# future").
 AUTHORIAL_VERBS: frozenset[str] = frozenset(
     """
     present presents presented presenting portray portrays portrayed portraying depict
-    depicts depicted depicting
+    depicts depicted depicting explore explores explored exploring convey conveys conveyed
+    conveying
     """.split()
 )
 AUTHORIAL_VERB_CUES: frozenset[str] = frozenset("does do did is are was were how to".split())
+# In "How does Priestley present…" the one word between one of these and an authorial verb
+# is the writer, whom the question is not about (an exhibit, "How does Source A portray
+# Stalin", is what it is about, and stays).
+WRITER_CUES: frozenset[str] = frozenset({"does", "do", "did"})
 
 # Digits texted for words ("wat happened 2 bukharin", "bad 4 peasants"): read so only
 # between two words, the first of them not one that counts things ("the 2 sides", "those

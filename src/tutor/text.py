@@ -59,6 +59,8 @@ _REPEATS = re.compile(r"([a-z])\1{2,}")
 # "Source A", "Figure 2": a lettered or numbered exhibit is one word, so the letter counts.
 _EXHIBIT_WORDS = ("source", "fig", "table", "interpretation", "extract", "document", "map")
 _EXHIBIT = re.compile(rf"\b({'|'.join(_EXHIBIT_WORDS)}|figure)\s+([a-z0-9])\b")
+# A joined exhibit; "sources", "maps" are plurals (an exhibit S is too unlikely to matter).
+_EXHIBIT_WORD = re.compile(rf"({'|'.join(_EXHIBIT_WORDS)}|figure)[a-rt-z0-9]")
 DECADE = re.compile(r"^(\d{1,3})0s$")
 
 
@@ -220,6 +222,11 @@ def normalise(text: str, *, limit: int | None = MAX_QUERY_CHARS * 10) -> str:
     if any(word in text for word in _EXHIBIT_WORDS):
         text = _EXHIBIT.sub(r"\1\2", text)
     return text
+
+
+def is_exhibit(word: str) -> bool:
+    """Whether a normalised word is a lettered or numbered exhibit ("sourcea", "figure2")."""
+    return _EXHIBIT_WORD.fullmatch(word) is not None
 
 
 @lru_cache(maxsize=65536)
