@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tutor import definitions
-from tutor.cardterms import subject_words
+from tutor.cardterms import subject_words, title_items
 from tutor.config import PROJECT_ROOT
 from tutor.content import load_library
 from tutor.definitions import defined_phrases, defined_phrases_of
@@ -487,6 +487,35 @@ def test_a_title_naming_a_kind_of_the_term_is_offered_beside_its_definition(
     result = answer(biology, "plant tissues")
     assert result.best is not None and result.best.card.title == "Plant tissues"
     assert result.confident
+
+
+@pytest.mark.parametrize(
+    ("title", "items"),
+    [
+        (
+            "Props and symbols: the ring, the photograph and the phone",
+            [["the", "ring"], ["the", "photograph"], ["the", "phone"]],
+        ),
+        ("Caves, arches, stacks and stumps", [["caves"], ["arches"], ["stacks"], ["stumps"]]),
+        ("Lenin's death (21 January 1924)", []),
+        ("Bukharin, Tomsky & Rykov (1929)", [["bukharin"], ["tomsky"], ["rykov"]]),
+    ],
+)
+def test_the_items_a_title_lists(title: str, items: list[list[str]]) -> None:
+    assert title_items(card("c", title, "• x")) == items
+
+
+def test_a_name_a_title_lists_gets_that_card(harness: Library) -> None:
+    """ "ring" is one item of *Props and symbols: the ring, the photograph and the phone*,
+    a fifth of its title's words: as an item it counts half a heading, so the card is about
+    the ring (no card is titled by it). A name with a card of its own keeps it."""
+    result = answer(deck_index(harness, "english-inspector-calls"), "wat does the ring mean")
+    assert result.best is not None and result.best.card.title.startswith("Props and symbols")
+    library = load_library([PROJECT_ROOT / "content"])
+    stalin = SearchIndex(library.cards.values(), library.topics)
+    named = answer(stalin, "bukharin")  # also listed in "Defeat of the Right: Bukharin, …"
+    assert named.confident and named.best is not None
+    assert named.best.card.title.startswith("Nikolai Bukharin")
 
 
 def fates_deck(*, fates: int) -> SearchIndex:

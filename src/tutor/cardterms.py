@@ -10,6 +10,7 @@ deck_index.DeckIndex scores questions against the result (one analysis per deck)
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -58,6 +59,9 @@ class CardTerms:
     phrases: dict[tuple[str, str], list[tuple[int, float]]]
     # Per card, the term sets of its title and of each alias: what the card is about.
     headings: list[tuple[frozenset[str], ...]]
+    # Per card, the term sets of the items its title lists ("Props and symbols: the ring,
+    # the photograph and the phone"): the card is partly about each.
+    title_items: list[tuple[frozenset[str], ...]]
     # Per card, the term sets of the phrases its body defines ("Mitochondria: where…").
     definitions: list[tuple[frozenset[str], ...]]
     # Each word the cards write (normalised) -> its terms, for typo and prefix matching.
@@ -94,6 +98,23 @@ def subject_words(card: Card) -> list[list[str]]:
     return [words for words in subjects if 0 < len(words) <= MAX_SUBJECT_WORDS]
 
 
+_LIST_SEPARATOR = re.compile(r",|&|\band\b")
+_BRACKETED = re.compile(r"\([^)]*\)")
+
+
+def title_items(card: Card) -> list[list[str]]:
+    """The normalised words of each item a title lists, after its colon when it has one
+    ("Props and symbols: the ring, the photograph and the phone"; "Caves, arches, stacks
+    and stumps"), each of at most MAX_SUBJECT_WORDS words; none for a title that lists
+    nothing. Bracketed dates and notes are not items."""
+    head, colon, aspect = card.title.partition(":")
+    parts = _LIST_SEPARATOR.split(_BRACKETED.sub(" ", aspect if colon else head))
+    if len(parts) < 2:
+        return []
+    items = (normalise(part).split() for part in parts)
+    return [words for words in items if 0 < len(words) <= MAX_SUBJECT_WORDS]
+
+
 class _TermTable(dict[str, str]):
     """Word -> index term ("" for a function word), worked out once per distinct word
     while an index is built; its keys are then every word the cards use."""
@@ -116,12 +137,12 @@ class _Analysis:
 
     def result(self) -> CardTerms:
         analysed = [self._card_terms(card) for card in self.cards]
-        headings = [heads for _, heads in analysed]
+        headings = [heads for _, heads, _ in analysed]
         for word, term in self._term_of.items():
             if term:
                 self._surface_to_terms[word_meaning(word)].add(term)
         postings, phrases = self._build_postings(
-            [fields for fields, _ in analysed], [card.deck_id for card in self.cards]
+            [fields for fields, _, _ in analysed], [card.deck_id for card in self.cards]
         )
         heading_words, capitalised, proper = self._name_terms(headings)
         definitions = self._definitions_per_card()
@@ -129,6 +150,7 @@ class _Analysis:
             postings=postings,
             phrases=phrases,
             headings=headings,
+            title_items=[items for _, _, items in analysed],
             definitions=definitions,
             # Tuples, sorted: most words have one term, and a 1-tuple is a quarter of a set
             # (a school with many decks keeps one such table per deck).
@@ -163,7 +185,9 @@ class _Analysis:
             for card, defined in zip(self.cards, per_card, strict=True)
         ]
 
-    def _card_terms(self, card: Card) -> tuple[dict[str, list[str]], tuple[frozenset[str], ...]]:
+    def _card_terms(
+        self, card: Card
+    ) -> tuple[dict[str, list[str]], tuple[frozenset[str], ...], tuple[frozenset[str], ...]]:
         """The terms of each field, in order (acronyms of names count as aliases), and the
         term sets of the title and of each alias: what the card is about.
 
@@ -209,7 +233,9 @@ class _Analysis:
         card_headings = tuple(frozenset(terms) for terms in terms_per_segment[:count] if terms)
         subjects = (frozenset(filter(None, map(term_of, words))) for words in subject_words(card))
         card_headings += tuple(h for h in subjects if h and h not in card_headings)
-        return analysed, card_headings
+        listed = (frozenset(filter(None, map(term_of, words))) for words in title_items(card))
+        items = tuple(h for h in listed if h and h not in card_headings)
+        return analysed, card_headings, items
 
     def _name_terms(
         self, headings_per_card: Sequence[tuple[frozenset[str], ...]]

@@ -90,6 +90,11 @@ NAME_MIN_SPECIFICITY = 0.6
 # A name asked alone may be misspelt ("bukarin"): a typo this close (one edit, or spelt as it
 # sounds; vocabulary.TYPO_QUALITY) still names the one deck word it is that close to.
 NAME_TYPO_QUALITY = 0.85
+# An item a title lists ("Props and symbols: the ring, the photograph and the phone") is
+# this share of a heading: the card is about the ring unless another card is titled by it
+# ("bukharin" stays the card about Bukharin, not the one listing "Bukharin, Tomsky and
+# Rykov").
+NAME_ITEM_SHARE = 0.5
 # A card that defines a name ranks as this nearly "about" it (NameHits.about): under any
 # card titled by it, over the cards that only mention it.
 DEFINES_NAME = 0.1
@@ -179,6 +184,7 @@ class DeckIndex:
         terms = analyse_cards(self.cards, dict(topics or {}))
         self._postings, self._phrases = terms.postings, terms.phrases
         self._headings = terms.headings
+        self._title_items = terms.title_items
         self._heading_words, self._capitalised = terms.heading_words, terms.capitalised
         self._definitions, self._defined_words = terms.definitions, terms.defined_words
         self._proper = terms.proper.get(self.deck_id, frozenset())
@@ -382,7 +388,8 @@ class DeckIndex:
         Applies only when every meaningful word of the question is a name the deck uses
         (a word of a title, an alias or a phrase a card defines, or one it writes with a
         capital mid-sentence) and some card mentions them all. Returns the cards whose title
-        or alias is most nearly the name itself (confident when one card stands out; when
+        or alias is most nearly the name itself (an item a title lists counting half:
+        NAME_ITEM_SHARE; confident when one card stands out; when
         that title only names a kind of it, "Plant tissues" for "tissue", and another card
         defines the name itself, the student is asked which, the defining card last), else
         the card that defines it ("Mitochondria: where aerobic respiration happens";
@@ -413,6 +420,11 @@ class DeckIndex:
         about = []
         for card_index in mentioning:
             shares = [len(terms) / len(h) for h in self._headings[card_index] if terms <= h]
+            shares += [
+                NAME_ITEM_SHARE * len(terms) / len(item)
+                for item in self._title_items[card_index]
+                if terms <= item
+            ]
             if shares and max(shares) >= NAME_ABOUT_MIN_SHARE:
                 about.append((max(shares), scores.get(card_index, 0.0), card_index))
 
