@@ -348,6 +348,8 @@ class DeckIndex:
 
     def _exact_terms(self, word: str) -> list[str]:
         """The terms a question word meets exactly (as written or as a word form)."""
+        if not self._vocabulary.writes(word):
+            return []  # no exact term, and no typo search for one
         return [match.term for match in self._vocabulary.matches(word) if match.quality >= 1.0]
 
     # ----- names --------------------------------------------------------------------------
@@ -381,7 +383,7 @@ class DeckIndex:
         return named and specificity(word) >= NAME_MIN_SPECIFICITY
 
     def name_lookup(
-        self, query: str, *, limit: int = 3, spelt_right: frozenset[str] = frozenset()
+        self, query: str, *, limit: int = 3, spelt_right: frozenset[str] | None = None
     ) -> NameHits | None:
         """The cards about a name or term asked alone ("kamenev", "who was X", "the right").
 
@@ -399,6 +401,7 @@ class DeckIndex:
         words = self.question_words(query)
         if not 1 <= len(words) <= MAX_NAME_WORDS:
             return None
+        spelt_right = spelt_right or frozenset()
         terms = set()
         for word in words:
             found = self._name_terms(word, word in spelt_right)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from tutor.deck_index import MAX_SCORE_CUTOFF, DeckIndex, Hit, LastQuestion
 from tutor.model import Card, Topic
-from tutor.text import noise_probes
+from tutor.text import ENGLISH_WORD_MIN_FREQUENCY, english_frequency, noise_probes
 
 __all__ = [
     "CLOSE_SCORE_RATIO",
@@ -134,10 +134,10 @@ class SearchIndex:
         if self._in_order:
             return next(iter(self._parts.values())).score_all(query)
         scores: dict[int, float] = {}
+        spelling = self._last_spelling.get(query, self._find_written_elsewhere)
         for deck, part in self._parts.items():
             mine = self._positions[deck]
-            spelt_right = self._written_elsewhere(query, deck)
-            for local, score in part.score_all(query, spelt_right).items():
+            for local, score in part.score_all(query, spelling[deck]).items():
                 scores[mine[local]] = score
         return scores
 
@@ -149,14 +149,25 @@ class SearchIndex:
             return frozenset()
         return self._last_spelling.get(query, self._find_written_elsewhere)[deck]
 
+    def _written_elsewhere_all(self, query: str) -> Mapping[str, frozenset[str]]:
+        """_written_elsewhere for every deck at once (empty for a one-deck index)."""
+        if self._in_order:
+            return {}
+        return self._last_spelling.get(query, self._find_written_elsewhere)
+
     def _find_written_elsewhere(self, query: str) -> dict[str, frozenset[str]]:
         """Deck -> its question words that it does not write and some other deck does
-        (each deck reads the question with its own words; each word is looked up once)."""
+        (each deck reads the question with its own words; each word is looked up once,
+        and only a word that could be read as a typo at all: not common English)."""
         words = {deck: part.question_words(query) for deck, part in self._parts.items()}
         writers: dict[str, set[str]] = {}
         for deck_words in words.values():
             for word in deck_words:
-                if word not in writers:
+                if word in writers:
+                    continue
+                if word.isdigit() or english_frequency(word) >= ENGLISH_WORD_MIN_FREQUENCY:
+                    writers[word] = set()  # never a typo: nothing to decide
+                else:
                     writers[word] = {d for d, part in self._parts.items() if part.writes(word)}
         return {
             deck: frozenset(
@@ -289,14 +300,11 @@ class SearchIndex:
         ("Germany" only at the start of its bullets), its best card over its threshold
         that the deck-word rule keeps (_kept_beside_others).
         """
+        spelling = self._written_elsewhere_all(query)
         found = [
             named
             for deck, part in self._parts.items()
-            if (
-                named := part.name_lookup(
-                    query, limit=limit, spelt_right=self._written_elsewhere(query, deck)
-                )
-            )
+            if (named := part.name_lookup(query, limit=limit, spelt_right=spelling.get(deck)))
             is not None
         ]
         if not found:

@@ -108,6 +108,8 @@ class Vocabulary:
         `spelt_right`: the word is known to be spelt as meant (another deck of the library
         writes it), so it is never read as a typo or truncation of a word of this one.
         """
+        if spelt_right and not self._could_be_typo(word):
+            spelt_right = False  # the same matches either way: share one cache entry
         key = (word, spelt_right)
         cached = self._cache.get(key)
         if cached is None:
@@ -115,6 +117,15 @@ class Vocabulary:
             if len(self._cache) < MAX_CACHED_WORDS:
                 self._cache[key] = cached
         return cached
+
+    def _could_be_typo(self, word: str) -> bool:
+        """Whether the word may be read as a typo or truncation here (_direct_matches)."""
+        return not (
+            self.writes(word)
+            or DECADE.match(word)
+            or word.isdigit()
+            or english_frequency(word) >= ENGLISH_WORD_MIN_FREQUENCY
+        )
 
     def writes(self, word: str) -> bool:
         """Whether the index meets the word exactly or as a word form (not a typo)."""
