@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -231,10 +231,13 @@ class _Analysis:
                     self._surface_to_terms[number].add(number)
                     analysed[field].append(number)
         card_headings = tuple(frozenset(terms) for terms in terms_per_segment[:count] if terms)
-        subjects = (frozenset(filter(None, map(term_of, words))) for words in subject_words(card))
+
+        def term_sets(word_lists: list[list[str]]) -> Iterable[frozenset[str]]:
+            return (frozenset(filter(None, map(term_of, words))) for words in word_lists)
+
+        subjects = term_sets(subject_words(card))
         card_headings += tuple(h for h in subjects if h and h not in card_headings)
-        listed = (frozenset(filter(None, map(term_of, words))) for words in title_items(card))
-        items = tuple(h for h in listed if h and h not in card_headings)
+        items = tuple(h for h in term_sets(title_items(card)) if h and h not in card_headings)
         return analysed, card_headings, items
 
     def _name_terms(

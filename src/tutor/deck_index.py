@@ -383,17 +383,17 @@ class DeckIndex:
         return named and specificity(word) >= NAME_MIN_SPECIFICITY
 
     def name_lookup(
-        self, query: str, *, limit: int = 3, spelt_right: frozenset[str] | None = None
+        self, query: str, *, limit: int = 3, spelt_right: frozenset[str] = frozenset()
     ) -> NameHits | None:
         """The cards about a name or term asked alone ("kamenev", "who was X", "the right").
 
         Applies only when every meaningful word of the question is a name the deck uses
         (a word of a title, an alias or a phrase a card defines, or one it writes with a
         capital mid-sentence) and some card mentions them all. Returns the cards whose title
-        or alias is most nearly the name itself (an item a title lists counting half:
-        NAME_ITEM_SHARE; confident when one card stands out; when
-        that title only names a kind of it, "Plant tissues" for "tissue", and another card
-        defines the name itself, the student is asked which, the defining card last), else
+        or alias is most nearly the name itself (an item a title lists counting half,
+        NAME_ITEM_SHARE; confident when one card stands out; when that title only names a
+        kind of it, "Plant tissues" for "tissue", and another card defines the name itself,
+        the student is asked which, the defining card last), else
         the card that defines it ("Mitochondria: where aerobic respiration happens";
         several that do: not confident, the student is asked which), else the cards that
         mention a one-word name most (not confident). None when it does not apply.
@@ -401,7 +401,6 @@ class DeckIndex:
         words = self.question_words(query)
         if not 1 <= len(words) <= MAX_NAME_WORDS:
             return None
-        spelt_right = spelt_right or frozenset()
         terms = set()
         for word in words:
             found = self._name_terms(word, word in spelt_right)

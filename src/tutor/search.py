@@ -3,7 +3,7 @@
 A SearchIndex is a library's index: one deck_index.DeckIndex per deck, each of which
 scores the deck's cards, reads typos against the deck's own words and calibrates the deck's
 threshold exactly as it would loaded alone, except that a question word another deck writes
-as it stands is never a typo (_written_elsewhere); this module decides what to answer from
+as it stands is never a typo (_spelling); this module decides what to answer from
 their scores. A card answers when it clears its deck's threshold, or falls a little short but the
 question names its title (the heading rule); with several decks loaded a narrow answer must
 also rest on a word of its deck's own (the deck-word rule), and a name asked alone gets the
@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 from tutor.deck_index import MAX_SCORE_CUTOFF, DeckIndex, Hit, LastQuestion
 from tutor.model import Card, Topic
-from tutor.text import ENGLISH_WORD_MIN_FREQUENCY, english_frequency, noise_probes
+from tutor.text import noise_probes
+from tutor.vocabulary import may_be_typo
 
 __all__ = [
     "CLOSE_SCORE_RATIO",
@@ -134,23 +135,18 @@ class SearchIndex:
         if self._in_order:
             return next(iter(self._parts.values())).score_all(query)
         scores: dict[int, float] = {}
-        spelling = self._last_spelling.get(query, self._find_written_elsewhere)
+        spelling = self._spelling(query)
         for deck, part in self._parts.items():
             mine = self._positions[deck]
             for local, score in part.score_all(query, spelling[deck]).items():
                 scores[mine[local]] = score
         return scores
 
-    def _written_elsewhere(self, query: str, deck: str) -> frozenset[str]:
-        """The question words that `deck` does not write but another deck does: spelt as
-        the student meant them, so never read as typos of `deck`'s words ("Dunne" is a name
-        in the literature deck, not a misspelt "dune" for the geography deck)."""
-        if self._in_order:
-            return frozenset()
-        return self._last_spelling.get(query, self._find_written_elsewhere)[deck]
-
-    def _written_elsewhere_all(self, query: str) -> Mapping[str, frozenset[str]]:
-        """_written_elsewhere for every deck at once (empty for a one-deck index)."""
+    def _spelling(self, query: str) -> Mapping[str, frozenset[str]]:
+        """Deck -> the question words that deck does not write but another deck does: spelt
+        as the student meant them, so never read as typos of its words ("Dunne" is a name
+        in the literature deck, not a misspelt "dune" for the geography deck). Empty for a
+        one-deck index."""
         if self._in_order:
             return {}
         return self._last_spelling.get(query, self._find_written_elsewhere)
@@ -165,10 +161,10 @@ class SearchIndex:
             for word in deck_words:
                 if word in writers:
                     continue
-                if word.isdigit() or english_frequency(word) >= ENGLISH_WORD_MIN_FREQUENCY:
-                    writers[word] = set()  # never a typo: nothing to decide
-                else:
+                if may_be_typo(word):
                     writers[word] = {d for d, part in self._parts.items() if part.writes(word)}
+                else:
+                    writers[word] = set()  # never read as a typo: nothing to decide
         return {
             deck: frozenset(
                 word for word in deck_words if writers[word] and deck not in writers[word]
@@ -269,7 +265,7 @@ class SearchIndex:
         return any(
             self._deck_share(term, deck) >= DECK_WORD_SHARE
             for term in part.terms_met(
-                query, local, DECK_WORD_MIN_QUALITY, self._written_elsewhere(query, deck)
+                query, local, DECK_WORD_MIN_QUALITY, self._spelling(query).get(deck, frozenset())
             )
         )
 
@@ -300,11 +296,15 @@ class SearchIndex:
         ("Germany" only at the start of its bullets), its best card over its threshold
         that the deck-word rule keeps (_kept_beside_others).
         """
-        spelling = self._written_elsewhere_all(query)
+        spelling = self._spelling(query)
         found = [
             named
             for deck, part in self._parts.items()
-            if (named := part.name_lookup(query, limit=limit, spelt_right=spelling.get(deck)))
+            if (
+                named := part.name_lookup(
+                    query, limit=limit, spelt_right=spelling.get(deck, frozenset())
+                )
+            )
             is not None
         ]
         if not found:

@@ -120,12 +120,7 @@ class Vocabulary:
 
     def _could_be_typo(self, word: str) -> bool:
         """Whether the word may be read as a typo or truncation here (_direct_matches)."""
-        return not (
-            self.writes(word)
-            or DECADE.match(word)
-            or word.isdigit()
-            or english_frequency(word) >= ENGLISH_WORD_MIN_FREQUENCY
-        )
+        return may_be_typo(word) and not self.writes(word)
 
     def writes(self, word: str) -> bool:
         """Whether the index meets the word exactly or as a word form (not a typo)."""
@@ -187,11 +182,11 @@ class Vocabulary:
             return [(exact, 1.0)]
         if DECADE.match(word):
             return self._decade_matches(word)
-        if not typos or word.isdigit() or english_frequency(word) >= ENGLISH_WORD_MIN_FREQUENCY:
+        if not typos or not may_be_typo(word):
             return []
-        typos = self._typo_matches(word)
-        if typos:
-            return typos
+        misspelt = self._typo_matches(word)
+        if misspelt:
+            return misspelt
         return self._prefix_matches(word)
 
     def _exact_match(self, word: str) -> str | None:
@@ -280,6 +275,16 @@ class Vocabulary:
             for member in stems:
                 synonyms[member] |= known - {member}
         return {key: frozenset(value) for key, value in synonyms.items() if value}
+
+
+def may_be_typo(word: str) -> bool:
+    """Whether a question word can be read as a typo or truncation of a deck word at all:
+    not a number, a decade or common English ("marry" is never a misspelt "carry")."""
+    return not (
+        word.isdigit()
+        or DECADE.match(word)
+        or english_frequency(word) >= ENGLISH_WORD_MIN_FREQUENCY
+    )
 
 
 def _with_sound_alikes(
