@@ -28,8 +28,10 @@ The matcher (tutor.wordlinks) weighs these below exact matches.
 It also writes src/tutor/data/wordnet-words.txt.gz: the stems (tutor.text.stem) of every
 single-word WordNet lemma and irregular form, one per line. A question word whose stem is
 there is real English, so the matcher does not read it as a typo of another word
-("meiosis" is not a misspelt "mitosis"). Run it with the project's virtualenv, whose
-stemmer it uses.
+("meiosis" is not a misspelt "mitosis"). And src/tutor/data/wordnet-compounds.txt.gz: the
+two-word nouns of WordNet ("food chain", "oxbow lake") as their two stems, one per line; a
+card meeting one word of such a noun and not the other counts that word for less. Run it
+with the project's virtualenv, whose stemmer it uses.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = ROOT / "src" / "tutor" / "data" / "wordnet-links.tsv.gz"
 WORDS_FILE = "wordnet-words.txt.gz"
+COMPOUNDS_FILE = "wordnet-compounds.txt.gz"
 POS_FILES = {"n": "noun", "v": "verb", "a": "adj", "s": "adj", "r": "adv"}
 SYNONYM_MIN_COUNT = 3
 PHRASE_MAX_WORDS = 3
@@ -122,6 +125,19 @@ def lemma_stems(wordnet: Path) -> set[str]:
                 words.add(word)
     words.update(plural for plural, _ in men_plurals(wordnet))
     return {stem(word) for word in words}
+
+
+def noun_compounds(wordnet: Path) -> set[str]:
+    """The two-word nouns of index.noun ("food_chain", "oxbow_lake") as "stem stem"."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from tutor.text import stem
+
+    compounds: set[str] = set()
+    for line in (wordnet / "index.noun").read_text(encoding="latin-1").splitlines():
+        parts = line.split(" ")[0].split("_")
+        if not line.startswith("  ") and len(parts) == 2 and all(_WORD.match(p) for p in parts):
+            compounds.add(f"{stem(parts[0])} {stem(parts[1])}")
+    return compounds
 
 
 def build(
@@ -240,6 +256,12 @@ def main(argv: list[str] | None = None) -> int:
     with gzip.GzipFile(words_out, "wb", mtime=0) as file:
         file.write("".join(f"{word}\n" for word in stems).encode("utf-8"))
     print(f"Wrote {words_out}: {len(stems)} stems, {words_out.stat().st_size // 1024} KiB")
+    compounds_out = args.out.parent / COMPOUNDS_FILE
+    compounds = sorted(noun_compounds(args.wordnet))
+    with gzip.GzipFile(compounds_out, "wb", mtime=0) as file:
+        file.write("".join(f"{pair}\n" for pair in compounds).encode("utf-8"))
+    size = compounds_out.stat().st_size // 1024
+    print(f"Wrote {compounds_out}: {len(compounds)} two-word nouns, {size} KiB")
     return 0
 
 

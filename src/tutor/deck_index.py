@@ -59,8 +59,10 @@ from tutor.vocabulary import Match, Vocabulary
 from tutor.wordlinks import (
     PHRASE_JOINER,
     english_stems,
+    is_compound,
     join_phrases,
     linked_stems,
+    noun_compounds,
     phrase_parts,
     phrase_senses,
 )
@@ -76,6 +78,9 @@ MAX_SCORE_CUTOFF = 40.0
 # Two neighbouring question words found side by side in a card add this share of their
 # weight again: "centralised control" is stronger evidence than the two words apart.
 PHRASE_BONUS = 0.5
+# A card meeting one word of a compound noun the question names ("food chain") and no form
+# of the other gets this share of that word's weight: it meets a word, not the compound.
+COMPOUND_PART_SHARE = 0.5
 # Every question also carries weight no card can cover, this share of an unknown word's:
 # a question of one everyday word ("thanks, that helped") then stays below the cutoff,
 # while one rare word ("sverdlov") still clears it.
@@ -198,6 +203,7 @@ class DeckIndex:
         linked_stems("")  # load the WordNet links now, not on the first question
         join_phrases(())  # and the multi-word verbs
         english_stems()
+        noun_compounds()
         self._last_words: LastQuestion[tuple[str, ...]] = LastQuestion()
         self._last_scores: LastQuestion[Mapping[int, float]] = LastQuestion()
         english_frequency("")  # load the shared word list now, not on the first question
@@ -282,6 +288,7 @@ class DeckIndex:
         total = QUESTION_PRIOR_SHARE * self._unknown_idf
         covered: dict[int, float] = defaultdict(float)
         weighted_matches: list[tuple[float, tuple[Match, ...]]] = []
+        shares: list[tuple[str, dict[int, float]]] = []  # each word's share of each card
         for word in self.question_words(query):
             matches = self._vocabulary.matches(word, spelt_right=word in spelt_right)
             if not matches and len(word) <= 2 and word.isalpha():
@@ -289,8 +296,15 @@ class DeckIndex:
             weight = self._weight(word, matches)
             total += weight
             weighted_matches.append((weight, matches))
-            for card_index, value in _best_per_card(matches, self._postings).items():
-                covered[card_index] += weight * value
+            share = {
+                card_index: weight * value
+                for card_index, value in _best_per_card(matches, self._postings).items()
+            }
+            for card_index, value in share.items():
+                covered[card_index] += value
+            shares.append((word, share))
+        for card_index, value in _half_compound_shares(shares).items():
+            covered[card_index] -= (1 - COMPOUND_PART_SHARE) * value
         for (weight_a, first), (weight_b, second) in pairwise(weighted_matches):
             bonus = PHRASE_BONUS * (weight_a + weight_b) / 2
             for card_index, value in self._best_phrase_per_card(first, second).items():
@@ -498,6 +512,21 @@ def _writers(joined: Sequence[str]) -> set[int]:
         and joined[at - 2] in WRITER_CUES
         and not is_exhibit(joined[at - 1])
     }
+
+
+def _half_compound_shares(shares: Sequence[tuple[str, Mapping[int, float]]]) -> dict[int, float]:
+    """card index -> what it got for one word of a compound noun the question names
+    (wordlinks.is_compound: "food chain", "oxbow lake") while it meets no form of the other:
+    *The Great Chain of Being* meets "chain", not the food chain."""
+    halves: dict[int, float] = defaultdict(float)
+    for (first, first_share), (second, second_share) in pairwise(shares):
+        if not is_compound(first, second):
+            continue
+        for one, other in ((first_share, second_share), (second_share, first_share)):
+            for card_index, value in one.items():
+                if card_index not in other:
+                    halves[card_index] += value
+    return halves
 
 
 def _best_per_card(

@@ -30,6 +30,7 @@ PHRASE_QUALITY: Mapping[str, float] = {"phrase": 0.9, "phrase2": 0.7}
 PHRASE_JOINER = "_"
 TABLE = "wordnet-links.tsv.gz"
 WORDS = "wordnet-words.txt.gz"
+COMPOUNDS = "wordnet-compounds.txt.gz"
 
 
 class _Links:
@@ -110,6 +111,20 @@ def english_stems() -> _StemSet:
     """The stems of every single-word WordNet lemma (data/wordnet-words.txt.gz)."""
     data = resources.files("tutor.data").joinpath(WORDS).read_bytes()
     return _StemSet(set(gzip.decompress(data).decode("utf-8").split()))
+
+
+@lru_cache(maxsize=1)
+def noun_compounds() -> _StemSet:
+    """WordNet's two-word nouns as "stem stem" (data/wordnet-compounds.txt.gz)."""
+    data = resources.files("tutor.data").joinpath(COMPOUNDS).read_bytes()
+    return _StemSet(set(gzip.decompress(data).decode("utf-8").splitlines()))
+
+
+def is_compound(first: str, second: str) -> bool:
+    """Whether two normalised words, in this order, are a noun of their own in WordNet
+    ("food chain", "oxbow lakes", "good night"): a card that has only one of them is not
+    about what they name together."""
+    return f"{stem(first)} {stem(second)}" in noun_compounds()
 
 
 def is_english(word: str) -> bool:
