@@ -116,7 +116,14 @@ def test_card_usage_suggests_a_short_title() -> None:
         ("Thank you so much!", SmallTalk.THANKS),
         ("who are you?", SmallTalk.IDENTITY),
         ("What can you do", SmallTalk.IDENTITY),
+        ("ok", SmallTalk.ACKNOWLEDGEMENT),
+        ("got it 👍", SmallTalk.ACKNOWLEDGEMENT),
+        ("good night", SmallTalk.FAREWELL),
+        ("ok byeee", SmallTalk.FAREWELL),
+        ("gtg", SmallTalk.FAREWELL),
         ("lol", None),
+        ("good night of the long knives", None),
+        ("ok so why did trotsky lose", None),
         ("asdfgh", None),
         ("hi why did stalin win", None),
         ("thanks to the nep peasants could sell their grain", None),
@@ -126,7 +133,7 @@ def test_recognise_small_talk(text: str, kind: SmallTalk | None) -> None:
     assert recognise(text) is kind
 
 
-@pytest.mark.parametrize("text", ["hi", "thanks", "who are you"])
+@pytest.mark.parametrize("text", ["hi", "thanks", "who are you", "ok", "good night"])
 def test_small_talk_gets_a_friendly_reply_with_one_example(text: str) -> None:
     reply = dialog().ask(text)
     assert reply.card is None and reply.lines[0] != NO_NOTE

@@ -1,4 +1,4 @@
-"""Recognise the few kinds of chit-chat a new student sends: hello, thanks, who are you.
+"""Recognise the few kinds of chit-chat a student sends: hello, thanks, who are you, ok, bye.
 
 Deliberately small and bounded: a message is chit-chat only when the WHOLE message is
 one of these phrases (give or take punctuation, emoji, a name for the bot and repeated
@@ -16,6 +16,8 @@ class SmallTalk(StrEnum):
     GREETING = "greeting"
     THANKS = "thanks"
     IDENTITY = "identity"
+    ACKNOWLEDGEMENT = "acknowledgement"
+    FAREWELL = "farewell"
 
 
 _GREETINGS = frozenset(
@@ -70,10 +72,42 @@ _IDENTITY = frozenset(
         "how do you work",
     ]
 )
+_ACKNOWLEDGEMENTS = frozenset(
+    [
+        *"ok okay okey k kk cool nice great alright aight sure fine noted".split(),
+        "got it",
+        "i see",
+        "makes sense",
+        "that makes sense",
+        "ok cool",
+        "ok got it",
+        "sounds good",
+    ]
+)
+_FAREWELLS = frozenset(
+    [
+        *"bye goodbye byee night nite gn cya laters later ttyl gtg g2g".split(),
+        "bye bye",
+        "good night",
+        "goodnight",
+        "night night",
+        "see you",
+        "see ya",
+        "see you later",
+        "see you tomorrow",
+        "got to go",
+        "gotta go",
+        "ok bye",
+        "ok good night",
+        "im off",
+    ]
+)
 _KINDS = (
     (_GREETINGS, SmallTalk.GREETING),
     (_THANKS, SmallTalk.THANKS),
     (_IDENTITY, SmallTalk.IDENTITY),
+    (_ACKNOWLEDGEMENTS, SmallTalk.ACKNOWLEDGEMENT),
+    (_FAREWELLS, SmallTalk.FAREWELL),
 )
 _FILLER = frozenset({"there", "bot", "tutor", "mate", "everyone", "all", "again", "please"})
 """Words that may surround a phrase without changing it ("hi there", "thanks bot")."""
