@@ -121,6 +121,17 @@ def test_card_usage_suggests_a_short_title() -> None:
         ("good night", SmallTalk.FAREWELL),
         ("ok byeee", SmallTalk.FAREWELL),
         ("gtg", SmallTalk.FAREWELL),
+        ("whats ur name", SmallTalk.IDENTITY),
+        ("who r u", SmallTalk.IDENTITY),
+        ("are you a real person?", SmallTalk.IDENTITY),
+        ("ur actually so useless", SmallTalk.COMPLAINT),
+        ("thats not what i asked!!", SmallTalk.COMPLAINT),
+        ("whats up", SmallTalk.GREETING),
+        ("thank you so much", SmallTalk.THANKS),
+        ("ty", SmallTalk.THANKS),
+        ("so", None),
+        ("useless facts about trotsky", None),
+        ("what is the name of stalins wife", None),
         ("lol", None),
         ("good night of the long knives", None),
         ("ok so why did trotsky lose", None),
@@ -133,7 +144,9 @@ def test_recognise_small_talk(text: str, kind: SmallTalk | None) -> None:
     assert recognise(text) is kind
 
 
-@pytest.mark.parametrize("text", ["hi", "thanks", "who are you", "ok", "good night"])
+@pytest.mark.parametrize(
+    "text", ["hi", "thanks", "who are you", "ok", "good night", "thats not what i asked"]
+)
 def test_small_talk_gets_a_friendly_reply_with_one_example(text: str) -> None:
     reply = dialog().ask(text)
     assert reply.card is None and reply.lines[0] != NO_NOTE

@@ -177,7 +177,8 @@ class Dialog:
         return self._deck_indexes[deck_id]
 
     def small_talk(self, kind: SmallTalk) -> Reply:
-        """A short friendly reply to hello, thanks, "who are you", ok or bye, with one example."""
+        """A short friendly reply to hello, thanks, "who are you", ok, bye or "that's wrong",
+        with one example."""
         examples = self._examples()
         example = examples[list(SmallTalk).index(kind) % len(examples)] if examples else ""
         try_it = f"Try asking: {example}" if example else "Try asking me a question."
@@ -187,6 +188,11 @@ class Dialog:
             SmallTalk.THANKS: "You're welcome! Ask me another whenever you like.",
             SmallTalk.ACKNOWLEDGEMENT: "👍 Ask me another whenever you're ready.",
             SmallTalk.FAREWELL: "Bye for now! 👋 Come back any time; /quiz is a quick start.",
+            SmallTalk.COMPLAINT: (
+                "Sorry that didn't help. Try the name of a person, event or term, or browse "
+                "the notes with /topics. 👎 under a card tells your teacher the notes missed "
+                "your question."
+            ),
             SmallTalk.IDENTITY: (
                 f"I'm your revision tutor: a bot with note cards on {decks}. "
                 "Ask me a question the way you'd ask a friend, or send /quiz to test yourself."

@@ -1,15 +1,19 @@
-"""Recognise the few kinds of chit-chat a student sends: hello, thanks, who are you, ok, bye.
+"""Recognise the few kinds of chit-chat a student sends: hello, thanks, who are you, ok,
+bye, and "that's not what I asked".
 
 Deliberately small and bounded: a message is chit-chat only when the WHOLE message is
-one of these phrases (give or take punctuation, emoji, a name for the bot and repeated
-letters), so "hi, why did stalin win" still goes to the matcher and "lol" or "asdf"
-still get the ordinary no-note reply.
+one of these phrases (give or take punctuation, emoji, texting shorthand, a name for the
+bot, a few filler words and repeated letters), so "hi, why did stalin win" still goes to
+the matcher and "lol" or "asdf" still get the ordinary no-note reply.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from enum import StrEnum
+
+from tutor.lexicon import SHORTHAND
 
 
 class SmallTalk(StrEnum):
@@ -18,6 +22,7 @@ class SmallTalk(StrEnum):
     IDENTITY = "identity"
     ACKNOWLEDGEMENT = "acknowledgement"
     FAREWELL = "farewell"
+    COMPLAINT = "complaint"
 
 
 _GREETINGS = frozenset(
@@ -70,6 +75,14 @@ _IDENTITY = frozenset(
         "what is your name",
         "how does this work",
         "how do you work",
+        "are you a person",
+        "are you a real person",
+        "are you a robot",
+        "are you ai",
+        "are you an ai",
+        "are you chatgpt",
+        "who made you",
+        "who created you",
     ]
 )
 _ACKNOWLEDGEMENTS = frozenset(
@@ -102,17 +115,61 @@ _FAREWELLS = frozenset(
         "im off",
     ]
 )
-_KINDS = (
-    (_GREETINGS, SmallTalk.GREETING),
-    (_THANKS, SmallTalk.THANKS),
-    (_IDENTITY, SmallTalk.IDENTITY),
-    (_ACKNOWLEDGEMENTS, SmallTalk.ACKNOWLEDGEMENT),
-    (_FAREWELLS, SmallTalk.FAREWELL),
+_COMPLAINTS = frozenset(
+    [
+        *"useless rubbish wrong stupid bad".split(),
+        "you are useless",
+        "your useless",
+        "youre useless",
+        "this is useless",
+        "you are rubbish",
+        "this is rubbish",
+        "you are wrong",
+        "thats wrong",
+        "that is wrong",
+        "thats not it",
+        "not what i asked",
+        "thats not what i asked",
+        "that is not what i asked",
+        "thats not what i meant",
+        "you dont understand",
+        "you dont get it",
+        "doesnt help",
+        "that doesnt help",
+        "not helpful",
+        "this is not helpful",
+    ]
 )
-_FILLER = frozenset({"there", "bot", "tutor", "mate", "everyone", "all", "again", "please"})
-"""Words that may surround a phrase without changing it ("hi there", "thanks bot")."""
+_FILLER = frozenset(
+    {"there", "bot", "tutor", "mate", "everyone", "all", "again", "please"}
+    | {"actually", "so", "really", "literally", "just", "very", "oh", "ugh"}
+)
+"""Words that may surround a phrase without changing it ("hi there", "thanks bot", "ur
+actually so useless")."""
 _REPEATS = re.compile(r"([a-z])\1{2,}")
 MAX_WORDS = 8
+
+
+def _phrase(words: Iterable[str]) -> str:
+    """Words as the phrase they say: texting shorthand spelled out ("ur" -> your, "whats"
+    -> what is), filler words left out."""
+    spelled = " ".join(SHORTHAND.get(word, word) for word in words).split()
+    return " ".join(word for word in spelled if word not in _FILLER)
+
+
+def _phrases(written: Iterable[str]) -> frozenset[str]:
+    """Known phrases read the way a message is, so both meet in the same words."""
+    return frozenset(_phrase(phrase.split()) for phrase in written) - {""}
+
+
+_KINDS = (
+    (_phrases(_GREETINGS), SmallTalk.GREETING),
+    (_phrases(_THANKS), SmallTalk.THANKS),
+    (_phrases(_IDENTITY), SmallTalk.IDENTITY),
+    (_phrases(_ACKNOWLEDGEMENTS), SmallTalk.ACKNOWLEDGEMENT),
+    (_phrases(_FAREWELLS), SmallTalk.FAREWELL),
+    (_phrases(_COMPLAINTS), SmallTalk.COMPLAINT),
+)
 
 
 def recognise(text: str) -> SmallTalk | None:
@@ -121,8 +178,7 @@ def recognise(text: str) -> SmallTalk | None:
     if not words or len(words) > MAX_WORDS:
         return None
     # "hiiii", "thanksss": three or more of a letter are one ("hello" keeps its two).
-    words = [_REPEATS.sub(r"\1", word) for word in words]
-    phrase = " ".join(word for word in words if word not in _FILLER)
+    phrase = _phrase(_REPEATS.sub(r"\1", word) for word in words)
     for phrases, kind in _KINDS:
         if phrase in phrases:
             return kind
