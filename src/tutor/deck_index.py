@@ -29,31 +29,20 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import pairwise
 from typing import Generic, TypeVar
 
 from tutor.cardterms import analyse_cards
-from tutor.lexicon import (
-    AUTHORIAL_VERB_CUES,
-    AUTHORIAL_VERBS,
-    MODAL_BEFORE_TO,
-    SHORTHAND,
-    WRITER_CUES,
-)
+from tutor.lexicon import SHORTHAND
 from tutor.model import Card, Topic
+from tutor.reading import meanings, typed_words
 from tutor.text import (
     MAX_QUERY_CHARS,
     collapse_repeats,
     english_frequency,
-    is_exhibit,
     noise_probes,
-    normalise,
-    plain_text,
     specificity,
-    spell_texting_digits,
     unknown_specificity,
-    word_meaning,
 )
 from tutor.vocabulary import Match, Vocabulary
 from tutor.wordlinks import (
@@ -107,9 +96,6 @@ DEFINES_NAME = 0.1
 # words: "The Schlieffen Plan" is about Schlieffen, "Required practical: effect of pH on
 # amylase" is not about amylase (the cards that mention it are offered instead).
 NAME_ABOUT_MIN_SHARE = 0.25
-# Questions whose deck-free reading is kept (_typed_words, _meanings): more than the noise
-# probes, which every deck reads in turn while a library is calibrated.
-READ_CACHE_SIZE = 2048
 
 
 _Value = TypeVar("_Value")
@@ -241,11 +227,11 @@ class DeckIndex:
         """The question's meaningful words: shorthand spelled out, and letters typed over
         and over ("sooo") typed once unless the deck has the word as it stands."""
         words: list[str] = []
-        for word in _typed_words(query[: MAX_QUERY_CHARS * 2]):
+        for word in typed_words(query[: MAX_QUERY_CHARS * 2]):
             if not self._vocabulary.knows(word):
                 word = collapse_repeats(word)
             words.extend(SHORTHAND.get(word, word).split())
-        return _meanings(tuple(words))
+        return meanings(tuple(words))
 
     def _weight(self, word: str, matches: Sequence[Match]) -> float:
         """How much a question word matters to the deck: the rarity of what it means, in
@@ -465,53 +451,6 @@ class DeckIndex:
         if len(terms) > 1:
             return None
         return NameHits(hits_of(heapq.nsmallest(limit, mentioning, key=best_first)), False, 0.0)
-
-
-# Every deck of a library reads each question (and, while calibrating, each probe) in turn;
-# what does not depend on the deck's words is read once for all of them.
-@lru_cache(maxsize=READ_CACHE_SIZE)
-def _typed_words(query: str) -> tuple[str, ...]:
-    """The question as normalised words, markup and quoted lines removed, digits texted for
-    words spelled out."""
-    return tuple(spell_texting_digits(normalise(plain_text(query)[:MAX_QUERY_CHARS]).split()))
-
-
-@lru_cache(maxsize=READ_CACHE_SIZE)
-def _meanings(words: tuple[str, ...]) -> tuple[str, ...]:
-    """The meaningful words of normalised words: multi-word verbs joined, function words
-    (and "able" in "able to", "Priestley present" in "how does Priestley present")
-    dropped, each once."""
-    meanings = []
-    joined = join_phrases(words)
-    writers = _writers(joined)
-    for at, word in enumerate(joined):
-        if at in writers:
-            continue  # "how does Priestley present Sybil" asks about Sybil
-        if word in MODAL_BEFORE_TO and joined[at + 1 : at + 2] == ["to"]:
-            continue  # "was able to defeat" is "could defeat"
-        if word in AUTHORIAL_VERBS and AUTHORIAL_VERB_CUES.intersection(
-            joined[max(0, at - 2) : at]
-        ):
-            continue  # "how does Priestley present": how, not what
-        if PHRASE_JOINER in word:
-            if phrase_parts(word):
-                meanings.append(word)
-            continue
-        if meaning := word_meaning(word):  # the word is normalised already
-            meanings.append(meaning)
-    return tuple(dict.fromkeys(meanings))
-
-
-def _writers(joined: Sequence[str]) -> set[int]:
-    """Positions of the writer in "how does <writer> present/explore…" (lexicon.WRITER_CUES)."""
-    return {
-        at - 1
-        for at, word in enumerate(joined)
-        if word in AUTHORIAL_VERBS
-        and at >= 2
-        and joined[at - 2] in WRITER_CUES
-        and not is_exhibit(joined[at - 1])
-    }
 
 
 def _half_compound_shares(shares: Sequence[tuple[str, Mapping[int, float]]]) -> dict[int, float]:

@@ -1,0 +1,73 @@
+"""How a question is read before any deck sees it: markup stripped, words normalised,
+multi-word verbs joined, function words and question scaffolding dropped.
+
+Every deck of a library reads each question (and, while calibrating, each probe) in turn;
+what does not depend on the deck's words is read here, once for all of them
+(deck_index.DeckIndex then spells out shorthand and repeated letters against its own
+vocabulary).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+
+from tutor.lexicon import AUTHORIAL_VERB_CUES, AUTHORIAL_VERBS, MODAL_BEFORE_TO, WRITER_CUES
+from tutor.text import (
+    MAX_QUERY_CHARS,
+    is_exhibit,
+    normalise,
+    plain_text,
+    spell_texting_digits,
+    word_meaning,
+)
+from tutor.wordlinks import PHRASE_JOINER, join_phrases, phrase_parts
+
+# Questions whose reading is kept: more than the noise probes, which every deck reads in
+# turn while a library is calibrated.
+READ_CACHE_SIZE = 2048
+
+
+@lru_cache(maxsize=READ_CACHE_SIZE)
+def typed_words(query: str) -> tuple[str, ...]:
+    """The question as normalised words, markup and quoted lines removed, digits texted for
+    words spelled out."""
+    return tuple(spell_texting_digits(normalise(plain_text(query)[:MAX_QUERY_CHARS]).split()))
+
+
+@lru_cache(maxsize=READ_CACHE_SIZE)
+def meanings(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The meaningful words of normalised words: multi-word verbs joined, function words
+    (and "able" in "able to", "Priestley present" in "how does Priestley present")
+    dropped, each once."""
+    found = []
+    joined = join_phrases(words)
+    writers = _writers(joined)
+    for at, word in enumerate(joined):
+        if at in writers:
+            continue  # "how does Priestley present Sybil" asks about Sybil
+        if word in MODAL_BEFORE_TO and joined[at + 1 : at + 2] == ["to"]:
+            continue  # "was able to defeat" is "could defeat"
+        if word in AUTHORIAL_VERBS and AUTHORIAL_VERB_CUES.intersection(
+            joined[max(0, at - 2) : at]
+        ):
+            continue  # "how does Priestley present": how, not what
+        if PHRASE_JOINER in word:
+            if phrase_parts(word):
+                found.append(word)
+            continue
+        if meaning := word_meaning(word):  # the word is normalised already
+            found.append(meaning)
+    return tuple(dict.fromkeys(found))
+
+
+def _writers(joined: Sequence[str]) -> set[int]:
+    """Positions of the writer in "how does <writer> present/explore…" (lexicon.WRITER_CUES)."""
+    return {
+        at - 1
+        for at, word in enumerate(joined)
+        if word in AUTHORIAL_VERBS
+        and at >= 2
+        and joined[at - 2] in WRITER_CUES
+        and not is_exhibit(joined[at - 1])
+    }
