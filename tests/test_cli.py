@@ -33,9 +33,10 @@ JSON_KEYS = {
     "alternatives",
     "suggested_topics",
     "nearest",
+    "small_talk",
 }
 # Gets no card, but "Why Trotsky was unpopular" comes closest (over NEAR_SHARE of the cutoff).
-NEAR_MISS = "y did literally everyone hate trotsky tho"
+NEAR_MISS = "did literally everyone hate trotsky tho"
 
 
 @pytest.fixture(autouse=True)
@@ -172,6 +173,22 @@ def test_ask_json_one_object_per_stdin_line_in_order(
     topic_titles = {topic.title for topic in library.topics.values()}
     assert set(items[1]["suggested_topics"]) <= topic_titles
     assert items[2]["card"] is not None
+
+
+def test_ask_answers_chit_chat_as_the_bot_does(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "whats ur name" is who-are-you chit-chat, not a question for the matcher: no card,
+    and `small_talk` says which kind (null for a question)."""
+    feed(monkeypatch, f"whats ur name\n{FUNERAL}\n")
+    code, out, _ = run(capsys, "ask", "--json", "-")
+    assert code == 0
+    chat, question = json_lines(out)
+    assert chat["card"] is None and chat["small_talk"] == "identity"
+    assert chat["question"] == "whats ur name"
+    assert question["card"] is not None and question["small_talk"] is None
+    code, out, _ = run(capsys, "ask", "thanks!")
+    assert code == 0 and out.startswith("You're welcome!")
 
 
 def test_ask_json_with_a_question_in_argv(capsys: pytest.CaptureFixture[str]) -> None:

@@ -163,7 +163,7 @@ def test_nonsense_keeps_the_no_note_reply(text: str) -> None:
 def test_a_question_no_card_answers_offers_the_closest_notes_then_topics() -> None:
     """Nothing clears the threshold, but "Why Trotsky was unpopular" comes closest: it is
     offered as a closest note (📄, opening the card), never as the answer."""
-    reply = dialog().ask("y did literally everyone hate trotsky tho")
+    reply = dialog().ask("did literally everyone hate trotsky tho")
     assert reply.card is None
     assert reply.lines == (NO_NOTE_NEAREST,)
     labels = [row[0].label for row in reply.buttons]

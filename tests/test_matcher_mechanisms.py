@@ -14,9 +14,11 @@ from tutor import definitions
 from tutor.cardterms import subject_words, title_items
 from tutor.config import PROJECT_ROOT
 from tutor.content import load_library
+from tutor.deck_index import REASON_TITLE_BONUS
 from tutor.definitions import defined_phrases, defined_phrases_of
 from tutor.dialog import Dialog
 from tutor.model import Card, Library, Topic
+from tutor.reading import asks_why
 from tutor.search import (
     DECK_WORD_SHARE,
     HEADING_FLOOR,
@@ -1104,3 +1106,40 @@ def test_a_compound_noun_the_deck_lacks_gets_no_card(
     the card's own words still find it."""
     result = answer(deck_index(harness, deck), question)
     assert (result.best.card.title if result.best else None) == title
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("why did the alliances matter", True),
+        ("y did trotsky lose", True),  # texted
+        ("How far was Trotsky responsible for his own defeat?", True),
+        ("To what extent was the Schlieffen Plan to blame?", True),
+        ("explain the reasons for the naval race", True),
+        ("how did the alliances work", False),
+        ("whyte notes", False),
+    ],
+)
+def test_a_question_asking_for_reasons(question: str, expected: bool) -> None:
+    assert asks_why(question) is expected
+
+
+def test_a_why_question_prefers_the_card_that_gives_reasons() -> None:
+    """ "why" is a function word, but it says what kind of card answers: the one whose
+    title gives reasons ("Causes of…", "Why…") scores REASON_TITLE_BONUS higher."""
+    causes = card("causes", "Causes of the war", "• The alliance system dragged the powers in")
+    alliances = card("alliances", "The alliance system", "• The Triple Entente and Alliance")
+    index = SearchIndex([*HISTORY, causes, alliances], {"t": Topic("t", "Causes", "hist")})
+    at = {c.id: i for i, c in enumerate(index.cards)}
+    why = index.score_all("why did the alliance system drag everyone in")
+    how = index.score_all("how did the alliance system drag everyone in")
+    assert why[at["causes"]] == pytest.approx(how[at["causes"]] * (1 + REASON_TITLE_BONUS))
+    assert why[at["alliances"]] == pytest.approx(how[at["alliances"]])
+
+
+def test_a_why_question_on_a_plain_deck_gets_the_card_about_causes(harness: Library) -> None:
+    """Without the bonus the card about causes is not even among the choices."""
+    result = answer(deck_index(harness, "physics-electricity"), "metal resistance temperature why")
+    assert result.best is not None
+    shown = [result.best, *result.alternatives] if not result.confident else [result.best]
+    assert "What causes resistance in a metal" in [hit.card.title for hit in shown]

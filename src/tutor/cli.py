@@ -21,12 +21,13 @@ from typing import TextIO
 
 from tutor.config import ConfigError, load_settings, settings_help
 from tutor.content import ContentError, check_deck_paths, load_library
-from tutor.dialog import CHOOSER_TITLE, MAX_CHOICES
+from tutor.dialog import CHOOSER_TITLE, MAX_CHOICES, Dialog
 from tutor.importers import FORMATS, ImportOptions, ImportProblem, import_deck
 from tutor.importers.anki_export import export_anki
 from tutor.model import Library
 from tutor.render import card_parts, card_plain, card_text
-from tutor.search import Answer, SearchIndex, answer
+from tutor.search import Answer, answer
+from tutor.smalltalk import recognise
 from tutor.store import Store
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -249,14 +250,23 @@ def run_export_deck(
 
 
 def run_ask(library: Library, words: Sequence[str], *, as_json: bool, out: TextIO) -> int:
-    index = SearchIndex(library.cards.values(), library.topics)
+    dialog = Dialog(library)
     from_stdin = list(words) == ["-"]
     questions = _stdin_lines() if from_stdin else [" ".join(words)]
     for question in questions:
-        result = answer(index, question)
+        # As the bot replies: a message that is chit-chat as a whole gets no card.
+        small_talk = recognise(question)
+        result = (
+            Answer(question, best=None, alternatives=(), suggested_topics=())
+            if small_talk
+            else answer(dialog.index, question)
+        )
         if as_json:
-            line = json.dumps(answer_json(result, library), ensure_ascii=False)
+            found = answer_json(result, library) | {"small_talk": small_talk}
+            line = json.dumps(found, ensure_ascii=False)
             print(line.translate(_LINE_BREAKS), file=out, flush=True)  # one line per answer
+        elif small_talk:
+            print("\n".join(dialog.small_talk(small_talk).lines), file=out)
         else:
             print(answer_plain(result, library), file=out)
             if from_stdin:

@@ -33,14 +33,15 @@ from itertools import pairwise
 from typing import Generic, TypeVar
 
 from tutor.cardterms import analyse_cards
-from tutor.lexicon import SHORTHAND
+from tutor.lexicon import REASON_TITLE_WORDS, SHORTHAND
 from tutor.model import Card, Topic
-from tutor.reading import meanings, typed_words
+from tutor.reading import asks_why, meanings, typed_words
 from tutor.text import (
     MAX_QUERY_CHARS,
     collapse_repeats,
     english_frequency,
     noise_probes,
+    normalise,
     specificity,
     unknown_specificity,
 )
@@ -70,6 +71,10 @@ PHRASE_BONUS = 0.5
 # A card meeting one word of a compound noun the question names ("food chain") and no form
 # of the other gets this share of that word's weight: it meets a word, not the compound.
 COMPOUND_PART_SHARE = 0.5
+# A question asking why scores a card whose title gives reasons ("Why the Right lost",
+# "Causes of the war") this much higher: of two cards meeting its words, the one about the
+# reasons answers a why-question.
+REASON_TITLE_BONUS = 0.2
 # Every question also carries weight no card can cover, this share of an unknown word's:
 # a question of one everyday word ("thanks, that helped") then stays below the cutoff,
 # while one rare word ("sverdlov") still clears it.
@@ -179,6 +184,11 @@ class DeckIndex:
         self._heading_words, self._capitalised = terms.heading_words, terms.capitalised
         self._definitions, self._defined_words = terms.definitions, terms.defined_words
         self._proper = terms.proper.get(self.deck_id, frozenset())
+        self._reason_cards = frozenset(
+            at
+            for at, card in enumerate(self.cards)
+            if REASON_TITLE_WORDS.intersection(normalise(card.title, limit=None).split())
+        )
         size = len(self.cards)
         self._idf = {
             term: math.log(1 + (size - len(cards) + 0.5) / (len(cards) + 0.5))
@@ -297,6 +307,9 @@ class DeckIndex:
                 covered[card_index] += bonus * value
         if total <= 0:
             return {}
+        if self._reason_cards and asks_why(query):
+            for card_index in self._reason_cards.intersection(covered):
+                covered[card_index] *= 1 + REASON_TITLE_BONUS
         return {i: min(100.0, 100.0 * value / total) for i, value in covered.items()}
 
     def _best_phrase_per_card(

@@ -12,7 +12,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
-from tutor.lexicon import AUTHORIAL_VERB_CUES, AUTHORIAL_VERBS, MODAL_BEFORE_TO, WRITER_CUES
+from tutor.lexicon import (
+    AUTHORIAL_VERB_CUES,
+    AUTHORIAL_VERBS,
+    MODAL_BEFORE_TO,
+    SHORTHAND,
+    WHY_PHRASES,
+    WHY_WORDS,
+    WRITER_CUES,
+)
 from tutor.text import (
     MAX_QUERY_CHARS,
     is_exhibit,
@@ -71,3 +79,17 @@ def _writers(joined: Sequence[str]) -> set[int]:
         and joined[at - 2] in WRITER_CUES
         and not is_exhibit(joined[at - 1])
     }
+
+
+@lru_cache(maxsize=READ_CACHE_SIZE)
+def asks_why(query: str) -> bool:
+    """Whether a question asks for reasons: "why" (texted "y"), "reasons", "how far",
+    "to what extent"."""
+    words = [SHORTHAND.get(word, word) for word in typed_words(query)]
+    if WHY_WORDS.intersection(words):
+        return True
+    return any(
+        tuple(words[at : at + len(phrase)]) == phrase
+        for phrase in WHY_PHRASES
+        for at in range(len(words) - len(phrase) + 1)
+    )

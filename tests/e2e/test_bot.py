@@ -179,7 +179,7 @@ async def test_a_question_without_an_answer_says_so_and_offers_topics(
 async def test_a_near_miss_offers_the_closest_note_which_opens_the_card(
     emulator: BotApiEmulator, bot: Application
 ) -> None:
-    reply = await ask(emulator, USER, "y did literally everyone hate trotsky tho")
+    reply = await ask(emulator, USER, "did literally everyone hate trotsky tho")
 
     assert NO_MATCH in reply["text"] and "come closest" in reply["text"]
     assert not styled(reply, "bold")  # no card is shown as the answer
