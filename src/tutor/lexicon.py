@@ -70,15 +70,16 @@ AUTHORIAL_VERB_CUES: frozenset[str] = frozenset("does do did is are was were how
 # Stalin", is what it is about, and stays).
 WRITER_CUES: frozenset[str] = frozenset({"does", "do", "did"})
 
-# Digits texted for words ("wat happened 2 bukharin", "bad 4 peasants"): read so only
-# between two words, the first of them not one that counts things ("the 2 sides", "those
-# 4 reasons" stay numbers).
 # A question asking for reasons ("why", "y", "explain the reasons", "how far was…", "to what
 # extent…"), and the title words of a card that gives them ("Why Trotsky lost", "Causes of
 # the war", "Reasons for…"): deck_index.REASON_TITLE_BONUS.
 WHY_WORDS: frozenset[str] = frozenset({"why", "reason", "reasons"})
 WHY_PHRASES: tuple[tuple[str, ...], ...] = (("how", "far"), ("to", "what", "extent"))
 REASON_TITLE_WORDS: frozenset[str] = frozenset({"why", "reason", "reasons", "cause", "causes"})
+
+# Digits texted for words ("wat happened 2 bukharin", "bad 4 peasants"): read so only
+# between two words, the first of them not one that counts things ("the 2 sides", "those
+# 4 reasons" stay numbers).
 TEXTING_DIGITS: dict[str, str] = {"2": "to", "4": "for"}
 COUNTING_WORDS: frozenset[str] = frozenset(
     """
