@@ -144,15 +144,19 @@ def test_recognise_small_talk(text: str, kind: SmallTalk | None) -> None:
     assert recognise(text) is kind
 
 
-@pytest.mark.parametrize(
-    "text", ["hi", "thanks", "who are you", "ok", "good night", "thats not what i asked"]
-)
+@pytest.mark.parametrize("text", ["hi", "thanks", "who are you", "ok", "thats not what i asked"])
 def test_small_talk_gets_a_friendly_reply_with_one_example(text: str) -> None:
     reply = dialog().ask(text)
     assert reply.card is None and reply.lines[0] != NO_NOTE
     examples = [example for deck in dialog().library.decks for example in deck.examples]
     assert reply.lines[-1].startswith("Try asking: ")
     assert reply.lines[-1].removeprefix("Try asking: ") in examples
+
+
+def test_a_goodbye_gets_a_goodbye_and_no_example() -> None:
+    reply = dialog().ask("ok good night")
+    assert reply.card is None and reply.lines[0].startswith("Bye for now!")
+    assert len(reply.lines) == 1
 
 
 @pytest.mark.parametrize("text", ["lol", "asdfgh", "qwerty uiop"])

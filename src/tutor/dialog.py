@@ -178,7 +178,7 @@ class Dialog:
 
     def small_talk(self, kind: SmallTalk) -> Reply:
         """A short friendly reply to hello, thanks, "who are you", ok, bye or "that's wrong",
-        with one example."""
+        with one example question (but not after a goodbye)."""
         examples = self._examples()
         example = examples[list(SmallTalk).index(kind) % len(examples)] if examples else ""
         try_it = f"Try asking: {example}" if example else "Try asking me a question."
@@ -198,6 +198,8 @@ class Dialog:
                 "Ask me a question the way you'd ask a friend, or send /quiz to test yourself."
             ),
         }[kind]
+        if kind is SmallTalk.FAREWELL:
+            return Reply(lines=(text,))  # no "try asking" on the way out
         return Reply(lines=(text, try_it))
 
     def answer_reply(self, result: Answer) -> Reply:
