@@ -151,6 +151,14 @@ def expected(item: dict, card: Card) -> bool:
     return any(fold(phrase) in text for phrase in item.get("expect", []))
 
 
+def bot_reply(module: ModuleType, index: object, question: str) -> object:
+    """The matcher's answer as the bot shows it: none for chit-chat ("hi", "whats your
+    name"), which gets the bot's own reply before any matcher is asked."""
+    if recognise(question) is not None:
+        return module.Answer(question, None, (), ())
+    return module.answer(index, question)
+
+
 def score_set(
     module: ModuleType,
     deck_id: str,
@@ -160,9 +168,7 @@ def score_set(
     miss: Callable[[str], None] | None,
 ) -> None:
     for item in questions.get("in_scope", []):
-        result = module.answer(index, item["q"])
-        if recognise(item["q"]) is not None:  # the bot says hello back: no card shown
-            result = module.Answer(item["q"], None, (), ())
+        result = bot_reply(module, index, item["q"])
         shown = [] if result.best is None else [result.best]
         if result.best is not None and not result.confident:
             shown += list(result.alternatives)
@@ -184,9 +190,7 @@ def score_set(
             got = [hit.card.title for hit in shown]
             miss(f"MISS  {item['q']!r} -> {got} (want {item.get('section')!r})")
     for item in questions.get("out_of_scope", []):
-        result = module.answer(index, item["q"])
-        if recognise(item["q"]) is not None:  # "whats your name": the bot's own reply
-            result = module.Answer(item["q"], None, (), ())
+        result = bot_reply(module, index, item["q"])
         tally.out_of_scope += 1
         answers_it = result.best is not None and (
             result.best.card.id in ANSWERED_AFTER_ALL.get(item["q"], ())
