@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 
 from tutor.lexicon import SHORTHAND
+from tutor.text import collapse_repeats
 
 
 class SmallTalk(StrEnum):
@@ -146,7 +147,6 @@ _FILLER = frozenset(
 )
 """Words that may surround a phrase without changing it ("hi there", "thanks bot", "ur
 actually so useless")."""
-_REPEATS = re.compile(r"([a-z])\1{2,}")
 MAX_WORDS = 8
 
 
@@ -178,7 +178,7 @@ def recognise(text: str) -> SmallTalk | None:
     if not words or len(words) > MAX_WORDS:
         return None
     # "hiiii", "thanksss": three or more of a letter are one ("hello" keeps its two).
-    phrase = _phrase(_REPEATS.sub(r"\1", word) for word in words)
+    phrase = _phrase(collapse_repeats(word) for word in words)
     for phrases, kind in _KINDS:
         if phrase in phrases:
             return kind
