@@ -117,6 +117,8 @@ class Tally:
     # Each question's outcome in the set's order (answered / handled), for paired comparisons.
     in_outcomes: list[bool] = field(default_factory=list)
     out_outcomes: list[bool] = field(default_factory=list)
+    in_questions: list[str] = field(default_factory=list)  # beside in_outcomes
+    out_questions: list[str] = field(default_factory=list)
     styles: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
 
     def line(self) -> str:
@@ -183,12 +185,14 @@ def score_set(
             tally.nearest_right += any(expected(item, hit.card) for hit in nearest)
         tally.strict += strict
         tally.in_outcomes.append(ok)
+        tally.in_questions.append(item["q"])
         style = tally.styles[item.get("style", "-")]
         style[0] += ok
         style[1] += 1
         if miss and not ok:
             got = [hit.card.title for hit in shown]
-            miss(f"MISS  {item['q']!r} -> {got} (want {item.get('section')!r})")
+            want = item.get("section") or item.get("cards") or item.get("expect")
+            miss(f"MISS  {item['q']!r} -> {got} (want {want!r})")
     for item in questions.get("out_of_scope", []):
         result = bot_reply(module, index, item["q"])
         tally.out_of_scope += 1
@@ -196,6 +200,7 @@ def score_set(
             result.best.card.id in ANSWERED_AFTER_ALL.get(item["q"], ())
         )
         tally.out_outcomes.append(result.best is None or answers_it)
+        tally.out_questions.append(item["q"])
         if result.best is None:
             tally.rejected += 1
             tally.nearest_offered_out += bool(getattr(result, "nearest", ()))
@@ -251,16 +256,18 @@ class Changes:
     in_lost: int = 0
     out_gained: int = 0
     out_lost: int = 0
+    questions: list[str] = field(default_factory=list)  # "+ in  deck set: question"
 
-    def add(self, mine: Tally, theirs: Tally) -> None:
+    def add(self, mine: Tally, theirs: Tally, where: str) -> None:
         for pairs, kind in (
-            (zip(mine.in_outcomes, theirs.in_outcomes, strict=True), "in"),
-            (zip(mine.out_outcomes, theirs.out_outcomes, strict=True), "out"),
+            (zip(mine.in_outcomes, theirs.in_outcomes, mine.in_questions, strict=True), "in"),
+            (zip(mine.out_outcomes, theirs.out_outcomes, mine.out_questions, strict=True), "out"),
         ):
-            for ok, was in pairs:
+            for ok, was, question in pairs:
                 if ok != was:
                     name = f"{kind}_{'gained' if ok else 'lost'}"
                     setattr(self, name, getattr(self, name) + 1)
+                    self.questions.append(f"{'+' if ok else '-'} {kind:3s} {where}: {question!r}")
 
     def line(self) -> str:
         gained, lost = self.in_gained + self.out_gained, self.in_lost + self.out_lost
@@ -281,9 +288,11 @@ def print_changes(tallies: dict[tuple[str, str, str, str], Tally], names: Sequen
         for (name, deck_id, split, mode), tally in tallies.items():
             if name == "current":
                 changes = totals[SPLIT_OF.match(split).group(0), mode]  # tune2 -> tune
-                changes.add(tally, tallies[other, deck_id, split, mode])
+                changes.add(tally, tallies[other, deck_id, split, mode], f"{deck_id} {split}")
         for (split, mode), changes in sorted(totals.items()):
             print(f"  {split:8s} {mode:9s} {changes.line()}")
+            for question in changes.questions:
+                print(f"      {question}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -784,6 +784,26 @@ def test_initials_of_names_in_card_text(history: SearchIndex) -> None:
     assert best_id(history, "BEF") == "bef"
 
 
+def test_initials_are_met_exactly_never_as_typos() -> None:
+    """A student types a name's initials as they are: a word a letter or two from them
+    ("etre" and the initials "etk") is not read as a typo of them, while a word the cards
+    write keeps its typos."""
+    surfaces = {"etk": ("etk",), "entente": ("entent",)}
+    vocabulary = Vocabulary(surfaces, {"etk", "entent"}, exact_only={"etk"})
+    assert {m.term for m in vocabulary.matches("etk")} == {"etk"}
+    assert not vocabulary.matches("etre")
+    assert not vocabulary.matches("etkk")
+    assert {m.term for m in vocabulary.matches("entnte")} == {"entent"}
+    assert {m.term for m in Vocabulary(surfaces, {"etk", "entent"}).matches("etkk")} == {"etk"}
+
+
+def test_a_deck_reads_no_typo_as_initials(harness: Library) -> None:
+    """The WW1 deck's names give it initials ("ytr", "etk"); a French verb is not one of
+    them, so a French question gets no card there."""
+    ww1 = deck_index(harness, "history-ww1-causes")
+    assert answer(ww1, "conjugate etre in french").best is None
+
+
 @pytest.mark.parametrize(
     ("question", "expected"),
     [

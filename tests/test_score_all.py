@@ -37,13 +37,24 @@ def test_sign_test(score_all: ModuleType) -> None:
 
 
 def test_changes_pair_each_question_with_itself(score_all: ModuleType) -> None:
-    mine = score_all.Tally(in_outcomes=[True, True, False, True], out_outcomes=[False, True])
+    mine = score_all.Tally(
+        in_outcomes=[True, True, False, True],
+        out_outcomes=[False, True],
+        in_questions=["a", "b", "c", "d"],
+        out_questions=["e", "f"],
+    )
     theirs = score_all.Tally(in_outcomes=[True, False, True, False], out_outcomes=[True, True])
     changes = score_all.Changes()
-    changes.add(mine, theirs)
+    changes.add(mine, theirs, "deck tune")
     assert (changes.in_gained, changes.in_lost) == (2, 1)
     assert (changes.out_gained, changes.out_lost) == (0, 1)
     assert "in-scope +2 -1  out-of-scope +0 -1" in changes.line()
+    assert changes.questions == [
+        "+ in  deck tune: 'b'",
+        "- in  deck tune: 'c'",
+        "+ in  deck tune: 'd'",
+        "- out deck tune: 'e'",
+    ]
 
 
 def test_split_set_halves_each_style_the_same_way_every_time() -> None:

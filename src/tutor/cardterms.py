@@ -66,6 +66,9 @@ class CardTerms:
     definitions: list[tuple[frozenset[str], ...]]
     # Each word the cards write (normalised) -> its terms, for typo and prefix matching.
     surface_to_terms: dict[str, tuple[str, ...]]
+    # Initials of names ("smp", "ytr") that no card writes as a word: a student types them
+    # exactly or not at all, so no typo or truncation is read as one.
+    initialisms: frozenset[str]
     # Names: words of titles and aliases; words written with a capital inside a sentence
     # ("the Right", "Kamenev", "NEP"); per deck, its proper names (MIN_PROPER_USES).
     heading_words: frozenset[str]
@@ -134,6 +137,7 @@ class _Analysis:
         self._surface_to_terms: dict[str, set[str]] = defaultdict(set)
         self._term_of = _TermTable()
         self._running_words: dict[str, Counter[str]] = defaultdict(Counter)
+        self._initialisms: set[str] = set()
 
     def result(self) -> CardTerms:
         analysed = [self._card_terms(card) for card in self.cards]
@@ -157,6 +161,7 @@ class _Analysis:
             surface_to_terms={
                 word: tuple(sorted(terms)) for word, terms in self._surface_to_terms.items()
             },
+            initialisms=frozenset(self._initialisms.difference(self._term_of)),
             heading_words=heading_words,
             capitalised=capitalised,
             proper=proper,
@@ -219,10 +224,12 @@ class _Analysis:
         for words in words_per_segment[:count]:
             for acronym in sorted(acronyms_of_words(words)):
                 self._surface_to_terms[acronym].add(acronym)
+                self._initialisms.add(acronym)
                 analysed["aliases"].append(acronym)
         for name in name_runs(card.body):  # "Shoreline Management Plan" -> "smp"
             for acronym in sorted(acronyms(name)):
                 self._surface_to_terms[acronym].add(acronym)
+                self._initialisms.add(acronym)
                 analysed["body"].append(acronym)
         texts = {"title": card.title, "aliases": " ".join(card.aliases), "body": card.body}
         if roman_numerals("\n".join(texts.values())):  # most cards have none: one scan

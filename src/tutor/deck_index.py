@@ -195,7 +195,7 @@ class DeckIndex:
             for term, cards in self._postings.items()
         }
         self._unknown_idf = math.log(1 + (size + 0.5) / 0.5)
-        self._vocabulary = Vocabulary(terms.surface_to_terms, self._postings)
+        self._vocabulary = Vocabulary(terms.surface_to_terms, self._postings, terms.initialisms)
         linked_stems("")  # load the WordNet links now, not on the first question
         join_phrases(())  # and the multi-word verbs
         english_stems()

@@ -73,22 +73,27 @@ class Vocabulary:
     """The words an index knows, and every way a question word meets them."""
 
     def __init__(
-        self, surface_to_terms: Mapping[str, Collection[str]], terms: Collection[str]
+        self,
+        surface_to_terms: Mapping[str, Collection[str]],
+        terms: Collection[str],
+        exact_only: Collection[str] = frozenset(),
     ) -> None:
         """
         Args:
             surface_to_terms: each word as the cards write it (normalised) -> its terms.
             terms: every term the index has postings for.
+            exact_only: words met only as they stand, never as the target of a typo or a
+                truncation (initials of names: cardterms.CardTerms.initialisms).
         """
         self._surface_to_terms = surface_to_terms
         self._terms = terms
-        self._sorted_surface = sorted(surface_to_terms)
+        self._sorted_surface = sorted(s for s in surface_to_terms if s not in exact_only)
         self._surface_by_length: dict[int, list[str]] = defaultdict(list)
         for surface in self._sorted_surface:
             self._surface_by_length[len(surface)].append(surface)
         self._stems_by_length: dict[int, list[str]] = defaultdict(list)
         for term in terms:
-            if not term.isdigit():
+            if not term.isdigit() and term not in exact_only:
                 self._stems_by_length[len(term)].append(term)
         self._by_sound: dict[str, list[str]] = defaultdict(list)
         for surface in self._sorted_surface:
