@@ -129,6 +129,13 @@ def test_card_usage_suggests_a_short_title() -> None:
         ("whats up", SmallTalk.GREETING),
         ("thank you so much", SmallTalk.THANKS),
         ("ty", SmallTalk.THANKS),
+        ("tell me a joke", SmallTalk.PLAY),
+        ("Tell me a joke pleaseee 😂", SmallTalk.PLAY),
+        ("im sooo bored", SmallTalk.PLAY),
+        ("im so bored of revising 😩", SmallTalk.PLAY),
+        ("can we play a game", SmallTalk.PLAY),
+        ("tell me a joke about stalin", None),
+        ("why is the porter scene a joke", None),
         ("so", None),
         ("useless facts about trotsky", None),
         ("what is the name of stalins wife", None),
@@ -144,7 +151,9 @@ def test_recognise_small_talk(text: str, kind: SmallTalk | None) -> None:
     assert recognise(text) is kind
 
 
-@pytest.mark.parametrize("text", ["hi", "thanks", "who are you", "ok", "thats not what i asked"])
+@pytest.mark.parametrize(
+    "text", ["hi", "thanks", "who are you", "ok", "thats not what i asked", "tell me a joke"]
+)
 def test_small_talk_gets_a_friendly_reply_with_one_example(text: str) -> None:
     reply = dialog().ask(text)
     assert reply.card is None and reply.lines[0] != NO_NOTE

@@ -177,8 +177,8 @@ class Dialog:
         return self._deck_indexes[deck_id]
 
     def small_talk(self, kind: SmallTalk) -> Reply:
-        """A short friendly reply to hello, thanks, "who are you", ok, bye or "that's wrong",
-        with one example question (but not after a goodbye)."""
+        """A short friendly reply to hello, thanks, "who are you", ok, bye, "that's wrong"
+        or "tell me a joke", with one example question (but not after a goodbye)."""
         examples = self._examples()
         example = examples[list(SmallTalk).index(kind) % len(examples)] if examples else ""
         try_it = f"Try asking: {example}" if example else "Try asking me a question."
@@ -192,6 +192,10 @@ class Dialog:
                 "Sorry that didn't help. Try the name of a person, event or term, or browse "
                 "the notes with /topics. 👎 under a card tells your teacher the notes missed "
                 "your question."
+            ),
+            SmallTalk.PLAY: (
+                "😄 I'm better at revision than at jokes, but short bursts beat boredom: send "
+                "/quiz for five quick questions, or ask me anything from your notes."
             ),
             SmallTalk.IDENTITY: (
                 f"I'm your revision tutor: a bot with note cards on {decks}. "

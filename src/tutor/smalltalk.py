@@ -1,5 +1,5 @@
 """Recognise the few kinds of chit-chat a student sends: hello, thanks, who are you, ok,
-bye, and "that's not what I asked".
+bye, "that's not what I asked", and "tell me a joke".
 
 Deliberately small and bounded: a message is chit-chat only when the WHOLE message is
 one of these phrases (give or take punctuation, emoji, texting shorthand, a name for the
@@ -24,6 +24,7 @@ class SmallTalk(StrEnum):
     ACKNOWLEDGEMENT = "acknowledgement"
     FAREWELL = "farewell"
     COMPLAINT = "complaint"
+    PLAY = "play"
 
 
 _GREETINGS = frozenset(
@@ -141,6 +142,37 @@ _COMPLAINTS = frozenset(
         "this is not helpful",
     ]
 )
+# Asking the bot to play rather than teach, or saying revision is boring: every student
+# tries it once, and a deck with a card on comic relief must not answer "tell me a joke"
+# with it.
+_PLAY = frozenset(
+    [
+        "bored",
+        "tell me a joke",
+        "tell a joke",
+        "tell me another joke",
+        "tell me something funny",
+        "say something funny",
+        "do you know any jokes",
+        "know any jokes",
+        "make me laugh",
+        "entertain me",
+        "im bored",
+        "i am bored",
+        "bored of revising",
+        "im bored of revising",
+        "i am bored of revising",
+        "im bored of revision",
+        "sick of revising",
+        "im sick of revising",
+        "sing me a song",
+        "sing a song",
+        "tell me a story",
+        "lets play a game",
+        "play a game",
+        "can we play a game",
+    ]
+)
 _FILLER = frozenset(
     {"there", "bot", "tutor", "mate", "everyone", "all", "again", "please"}
     | {"actually", "so", "really", "literally", "just", "very", "oh", "ugh"}
@@ -169,6 +201,7 @@ _KINDS = (
     (_phrases(_ACKNOWLEDGEMENTS), SmallTalk.ACKNOWLEDGEMENT),
     (_phrases(_FAREWELLS), SmallTalk.FAREWELL),
     (_phrases(_COMPLAINTS), SmallTalk.COMPLAINT),
+    (_phrases(_PLAY), SmallTalk.PLAY),
 )
 
 
