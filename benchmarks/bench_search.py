@@ -225,8 +225,9 @@ MATCHER_MODULES = (
 
 def module_at(revision: str) -> ModuleType:
     """tutor/search.py as it was at a git revision, loaded beside the current one with the
-    revision's other matcher modules (MATCHER_MODULES; today's other tutor modules), for a
-    before/after in one run."""
+    revision's other matcher modules (MATCHER_MODULES; today's other tutor modules) and the
+    revision's data tables (src/tutor/data, where it has them), for a before/after in one
+    run."""
     loaded: dict[str, ModuleType] = {}
     for name in MATCHER_MODULES:
         source = _source_at(revision, name)
@@ -237,8 +238,44 @@ def module_at(revision: str) -> ModuleType:
                 f"from tutor.{earlier} import", f"from {module.__name__} import"
             )
         filename = f"{revision}:src/tutor/{name}.py"
-        loaded[name] = _exec_module(_module_name(name, revision), source, filename)
+        loaded[name] = module = _exec_module(_module_name(name, revision), source, filename)
+        if hasattr(module, "resources"):  # wordlinks reads its tables through it
+            module.resources = _DataAt(revision)
     return loaded["search"]
+
+
+class _DataAt:
+    """`importlib.resources` for a module loaded at a revision: `files("tutor.data")
+    .joinpath(NAME).read_bytes()` gives src/tutor/data/NAME as the revision has it (today's
+    file when the revision has none), so a rebuilt table is compared with the one before."""
+
+    def __init__(self, revision: str) -> None:
+        self.revision = revision
+
+    def files(self, package: str) -> _DataAt._Folder:
+        return _DataAt._Folder(self.revision, package)
+
+    class _Folder:
+        def __init__(self, revision: str, package: str) -> None:
+            self.revision, self.package = revision, package
+
+        def joinpath(self, name: str) -> _DataAt._File:
+            return _DataAt._File(self.revision, self.package, name)
+
+    class _File:
+        def __init__(self, revision: str, package: str, name: str) -> None:
+            self.path = "src/" + package.replace(".", "/") + "/" + name
+            self.revision = revision
+
+        def read_bytes(self) -> bytes:
+            shown = subprocess.run(
+                ["git", "show", f"{self.revision}:{self.path}"],
+                cwd=PROJECT_ROOT,
+                capture_output=True,
+            )
+            if shown.returncode == 0:
+                return shown.stdout
+            return (PROJECT_ROOT / self.path).read_bytes()
 
 
 def _module_name(name: str, revision: str) -> str:

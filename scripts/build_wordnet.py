@@ -16,6 +16,10 @@ for lower-case single words, with kind one of
            "revolutionary", "german" <-> "germany", "french" <-> "france"
   synonym  the other single words of the word's most frequent sense, for everyday words
            only (a sense tagged at least SYNONYM_MIN_COUNT times in the SemCor counts)
+  attribute  for an adjective, the nouns of the attribute its most frequent sense is a
+           value of (WordNet's "=" pointer; for a satellite such as "massive", that of the
+           head adjective it is similar to): "hot" -> temperature, "young" -> age,
+           "smaller" -> size. One way only: "temperature" does not mean "hot".
 
 and, for multi-word verbs ("get rid of", "take over", "carry out") whose senses are
 tagged in the SemCor counts (cntlist.rev), words written with underscores ("get_rid_of"):
@@ -170,7 +174,45 @@ def build(
         others = {w for w in (clean(x) for x in synsets[(pos, offset)][0]) if w and w != word}
         if others:
             links[(word, "synonym")].update(others)
+    for adjective, nouns in attributes(wordnet, synsets).items():
+        links[(adjective, "attribute")].update(nouns)
     return links
+
+
+def attributes(
+    wordnet: Path, synsets: dict[tuple[str, int], tuple[list[str], list[tuple]]]
+) -> dict[str, set[str]]:
+    """Adjective -> the nouns naming the attribute its most frequent sense is a value of
+    ("hot" -> temperature, "young" -> age; a satellite like "massive" through the head
+    adjective it is similar to, "large" -> size)."""
+    found: dict[str, set[str]] = {}
+    for line in (wordnet / "index.adj").read_text(encoding="latin-1").splitlines():
+        if line.startswith("  "):
+            continue
+        fields = line.split(" ")
+        word = clean(fields[0])
+        synset_count, pointer_count = int(fields[2]), int(fields[3])
+        offsets = fields[6 + pointer_count : 6 + pointer_count + synset_count]
+        if word is None or not offsets:
+            continue
+        _, pointers = synsets[("a", int(offsets[0]))]
+        heads = [pointers] + [
+            synsets[("a", target)][1]
+            for symbol, _, target, _, _ in pointers
+            if symbol == "&" and ("a", target) in synsets
+        ]
+        for head in heads:
+            nouns = {
+                noun
+                for symbol, pos, target, _, _ in head
+                if symbol == "=" and pos == "n"
+                for noun in (clean(w) for w in synsets[("n", target)][0])
+                if noun and noun != word
+            }
+            if nouns:
+                found[word] = nouns
+                break
+    return found
 
 
 @lru_cache(maxsize=1)

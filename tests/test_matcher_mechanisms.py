@@ -39,6 +39,7 @@ from tutor.text import (
 )
 from tutor.vocabulary import Vocabulary
 from tutor.wordlinks import (
+    LINK_QUALITY,
     is_compound,
     is_english,
     join_phrases,
@@ -672,6 +673,26 @@ def test_wordnet_table_links_both_ways() -> None:
     assert "germani" in linked_stems("german")  # German -> Germany (pertainym)
     assert "revolut" in linked_stems("revolutionari")
     assert "shoot" in linked_stems("shot")
+
+
+def test_an_adjective_meets_the_attribute_it_is_a_value_of() -> None:
+    """WordNet's attribute pointers: "hot" is a value of temperature, "smaller" of size,
+    "young" of age (a satellite such as "massive" through its head, "large") — one way:
+    a question about temperature is not about heat in every card."""
+    assert linked_stems("hot")[stem("temperature")] == LINK_QUALITY["attribute"]
+    assert stem("size") in linked_stems(stem("smaller"))
+    assert stem("size") in linked_stems(stem("massive"))
+    assert stem("age") in linked_stems("young")
+    assert "hot" not in linked_stems(stem("temperature"))
+
+
+def test_a_question_in_adjectives_gets_the_card_about_their_attribute(harness: Library) -> None:
+    """The Biology deck writes "temperature", never "hot": the link finds its card (without
+    it the question got no card at all)."""
+    biology = deck_index(harness, "biology-cells")
+    result = answer(biology, "what happens to enzymes when they get too hot")
+    assert result.best is not None and result.confident
+    assert result.best.card.title == "Effect of temperature on enzymes"
 
 
 def test_plurals_in_men_meet_their_singular() -> None:

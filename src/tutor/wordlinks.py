@@ -1,5 +1,6 @@
-"""English word links from WordNet: word forms, derivations, everyday synonyms, and the
-senses of multi-word verbs ("get rid of" -> remove, "take over" -> seize).
+"""English word links from WordNet: word forms, derivations, everyday synonyms, the
+attribute an adjective is a value of ("hot" -> temperature), and the senses of multi-word
+verbs ("get rid of" -> remove, "take over" -> seize).
 
 The table (data/wordnet-links.tsv.gz) is built from Princeton WordNet 3.0 by
 scripts/build_wordnet.py and shipped with the package; it is read on first use, never
@@ -21,8 +22,15 @@ from tutor.text import is_stopword, stem
 
 # How much a linked word counts against an exact match (1.0). An irregular form is the
 # same word; a derivation or pertainym is the same idea in another part of speech; a
-# synonym of an everyday word is looser still.
-LINK_QUALITY: Mapping[str, float] = {"form": 0.9, "derived": 0.7, "synonym": 0.5}
+# synonym of an everyday word is looser still; an adjective's attribute ("smaller" ->
+# size, "too hot" -> temperature) names what the student asks about, not the same idea
+# (0.3: 0.5 lost tune questions, 0.2 gained fewer; docs/matcher-history.md).
+LINK_QUALITY: Mapping[str, float] = {
+    "form": 0.9,
+    "derived": 0.7,
+    "synonym": 0.5,
+    "attribute": 0.3,
+}
 # How much a word of a multi-word verb's most frequent sense, and of its next senses,
 # counts for the phrase ("get rid of" is "remove", and less often "eliminate").
 PHRASE_QUALITY: Mapping[str, float] = {"phrase": 0.9, "phrase2": 0.7}
