@@ -212,7 +212,41 @@ def attributes(
             if nouns:
                 found[word] = nouns
                 break
-    return found
+    return found | comparative_attributes(wordnet, found)
+
+
+def comparative_attributes(wordnet: Path, found: dict[str, set[str]]) -> dict[str, set[str]]:
+    """The attributes of the comparatives and superlatives of `found`'s adjectives
+    ("hotter", "coldest", "tinier"): irregular ones from adj.exc, regular ones made by
+    rule for adjectives of one syllable or two ending in -y, unless the form is a word of
+    its own ("number" is not "more numb")."""
+    lemmas = {
+        word
+        for line in (wordnet / "index.adj").read_text(encoding="latin-1").splitlines()
+        + (wordnet / "index.noun").read_text(encoding="latin-1").splitlines()
+        + (wordnet / "index.verb").read_text(encoding="latin-1").splitlines()
+        if not line.startswith("  ") and (word := clean(line.split(" ")[0]))
+    }
+    forms: dict[str, set[str]] = defaultdict(set)
+    for line in (wordnet / "adj.exc").read_text(encoding="latin-1").splitlines():
+        form, *bases = line.split()
+        for base in bases:
+            if base in found and clean(form):
+                forms[form].update(found[base])
+    for base, nouns in found.items():
+        syllables = len(re.findall(r"[aeiouy]+", base.removesuffix("e")))
+        if syllables > 2 or (syllables == 2 and not base.endswith("y")):
+            continue  # "more beautiful", not "beautifuler"
+        if base.endswith("e"):
+            regular = (base + "r", base + "st")
+        elif base.endswith("y") and len(base) > 2 and base[-2] not in "aeiou":
+            regular = (base[:-1] + "ier", base[:-1] + "iest")
+        else:
+            regular = (base + "er", base + "est")
+        for form in regular:
+            if form not in lemmas and form not in found:
+                forms[form].update(nouns)
+    return {form: nouns for form, nouns in forms.items() if form not in found}
 
 
 @lru_cache(maxsize=1)

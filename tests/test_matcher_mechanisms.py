@@ -684,15 +684,26 @@ def test_an_adjective_meets_the_attribute_it_is_a_value_of() -> None:
     assert stem("size") in linked_stems(stem("massive"))
     assert stem("age") in linked_stems("young")
     assert "hot" not in linked_stems(stem("temperature"))
+    # Comparatives and superlatives too, irregular or by rule, unless a word of their own
+    # ("a lighter" is a thing: it keeps only its derivation link to "light").
+    forms = {"hotter": "temperature", "coldest": "temperature", "tinier": "size"}
+    for form, attribute in forms.items():
+        assert stem(attribute) in linked_stems(stem(form)), form
+    assert stem("weight") in linked_stems("light")
+    assert stem("weight") not in linked_stems(stem("lighter"))
 
 
 def test_a_question_in_adjectives_gets_the_card_about_their_attribute(harness: Library) -> None:
     """The Biology deck writes "temperature", never "hot": the link finds its card (without
     it the question got no card at all)."""
     biology = deck_index(harness, "biology-cells")
-    result = answer(biology, "what happens to enzymes when they get too hot")
-    assert result.best is not None and result.confident
-    assert result.best.card.title == "Effect of temperature on enzymes"
+    for question in (
+        "what happens to enzymes when they get too hot",
+        "what happens to enzymes when it gets hotter",
+    ):
+        result = answer(biology, question)
+        assert result.best is not None and result.confident, question
+        assert result.best.card.title == "Effect of temperature on enzymes"
 
 
 def test_plurals_in_men_meet_their_singular() -> None:
