@@ -18,7 +18,7 @@ from tutor.deck_index import REASON_TITLE_BONUS
 from tutor.definitions import defined_phrases, defined_phrases_of
 from tutor.dialog import Dialog
 from tutor.model import Card, Library, Topic
-from tutor.reading import asks_why
+from tutor.reading import asks_why, meanings, typed_words
 from tutor.search import (
     DECK_WORD_SHARE,
     HEADING_FLOOR,
@@ -846,10 +846,34 @@ def test_a_deck_reads_no_typo_as_initials(harness: Library) -> None:
         ("plan 4", "plan 4"),  # at the end: a number
         ("2 reasons why", "2 reasons why"),  # at the start
         ("between 1924 2 1929", "between 1924 2 1929"),  # beside a number
+        ("how salt marshes form 4 marks", "how salt marshes form 4 marks"),  # marks counted
     ],
 )
 def test_digits_texted_for_words(question: str, expected: str) -> None:
     assert " ".join(spell_texting_digits(question.split())) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "kept"),
+    [
+        ("Explain how salt marshes form. (4 marks)", ("salt", "marshes", "form")),
+        ("Using a named example, explain the formation of a spit [6 marks]", ("formation", "spit")),
+        ("For a named example describe a tombolo", ("tombolo",)),
+        ("who left marks on the wall", ("left", "marks", "wall")),  # marks, not a count
+        ("give an example of a spit", ("example", "spit")),  # an example asked for
+    ],
+)
+def test_an_exam_papers_furniture_is_not_the_question(question: str, kept: tuple[str, ...]) -> None:
+    """ "(4 marks)" and "using a named example" say how to answer, not what about."""
+    assert meanings(typed_words(question)) == kept
+
+
+def test_an_exam_question_with_its_marks_gets_its_card(harness: Library) -> None:
+    """A question pasted from an exam paper: its furniture weighed as much as "tombolo"
+    and the card was not found."""
+    geography = deck_index(harness, "geography-coasts")
+    result = answer(geography, "Using a named example, explain how a tombolo forms (4 marks)")
+    assert result.best is not None and result.best.card.title == "Tombolos: Chesil Beach"
 
 
 def test_a_digit_texted_for_a_word_does_not_count_as_a_number() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import random
+import re
 import sys
 from types import ModuleType
 
@@ -74,3 +75,23 @@ def test_split_set_halves_each_style_the_same_way_every_time() -> None:
     assert [items.index(i) for i in held] == sorted(items.index(i) for i in held)
     again = split_set.split_items(items, 0.5, random.Random(7))
     assert again == (tune, held)
+
+
+def test_a_revision_is_loaded_with_every_matcher_module_it_imports() -> None:
+    """benchmarks/bench_search.module_at loads MATCHER_MODULES as a revision has them: a
+    matcher module importing a tutor module not listed there would get today's copy, and a
+    before/after of a change to it would compare a matcher with itself (tutor.reading was
+    missed from the eighth session to the ninth)."""
+    path = PROJECT_ROOT / "benchmarks" / "bench_search.py"
+    spec = importlib.util.spec_from_file_location("bench_search", path)
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = bench
+    spec.loader.exec_module(bench)
+    listed = list(bench.MATCHER_MODULES)
+    for at, name in enumerate(listed):
+        source = (PROJECT_ROOT / "src" / "tutor" / f"{name}.py").read_text(encoding="utf-8")
+        for imported in re.findall(r"^from tutor\.(\w+) import", source, flags=re.MULTILINE):
+            if imported == "model":  # data classes, no matching logic
+                continue
+            assert imported in listed[:at], f"{name} imports tutor.{imported}"

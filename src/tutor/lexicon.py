@@ -88,6 +88,13 @@ COUNTING_WORDS: frozenset[str] = frozenset(
     """.split()
 )
 
+# An exam paper's furniture, which says how to answer, not what about (reading.meanings):
+# the marks after a number ("(4 marks)": the digit is a number there, never a texted
+# "for"), and "using a named example".
+MARK_WORDS: frozenset[str] = frozenset({"mark", "marks"})
+EXAMPLE_WORDS: frozenset[str] = frozenset({"example", "examples"})
+EXAMPLE_CUES: frozenset[str] = frozenset({"using", "use", "for", "with"})
+
 # Texting shorthand and informal spellings, spelled out. Values may be several words.
 SHORTHAND: dict[str, str] = {
     "u": "you",

@@ -15,6 +15,9 @@ from functools import lru_cache
 from tutor.lexicon import (
     AUTHORIAL_VERB_CUES,
     AUTHORIAL_VERBS,
+    EXAMPLE_CUES,
+    EXAMPLE_WORDS,
+    MARK_WORDS,
     MODAL_BEFORE_TO,
     SHORTHAND,
     WHY_PHRASES,
@@ -46,14 +49,15 @@ def typed_words(query: str) -> tuple[str, ...]:
 @lru_cache(maxsize=READ_CACHE_SIZE)
 def meanings(words: tuple[str, ...]) -> tuple[str, ...]:
     """The meaningful words of normalised words: multi-word verbs joined, function words
-    (and "able" in "able to", "Priestley present" in "how does Priestley present")
-    dropped, each once."""
+    (and "able" in "able to", "Priestley present" in "how does Priestley present", an exam
+    paper's "(6 marks)" and "using a named example") dropped, each once."""
     found = []
     joined = join_phrases(words)
     writers = _writers(joined)
+    furniture = _exam_furniture(joined)
     for at, word in enumerate(joined):
-        if at in writers:
-            continue  # "how does Priestley present Sybil" asks about Sybil
+        if at in writers or at in furniture:
+            continue  # "how does Priestley present Sybil" asks about Sybil; "(6 marks)"
         if word in MODAL_BEFORE_TO and joined[at + 1 : at + 2] == ["to"]:
             continue  # "was able to defeat" is "could defeat"
         if word in AUTHORIAL_VERBS and AUTHORIAL_VERB_CUES.intersection(
@@ -67,6 +71,20 @@ def meanings(words: tuple[str, ...]) -> tuple[str, ...]:
         if meaning := word_meaning(word):  # the word is normalised already
             found.append(meaning)
     return tuple(dict.fromkeys(found))
+
+
+def _exam_furniture(joined: Sequence[str]) -> set[int]:
+    """Positions of an exam paper's furniture: the marks ("(6 marks)") and "using a named
+    example", which say how to answer, not what about."""
+    found: set[int] = set()
+    for at, word in enumerate(joined):
+        if word in MARK_WORDS and at and joined[at - 1].isdigit():
+            found.update((at - 1, at))
+        if word in EXAMPLE_WORDS and at and joined[at - 1] == "named":
+            found.update((at - 1, at))
+            if at >= 3 and joined[at - 3] in EXAMPLE_CUES:  # "using a named example"
+                found.add(at - 3)
+    return found
 
 
 def _writers(joined: Sequence[str]) -> set[int]:

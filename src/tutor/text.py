@@ -25,6 +25,7 @@ from tutor.lexicon import (
     CARDINALS,
     COUNTING_WORDS,
     IRREGULAR_FORMS,
+    MARK_WORDS,
     ORDINALS,
     STOP_VERBS,
     STOPWORDS,
@@ -268,7 +269,13 @@ def spell_texting_digits(words: Sequence[str]) -> list[str]:
     for i in range(1, len(words) - 1):
         word = TEXTING_DIGITS.get(words[i])
         before, after = words[i - 1], words[i + 1]
-        if word and before.isalpha() and after.isalpha() and before not in COUNTING_WORDS:
+        if (
+            word
+            and before.isalpha()
+            and after.isalpha()
+            and before not in COUNTING_WORDS
+            and after not in MARK_WORDS  # "(4 marks)"
+        ):
             spelled[i] = word
     return spelled
 
