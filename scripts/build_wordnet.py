@@ -45,6 +45,7 @@ import gzip
 import re
 import sys
 from collections import defaultdict
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -93,22 +94,37 @@ def read_synsets(wordnet: Path) -> dict[tuple[str, int], tuple[list[str], list[t
     return synsets
 
 
+def index_entries(wordnet: Path, name: str) -> Iterator[tuple[str, list[int], int]]:
+    """(lemma as written, synset offsets most frequent first, SemCor-tagged sense count) of
+    each entry of index.<name> (noun, verb, adj or adv)."""
+    for line in (wordnet / f"index.{name}").read_text(encoding="latin-1").splitlines():
+        if line.startswith("  "):
+            continue  # the licence header
+        fields = line.split(" ")
+        synset_count, pointer_count = int(fields[2]), int(fields[3])
+        offsets = fields[6 + pointer_count : 6 + pointer_count + synset_count]
+        yield fields[0], [int(offset) for offset in offsets], int(fields[5 + pointer_count])
+
+
+@lru_cache(maxsize=1)
+def lemmas(wordnet: Path) -> dict[str, frozenset[str]]:
+    """Index name (noun, verb, adj, adv) -> its single-word lemmas (clean)."""
+    return {
+        name: frozenset(
+            word for lemma, _, _ in index_entries(wordnet, name) if (word := clean(lemma))
+        )
+        for name in ("noun", "verb", "adj", "adv")
+    }
+
+
 def sense_counts(wordnet: Path) -> dict[str, tuple[str, int, int]]:
     """word -> (pos, offset, tag count) of its most frequent sense over all parts of speech."""
     best: dict[str, tuple[str, int, int]] = {}
     for name, pos in (("noun", "n"), ("verb", "v"), ("adj", "a"), ("adv", "r")):
-        for line in (wordnet / f"index.{name}").read_text(encoding="latin-1").splitlines():
-            if line.startswith("  "):
-                continue
-            fields = line.split(" ")
-            word = clean(fields[0])
-            if word is None:
-                continue
-            synset_count, pointer_count = int(fields[2]), int(fields[3])
-            tagged = int(fields[5 + pointer_count])
-            offsets = fields[6 + pointer_count : 6 + pointer_count + synset_count]
-            if offsets and tagged and tagged > best.get(word, ("", 0, 0))[2]:
-                best[word] = (pos, int(offsets[0]), tagged)
+        for lemma, offsets, tagged in index_entries(wordnet, name):
+            word = clean(lemma)
+            if word and offsets and tagged and tagged > best.get(word, ("", 0, 0))[2]:
+                best[word] = (pos, offsets[0], tagged)
     return best
 
 
@@ -118,11 +134,7 @@ def lemma_stems(wordnet: Path) -> set[str]:
     sys.path.insert(0, str(ROOT / "src"))
     from tutor.text import stem
 
-    words: set[str] = set()
-    for name in ("noun", "verb", "adj", "adv"):
-        for line in (wordnet / f"index.{name}").read_text(encoding="latin-1").splitlines():
-            if not line.startswith("  ") and (word := clean(line.split(" ")[0])):
-                words.add(word)
+    words: set[str] = set().union(*lemmas(wordnet).values())
     for name in ("noun", "verb", "adj"):
         for line in (wordnet / f"{name}.exc").read_text(encoding="latin-1").splitlines():
             if word := clean(line.split()[0]):
@@ -137,9 +149,9 @@ def noun_compounds(wordnet: Path) -> set[str]:
     from tutor.text import stem
 
     compounds: set[str] = set()
-    for line in (wordnet / "index.noun").read_text(encoding="latin-1").splitlines():
-        parts = line.split(" ")[0].split("_")
-        if not line.startswith("  ") and len(parts) == 2 and all(_WORD.match(p) for p in parts):
+    for lemma, _, _ in index_entries(wordnet, "noun"):
+        parts = lemma.split("_")
+        if len(parts) == 2 and all(_WORD.match(p) for p in parts):
             compounds.add(f"{stem(parts[0])} {stem(parts[1])}")
     return compounds
 
@@ -186,16 +198,11 @@ def attributes(
     ("hot" -> temperature, "young" -> age; a satellite like "massive" through the head
     adjective it is similar to, "large" -> size)."""
     found: dict[str, set[str]] = {}
-    for line in (wordnet / "index.adj").read_text(encoding="latin-1").splitlines():
-        if line.startswith("  "):
-            continue
-        fields = line.split(" ")
-        word = clean(fields[0])
-        synset_count, pointer_count = int(fields[2]), int(fields[3])
-        offsets = fields[6 + pointer_count : 6 + pointer_count + synset_count]
+    for lemma, offsets, _ in index_entries(wordnet, "adj"):
+        word = clean(lemma)
         if word is None or not offsets:
             continue
-        _, pointers = synsets[("a", int(offsets[0]))]
+        _, pointers = synsets[("a", offsets[0])]
         heads = [pointers] + [
             synsets[("a", target)][1]
             for symbol, _, target, _, _ in pointers
@@ -220,13 +227,8 @@ def comparative_attributes(wordnet: Path, found: dict[str, set[str]]) -> dict[st
     ("hotter", "coldest", "tinier"): irregular ones from adj.exc, regular ones made by
     rule for adjectives of one syllable or two ending in -y, unless the form is a word of
     its own ("number" is not "more numb")."""
-    lemmas = {
-        word
-        for line in (wordnet / "index.adj").read_text(encoding="latin-1").splitlines()
-        + (wordnet / "index.noun").read_text(encoding="latin-1").splitlines()
-        + (wordnet / "index.verb").read_text(encoding="latin-1").splitlines()
-        if not line.startswith("  ") and (word := clean(line.split(" ")[0]))
-    }
+    by_index = lemmas(wordnet)
+    words = by_index["adj"] | by_index["noun"] | by_index["verb"]
     forms: dict[str, set[str]] = defaultdict(set)
     for line in (wordnet / "adj.exc").read_text(encoding="latin-1").splitlines():
         form, *bases = line.split()
@@ -244,7 +246,7 @@ def comparative_attributes(wordnet: Path, found: dict[str, set[str]]) -> dict[st
         else:
             regular = (base + "er", base + "est")
         for form in regular:
-            if form not in lemmas and form not in found:
+            if form not in words and form not in found:
                 forms[form].update(nouns)
     return {form: nouns for form, nouns in forms.items() if form not in found}
 
@@ -255,16 +257,12 @@ def men_plurals(wordnet: Path) -> tuple[tuple[str, str], ...]:
     WordNet's morphy that is not in the exception lists and that a stemmer does not undo.
     Only for a noun ending in "man" whose "men" form is not a word of its own ("omen",
     "specimen")."""
-    lemmas: dict[str, set[str]] = defaultdict(set)
-    for name in ("noun", "verb", "adj", "adv"):
-        for line in (wordnet / f"index.{name}").read_text(encoding="latin-1").splitlines():
-            if not line.startswith("  ") and (word := clean(line.split(" ")[0])):
-                lemmas[name].add(word)
-    every = set().union(*lemmas.values())
+    by_index = lemmas(wordnet)
+    every = set().union(*by_index.values())
     return tuple(
         sorted(
             (noun[:-3] + "men", noun)
-            for noun in lemmas["noun"]
+            for noun in by_index["noun"]
             if noun.endswith("man") and len(noun) > 3 and noun[:-3] + "men" not in every
         )
     )
@@ -286,22 +284,17 @@ def verb_phrases(
         if lexical.startswith("2:") and "_" in lemma:
             tags[lemma][int(number)] = int(count)
     phrases: dict[tuple[str, str], list[str]] = {}
-    for line in (wordnet / "index.verb").read_text(encoding="latin-1").splitlines():
-        if line.startswith("  "):
-            continue
-        fields = line.split(" ")
-        lemma, synset_count, pointer_count = fields[0], int(fields[2]), int(fields[3])
+    for lemma, offsets, _ in index_entries(wordnet, "verb"):
         parts = lemma.split("_")
         if not 2 <= len(parts) <= PHRASE_MAX_WORDS or not all(_WORD.match(p) for p in parts):
             continue
-        offsets = fields[6 + pointer_count : 6 + pointer_count + synset_count]
         tagged = sorted(
             (n for n, count in tags.get(lemma, {}).items() if count > 0 and n <= len(offsets)),
             key=lambda number: (-tags[lemma][number], number),
         )[:PHRASE_MAX_SENSES]
         seen = set(parts)
         for rank, number in enumerate(tagged):
-            words = [clean(w) for w in synsets[("v", int(offsets[number - 1]))][0]]
+            words = [clean(w) for w in synsets[("v", offsets[number - 1])][0]]
             new = [w for w in dict.fromkeys(words) if w and w not in seen]
             seen.update(new)
             if new:
