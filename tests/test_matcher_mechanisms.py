@@ -865,10 +865,17 @@ def test_digits_texted_for_words(question: str, expected: str) -> None:
         ("For a named example describe a tombolo", ("tombolo",)),
         ("who left marks on the wall", ("left", "marks", "wall")),  # marks, not a count
         ("give an example of a spit", ("example", "spit")),  # an example asked for
+        ("tombolo diagrams for the exam", ("tombolo", "diagrams")),
+        ("spit quotes 4 my exam", ("spit", "quotes")),  # texted "for"
+        ("what comes up in the exam on spits", ("comes", "spits")),
+        ("exam technique for spits", ("exam", "technique", "spits")),  # the exam asked about
+        ("spits i need to memorise", ("spits",)),
+        ("revision notes on spits", ("notes", "spits")),
     ],
 )
 def test_an_exam_papers_furniture_is_not_the_question(question: str, kept: tuple[str, ...]) -> None:
-    """ "(4 marks)" and "using a named example" say how to answer, not what about."""
+    """ "(4 marks)", "using a named example", "for the exam" and "i need to memorise" say
+    how or why the student asks, not what about."""
     assert meanings(typed_words(question)) == kept
 
 
@@ -878,6 +885,14 @@ def test_an_exam_question_with_its_marks_gets_its_card(harness: Library) -> None
     geography = deck_index(harness, "geography-coasts")
     result = answer(geography, "Using a named example, explain how a tombolo forms (4 marks)")
     assert result.best is not None and result.best.card.title == "Tombolos: Chesil Beach"
+
+
+def test_quotations_asked_for_the_exam_get_the_quotations_card(harness: Library) -> None:
+    """ "for my exam" and "memorise" weighed as much as the character and the card was
+    not found (a literature deck: several cards per character)."""
+    play = deck_index(harness, "english-inspector-calls")
+    result = answer(play, "eric quotes i need to memorise for my exam")
+    assert result.best is not None and result.best.card.title == "Eric Birling: key quotations"
 
 
 def test_a_digit_texted_for_a_word_does_not_count_as_a_number() -> None:

@@ -44,6 +44,7 @@ STOP_VERBS: frozenset[str] = frozenset(
     """
     explain describe outline assess evaluate discuss analyse analyze compare consider
     identify summarise summarize define suggest reveal happen want need tell think mean help
+    memorise memorize revise
     """.split()
 )
 
@@ -90,10 +91,14 @@ COUNTING_WORDS: frozenset[str] = frozenset(
 
 # An exam paper's furniture, which says how to answer, not what about (reading.meanings):
 # the marks after a number ("(4 marks)": the digit is a number there, never a texted
-# "for"), and "using a named example".
+# "for"), "using a named example", and what the question is for: "for the exam", "in my
+# exam" ("exam technique" keeps the word).
 MARK_WORDS: frozenset[str] = frozenset({"mark", "marks"})
 EXAMPLE_WORDS: frozenset[str] = frozenset({"example", "examples"})
 EXAMPLE_CUES: frozenset[str] = frozenset({"using", "use", "for", "with"})
+EXAM_WORDS: frozenset[str] = frozenset({"exam", "exams"})
+EXAM_CUES: frozenset[str] = frozenset({"for", "in"})
+EXAM_DETERMINERS: frozenset[str] = frozenset({"the", "my", "an", "our"})
 
 # Texting shorthand and informal spellings, spelled out. Values may be several words.
 SHORTHAND: dict[str, str] = {

@@ -15,6 +15,9 @@ from functools import lru_cache
 from tutor.lexicon import (
     AUTHORIAL_VERB_CUES,
     AUTHORIAL_VERBS,
+    EXAM_CUES,
+    EXAM_DETERMINERS,
+    EXAM_WORDS,
     EXAMPLE_CUES,
     EXAMPLE_WORDS,
     MARK_WORDS,
@@ -74,8 +77,8 @@ def meanings(words: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _exam_furniture(joined: Sequence[str]) -> set[int]:
-    """Positions of an exam paper's furniture: the marks ("(6 marks)") and "using a named
-    example", which say how to answer, not what about."""
+    """Positions of an exam paper's furniture: the marks ("(6 marks)"), "using a named
+    example" and "for the exam", which say how or why the student asks, not what about."""
     found: set[int] = set()
     for at, word in enumerate(joined):
         if word in MARK_WORDS and at and joined[at - 1].isdigit():
@@ -84,6 +87,9 @@ def _exam_furniture(joined: Sequence[str]) -> set[int]:
             found.update((at - 1, at))
             if at >= 3 and joined[at - 3] in EXAMPLE_CUES:  # "using a named example"
                 found.add(at - 3)
+        cued = at >= 2 and joined[at - 2] in EXAM_CUES and joined[at - 1] in EXAM_DETERMINERS
+        if word in EXAM_WORDS and cued:  # "quotes for the exam", "in my exam"
+            found.update((at - 2, at - 1, at))
     return found
 
 
