@@ -895,6 +895,23 @@ def test_quotations_asked_for_the_exam_get_the_quotations_card(harness: Library)
     assert result.best is not None and result.best.card.title == "Eric Birling: key quotations"
 
 
+@pytest.mark.parametrize(
+    ("question", "title"),
+    [
+        ("graph of y = x^3", "Cubic graphs"),
+        ("x^2 + y^2 = 25 graph", "Equation of a circle"),
+        ("factorise x^2 - 9", "Difference of two squares"),
+    ],
+)
+def test_a_power_typed_with_a_caret_meets_the_notes_superscript(
+    harness: Library, question: str, title: str
+) -> None:
+    """Notes write "x²", phones "x^2": the same power (the Maths deck; before, "x^2" was
+    "x" and "2" and the numbers of other cards' worked examples answered)."""
+    result = answer(deck_index(harness, "maths-algebra"), question)
+    assert result.best is not None and result.best.card.title == title
+
+
 def test_a_digit_texted_for_a_word_does_not_count_as_a_number() -> None:
     """A deck that writes "2" somewhere does not see a number in "wat happened 2 X"."""
     numbered = card("two", "Two fronts", "• Germany feared a war on 2 fronts at once")

@@ -194,6 +194,12 @@ def test_answer_suggests_topics_when_nothing_fits(index: SearchIndex) -> None:
         ("340,000 to 600,000", "340000 to 600000"),
         ("sooooo goooood 😀", "sooooo goooood"),
         ("Henry VIII", "henry viii"),
+        ("x² + 5x", "x2 5x"),  # a superscript, decomposed
+        ("x^2 + 5x", "x2 5x"),  # a caret power reads the same
+        ("b ^ 2 - 4ac", "b2 4ac"),
+        ("x squared plus y cubed", "x2 plus y3"),
+        ("2^10", "2 10"),  # a number's power: never one number
+        ("metres squared", "metres squared"),
     ],
 )
 def test_normalise(text: str, expected: str) -> None:

@@ -52,6 +52,11 @@ _APOSTROPHE_S = re.compile(r"['’`´]s\b")
 _APOSTROPHES = re.compile(r"['’`´]")
 _DIGIT_GROUPS = re.compile(r"(\d)[,.](\d{3})\b")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+# A power typed with a caret, as a superscript reads once decomposed: "x^2" is "x²" ("x2").
+_CARET_POWER = re.compile(r"(?<=[a-z])\s*\^\s*(\d+)\b")
+# A letter squared or cubed in words: "x squared" is "x²" too.
+_POWER_WORD = re.compile(r"\b([a-z]) (squared|cubed)\b")
+_POWER_DIGITS = {"squared": "2", "cubed": "3"}
 _SPACED_PUNCTUATION = "•–—“”·"
 _COMBINING_MARKS = re.compile(
     r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
@@ -218,7 +223,11 @@ def normalise(text: str, *, limit: int | None = MAX_QUERY_CHARS * 10) -> str:
     if "'" in text or not text.isascii() or "`" in text:
         text = _APOSTROPHES.sub("", _APOSTROPHE_S.sub("s", text))
     text = _DIGIT_GROUPS.sub(r"\1\2", text)
+    if "^" in text:
+        text = _CARET_POWER.sub(r"\1", text)
     text = _NON_WORD.sub(" ", text)
+    if "squared" in text or "cubed" in text:
+        text = _POWER_WORD.sub(lambda found: found[1] + _POWER_DIGITS[found[2]], text)
     text = text.strip()
     if any(word in text for word in _EXHIBIT_WORDS):
         text = _EXHIBIT.sub(r"\1\2", text)
