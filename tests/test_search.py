@@ -200,6 +200,7 @@ def test_answer_suggests_topics_when_nothing_fits(index: SearchIndex) -> None:
         ("x squared plus y cubed", "x2 plus y3"),
         ("2^10", "2 10"),  # a number's power: never one number
         ("metres squared", "metres squared"),
+        ("is 49 a squared number", "is 49 a squared number"),  # an article, not a letter
     ],
 )
 def test_normalise(text: str, expected: str) -> None:
