@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from tutor.definitions import defined_phrases_of
+from tutor.lexicon import REASON_TITLE_WORDS
 from tutor.model import Card, Topic
 from tutor.text import (
     FIELD_BREAK,
@@ -76,6 +77,8 @@ class CardTerms:
     proper: dict[str, frozenset[str]]
     # Every term some card defines.
     defined_words: frozenset[str]
+    # The cards whose title gives reasons ("Why the Right lost", "Causes of the war").
+    reason_cards: frozenset[int]
 
 
 def analyse_cards(cards: Sequence[Card], topics: Mapping[str, Topic]) -> CardTerms:
@@ -138,9 +141,10 @@ class _Analysis:
         self._term_of = _TermTable()
         self._running_words: dict[str, Counter[str]] = defaultdict(Counter)
         self._initialisms: set[str] = set()
+        self._reason_cards: list[int] = []
 
     def result(self) -> CardTerms:
-        analysed = [self._card_terms(card) for card in self.cards]
+        analysed = [self._card_terms(at, card) for at, card in enumerate(self.cards)]
         headings = [heads for _, heads, _ in analysed]
         for word, term in self._term_of.items():
             if term:
@@ -166,6 +170,7 @@ class _Analysis:
             capitalised=capitalised,
             proper=proper,
             defined_words=frozenset(t for terms in definitions for one in terms for t in one),
+            reason_cards=frozenset(self._reason_cards),
         )
 
     def _definitions_per_card(self) -> list[tuple[frozenset[str], ...]]:
@@ -191,12 +196,13 @@ class _Analysis:
         ]
 
     def _card_terms(
-        self, card: Card
+        self, at: int, card: Card
     ) -> tuple[dict[str, list[str]], tuple[frozenset[str], ...], tuple[frozenset[str], ...]]:
         """The terms of each field, in order (acronyms of names count as aliases), and the
         term sets of the title and of each alias: what the card is about.
 
-        Also records which surface words the index knows, for typo and prefix matching.
+        Also records which surface words the index knows, for typo and prefix matching, and
+        whether the title gives reasons (card `at`).
         """
         topic = self.topics.get(card.topic_id)
         headings = (card.title, *card.aliases)
@@ -210,6 +216,8 @@ class _Analysis:
         # One normalise call per card, not per field: fields are joined by a marker word.
         segments = normalise(FIELD_BREAK.join((*headings, *rest.values())), limit=None)
         words_per_segment = [text.split() for text in segments.split(FIELD_MARKER)]
+        if REASON_TITLE_WORDS.intersection(words_per_segment[0]):
+            self._reason_cards.append(at)
         term_of = self._term_of.__getitem__
         terms_per_segment = [list(filter(None, map(term_of, words))) for words in words_per_segment]
         count = len(headings)

@@ -33,7 +33,7 @@ from itertools import pairwise
 from typing import Generic, TypeVar
 
 from tutor.cardterms import analyse_cards
-from tutor.lexicon import REASON_TITLE_WORDS, SHORTHAND
+from tutor.lexicon import SHORTHAND
 from tutor.model import Card, Topic
 from tutor.reading import asks_why, meanings, typed_words
 from tutor.text import (
@@ -41,7 +41,6 @@ from tutor.text import (
     collapse_repeats,
     english_frequency,
     noise_probes,
-    normalise,
     specificity,
     unknown_specificity,
 )
@@ -184,11 +183,7 @@ class DeckIndex:
         self._heading_words, self._capitalised = terms.heading_words, terms.capitalised
         self._definitions, self._defined_words = terms.definitions, terms.defined_words
         self._proper = terms.proper.get(self.deck_id, frozenset())
-        self._reason_cards = frozenset(
-            at
-            for at, card in enumerate(self.cards)
-            if REASON_TITLE_WORDS.intersection(normalise(card.title, limit=None).split())
-        )
+        self._reason_cards = terms.reason_cards
         size = len(self.cards)
         self._idf = {
             term: math.log(1 + (size - len(cards) + 0.5) / (len(cards) + 0.5))

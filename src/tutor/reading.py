@@ -53,7 +53,7 @@ def typed_words(query: str) -> tuple[str, ...]:
 def meanings(words: tuple[str, ...]) -> tuple[str, ...]:
     """The meaningful words of normalised words: multi-word verbs joined, function words
     (and "able" in "able to", "Priestley present" in "how does Priestley present", an exam
-    paper's "(6 marks)" and "using a named example") dropped, each once."""
+    paper's "(6 marks)", "using a named example" and "for the exam") dropped, each once."""
     found = []
     joined = join_phrases(words)
     writers = _writers(joined)
