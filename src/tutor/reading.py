@@ -27,6 +27,7 @@ from tutor.lexicon import (
     WHY_WORDS,
     WRITER_CUES,
 )
+from tutor.notation import notation_words
 from tutor.text import (
     MAX_QUERY_CHARS,
     is_exhibit,
@@ -45,8 +46,10 @@ READ_CACHE_SIZE = 2048
 @lru_cache(maxsize=READ_CACHE_SIZE)
 def typed_words(query: str) -> tuple[str, ...]:
     """The question as normalised words, markup and quoted lines removed, digits texted for
-    words spelled out."""
-    return tuple(spell_texting_digits(normalise(plain_text(query)[:MAX_QUERY_CHARS]).split()))
+    words spelled out, and what any maths it pastes is, in words ("double brackets")."""
+    text = plain_text(query)[:MAX_QUERY_CHARS]
+    words = spell_texting_digits(normalise(text).split())
+    return tuple(words + notation_words(text))
 
 
 @lru_cache(maxsize=READ_CACHE_SIZE)

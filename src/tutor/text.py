@@ -274,7 +274,8 @@ def word_term(word: str) -> str:
 def spell_texting_digits(words: Sequence[str]) -> list[str]:
     """Normalised words with a digit texted for a word spelled out ("happened 2 bukharin"
     -> "happened to bukharin"), when it stands between two words and follows one that
-    does not count things; a number elsewhere ("the 2 sides", "plan 4") stays a number."""
+    does not count things; a number elsewhere ("the 2 sides", "plan 4", algebra's
+    "(x + 4)(x - 2)") stays a number."""
     spelled = list(words)
     for i in range(1, len(words) - 1):
         word = TEXTING_DIGITS.get(words[i])
@@ -285,6 +286,7 @@ def spell_texting_digits(words: Sequence[str]) -> list[str]:
             and after.isalpha()
             and before not in COUNTING_WORDS
             and after not in MARK_WORDS  # "(4 marks)"
+            and not (len(before) == 1 and len(after) == 1)  # "x + 4)(x", "a 2 b"
         ):
             spelled[i] = word
     return spelled

@@ -1,0 +1,173 @@
+"""What a pasted maths task says in words: "(x + 4)(x − 2)" is a product of double
+brackets, "3x − 7 = 2x + 5" an equation with unknowns on both sides.
+
+A student pastes the task, not its topic ("Expand and simplify (x + 4)(x − 2)"), and
+normalising keeps only its letters and numbers, which meet whichever worked example shares
+them. The words read here are the ones any algebra course names its topics with (the GCSE
+specifications' terms: brackets, indices, inequalities, simultaneous equations, inverse
+and composite functions, translations); they are added to the question, and a deck whose
+cards never use them is not affected. Nothing here knows a particular deck.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Typeset maths typed as plain characters, so one pattern reads both.
+_TYPESET = str.maketrans(
+    {
+        "−": "-",
+        "–": "-",
+        "×": "*",
+        "÷": "/",
+        "≤": "<",
+        "≥": ">",
+        "²": "^2",
+        "³": "^3",
+        "⁰": "^0",
+        "½": "1/2",
+    }
+)
+_SUPERSCRIPT_MINUS_ONE = re.compile(r"⁻\s*¹")
+_ARROW = re.compile(r"-+>|=+>|<-+|<=>|→|⇌")
+_TERM = r"[0-9a-z.+\-*/^ ]"
+# Letters that are variables: one letter, not "a" or "i" standing as English words.
+_VARIABLE = r"(?<![a-z])[b-hj-z](?![a-z])"
+
+_PRODUCT_OF_BRACKETS = re.compile(rf"\(({_TERM}*[a-z]{_TERM}*)\)\s*\*?\s*\(")
+_THREE_BRACKETS = re.compile(r"\([^()]+\)\s*\*?\s*\([^()]+\)\s*\*?\s*\([^()]+\)")
+# A coefficient written against its bracket: "3(x + 2)", "x(x - 5)", "-2(4 - y)" (not a
+# function's "f(x + 3)", nor prose in brackets).
+_ONE_BRACKET = re.compile(
+    r"(?<![a-z0-9])(?:\d+[a-z]?|[a-eijk-z]|-)\([^()]*[a-z][^()]*[+-][^()]*\)(?!\s*[(^])"
+)
+_FRACTIONAL_POWER = re.compile(
+    r"\^\s*\(\s*-?\s*\d+\s*/\s*\d+\s*\)|\^-?\d+/\d+\b|power of -?\s*\d+\s*/\s*\d+"
+)
+_NEGATIVE_POWER = re.compile(r"\^\s*\(?\s*-\s*\d|power of (minus|negative|-)\s*\d")
+_ZERO_POWER = re.compile(r"\^\s*0(?!\d)|power of (0|zero)\b")
+_POWER_OF_POWER = re.compile(r"\(\s*\d*[a-z]\s*\^\s*-?\d+\s*\)\s*\^")
+_POWERS_COMBINED = re.compile(r"[a-z]\s*\^\s*-?\d+\s*[*/]\s*\d*\s*[a-z]\s*\^\s*-?\d+")
+# "(x + p)^2 + q", the completed square, not the difference "(n + 3)^2 - (n - 3)^2".
+_COMPLETED_SQUARE = re.compile(
+    rf"\(\s*{_VARIABLE}\s*[+-]\s*[0-9a-z/.]+\s*\)\s*\^\s*2\s*[+-]\s*(\d|[a-z](?![a-z(]))"
+)
+# An unknown and a number either side of "<" or ">", a few maths characters apart.
+_NEAR = r"[0-9+\-*/^(). ]{0,15}"
+_INEQUALITY = re.compile(rf"{_VARIABLE}{_NEAR}[<>]=?\s*-?\s*\d|\d\s*[<>]=?{_NEAR}{_VARIABLE}")
+_DOUBLE_INEQUALITY = re.compile(rf"-?\d+\s*[<>]=?\s*{_VARIABLE}\s*[<>]=?\s*-?\d+")
+_INVERSE_FUNCTION = re.compile(r"\b[fgh]\s*(\^\s*\(?\s*-\s*1\s*\)?|-1)\s*\(\s*x\s*\)")
+_COMPOSITE_FUNCTION = re.compile(r"\b[fgh][fgh]\s*\(\s*x\s*\)|\b[fgh]\s*\(\s*[fgh]\s*\(")
+_FUNCTION_OF_X = re.compile(r"\b[fgh]{1,2}\s*(\^\s*\(?\s*-\s*1\s*\)?|-1)?\s*\(\s*x\s*\)")
+_MOVED_GRAPH = re.compile(r"\b[fg]\s*\(\s*x\s*[+-]\s*\d+\s*\)|\b[fg]\s*\(\s*x\s*\)\s*[+-]\s*\d")
+_REFLECTED_GRAPH = re.compile(r"-\s*[fg]\s*\(\s*x\s*\)|\b[fg]\s*\(\s*-\s*x\s*\)")
+# The run of maths tokens (numbers with their letters, single letters, operators and
+# brackets) that ends a text, and the one that starts it.
+_MATHS_TOKEN = r"(?:\s*(?:\d+(?:\.\d+)?[a-z]{0,3}(?![a-z])|(?<![a-z])[a-z](?![a-z])|[-+*/^().]))"
+_MATHS_BEFORE = re.compile(rf"{_MATHS_TOKEN}*\s*$")
+_MATHS_AFTER = re.compile(rf"{_MATHS_TOKEN}*")
+_SEQUENCE = re.compile(r"-?\d+(\.\d+)?(\s*,\s*-?\d+(\.\d+)?){3,}")
+
+
+def _equation_sides(text: str) -> tuple[str, str] | None:
+    """The two sides of the one equation in a task, or None when there is not exactly one."""
+    if text.count("=") != 1 or re.search(r"[<>!]=|=[<>]", text):
+        return None
+    left, right = text.split("=")
+    return left, right
+
+
+def _variables(side: str) -> set[str]:
+    """The unknowns of one side; a letter with a digit after it is a chemical formula's
+    element ("2H2 + O2 = 2H2O"), not an unknown."""
+    return set(re.findall(rf"{_VARIABLE}(?!\d)", side))
+
+
+def _simultaneous(text: str) -> bool:
+    """Whether a task gives two equations in the same unknowns ("2x + y = 7, x - y = 2")."""
+    equations = [part for part in re.split(r",|;|\band\b|\n", text) if part.count("=") == 1]
+    unknowns = [
+        _variables(_MATHS_BEFORE.search(left)[0] + _MATHS_AFTER.match(right)[0])
+        for left, right in (equation.split("=") for equation in equations)
+    ]
+    if len(unknowns) < 2:
+        return False
+    # They share an unknown and have two between them ("y = sin x, y = cos x" has one).
+    return bool(set.intersection(*unknowns)) and len(set.union(*unknowns)) >= 2
+
+
+def _equation_words(text: str) -> list[str]:
+    """An equation's kind: the same unknown on both sides, or a quadratic set to zero. A
+    formula ("V = IR", "y = 4x - 2") says nothing in words: its letters are read as they are.
+    """
+    text = _FUNCTION_OF_X.sub(" ", text)
+    if _simultaneous(text):
+        return ["simultaneous", "equations"]
+    sides = _equation_sides(text)
+    if sides is None:
+        return []
+    left, right = sides
+    # Only the maths next to "=": "how do i solve 3x - 7" has a question before the
+    # equation, "wat do m and c mean in y" words whose single letters are not unknowns.
+    left = _MATHS_BEFORE.search(left)[0]
+    right = _MATHS_AFTER.match(right)[0]
+    if re.search(rf"{_VARIABLE}\s*\^\s*2", left + " " + right) and re.fullmatch(r"\s*0\s*", right):
+        return ["quadratic", "equation"]
+    on_both_sides = _variables(left) & _variables(right)
+    if on_both_sides and "^" not in left + right:
+        return ["equation", "unknowns", "both", "sides"]
+    return []
+
+
+# What each pattern reads, in groups that name one thing each: the first reading of a group
+# that matches is kept ("(a)(b)(c)" is triple brackets, not double too).
+_READINGS: tuple[tuple[tuple[re.Pattern[str], tuple[str, ...]], ...], ...] = (
+    (
+        (_THREE_BRACKETS, ("triple", "brackets")),
+        (_PRODUCT_OF_BRACKETS, ("double", "brackets")),
+    ),
+    ((_FRACTIONAL_POWER, ("fractional", "indices")),),
+    ((_NEGATIVE_POWER, ("negative", "indices")),),
+    ((_ZERO_POWER, ("zero", "index")),),
+    ((_POWER_OF_POWER, ("powers", "of", "powers")),),
+    ((_POWERS_COMBINED, ("index", "laws")),),
+    ((_COMPLETED_SQUARE, ("completing", "the", "square")),),
+    ((_DOUBLE_INEQUALITY, ("double", "inequality")), (_INEQUALITY, ("inequality",))),
+    ((_SEQUENCE, ("sequence",)),),
+)
+# Read before "f(x)" is taken out of the text (the readings above must not see it).
+_FUNCTION_READINGS: tuple[tuple[tuple[re.Pattern[str], tuple[str, ...]], ...], ...] = (
+    (
+        (_INVERSE_FUNCTION, ("inverse", "function")),
+        (_COMPOSITE_FUNCTION, ("composite", "function")),
+    ),
+    ((_MOVED_GRAPH, ("translation", "graph")),),
+    ((_REFLECTED_GRAPH, ("reflection", "graph")),),
+)
+_HEART = re.compile(r"\s<3(?![\d.])")
+
+
+def notation_words(text: str) -> list[str]:
+    """Words naming what the maths a student typed or pasted is ("double brackets",
+    "fractional indices", "inequality"), each once, in the order found; none for prose."""
+    text = _SUPERSCRIPT_MINUS_ONE.sub("^-1", text.casefold()).translate(_TYPESET)
+    text = _ARROW.sub(" ", text.replace("**", "^"))  # "->" is a reaction, not "greater than"
+    if not re.search(r"[=<>()^/*]|\d\s*,", text):
+        return []  # no operator: prose, read as it is
+    found = _first_readings(text, _FUNCTION_READINGS)
+    text = _HEART.sub(" ", _FUNCTION_OF_X.sub(" ", text))  # f^-1(x) is no negative power
+    found += _first_readings(text, _READINGS)
+    if not found[:1] and _ONE_BRACKET.search(text) and not _equation_sides(text):
+        found += ["single", "bracket"]  # "3(x + 2)" alone; in an equation, the equation's
+    found += _equation_words(text)
+    return list(dict.fromkeys(found))
+
+
+def _first_readings(
+    text: str, groups: tuple[tuple[tuple[re.Pattern[str], tuple[str, ...]], ...], ...]
+) -> list[str]:
+    """The words of the first pattern of each group that matches `text`."""
+    found: list[str] = []
+    for group in groups:
+        found += next((list(words) for pattern, words in group if pattern.search(text)), [])
+    return found

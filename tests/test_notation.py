@@ -1,0 +1,99 @@
+"""Pasted maths read as the words its topic is named by (tutor.notation), and what that
+does on a plain Maths deck the code knows nothing about."""
+
+from __future__ import annotations
+
+import pytest
+
+from tutor.config import PROJECT_ROOT
+from tutor.content import load_library
+from tutor.model import Library
+from tutor.notation import notation_words
+from tutor.reading import typed_words
+from tutor.search import SearchIndex, answer
+
+HARNESS_DECKS = PROJECT_ROOT / "benchmarks" / "harness" / "decks"
+
+
+@pytest.mark.parametrize(
+    ("task", "words"),
+    [
+        ("Expand (2x + 1)(x - 5)", ["double", "brackets"]),
+        ("expand (a+1)(a+2)(a+3)", ["triple", "brackets"]),
+        ("multiply out 4(3y − 2)", ["single", "bracket"]),
+        ("what is 27^(2/3)", ["fractional", "indices"]),
+        ("125 to the power of 1/3", ["fractional", "indices"]),
+        ("5^-2 as a fraction", ["negative", "indices"]),
+        ("why is 7⁰ one", ["zero", "index"]),
+        ("simplify p^7 × p^4", ["index", "laws"]),
+        ("simplify 12a^6 ÷ 4a^2", ["index", "laws"]),
+        ("(k^3)^4", ["powers", "of"]),
+        ("write x² - 6x + 1 as (x - 3)² - 8", ["completing", "the", "square"]),
+        ("solve 4 - 3t > 10", ["inequality"]),
+        ("list the integers with -1 < n <= 4", ["double", "inequality"]),
+        ("find g^-1(x) when g(x) = 3x + 2", ["inverse", "function"]),
+        ("work out fg(x)", ["composite", "function"]),
+        ("sketch f(x - 2)", ["translation", "graph"]),
+        ("what does -f(x) look like", ["reflection", "graph"]),
+        ("next two terms of 3, 8, 13, 18", ["sequence"]),
+        ("solve 6y + 4 = 2y - 8", ["equation", "unknowns", "both", "sides"]),
+        ("how do i solve 5t - 1 = 3t + 9 for t??", ["equation", "unknowns", "both", "sides"]),
+        ("x^2 - 7x + 12 = 0", ["quadratic", "equation"]),
+        ("solve 3x + 2y = 16 and x - y = 2", ["simultaneous", "equations"]),
+    ],
+)
+def test_a_pasted_task_is_read_as_its_topic(task: str, words: list[str]) -> None:
+    assert notation_words(task) == words
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how does photosynthesis work (6 marks)",  # prose in brackets
+        "trotsky (the leader) and stalin",
+        "i <3 algebra",  # a heart, not "less than"
+        "2H2 + O2 -> 2H2O",  # a reaction's arrow
+        "2Mg + O2 = 2MgO",  # elements with a digit after them are not unknowns
+        "V = IR",  # a formula: its letters are read as they are
+        "what do m and c mean in y = mx + c",  # single letters in words are not unknowns
+        "prove (n + 1)² - (n - 1)² = 4n",  # a difference of squares, not a completed square
+        "sketch y = sin x and y = cos x",  # one unknown between them: not simultaneous
+        "why does f(x+3) look different",  # a function's bracket is not an expansion
+        "15y^8 ÷ 3y^2",  # a quotient of powers, not a fractional index
+    ],
+)
+def test_prose_formulas_and_other_subjects_say_nothing(text: str) -> None:
+    unwanted = {"double", "single", "completing", "inequality", "unknowns", "simultaneous"}
+    unwanted |= {"fractional", "indices"} if "15y" in text else set()
+    assert unwanted.isdisjoint(notation_words(text))
+
+
+def test_the_words_are_added_to_the_question_as_typed() -> None:
+    words = typed_words("Expand (x + 4)(x − 2)")
+    assert words[:4] == ("expand", "x", "4", "x")
+    assert words[-2:] == ("double", "brackets")
+    assert typed_words("how do plants lose water") == ("how", "do", "plants", "lose", "water")
+
+
+@pytest.fixture(scope="module")
+def maths() -> SearchIndex:
+    library: Library = load_library([HARNESS_DECKS])
+    cards = [card for card in library.cards.values() if card.deck_id == "maths-algebra"]
+    return SearchIndex(cards, library.topics)
+
+
+@pytest.mark.parametrize(
+    ("task", "title"),
+    [
+        ("Expand and simplify (3x - 2)(x + 5)", "Expanding double brackets"),
+        ("Solve 7n + 3 = 4n - 9", "Equations with unknowns on both sides"),
+        ("Work out 8^(2/3)", "Fractional indices"),
+        ("Express x^2 - 10x + 4 in the form (x - a)^2 - b", "Completing the square"),
+        ("Find h^-1(x) if h(x) = 4x - 1", "Inverse functions"),
+    ],
+)
+def test_a_pasted_task_gets_its_topics_card(maths: SearchIndex, task: str, title: str) -> None:
+    """Before, the task's numbers and letters met whichever worked example shared them
+    ("Expand and simplify (x + 4)(x − 2)" got *Expanding a single bracket*)."""
+    result = answer(maths, task)
+    assert result.best is not None and result.best.card.title == title
