@@ -12,6 +12,7 @@ cards never use them is not affected. Nothing here knows a particular deck.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 # Typeset maths typed as plain characters, so one pattern reads both.
 _TYPESET = str.maketrans(
@@ -66,7 +67,9 @@ _REFLECTED_GRAPH = re.compile(r"-\s*[fg]\s*\(\s*x\s*\)|\b[fg]\s*\(\s*-\s*x\s*\)"
 _MATHS_TOKEN = r"(?:\s*(?:\d+(?:\.\d+)?[a-z]{0,3}(?![a-z])|(?<![a-z])[a-z](?![a-z])|[-+*/^().]))"
 _MATHS_BEFORE = re.compile(rf"{_MATHS_TOKEN}*\s*$")
 _MATHS_AFTER = re.compile(rf"{_MATHS_TOKEN}*")
-_SEQUENCE = re.compile(r"-?\d+(\.\d+)?(\s*,\s*-?\d+(\.\d+)?){3,}")
+_SEQUENCE = re.compile(r"-?\d+(?:\.\d+)?(?:\s*,\s*-?\d+(?:\.\d+)?){3,}")
+# A value given for a letter ("when a = 4", "p=5 and q=-2").
+_GIVEN_VALUE = re.compile(rf"({_VARIABLE}|\b[ai]\b)\s*=\s*-?\d+(?:\.\d+)?(?![\d.]*[a-z(^])")
 
 
 def _equation_sides(text: str) -> tuple[str, str] | None:
@@ -133,7 +136,6 @@ _READINGS: tuple[tuple[tuple[re.Pattern[str], tuple[str, ...]], ...], ...] = (
     ((_POWERS_COMBINED, ("index", "laws")),),
     ((_COMPLETED_SQUARE, ("completing", "the", "square")),),
     ((_DOUBLE_INEQUALITY, ("double", "inequality")), (_INEQUALITY, ("inequality",))),
-    ((_SEQUENCE, ("sequence",)),),
 )
 # Read before "f(x)" is taken out of the text (the readings above must not see it).
 _FUNCTION_READINGS: tuple[tuple[tuple[re.Pattern[str], tuple[str, ...]], ...], ...] = (
@@ -159,8 +161,40 @@ def notation_words(text: str) -> list[str]:
     found += _first_readings(text, _READINGS)
     if not found[:1] and _ONE_BRACKET.search(text) and not _equation_sides(text):
         found += ["single", "bracket"]  # "3(x + 2)" alone; in an equation, the equation's
-    found += _equation_words(text)
+    found += _sequence_words(text) + _substitution_words(text)
+    if "substituting" not in found:  # "a = 4" is a value given, not an equation
+        found += _equation_words(text)
     return list(dict.fromkeys(found))
+
+
+def _sequence_words(text: str) -> list[str]:
+    """A list of four or more numbers, and its kind when its terms show one: a common
+    difference (linear, arithmetic), a common second difference (quadratic), a common ratio
+    (geometric), or each term the sum of the two before it (Fibonacci)."""
+    found = _SEQUENCE.search(text)
+    if found is None:
+        return []
+    terms = [float(term) for term in found[0].split(",")]
+    steps = [after - before for before, after in pairwise(terms)]
+    second_steps = [after - before for before, after in pairwise(steps)]
+    if len(set(steps)) == 1:
+        return ["sequence", "linear", "arithmetic"]
+    if 0 not in terms and len({after / before for before, after in pairwise(terms)}) == 1:
+        return ["sequence", "geometric"]
+    if len(set(second_steps)) == 1:
+        return ["sequence", "quadratic"]
+    if all(terms[at] == terms[at - 1] + terms[at - 2] for at in range(2, len(terms))):
+        return ["sequence", "fibonacci"]
+    return ["sequence"]
+
+
+def _substitution_words(text: str) -> list[str]:
+    """Values given for letters that an expression of the task uses ("find 3a + 2b when
+    a = 4 and b = -1"): substituting."""
+    given = {found[1] for found in _GIVEN_VALUE.finditer(text)}
+    rest = _GIVEN_VALUE.sub(" ", text)
+    used = set(re.findall(r"(?<![a-z])[a-z](?![a-z])|(?<=\d)[a-z](?![a-z])", rest))
+    return ["substituting", "substitute"] if given & used else []
 
 
 def _first_readings(
