@@ -215,6 +215,7 @@ MATCHER_MODULES = (
     "lexicon",
     "text",
     "wordlinks",
+    "notation",
     "reading",
     "vocabulary",
     "definitions",
