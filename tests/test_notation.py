@@ -40,8 +40,6 @@ HARNESS_DECKS = PROJECT_ROOT / "benchmarks" / "harness" / "decks"
         ("5, 15, 45, 135 next term", ["sequence", "geometric"]),
         ("2, 3, 5, 8, 13 what comes next", ["sequence", "fibonacci"]),
         ("is 4, 9, 1, 7 a pattern", ["sequence"]),
-        ("work out 5p - 2q when p = 3 and q = -4", ["substituting", "substitute"]),
-        ("v = u + at, find v when u=2, a=3, t=10", ["substituting", "substitute"]),
         ("solve 6y + 4 = 2y - 8", ["equation", "unknowns", "both", "sides"]),
         ("how do i solve 5t - 1 = 3t + 9 for t??", ["equation", "unknowns", "both", "sides"]),
         ("x^2 - 7x + 12 = 0", ["quadratic", "equation"]),
@@ -66,12 +64,10 @@ def test_a_pasted_task_is_read_as_its_topic(task: str, words: list[str]) -> None
         "sketch y = sin x and y = cos x",  # one unknown between them: not simultaneous
         "why does f(x+3) look different",  # a function's bracket is not an expansion
         "15y^8 ÷ 3y^2",  # a quotient of powers, not a fractional index
-        "x = 2 and y = 3",  # values given, and nothing to put them in
     ],
 )
 def test_prose_formulas_and_other_subjects_say_nothing(text: str) -> None:
     unwanted = {"double", "single", "completing", "inequality", "unknowns", "simultaneous"}
-    unwanted |= {"substituting"}
     unwanted |= {"fractional", "indices"} if "15y" in text else set()
     assert unwanted.isdisjoint(notation_words(text))
 

@@ -68,8 +68,6 @@ _MATHS_TOKEN = r"(?:\s*(?:\d+(?:\.\d+)?[a-z]{0,3}(?![a-z])|(?<![a-z])[a-z](?![a-
 _MATHS_BEFORE = re.compile(rf"{_MATHS_TOKEN}*\s*$")
 _MATHS_AFTER = re.compile(rf"{_MATHS_TOKEN}*")
 _SEQUENCE = re.compile(r"-?\d+(?:\.\d+)?(?:\s*,\s*-?\d+(?:\.\d+)?){3,}")
-# A value given for a letter ("when a = 4", "p=5 and q=-2").
-_GIVEN_VALUE = re.compile(rf"({_VARIABLE}|\b[ai]\b)\s*=\s*-?\d+(?:\.\d+)?(?![\d.]*[a-z(^])")
 
 
 def _equation_sides(text: str) -> tuple[str, str] | None:
@@ -161,9 +159,7 @@ def notation_words(text: str) -> list[str]:
     found += _first_readings(text, _READINGS)
     if not found[:1] and _ONE_BRACKET.search(text) and not _equation_sides(text):
         found += ["single", "bracket"]  # "3(x + 2)" alone; in an equation, the equation's
-    found += _sequence_words(text) + _substitution_words(text)
-    if "substituting" not in found:  # "a = 4" is a value given, not an equation
-        found += _equation_words(text)
+    found += _sequence_words(text) + _equation_words(text)
     return list(dict.fromkeys(found))
 
 
@@ -186,15 +182,6 @@ def _sequence_words(text: str) -> list[str]:
     if all(terms[at] == terms[at - 1] + terms[at - 2] for at in range(2, len(terms))):
         return ["sequence", "fibonacci"]
     return ["sequence"]
-
-
-def _substitution_words(text: str) -> list[str]:
-    """Values given for letters that an expression of the task uses ("find 3a + 2b when
-    a = 4 and b = -1"): substituting."""
-    given = {found[1] for found in _GIVEN_VALUE.finditer(text)}
-    rest = _GIVEN_VALUE.sub(" ", text)
-    used = set(re.findall(r"(?<![a-z])[a-z](?![a-z])|(?<=\d)[a-z](?![a-z])", rest))
-    return ["substituting", "substitute"] if given & used else []
 
 
 def _first_readings(
