@@ -101,3 +101,27 @@ def test_a_pasted_task_gets_its_topics_card(maths: SearchIndex, task: str, title
     ("Expand and simplify (x + 4)(x − 2)" got *Expanding a single bracket*)."""
     result = answer(maths, task)
     assert result.best is not None and result.best.card.title == title
+
+
+@pytest.mark.timeout(20)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1" * 380 + "! = x",  # a plain "\d+" token tried every split of the digits
+        "(" + "a" * 399,
+        "(" + "x+1" * 133,
+        "3(" + "x-" * 199,
+        "x^" * 200,
+        "(x+1)(" * 66,
+        "1," * 200 + "x=",
+        "x = " * 100,
+        "-1 < " * 80,
+        "f(" * 200,
+    ],
+)
+def test_no_message_makes_the_reading_backtrack(text: str) -> None:
+    """A hang guard, not a speed target: each pattern is linear in what it reads, so a
+    400-character message of digits, brackets or operators is read at once (before the
+    possessive quantifiers, 24 digits and "! = x" took 12 s, 30 would take hours)."""
+    notation_words(text)
+    typed_words(text)

@@ -31,16 +31,18 @@ _TYPESET = str.maketrans(
 )
 _SUPERSCRIPT_MINUS_ONE = re.compile(r"⁻\s*¹")
 _ARROW = re.compile(r"-+>|=+>|<-+|<=>|→|⇌")
-_TERM = r"[0-9a-z.+\-*/^ ]"
+# Every pattern below is linear in what it scans: possessive quantifiers (*+, ++) and
+# lookaheads where a letter or sign must be somewhere inside, so that no text can make
+# them try its splits one by one ("1111…1! = x" took seconds with a plain "\d+" token).
 # Letters that are variables: one letter, not "a" or "i" standing as English words.
 _VARIABLE = r"(?<![a-z])[b-hj-z](?![a-z])"
 
-_PRODUCT_OF_BRACKETS = re.compile(rf"\(({_TERM}*[a-z]{_TERM}*)\)\s*\*?\s*\(")
+_PRODUCT_OF_BRACKETS = re.compile(r"\((?=[^()]*[a-z])[0-9a-z.+\-*/^ ]*+\)\s*\*?\s*\(")
 _THREE_BRACKETS = re.compile(r"\([^()]+\)\s*\*?\s*\([^()]+\)\s*\*?\s*\([^()]+\)")
 # A coefficient written against its bracket: "3(x + 2)", "x(x - 5)", "-2(4 - y)" (not a
 # function's "f(x + 3)", nor prose in brackets).
 _ONE_BRACKET = re.compile(
-    r"(?<![a-z0-9])(?:\d+[a-z]?|[a-eijk-z]|-)\([^()]*[a-z][^()]*[+-][^()]*\)(?!\s*[(^])"
+    r"(?<![a-z0-9])(?:\d++[a-z]?|[a-eijk-z]|-)\((?=[^()]*[a-z])(?=[^()]*[+-])[^()]*+\)(?!\s*[(^])"
 )
 _FRACTIONAL_POWER = re.compile(
     r"\^\s*\(\s*-?\s*\d+\s*/\s*\d+\s*\)|\^-?\d+/\d+\b|power of -?\s*\d+\s*/\s*\d+"
@@ -56,7 +58,7 @@ _COMPLETED_SQUARE = re.compile(
 # An unknown and a number either side of "<" or ">", a few maths characters apart.
 _NEAR = r"[0-9+\-*/^(). ]{0,15}"
 _INEQUALITY = re.compile(rf"{_VARIABLE}{_NEAR}[<>]=?\s*-?\s*\d|\d\s*[<>]=?{_NEAR}{_VARIABLE}")
-_DOUBLE_INEQUALITY = re.compile(rf"-?\d+\s*[<>]=?\s*{_VARIABLE}\s*[<>]=?\s*-?\d+")
+_DOUBLE_INEQUALITY = re.compile(rf"(?<![\d.])-?\d++\s*[<>]=?\s*{_VARIABLE}\s*[<>]=?\s*-?\d")
 _INVERSE_FUNCTION = re.compile(r"\b[fgh]\s*(\^\s*\(?\s*-\s*1\s*\)?|-1)\s*\(\s*x\s*\)")
 _COMPOSITE_FUNCTION = re.compile(r"\b[fgh][fgh]\s*\(\s*x\s*\)|\b[fgh]\s*\(\s*[fgh]\s*\(")
 _FUNCTION_OF_X = re.compile(r"\b[fgh]{1,2}\s*(\^\s*\(?\s*-\s*1\s*\)?|-1)?\s*\(\s*x\s*\)")
@@ -64,10 +66,12 @@ _MOVED_GRAPH = re.compile(r"\b[fg]\s*\(\s*x\s*[+-]\s*\d+\s*\)|\b[fg]\s*\(\s*x\s*
 _REFLECTED_GRAPH = re.compile(r"-\s*[fg]\s*\(\s*x\s*\)|\b[fg]\s*\(\s*-\s*x\s*\)")
 # The run of maths tokens (numbers with their letters, single letters, operators and
 # brackets) that ends a text, and the one that starts it.
-_MATHS_TOKEN = r"(?:\s*(?:\d+(?:\.\d+)?[a-z]{0,3}(?![a-z])|(?<![a-z])[a-z](?![a-z])|[-+*/^().]))"
-_MATHS_BEFORE = re.compile(rf"{_MATHS_TOKEN}*\s*$")
-_MATHS_AFTER = re.compile(rf"{_MATHS_TOKEN}*")
-_SEQUENCE = re.compile(r"-?\d+(?:\.\d+)?(?:\s*,\s*-?\d+(?:\.\d+)?){3,}")
+_MATHS_TOKEN = r"(?>\s*(?:\d++(?:\.\d++)?[a-z]{0,3}+(?![a-z])|(?<![a-z])[a-z](?![a-z])|[-+*/^().]))"
+# An equation's side is read this far from its "=" (a school task's sides are short).
+MAX_SIDE_CHARS = 80
+_MATHS_BEFORE = re.compile(rf"{_MATHS_TOKEN}*+\s*$")
+_MATHS_AFTER = re.compile(rf"{_MATHS_TOKEN}*+")
+_SEQUENCE = re.compile(r"(?<![\d.])-?\d++(?:\.\d++)?(?:\s*,\s*-?\d++(?:\.\d++)?){3,}")
 
 
 def _equation_sides(text: str) -> tuple[str, str] | None:
@@ -88,7 +92,10 @@ def _simultaneous(text: str) -> bool:
     """Whether a task gives two equations in the same unknowns ("2x + y = 7, x - y = 2")."""
     equations = [part for part in re.split(r",|;|\band\b|\n", text) if part.count("=") == 1]
     unknowns = [
-        _variables(_MATHS_BEFORE.search(left)[0] + _MATHS_AFTER.match(right)[0])
+        _variables(
+            _MATHS_BEFORE.search(left[-MAX_SIDE_CHARS:])[0]
+            + _MATHS_AFTER.match(right[:MAX_SIDE_CHARS])[0]
+        )
         for left, right in (equation.split("=") for equation in equations)
     ]
     if len(unknowns) < 2:
@@ -110,8 +117,8 @@ def _equation_words(text: str) -> list[str]:
     left, right = sides
     # Only the maths next to "=": "how do i solve 3x - 7" has a question before the
     # equation, "wat do m and c mean in y" words whose single letters are not unknowns.
-    left = _MATHS_BEFORE.search(left)[0]
-    right = _MATHS_AFTER.match(right)[0]
+    left = _MATHS_BEFORE.search(left[-MAX_SIDE_CHARS:])[0]
+    right = _MATHS_AFTER.match(right[:MAX_SIDE_CHARS])[0]
     if re.search(rf"{_VARIABLE}\s*\^\s*2", left + " " + right) and re.fullmatch(r"\s*0\s*", right):
         return ["quadratic", "equation"]
     on_both_sides = _variables(left) & _variables(right)
