@@ -332,8 +332,10 @@ def spelling_variants(word: str) -> list[str]:
 # ----- student text as text ----------------------------------------------------------------
 _QUOTED_LINE = re.compile(r"^[ \t]*>.*$", re.MULTILINE)
 _HTML_TAG = re.compile(r"</?[a-zA-Z][^<>]{0,200}>")
-_MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-_MARKDOWN_MARKERS = re.compile(r"(\*{1,3}|_{1,3}|~~|`{1,3}|^#{1,6}\s|^\s*[-*+]\s)", re.MULTILINE)
+# Link text holds no bracket and the address no parenthesis, so a message of brackets is
+# read in one pass (with "[^\]]*" a 4,000-character run of "[" took 80 ms).
+_MARKDOWN_LINK = re.compile(r"\[([^\[\]]*)\]\([^()]*\)")
+_MARKDOWN_MARKERS = re.compile(r"(\*{1,3}|_{1,3}|~~|`{1,3}|^#{1,6}\s|^[ \t]*[-*+]\s)", re.MULTILINE)
 
 
 def plain_text(text: str) -> str:
