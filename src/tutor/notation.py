@@ -31,11 +31,12 @@ _TYPESET = str.maketrans(
 )
 _SUPERSCRIPT_MINUS_ONE = re.compile(r"⁻\s*¹")
 _ARROW = re.compile(r"-+>|=+>|<-+|<=>|→|⇌")
+# Letters that are variables: one letter, not "a" or "i" standing as English words.
+_VARIABLE = r"(?<![a-z])[b-hj-z](?![a-z])"
+
 # Every pattern below is linear in what it scans: possessive quantifiers (*+, ++) and
 # lookaheads where a letter or sign must be somewhere inside, so that no text can make
 # them try its splits one by one ("1111…1! = x" took seconds with a plain "\d+" token).
-# Letters that are variables: one letter, not "a" or "i" standing as English words.
-_VARIABLE = r"(?<![a-z])[b-hj-z](?![a-z])"
 
 _PRODUCT_OF_BRACKETS = re.compile(r"\((?=[^()]*[a-z])[0-9a-z.+\-*/^ ]*+\)\s*\*?\s*\(")
 _THREE_BRACKETS = re.compile(r"\([^()]+\)\s*\*?\s*\([^()]+\)\s*\*?\s*\([^()]+\)")
