@@ -39,7 +39,6 @@ HARNESS_DECKS = PROJECT_ROOT / "benchmarks" / "harness" / "decks"
         ("nth term of 3, 6, 11, 18, 27", ["sequence", "quadratic"]),
         ("5, 15, 45, 135 next term", ["sequence", "geometric"]),
         ("2, 3, 5, 8, 13 what comes next", ["sequence", "fibonacci"]),
-        ("is 4, 9, 1, 7 a pattern", ["sequence"]),
         ("solve 6y + 4 = 2y - 8", ["equation", "unknowns", "both", "sides"]),
         ("how do i solve 5t - 1 = 3t + 9 for t??", ["equation", "unknowns", "both", "sides"]),
         ("x^2 - 7x + 12 = 0", ["quadratic", "equation"]),
@@ -64,10 +63,14 @@ def test_a_pasted_task_is_read_as_its_topic(task: str, words: list[str]) -> None
         "sketch y = sin x and y = cos x",  # one unknown between them: not simultaneous
         "why does f(x+3) look different",  # a function's bracket is not an expansion
         "15y^8 ÷ 3y^2",  # a quotient of powers, not a fractional index
+        "which element is 2,8,8,2",  # an electronic structure, not a quadratic sequence
+        "is 4, 9, 1, 7 a pattern",  # no rule
+        "what happened in 1924, 1925, 1926, 1927",  # years
     ],
 )
 def test_prose_formulas_and_other_subjects_say_nothing(text: str) -> None:
     unwanted = {"double", "single", "completing", "inequality", "unknowns", "simultaneous"}
+    unwanted |= {"sequence"}
     unwanted |= {"fractional", "indices"} if "15y" in text else set()
     assert unwanted.isdisjoint(notation_words(text))
 
@@ -125,3 +128,13 @@ def test_no_message_makes_the_reading_backtrack(text: str) -> None:
     possessive quantifiers, 24 digits and "! = x" took 12 s, 30 would take hours)."""
     notation_words(text)
     typed_words(text)
+
+
+def test_another_subjects_numbers_are_not_read_as_maths() -> None:
+    """With every harness deck loaded, an electronic structure stays Chemistry's: read as a
+    quadratic sequence, "2,8,8,2" went to the Maths deck's sequence cards."""
+    library = load_library([HARNESS_DECKS])
+    index = SearchIndex(list(library.cards.values()), library.topics)
+    result = answer(index, "2,8,8,2 which element")
+    assert result.best is not None
+    assert result.best.card.deck_id == "chemistry-atomic-structure"

@@ -172,24 +172,32 @@ def notation_words(text: str) -> list[str]:
 
 
 def _sequence_words(text: str) -> list[str]:
-    """A list of four or more numbers, and its kind when its terms show one: a common
-    difference (linear, arithmetic), a common second difference (quadratic), a common ratio
-    (geometric), or each term the sum of the two before it (Fibonacci)."""
+    """A list of four or more numbers whose terms follow a rule, with the rule's kind: a
+    common difference (linear, arithmetic), a common ratio (geometric), each term the sum of
+    the two before it (Fibonacci), or, over five terms or more, a common second difference
+    (quadratic). A list that follows none is not read as a sequence: an electronic structure
+    "2,8,8,1" is Chemistry's, and four numbers have some quadratic through them ("2,8,8,2");
+    nor is a list of years ("1924, 1925, 1926, 1927")."""
     found = _SEQUENCE.search(text)
     if found is None:
         return []
     terms = [float(term) for term in found[0].split(",")]
+    if all(term.is_integer() and 1000 <= term <= 2100 for term in terms):
+        return []
     steps = [after - before for before, after in pairwise(terms)]
     second_steps = [after - before for before, after in pairwise(steps)]
-    if len(set(steps)) == 1:
+    if len(set(steps)) == 1 and steps[0]:
         return ["sequence", "linear", "arithmetic"]
-    if 0 not in terms and len({after / before for before, after in pairwise(terms)}) == 1:
+    ratios = {after / before for before, after in pairwise(terms)} if 0 not in terms else set()
+    if len(ratios) == 1 and ratios != {1.0}:
         return ["sequence", "geometric"]
-    if len(set(second_steps)) == 1:
+    if len(terms) >= 5 and len(set(second_steps)) == 1 and second_steps[0]:
         return ["sequence", "quadratic"]
-    if all(terms[at] == terms[at - 1] + terms[at - 2] for at in range(2, len(terms))):
+    if steps[0] >= 0 and all(
+        terms[at] == terms[at - 1] + terms[at - 2] for at in range(2, len(terms))
+    ):
         return ["sequence", "fibonacci"]
-    return ["sequence"]
+    return []
 
 
 def _first_readings(
