@@ -63,6 +63,9 @@ def test_a_pasted_task_is_read_as_its_topic(task: str, words: list[str]) -> None
         "sketch y = sin x and y = cos x",  # one unknown between them: not simultaneous
         "why does f(x+3) look different",  # a function's bracket is not an expansion
         "15y^8 ÷ 3y^2",  # a quotient of powers, not a fractional index
+        "question 3(a)(ii) explain why the treaty failed",  # an exam question's parts
+        "Q4 (c)(i)(ii)",
+        "what does x = x + 1 do in python",  # an assignment, not an equation
         "which element is 2,8,8,2",  # an electronic structure, not a quadratic sequence
         "is 4, 9, 1, 7 a pattern",  # no rule
         "what happened in 1924, 1925, 1926, 1927",  # years

@@ -38,8 +38,11 @@ _VARIABLE = r"(?<![a-z])[b-hj-z](?![a-z])"
 # lookaheads where a letter or sign must be somewhere inside, so that no text can make
 # them try its splits one by one ("1111…1! = x" took seconds with a plain "\d+" token).
 
-_PRODUCT_OF_BRACKETS = re.compile(r"\((?=[^()]*[a-z])[0-9a-z.+\-*/^ ]*+\)\s*\*?\s*\(")
-_THREE_BRACKETS = re.compile(r"\([^()]+\)\s*\*?\s*\([^()]+\)\s*\*?\s*\([^()]+\)")
+# Brackets multiplied out hold a sum or difference: "(x + 4)(x - 2)", not an exam
+# question's parts "3(a)(ii)".
+_SUM = r"\((?=[^()]*[a-z])(?=[^()]*[+-])[0-9a-z.+\-*/^ ]*+\)"
+_PRODUCT_OF_BRACKETS = re.compile(rf"{_SUM}\s*\*?\s*\(")
+_THREE_BRACKETS = re.compile(rf"{_SUM}\s*\*?\s*{_SUM}\s*\*?\s*{_SUM}")
 # A coefficient written against its bracket: "3(x + 2)", "x(x - 5)", "-2(4 - y)" (not a
 # function's "f(x + 3)", nor prose in brackets).
 _ONE_BRACKET = re.compile(
@@ -123,7 +126,9 @@ def _equation_words(text: str) -> list[str]:
     if re.search(rf"{_VARIABLE}\s*\^\s*2", left + " " + right) and re.fullmatch(r"\s*0\s*", right):
         return ["quadratic", "equation"]
     on_both_sides = _variables(left) & _variables(right)
-    if on_both_sides and "^" not in left + right:
+    # A letter alone on the left is a formula or a program's assignment ("x = x + 1").
+    assigned = re.fullmatch(r"\s*[a-z]\s*", left) is not None
+    if on_both_sides and not assigned and "^" not in left + right:
         return ["equation", "unknowns", "both", "sides"]
     return []
 
