@@ -69,6 +69,7 @@ def test_a_pasted_task_is_read_as_its_topic(task: str, words: list[str]) -> None
         "which element is 2,8,8,2",  # an electronic structure, not a quadratic sequence
         "is 4, 9, 1, 7 a pattern",  # no rule
         "what happened in 1924, 1925, 1926, 1927",  # years
+        "0, 0, 0, 0",  # no rule worth a name
     ],
 )
 def test_prose_formulas_and_other_subjects_say_nothing(text: str) -> None:

@@ -135,7 +135,8 @@ def _equation_words(text: str) -> list[str]:
 
 # What each pattern reads, in groups that name one thing each: the first reading of a group
 # that matches is kept ("(a)(b)(c)" is triple brackets, not double too).
-_READINGS: tuple[tuple[tuple[re.Pattern[str], tuple[str, ...]], ...], ...] = (
+_Readings = tuple[tuple[tuple[re.Pattern[str], tuple[str, ...]], ...], ...]
+_READINGS: _Readings = (
     (
         (_THREE_BRACKETS, ("triple", "brackets")),
         (_PRODUCT_OF_BRACKETS, ("double", "brackets")),
@@ -149,7 +150,7 @@ _READINGS: tuple[tuple[tuple[re.Pattern[str], tuple[str, ...]], ...], ...] = (
     ((_DOUBLE_INEQUALITY, ("double", "inequality")), (_INEQUALITY, ("inequality",))),
 )
 # Read before "f(x)" is taken out of the text (the readings above must not see it).
-_FUNCTION_READINGS: tuple[tuple[tuple[re.Pattern[str], tuple[str, ...]], ...], ...] = (
+_FUNCTION_READINGS: _Readings = (
     (
         (_INVERSE_FUNCTION, ("inverse", "function")),
         (_COMPOSITE_FUNCTION, ("composite", "function")),
@@ -170,7 +171,7 @@ def notation_words(text: str) -> list[str]:
     found = _first_readings(text, _FUNCTION_READINGS)
     text = _HEART.sub(" ", _FUNCTION_OF_X.sub(" ", text))  # f^-1(x) is no negative power
     found += _first_readings(text, _READINGS)
-    if not found[:1] and _ONE_BRACKET.search(text) and not _equation_sides(text):
+    if not found and _ONE_BRACKET.search(text) and not _equation_sides(text):
         found += ["single", "bracket"]  # "3(x + 2)" alone; in an equation, the equation's
     found += _sequence_words(text) + _equation_words(text)
     return list(dict.fromkeys(found))
@@ -198,16 +199,14 @@ def _sequence_words(text: str) -> list[str]:
         return ["sequence", "geometric"]
     if len(terms) >= 5 and len(set(second_steps)) == 1 and second_steps[0]:
         return ["sequence", "quadratic"]
-    if steps[0] >= 0 and all(
+    if terms[-1] > terms[0] and all(
         terms[at] == terms[at - 1] + terms[at - 2] for at in range(2, len(terms))
     ):
         return ["sequence", "fibonacci"]
     return []
 
 
-def _first_readings(
-    text: str, groups: tuple[tuple[tuple[re.Pattern[str], tuple[str, ...]], ...], ...]
-) -> list[str]:
+def _first_readings(text: str, groups: _Readings) -> list[str]:
     """The words of the first pattern of each group that matches `text`."""
     found: list[str] = []
     for group in groups:
