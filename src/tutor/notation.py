@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
+from tutor.text import VARIABLE_LETTERS
+
 # Typeset maths typed as plain characters, so one pattern reads both.
 _TYPESET = str.maketrans(
     {
@@ -31,8 +33,8 @@ _TYPESET = str.maketrans(
 )
 _SUPERSCRIPT_MINUS_ONE = re.compile(r"⁻\s*¹")
 _ARROW = re.compile(r"-+>|=+>|<-+|<=>|→|⇌")
-# Letters that are variables: one letter, not "a" or "i" standing as English words.
-_VARIABLE = r"(?<![a-z])[b-hj-z](?![a-z])"
+# A variable: one letter standing alone (text.VARIABLE_LETTERS: not "a" or "i").
+_VARIABLE = rf"(?<![a-z])[{VARIABLE_LETTERS}](?![a-z])"
 
 # Every pattern below is linear in what it scans: possessive quantifiers (*+, ++) and
 # lookaheads where a letter or sign must be somewhere inside, so that no text can make
@@ -63,9 +65,10 @@ _COMPLETED_SQUARE = re.compile(
 _NEAR = r"[0-9+\-*/^(). ]{0,15}"
 _INEQUALITY = re.compile(rf"{_VARIABLE}{_NEAR}[<>]=?\s*-?\s*\d|\d\s*[<>]=?{_NEAR}{_VARIABLE}")
 _DOUBLE_INEQUALITY = re.compile(rf"(?<![\d.])-?\d++\s*[<>]=?\s*{_VARIABLE}\s*[<>]=?\s*-?\d")
-_INVERSE_FUNCTION = re.compile(r"\b[fgh]\s*(\^\s*\(?\s*-\s*1\s*\)?|-1)\s*\(\s*x\s*\)")
+_INVERSE_MARK = r"(?:\^\s*\(?\s*-\s*1\s*\)?|-1)"  # the "^-1" of f^-1(x)
+_INVERSE_FUNCTION = re.compile(rf"\b[fgh]\s*{_INVERSE_MARK}\s*\(\s*x\s*\)")
 _COMPOSITE_FUNCTION = re.compile(r"\b[fgh][fgh]\s*\(\s*x\s*\)|\b[fgh]\s*\(\s*[fgh]\s*\(")
-_FUNCTION_OF_X = re.compile(r"\b[fgh]{1,2}\s*(\^\s*\(?\s*-\s*1\s*\)?|-1)?\s*\(\s*x\s*\)")
+_FUNCTION_OF_X = re.compile(rf"\b[fgh]{{1,2}}\s*{_INVERSE_MARK}?\s*\(\s*x\s*\)")
 _MOVED_GRAPH = re.compile(r"\b[fg]\s*\(\s*x\s*[+-]\s*\d+\s*\)|\b[fg]\s*\(\s*x\s*\)\s*[+-]\s*\d")
 _REFLECTED_GRAPH = re.compile(r"-\s*[fg]\s*\(\s*x\s*\)|\b[fg]\s*\(\s*-\s*x\s*\)")
 # The run of maths tokens (numbers with their letters, single letters, operators and
@@ -92,16 +95,19 @@ def _variables(side: str) -> set[str]:
     return set(re.findall(rf"{_VARIABLE}(?!\d)", side))
 
 
+def _maths_beside(left: str, right: str) -> tuple[str, str]:
+    """Only the maths next to "=": "how do i solve 3x - 7" has a question before the
+    equation, "wat do m and c mean in y" words whose single letters are not unknowns."""
+    return (
+        _MATHS_BEFORE.search(left[-MAX_SIDE_CHARS:])[0],
+        _MATHS_AFTER.match(right[:MAX_SIDE_CHARS])[0],
+    )
+
+
 def _simultaneous(text: str) -> bool:
     """Whether a task gives two equations in the same unknowns ("2x + y = 7, x - y = 2")."""
     equations = [part for part in re.split(r",|;|\band\b|\n", text) if part.count("=") == 1]
-    unknowns = [
-        _variables(
-            _MATHS_BEFORE.search(left[-MAX_SIDE_CHARS:])[0]
-            + _MATHS_AFTER.match(right[:MAX_SIDE_CHARS])[0]
-        )
-        for left, right in (equation.split("=") for equation in equations)
-    ]
+    unknowns = [_variables("".join(_maths_beside(*equation.split("=")))) for equation in equations]
     if len(unknowns) < 2:
         return False
     # They share an unknown and have two between them ("y = sin x, y = cos x" has one).
@@ -111,18 +117,14 @@ def _simultaneous(text: str) -> bool:
 def _equation_words(text: str) -> list[str]:
     """An equation's kind: the same unknown on both sides, or a quadratic set to zero. A
     formula ("V = IR", "y = 4x - 2") says nothing in words: its letters are read as they are.
+    `text` has its functions ("f(x)") taken out already (notation_words).
     """
-    text = _FUNCTION_OF_X.sub(" ", text)
     if _simultaneous(text):
         return ["simultaneous", "equations"]
     sides = _equation_sides(text)
     if sides is None:
         return []
-    left, right = sides
-    # Only the maths next to "=": "how do i solve 3x - 7" has a question before the
-    # equation, "wat do m and c mean in y" words whose single letters are not unknowns.
-    left = _MATHS_BEFORE.search(left[-MAX_SIDE_CHARS:])[0]
-    right = _MATHS_AFTER.match(right[:MAX_SIDE_CHARS])[0]
+    left, right = _maths_beside(*sides)
     if re.search(rf"{_VARIABLE}\s*\^\s*2", left + " " + right) and re.fullmatch(r"\s*0\s*", right):
         return ["quadratic", "equation"]
     on_both_sides = _variables(left) & _variables(right)

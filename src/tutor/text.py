@@ -54,9 +54,11 @@ _DIGIT_GROUPS = re.compile(r"(\d)[,.](\d{3})\b")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 # A power typed with a caret, as a superscript reads once decomposed: "x^2" is "x²" ("x2").
 _CARET_POWER = re.compile(r"(?<=[a-z])\s*\^\s*(\d+)\b")
-# A letter squared or cubed in words: "x squared" is "x²" too (not "a" or "i", which are
-# words: "a squared number").
-_POWER_WORD = re.compile(r"\b([b-hj-z]) (squared|cubed)\b")
+# The letters that stand for numbers when alone: not "a" or "i", which are words ("a
+# squared number"); tutor.notation reads its unknowns with them too.
+VARIABLE_LETTERS = "b-hj-z"
+# A letter squared or cubed in words: "x squared" is "x²" too.
+_POWER_WORD = re.compile(rf"\b([{VARIABLE_LETTERS}]) (squared|cubed)\b")
 _POWER_DIGITS = {"squared": "2", "cubed": "3"}
 _SPACED_PUNCTUATION = "•–—“”·"
 _COMBINING_MARKS = re.compile(
