@@ -43,6 +43,8 @@ HARNESS_DECKS = PROJECT_ROOT / "benchmarks" / "harness" / "decks"
         ("how do i solve 5t - 1 = 3t + 9 for t??", ["equation", "unknowns", "both", "sides"]),
         ("x^2 - 7x + 12 = 0", ["quadratic", "equation"]),
         ("solve 3x + 2y = 16 and x - y = 2", ["simultaneous", "equations"]),
+        # Typed without spaces: "y" and "3x" stay apart ("y3x" would read as an element).
+        ("y=3x+2 and y=x^2 where do they meet", ["simultaneous", "equations"]),
     ],
 )
 def test_a_pasted_task_is_read_as_its_topic(task: str, words: list[str]) -> None:

@@ -107,7 +107,7 @@ def _maths_beside(left: str, right: str) -> tuple[str, str]:
 def _simultaneous(text: str) -> bool:
     """Whether a task gives two equations in the same unknowns ("2x + y = 7, x - y = 2")."""
     equations = [part for part in re.split(r",|;|\band\b|\n", text) if part.count("=") == 1]
-    unknowns = [_variables("".join(_maths_beside(*equation.split("=")))) for equation in equations]
+    unknowns = [_variables(" ".join(_maths_beside(*equation.split("=")))) for equation in equations]
     if len(unknowns) < 2:
         return False
     # They share an unknown and have two between them ("y = sin x, y = cos x" has one).
