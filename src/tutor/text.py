@@ -235,7 +235,6 @@ def normalise(text: str, *, limit: int | None = MAX_QUERY_CHARS * 10) -> str:
     text = _words_only(text)
     if "squared" in text or "cubed" in text:
         text = _POWER_WORD.sub(lambda found: found[1] + _POWER_DIGITS[found[2]], text)
-    text = text.strip()
     if any(word in text for word in _EXHIBIT_WORDS):
         text = _EXHIBIT.sub(r"\1\2", text)
     return text
