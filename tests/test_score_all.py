@@ -1,5 +1,12 @@
-"""The harness's paired comparison (benchmarks/score_all.py): which questions changed
-between two matchers, and how likely so uneven a split is by chance."""
+"""The harness (benchmarks/score_all.py): its paired comparison — which questions changed
+between two matchers, and how likely so uneven a split is by chance — and its data.
+
+The data stays sound: every in-scope question can be answered by a card of its deck, every
+out-of-scope question has its blind label, and every label names real cards. A question
+whose expected card no longer exists (a deck regenerated after its notes were
+fact-checked, a section renamed) would count as a miss for every matcher, and an
+unlabelled out-of-scope question would count a right answer from another deck as wrong:
+both would move `make score-all`'s figures silently."""
 
 from __future__ import annotations
 
@@ -13,6 +20,7 @@ from types import ModuleType
 import pytest
 
 from tutor.config import PROJECT_ROOT
+from tutor.model import Card
 
 
 @pytest.fixture(scope="module")
@@ -95,3 +103,62 @@ def test_a_revision_is_loaded_with_every_matcher_module_it_imports() -> None:
             if imported == "model":  # data classes, no matching logic
                 continue
             assert imported in listed[:at], f"{name} imports tutor.{imported}"
+
+
+@pytest.fixture(scope="module")
+def cards_by_deck(score_all: ModuleType) -> dict[str, list[Card]]:
+    by_deck: dict[str, list[Card]] = {}
+    for card in score_all.load_decks().cards.values():
+        by_deck.setdefault(card.deck_id, []).append(card)
+    return by_deck
+
+
+def test_every_in_scope_question_has_a_card_of_its_deck_to_find(
+    score_all: ModuleType, cards_by_deck: dict[str, list[Card]]
+) -> None:
+    unanswerable = [
+        (deck, name, item["q"])
+        for deck, name, data in score_all.question_sets(score_all.SPLITS)
+        for item in data.get("in_scope", [])
+        if not any(score_all.expected(item, card) for card in cards_by_deck[deck])
+    ]
+    assert unanswerable == []
+
+
+def test_harness_sets_name_one_section_each(
+    score_all: ModuleType, cards_by_deck: dict[str, list[Card]]
+) -> None:
+    """A harness question's `expect` phrases find the card of its `section` (the bundled
+    deck's older sets have no `section`; 102 older questions' phrases also find a second
+    card, which the scorer then accepts too)."""
+    wrong = []
+    for deck, name, data in score_all.question_sets(score_all.SPLITS):
+        for item in data.get("in_scope", []):
+            if "section" not in item or item.get("cards"):
+                continue
+            found = [card.title for card in cards_by_deck[deck] if score_all.expected(item, card)]
+            if item["section"] not in found:
+                wrong.append((deck, name, item["q"], item["section"], found))
+    assert wrong == []
+
+
+def test_every_out_of_scope_question_is_labelled(score_all: ModuleType) -> None:
+    unlabelled = [
+        (deck, name, item["q"])
+        for deck, name, data in score_all.question_sets(score_all.SPLITS)
+        for item in data.get("out_of_scope", [])
+        if item["q"] not in score_all.ANSWERED_AFTER_ALL
+    ]
+    assert unlabelled == []
+
+
+def test_labels_name_cards_that_exist(
+    score_all: ModuleType, cards_by_deck: dict[str, list[Card]]
+) -> None:
+    ids = {card.id for cards in cards_by_deck.values() for card in cards}
+    unknown = {
+        question: sorted(answered_by - ids)
+        for question, answered_by in score_all.ANSWERED_AFTER_ALL.items()
+        if answered_by - ids
+    }
+    assert unknown == {}
