@@ -730,6 +730,17 @@ def test_wordnet_table_is_package_data() -> None:
 
 
 # ----- real words are not typos --------------------------------------------------------------
+def test_a_long_sound_is_not_a_short_word_of_the_deck(harness: Library) -> None:
+    """Letters typed over and over are typed once ("sooo", "diffffusion"), but "hmmm" is
+    a sound, not the initials of the patient HM that the psychology deck writes."""
+    index = deck_index(harness, "psychology-memory-perception")
+    for question in ("hmmmm", "hmmm ok"):
+        assert answer(index, question).best is None, question
+    for question in ("HM", "who was hm", "sooo who was HM"):
+        found = answer(index, question).best
+        assert found is not None and "HM" in found.card.title, question
+
+
 def test_english_words_are_known() -> None:
     assert is_english("meiosis") and is_english("revising") and is_english("sonnet")
     assert not is_english("mitosus") and not is_english("orgbureau")

@@ -43,6 +43,7 @@ from tutor.text import (
     noise_probes,
     specificity,
     unknown_specificity,
+    word_meaning,
 )
 from tutor.vocabulary import Match, Vocabulary
 from tutor.wordlinks import (
@@ -230,11 +231,11 @@ class DeckIndex:
 
     def _read_question(self, query: str) -> tuple[str, ...]:
         """The question's meaningful words: shorthand spelled out, and letters typed over
-        and over ("sooo") typed once unless the deck has the word as it stands."""
+        and over ("sooo") typed once unless the deck has the word as it stands (_typed_once)."""
         words: list[str] = []
         for word in typed_words(query[: MAX_QUERY_CHARS * 2]):
             if not self._vocabulary.knows(word):
-                word = collapse_repeats(word)
+                word = _typed_once(word)
             words.extend(SHORTHAND.get(word, word).split())
         return meanings(tuple(words))
 
@@ -496,3 +497,13 @@ def _phrase_specificity(lemma: str) -> float:
     if senses:
         return specificity(senses[0][0])
     return max(specificity(part) for part in phrase_parts(lemma))
+
+
+def _typed_once(word: str) -> str:
+    """A word with letters typed over and over, each typed once ("sooo" -> "so",
+    "diffffusion" -> "difusion"); but a sound ("hmmm", "ahhh") that would shrink to a short
+    word of meaning stays as typed: "hmmm" is not the initials HM, nor "ahhh" a unit."""
+    once = collapse_repeats(word)
+    if once != word and len(once) < 3 and word_meaning(once):
+        return word
+    return once

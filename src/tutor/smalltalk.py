@@ -179,6 +179,9 @@ _FILLER = frozenset(
 )
 """Words that may surround a phrase without changing it ("hi there", "thanks bot", "ur
 actually so useless")."""
+_SOUNDS = frozenset("hm hmm um umm uh uhh er err erm ah ahh oh ohh mm eh".split())
+"""Thinking aloud, with repeated letters typed once ("hmmmm" -> hm): around a phrase they
+change nothing ("hmm ok", "ahh thanks"); a message of nothing else is an acknowledgement."""
 MAX_WORDS = 8
 
 
@@ -211,8 +214,17 @@ def recognise(text: str) -> SmallTalk | None:
     if not words or len(words) > MAX_WORDS:
         return None
     # "hiiii", "thanksss": three or more of a letter are one ("hello" keeps its two).
-    phrase = _phrase(collapse_repeats(word) for word in words)
+    words = [collapse_repeats(word) for word in words]
+    sayings = [word for word in words if word not in _SOUNDS]
+    if not sayings:
+        return SmallTalk.ACKNOWLEDGEMENT  # "hmm", "ahhh"
+    phrase = _phrase(_said_once(sayings))
     for phrases, kind in _KINDS:
         if phrase in phrases:
             return kind
     return None
+
+
+def _said_once(words: list[str]) -> list[str]:
+    """A word said again straight after itself said once ("ok ok ok" -> ok)."""
+    return [word for at, word in enumerate(words) if not at or words[at - 1] != word]
