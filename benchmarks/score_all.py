@@ -15,8 +15,11 @@ Scoring: an in-scope question is answered when the expected card is the best one
 an answer that is not confident, among the choices shown (best + alternatives); the
 "strict" figure counts the best card only. The expected card is one of the question's
 `cards:` ids when it lists any, else any card whose title or body contains an `expect`
-phrase (as ../shared/eval/score.py does). An out-of-scope question is handled when there is
-no best card ("rejected") or when the best card is one that answers it after all: a few
+phrase (as ../shared/eval/score.py does); with all decks loaded, also another deck's card
+labelled as answering it too ("y do veins need valves", a Biology question, by the PE deck's
+*Veins*: harness/in_scope_answers_elsewhere.yaml, judged blind). An out-of-scope question
+is handled when there is no best card ("rejected") or when the best card is one that
+answers it after all: a few
 questions written as out of scope for one deck are answered by another deck's card, "what
 is osmosis" beside the Stalin deck (harness/out_of_scope_answers.yaml, labelled by a
 session that saw only the questions and the decks, never the matcher).
@@ -90,6 +93,40 @@ def answered_after_all() -> dict[str, frozenset[str]]:
 
 
 ANSWERED_AFTER_ALL = answered_after_all()
+
+
+def judged_elsewhere() -> dict[tuple[str, str, str], bool]:
+    """(deck, in-scope question, another deck's card id) -> whether that card answers it.
+
+    With every deck loaded, a question written for one deck may be answered as well by
+    another deck's card ("y do veins need valves", a Biology question, by the PE deck's
+    *Veins*). Judged blind (harness/in_scope_answers_elsewhere.yaml, pooled by
+    harness/pool_elsewhere.py): a session saw only question-card pairs, never the matcher
+    or which matcher showed a pair.
+    """
+    path = HARNESS / "in_scope_answers_elsewhere.yaml"
+    rows = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else []
+    judged: dict[tuple[str, str, str], bool] = {}
+    for row in rows:
+        key = (row["asked_in"], row["q"], row["card"])
+        if judged.setdefault(key, row["answers"]) != row["answers"]:
+            raise ValueError(f"{path.name}: {key} is judged twice, differently")
+    return judged
+
+
+def answered_elsewhere(
+    judged: dict[tuple[str, str, str], bool],
+) -> dict[tuple[str, str], frozenset[str]]:
+    """(deck, in-scope question) -> the other decks' cards judged to answer it."""
+    answers: dict[tuple[str, str], set[str]] = {}
+    for (deck, question, card), answers_it in judged.items():
+        if answers_it:
+            answers.setdefault((deck, question), set()).add(card)
+    return {key: frozenset(cards) for key, cards in answers.items()}
+
+
+ELSEWHERE_JUDGED = judged_elsewhere()
+ANSWERED_ELSEWHERE = answered_elsewhere(ELSEWHERE_JUDGED)
 SET_NAME = re.compile(r"-(tune|heldout)[\w-]*$")
 SPLIT_OF = re.compile(r"tune|heldout")
 
@@ -145,8 +182,11 @@ def fold(text: str) -> str:
     return " ".join(text.split()).lower()
 
 
-def expected(item: dict, card: Card) -> bool:
-    """Whether `card` is an answer the question accepts."""
+def expected(item: dict, card: Card, deck_id: str = "") -> bool:
+    """Whether `card` is an answer the question accepts: its own deck's expected card, or
+    (`deck_id`: the deck it was written for) another deck's card labelled as answering it."""
+    if card.deck_id != deck_id and card.id in ANSWERED_ELSEWHERE.get((deck_id, item["q"]), ()):
+        return True
     if item.get("cards"):
         return card.id in item["cards"]
     text = fold(f"{card.title}\n{card.body}")
@@ -174,15 +214,15 @@ def score_set(
         shown = [] if result.best is None else [result.best]
         if result.best is not None and not result.confident:
             shown += list(result.alternatives)
-        ok = any(expected(item, hit.card) for hit in shown)
-        strict = result.best is not None and expected(item, result.best.card)
+        ok = any(expected(item, hit.card, deck_id) for hit in shown)
+        strict = result.best is not None and expected(item, result.best.card, deck_id)
         tally.in_scope += 1
         tally.answered += ok
         tally.offers_nearest = hasattr(result, "nearest")  # older matchers have none
         if result.best is None:
             tally.no_card += 1
             nearest = getattr(result, "nearest", ())
-            tally.nearest_right += any(expected(item, hit.card) for hit in nearest)
+            tally.nearest_right += any(expected(item, hit.card, deck_id) for hit in nearest)
         tally.strict += strict
         tally.in_outcomes.append(ok)
         tally.in_questions.append(item["q"])

@@ -162,3 +162,34 @@ def test_labels_name_cards_that_exist(
         if answered_by - ids
     }
     assert unknown == {}
+
+
+def test_answers_elsewhere_are_other_decks_cards_for_real_questions(
+    score_all: ModuleType, cards_by_deck: dict[str, list[Card]]
+) -> None:
+    """Each pair judged for an in-scope question answered by another deck's card is a
+    question of that deck's sets and a card that exists in another deck."""
+    deck_of = {card.id: deck for deck, cards in cards_by_deck.items() for card in cards}
+    asked = {
+        (deck, item["q"])
+        for deck, _, data in score_all.question_sets(score_all.SPLITS)
+        for item in data.get("in_scope", [])
+    }
+    wrong = [
+        (deck, question, card)
+        for deck, question, card in score_all.ELSEWHERE_JUDGED
+        if (deck, question) not in asked or deck_of.get(card, deck) == deck
+    ]
+    assert score_all.ANSWERED_ELSEWHERE and wrong == []
+
+
+def test_a_card_labelled_as_answering_elsewhere_counts_only_for_that_deck(
+    score_all: ModuleType, cards_by_deck: dict[str, list[Card]]
+) -> None:
+    (deck, question), answered_by = next(iter(score_all.ANSWERED_ELSEWHERE.items()))
+    card = next(c for cards in cards_by_deck.values() for c in cards if c.id in answered_by)
+    item = {"q": question, "expect": ["a phrase no card writes, 7e3f"]}
+    assert score_all.expected(item, card, deck)
+    other = next(name for name in cards_by_deck if name not in (deck, card.deck_id))
+    assert not score_all.expected(item, card, other)
+    assert not score_all.expected({**item, "q": question + " and more"}, card, deck)
