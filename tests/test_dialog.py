@@ -135,6 +135,8 @@ def test_card_usage_suggests_a_short_title() -> None:
         ("im so bored of revising 😩", SmallTalk.PLAY),
         ("can we play a game", SmallTalk.PLAY),
         ("hmm", SmallTalk.ACKNOWLEDGEMENT),
+        ("mmm", SmallTalk.ACKNOWLEDGEMENT),
+        ("oh ok", SmallTalk.ACKNOWLEDGEMENT),
         ("hmmmm ok ok ok", SmallTalk.ACKNOWLEDGEMENT),
         ("ahh thanks", SmallTalk.THANKS),
         ("umm hi", SmallTalk.GREETING),

@@ -3,8 +3,9 @@ bye, "that's not what I asked", and "tell me a joke".
 
 Deliberately small and bounded: a message is chit-chat only when the WHOLE message is
 one of these phrases (give or take punctuation, emoji, texting shorthand, a name for the
-bot, a few filler words and repeated letters), so "hi, why did stalin win" still goes to
-the matcher and "lol" or "asdf" still get the ordinary no-note reply.
+bot, a few filler words, sounds like "hmm", repeated letters and repeated words), so "hi,
+why did stalin win" still goes to the matcher and "lol" or "asdf" still get the ordinary
+no-note reply.
 """
 
 from __future__ import annotations
@@ -175,13 +176,14 @@ _PLAY = frozenset(
 )
 _FILLER = frozenset(
     {"there", "bot", "tutor", "mate", "everyone", "all", "again", "please"}
-    | {"actually", "so", "really", "literally", "just", "very", "oh", "ugh"}
+    | {"actually", "so", "really", "literally", "just", "very", "ugh"}
 )
 """Words that may surround a phrase without changing it ("hi there", "thanks bot", "ur
 actually so useless")."""
-_SOUNDS = frozenset("hm hmm um umm uh uhh er err erm ah ahh oh ohh mm eh".split())
-"""Thinking aloud, with repeated letters typed once ("hmmmm" -> hm): around a phrase they
-change nothing ("hmm ok", "ahh thanks"); a message of nothing else is an acknowledgement."""
+_SOUNDS = frozenset("hm hmm m mm um umm uh uhh er err erm ah ahh oh ohh eh".split())
+"""Thinking aloud, with repeated letters typed once ("hmmmm" -> hm, "mmm" -> m): around a
+phrase they change nothing ("hmm ok", "ahh thanks"); a message of nothing else is an
+acknowledgement."""
 MAX_WORDS = 8
 
 
