@@ -201,6 +201,14 @@ def bot_reply(module: ModuleType, index: object, question: str) -> object:
     return module.answer(index, question)
 
 
+def shown_hits(result: object) -> list:
+    """The cards a reply shows as answers: the best one, and for an answer that is not
+    confident the choices of "Which did you mean?" beside it."""
+    if result.best is None:
+        return []
+    return [result.best, *(() if result.confident else result.alternatives)]
+
+
 def score_set(
     module: ModuleType,
     deck_id: str,
@@ -211,9 +219,7 @@ def score_set(
 ) -> None:
     for item in questions.get("in_scope", []):
         result = bot_reply(module, index, item["q"])
-        shown = [] if result.best is None else [result.best]
-        if result.best is not None and not result.confident:
-            shown += list(result.alternatives)
+        shown = shown_hits(result)
         ok = any(expected(item, hit.card, deck_id) for hit in shown)
         strict = result.best is not None and expected(item, result.best.card, deck_id)
         tally.in_scope += 1

@@ -28,6 +28,7 @@ from score_all import (
     current_search,
     load_decks,
     question_sets,
+    shown_hits,
 )
 
 
@@ -39,11 +40,7 @@ def main(out: Path) -> int:
         index = module.SearchIndex(library.cards.values(), library.topics)
         for deck_id, _, questions in sets:
             for item in questions.get("in_scope", []):
-                result = bot_reply(module, index, item["q"])
-                shown = [] if result.best is None else [result.best]
-                if result.best is not None and not result.confident:
-                    shown += list(result.alternatives)
-                for hit in shown:
+                for hit in shown_hits(bot_reply(module, index, item["q"])):
                     key = (deck_id, item["q"], hit.card.id)
                     if hit.card.deck_id != deck_id and key not in ELSEWHERE_JUDGED:
                         pairs[key] = {
