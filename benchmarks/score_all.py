@@ -33,6 +33,11 @@ A question that gets no card is offered the cards that came closest instead (nev
 answer; search.SearchIndex.nearest): "closest notes" counts the in-scope questions with no
 card whose right card was among them, and the rejected questions offered any.
 
+Each line also gives the ranking's ceiling: how often the index's raw scores (every card,
+no threshold, no name lookup, no choices) rank the right card first, and among the first
+RANKED_FEW — the most any abstention or chooser rule on that ranking could answer; the
+run's last lines pool every set per matcher, split and mode.
+
 Beside each other matcher scored, the run ends with the questions that changed (in-scope
 and out-of-scope, gained and lost, per split and mode) and an exact sign test on them: a
 handful either way is what chance gives, and then held-out sets often disagree.
@@ -74,6 +79,7 @@ BUNDLED_TUNE_SETS = {
     "tune-fresh": HERE / "questions_fresh.yaml",
 }
 SPLITS = ("tune", "heldout")
+RANKED_FEW = 3  # as many cards as "Which did you mean?" offers at most
 
 
 def answered_after_all() -> dict[str, frozenset[str]]:
@@ -151,12 +157,23 @@ class Tally:
     nearest_right: int = 0
     nearest_offered_out: int = 0
     offers_nearest: bool = False  # the matcher scored has closest notes at all
+    # In-scope questions whose right card the matcher's raw scores (SearchIndex.score_all:
+    # every card, no threshold, no name lookup, no choices) rank first, and among the
+    # first RANKED_FEW: the most any abstention or chooser rule on top of that ranking
+    # could answer with one card, or with RANKED_FEW choices.
+    ranked_first: int = 0
+    ranked_few: int = 0
     # Each question's outcome in the set's order (answered / handled), for paired comparisons.
     in_outcomes: list[bool] = field(default_factory=list)
     out_outcomes: list[bool] = field(default_factory=list)
     in_questions: list[str] = field(default_factory=list)  # beside in_outcomes
     out_questions: list[str] = field(default_factory=list)
     styles: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+
+    def count_ranking(self, item: dict, ranked: Sequence[Card], deck_id: str) -> None:
+        """Count an in-scope question's right card among the raw ranking's first cards."""
+        self.ranked_first += bool(ranked) and expected(item, ranked[0], deck_id)
+        self.ranked_few += any(expected(item, card, deck_id) for card in ranked)
 
     def line(self) -> str:
         def share(part: int, whole: int) -> str:
@@ -169,6 +186,12 @@ class Tally:
             f"{share(handled, self.out_of_scope)}  rejected {self.rejected}"
             + (f", rightly answered {self.rightly_answered}" if self.rightly_answered else "")
             + (f"  (wrong answers from another deck: {self.elsewhere})" if self.elsewhere else "")
+            + (
+                f"  ranked first {share(self.ranked_first, self.in_scope)}, in first "
+                f"{RANKED_FEW} {share(self.ranked_few, self.in_scope)}"
+                if self.in_scope
+                else ""
+            )
             + (
                 f"  closest notes: right card {self.nearest_right}/{self.no_card} no-card "
                 f"in-scope, offered to {self.nearest_offered_out}/{self.rejected} rejected"
@@ -209,6 +232,14 @@ def shown_hits(result: object) -> list:
     return [result.best, *(() if result.confident else result.alternatives)]
 
 
+def ranked_cards(index: object, question: str) -> list[Card]:
+    """The first RANKED_FEW cards by the index's raw scores, best first (ties in card order),
+    with no threshold applied."""
+    scores = index.score_all(question)
+    ranked = sorted(scores, key=lambda position: (-scores[position], position))
+    return [index.cards[position] for position in ranked[:RANKED_FEW]]
+
+
 def score_set(
     module: ModuleType,
     deck_id: str,
@@ -230,6 +261,7 @@ def score_set(
             nearest = getattr(result, "nearest", ())
             tally.nearest_right += any(expected(item, hit.card, deck_id) for hit in nearest)
         tally.strict += strict
+        tally.count_ranking(item, ranked_cards(index, item["q"]), deck_id)
         tally.in_outcomes.append(ok)
         tally.in_questions.append(item["q"])
         style = tally.styles[item.get("style", "-")]
@@ -324,6 +356,31 @@ class Changes:
         )
 
 
+def print_totals(tallies: dict[tuple[str, str, str, str], Tally]) -> None:
+    """Per matcher, split and mode, all decks' sets pooled: in-scope answered, out-of-scope
+    handled, and the ranking's ceiling (right card ranked first / in the first few)."""
+    totals: dict[tuple[str, str, str], Tally] = defaultdict(Tally)
+    for (name, _, split, mode), tally in tallies.items():
+        total = totals[name, SPLIT_OF.match(split).group(0), mode]
+        total.in_scope += tally.in_scope
+        total.answered += tally.answered
+        total.out_of_scope += tally.out_of_scope
+        total.rejected += tally.rejected
+        total.rightly_answered += tally.rightly_answered
+        total.ranked_first += tally.ranked_first
+        total.ranked_few += tally.ranked_few
+    print("\nevery set pooled")
+    for (name, split, mode), total in totals.items():
+        handled = total.rejected + total.rightly_answered
+        print(
+            f"  {name:8s} {split:8s} {mode:9s} in {total.answered / total.in_scope:.3f}  "
+            f"out-handled {handled / total.out_of_scope:.3f}  ranked first "
+            f"{total.ranked_first / total.in_scope:.3f}, in first {RANKED_FEW} "
+            f"{total.ranked_few / total.in_scope:.3f}  ({total.in_scope} in-scope, "
+            f"{total.out_of_scope} out-of-scope)"
+        )
+
+
 def print_changes(tallies: dict[tuple[str, str, str, str], Tally], names: Sequence[str]) -> None:
     """Per split and mode, the questions the current matcher gains and loses against each
     other matcher scored: a change of a few questions is often chance (high p), and the
@@ -374,6 +431,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if not args.no_styles:
                     for style, (ok, total) in sorted(tally.styles.items()):
                         print(f"{'':46s}{style:12s} {ok / total:.3f} ({ok}/{total})")
+    print_totals(tallies)
     print_changes(tallies, [name for name, _ in matchers])
     return 0
 

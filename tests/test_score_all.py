@@ -193,3 +193,33 @@ def test_a_card_labelled_as_answering_elsewhere_counts_only_for_that_deck(
     other = next(name for name in cards_by_deck if name not in (deck, card.deck_id))
     assert not score_all.expected(item, card, other)
     assert not score_all.expected({**item, "q": question + " and more"}, card, deck)
+
+
+class _FixedScores:
+    """An index stand-in whose raw scores are given: what ranked_cards reads."""
+
+    def __init__(self, cards: list[Card], scores: dict[int, float]) -> None:
+        self.cards = cards
+        self._scores = scores
+
+    def score_all(self, question: str) -> dict[int, float]:
+        return self._scores
+
+
+def test_the_ranking_ceiling_counts_the_right_card_first_and_among_the_first_few(
+    score_all: ModuleType,
+) -> None:
+    cards = [
+        Card(id=f"c{n}", title=f"Card {n}", topic_id="t", deck_id="d", body="") for n in range(5)
+    ]
+    # Card 3 best, then 1 and 4 tied (card order breaks the tie), then 0; card 2 unscored.
+    index = _FixedScores(cards, {0: 5.0, 1: 7.0, 3: 9.0, 4: 7.0})
+    assert [card.id for card in score_all.ranked_cards(index, "q")] == ["c3", "c1", "c4"]
+    assert score_all.ranked_cards(_FixedScores(cards, {}), "q") == []
+
+    tally = score_all.Tally()
+    for wanted in ("c3", "c4", "c0"):  # first; third; fourth, so not among the few
+        tally.in_scope += 1
+        tally.count_ranking({"q": "q", "cards": [wanted]}, score_all.ranked_cards(index, "q"), "d")
+    assert (tally.ranked_first, tally.ranked_few) == (1, 2)
+    assert "ranked first 0.333 (  1/  3), in first 3 0.667 (  2/  3)" in tally.line()
