@@ -220,6 +220,7 @@ MATCHER_MODULES = (
     "vocabulary",
     "definitions",
     "cardterms",
+    "deck_names",
     "deck_index",
     "search",
 )

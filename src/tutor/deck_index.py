@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import copy
 import gc
-import heapq
 import math
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
@@ -33,6 +32,7 @@ from itertools import pairwise
 from typing import Generic, TypeVar
 
 from tutor.cardterms import analyse_cards
+from tutor.deck_names import DeckNames
 from tutor.lexicon import SHORTHAND
 from tutor.model import Card, Topic
 from tutor.reading import asks_why, meanings, typed_words
@@ -82,25 +82,6 @@ QUESTION_PRIOR_SHARE = 0.6
 # A question names a card's heading when its words, matched exactly, cover at least
 # HEADING_MIN_TERMS words and at least half of the card's title or of one alias.
 HEADING_MIN_TERMS = 2
-# A question of at most this many words, all names the deck uses, is a name lookup.
-MAX_NAME_WORDS = 3
-# How specialist a title word must be to count as a name when asked alone (text.specificity).
-NAME_MIN_SPECIFICITY = 0.6
-# A name asked alone may be misspelt ("bukarin"): a typo this close (one edit, or spelt as it
-# sounds; vocabulary.TYPO_QUALITY) still names the one deck word it is that close to.
-NAME_TYPO_QUALITY = 0.85
-# An item a title lists ("Props and symbols: the ring, the photograph and the phone") is
-# this share of a heading: the card is about the ring unless another card is titled by it
-# ("bukharin" stays the card about Bukharin, not the one listing "Bukharin, Tomsky and
-# Rykov").
-NAME_ITEM_SHARE = 0.5
-# A card that defines a name ranks as this nearly "about" it (NameHits.about): under any
-# card titled by it, over the cards that only mention it.
-DEFINES_NAME = 0.1
-# A card is about a name when the name is at least this share of its title's or an alias's
-# words: "The Schlieffen Plan" is about Schlieffen, "Required practical: effect of pH on
-# amylase" is not about amylase (the cards that mention it are offered instead).
-NAME_ABOUT_MIN_SHARE = 0.25
 
 
 _Value = TypeVar("_Value")
@@ -137,9 +118,7 @@ class Hit:
 
 @dataclass(frozen=True, slots=True)
 class NameHits:
-    """A name lookup's cards, best first; `about` is how nearly the best card's title or
-    alias is the name itself (1.0: it is the name; DEFINES_NAME: no card is titled by it but
-    one defines it; 0.0: the cards only mention it)."""
+    """A name lookup's cards, best first; `about` as deck_names.NamedCards.about."""
 
     hits: list[Hit]
     confident: bool
@@ -180,9 +159,6 @@ class DeckIndex:
         terms = analyse_cards(self.cards, dict(topics or {}))
         self._postings, self._phrases = terms.postings, terms.phrases
         self._headings = terms.headings
-        self._title_items = terms.title_items
-        self._heading_words, self._capitalised = terms.heading_words, terms.capitalised
-        self._definitions, self._defined_words = terms.definitions, terms.defined_words
         self._proper = terms.proper.get(self.deck_id, frozenset())
         self._reason_cards = terms.reason_cards
         size = len(self.cards)
@@ -192,6 +168,7 @@ class DeckIndex:
         }
         self._unknown_idf = math.log(1 + (size + 0.5) / 0.5)
         self._vocabulary = Vocabulary(terms.surface_to_terms, self._postings, terms.initialisms)
+        self._names = DeckNames(terms, self._vocabulary)
         linked_stems("")  # load the WordNet links now, not on the first question
         join_phrases(())  # and the multi-word verbs
         english_stems()
@@ -332,7 +309,8 @@ class DeckIndex:
     def names_heading(self, query: str, card_index: int) -> bool:
         """Whether the question's words, matched exactly, cover at least HEADING_MIN_TERMS
         words and at least half of the card's title or one of its aliases."""
-        terms = {term for word in self.question_words(query) for term in self._exact_terms(word)}
+        words = self.question_words(query)
+        terms = {term for word in words for term in self._vocabulary.exact_terms(word)}
         return any(
             len(heading & terms) >= max(HEADING_MIN_TERMS, len(heading) / 2)
             for heading in self._headings[card_index]
@@ -355,111 +333,24 @@ class DeckIndex:
                     met.add(match.term)
         return met
 
-    def _exact_terms(self, word: str) -> list[str]:
-        """The terms a question word meets exactly (as written or as a word form)."""
-        if not self._vocabulary.writes(word):
-            return []  # no exact term, and no typo search for one
-        return [match.term for match in self._vocabulary.matches(word) if match.quality >= 1.0]
-
     # ----- names --------------------------------------------------------------------------
-    def _name_terms(self, word: str, spelt_right: bool) -> list[str]:
-        """The terms a word asked as a name means: those it meets exactly, else the deck
-        word it is a close misspelling of ("bukarin", "triumvarate"; a one-edit or
-        sound-alike typo) — of several that close ("kamanev": Kamenev, Kameneff), the one
-        the most cards use."""
-        exact = self._exact_terms(word)
-        if exact:
-            return exact
-        matches = self._vocabulary.matches(word, spelt_right=spelt_right)
-        close = [m.term for m in matches if m.quality >= NAME_TYPO_QUALITY]
-        return sorted(close, key=lambda term: (-self.term_count(term), term))[:1]
-
-    def _defines(self, card_index: int, terms: set[str]) -> bool:
-        """Whether the card defines the name: a phrase its body defines ("Mitochondria:",
-        "…called plasmids") holds the name's terms, and they are at least half of it."""
-        return any(
-            terms <= defined and len(terms) * 2 >= len(defined)
-            for defined in self._definitions[card_index]
-        )
-
-    def _is_name(self, word: str, term: str) -> bool:
-        """A word the deck writes as a name, or a word of a title or of a phrase a card
-        defines that is not everyday English ("osmosis", "purges", "mitochondria"; not
-        "name" or "how")."""
-        if term in self._capitalised:
-            return True
-        named = term in self._heading_words or term in self._defined_words
-        return named and specificity(word) >= NAME_MIN_SPECIFICITY
-
     def name_lookup(
         self, query: str, *, limit: int = 3, spelt_right: frozenset[str] = frozenset()
     ) -> NameHits | None:
-        """The cards about a name or term asked alone ("kamenev", "who was X", "the right").
-
-        Applies only when every meaningful word of the question is a name the deck uses
-        (a word of a title, an alias or a phrase a card defines, or one it writes with a
-        capital mid-sentence) and some card mentions them all. Returns the cards whose title
-        or alias is most nearly the name itself (an item a title lists counting half,
-        NAME_ITEM_SHARE; confident when one card stands out; when that title only names a
-        kind of it, "Plant tissues" for "tissue", and another card defines the name itself,
-        the student is asked which, the defining card last), else
-        the card that defines it ("Mitochondria: where aerobic respiration happens";
-        several that do: not confident, the student is asked which), else the cards that
-        mention a one-word name most (not confident). None when it does not apply.
+        """The cards about a name or term asked alone ("kamenev", "who was X", "the right"):
+        deck_names.DeckNames.lookup. None when the question is not just a name the deck uses.
         """
-        words = self.question_words(query)
-        if not 1 <= len(words) <= MAX_NAME_WORDS:
-            return None
-        terms = set()
-        for word in words:
-            found = self._name_terms(word, word in spelt_right)
-            named = [term for term in found if self._is_name(word, term)]
-            if not named:
-                return None
-            terms.add(named[0])
-        mentioning = set.intersection(*(set(self._postings[term]) for term in terms))
-        if not mentioning:
+        named = self._names.lookup(
+            self.question_words(query),
+            lambda: self.score_all(query, spelt_right),
+            limit=limit,
+            spelt_right=spelt_right,
+        )
+        if named is None:
             return None
         scores = self.score_all(query, spelt_right)
-
-        def hits_of(card_indexes: Iterable[int]) -> list[Hit]:
-            return [Hit(self.cards[i], round(scores.get(i, 0.0), 2)) for i in card_indexes]
-
-        def best_first(card_index: int) -> tuple[float, int]:
-            return -scores.get(card_index, 0.0), card_index
-
-        about = []
-        for card_index in mentioning:
-            shares = [len(terms) / len(h) for h in self._headings[card_index] if terms <= h]
-            shares += [
-                NAME_ITEM_SHARE * len(terms) / len(item)
-                for item in self._title_items[card_index]
-                if terms <= item
-            ]
-            if shares and max(shares) >= NAME_ABOUT_MIN_SHARE:
-                about.append((max(shares), scores.get(card_index, 0.0), card_index))
-
-        def defining_cards(among: Iterable[int]) -> list[int]:
-            return sorted((i for i in among if self._defines(i, terms)), key=best_first)
-
-        if about:
-            about.sort(key=lambda row: (-row[0], -row[1], row[2]))
-            best_share = about[0][0]
-            rivals = [row for row in about if row[0] == best_share]
-            chosen = [i for _, _, i in (rivals if len(rivals) > 1 else about)]
-            definers = defining_cards(mentioning - set(chosen)) if best_share < 1.0 else []
-            if definers:  # "Plant tissues", or "A tissue is a group of cells…"?
-                return NameHits(hits_of([*chosen[: limit - 1], definers[0]]), False, best_share)
-            return NameHits(hits_of(chosen[:limit]), len(rivals) == 1, best_share)
-        defining = defining_cards(mentioning)
-        if len(defining) == 1:  # the card defining it, and the best that mention it
-            others = heapq.nsmallest(limit - 1, mentioning - {defining[0]}, key=best_first)
-            return NameHits(hits_of(defining + others), True, DEFINES_NAME)
-        if defining:  # several: the student picks
-            return NameHits(hits_of(defining[:limit]), False, DEFINES_NAME)
-        if len(terms) > 1:
-            return None
-        return NameHits(hits_of(heapq.nsmallest(limit, mentioning, key=best_first)), False, 0.0)
+        hits = [Hit(self.cards[i], round(scores.get(i, 0.0), 2)) for i in named.card_indexes]
+        return NameHits(hits, named.confident, named.about)
 
 
 def _half_compound_shares(shares: Sequence[tuple[str, Mapping[int, float]]]) -> dict[int, float]:

@@ -136,6 +136,12 @@ class Vocabulary:
                 self._writes[word] = writes
         return writes
 
+    def exact_terms(self, word: str) -> list[str]:
+        """The terms a word meets exactly (as written or as a word form)."""
+        if not self.writes(word):
+            return []  # no exact term, and no typo search for one
+        return [match.term for match in self.matches(word) if match.quality >= 1.0]
+
     def _find_matches(self, word: str, spelt_right: bool = False) -> tuple[Match, ...]:
         if PHRASE_JOINER in word:
             return self._phrase_matches(word)
