@@ -208,12 +208,14 @@ def bench(
 
 
 # Every module the matcher's answers depend on, each after those it imports: a revision's
-# word lists (lexicon) count as much as its scoring. A revision may lack some (the matcher
-# was one file, search.py with text.py, until 2026-12-05); data files (src/tutor/data) are
-# today's.
+# word lists (lexicon) count as much as its scoring, and its chit-chat (smalltalk), which
+# the bot answers before any matcher is asked (benchmarks/score_all.py). A revision may lack
+# some (the matcher was one file, search.py with text.py, until 2026-12-05); its data files
+# are read through _DataAt.
 MATCHER_MODULES = (
     "lexicon",
     "text",
+    "smalltalk",
     "wordlinks",
     "notation",
     "reading",
@@ -228,9 +230,15 @@ MATCHER_MODULES = (
 
 def module_at(revision: str) -> ModuleType:
     """tutor/search.py as it was at a git revision, loaded beside the current one with the
-    revision's other matcher modules (MATCHER_MODULES; today's other tutor modules) and the
-    revision's data tables (src/tutor/data, where it has them), for a before/after in one
-    run."""
+    revision's other matcher modules (modules_at), for a before/after in one run."""
+    return modules_at(revision)["search"]
+
+
+def modules_at(revision: str) -> dict[str, ModuleType]:
+    """MATCHER_MODULES as they were at a git revision (those it has), by name, loaded
+    beside the current ones: each imports the revision's copies of the others (today's
+    other tutor modules) and reads the revision's data tables (src/tutor/data, where it has
+    them)."""
     loaded: dict[str, ModuleType] = {}
     for name in MATCHER_MODULES:
         source = _source_at(revision, name)
@@ -244,7 +252,7 @@ def module_at(revision: str) -> ModuleType:
         loaded[name] = module = _exec_module(_module_name(name, revision), source, filename)
         if hasattr(module, "resources"):  # wordlinks reads its tables through it
             module.resources = _DataAt(revision)
-    return loaded["search"]
+    return loaded
 
 
 class _DataAt:

@@ -64,7 +64,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import baseline_matcher.search as baseline_search  # noqa: E402
-from bench_search import module_at  # noqa: E402
+from bench_search import modules_at  # noqa: E402
 
 import tutor.search as current_search  # noqa: E402
 from tutor.config import PROJECT_ROOT  # noqa: E402
@@ -80,6 +80,8 @@ BUNDLED_TUNE_SETS = {
 }
 SPLITS = ("tune", "heldout")
 RANKED_FEW = 3  # as many cards as "Which did you mean?" offers at most
+# The bot's reader of chit-chat (tutor.smalltalk.recognise): None when a message is not.
+ChitChat = Callable[[str], object]
 
 
 def answered_after_all() -> dict[str, frozenset[str]]:
@@ -216,10 +218,13 @@ def expected(item: dict, card: Card, deck_id: str = "") -> bool:
     return any(fold(phrase) in text for phrase in item.get("expect", []))
 
 
-def bot_reply(module: ModuleType, index: object, question: str) -> object:
+def bot_reply(
+    module: ModuleType, index: object, question: str, chitchat: ChitChat = recognise
+) -> object:
     """The matcher's answer as the bot shows it: none for chit-chat ("hi", "whats your
-    name"), which gets the bot's own reply before any matcher is asked."""
-    if recognise(question) is not None:
+    name"; `chitchat`: the bot's reader of it, today's unless a revision is scored), which
+    gets the bot's own reply before any matcher is asked."""
+    if chitchat(question) is not None:
         return module.Answer(question, None, (), ())
     return module.answer(index, question)
 
@@ -247,9 +252,10 @@ def score_set(
     questions: dict,
     tally: Tally,
     miss: Callable[[str], None] | None,
+    chitchat: ChitChat = recognise,
 ) -> None:
     for item in questions.get("in_scope", []):
-        result = bot_reply(module, index, item["q"])
+        result = bot_reply(module, index, item["q"], chitchat)
         shown = shown_hits(result)
         ok = any(expected(item, hit.card, deck_id) for hit in shown)
         strict = result.best is not None and expected(item, result.best.card, deck_id)
@@ -272,7 +278,7 @@ def score_set(
             want = item.get("section") or item.get("cards") or item.get("expect")
             miss(f"MISS  {item['q']!r} -> {got} (want {want!r})")
     for item in questions.get("out_of_scope", []):
-        result = bot_reply(module, index, item["q"])
+        result = bot_reply(module, index, item["q"], chitchat)
         tally.out_of_scope += 1
         answers_it = result.best is not None and (
             result.best.card.id in ANSWERED_AFTER_ALL.get(item["q"], ())
@@ -411,13 +417,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     splits = SPLITS if args.split == "both" else (args.split,)
     library = load_decks()
     sets = question_sets(splits)
-    matchers = [("current", current_search)]
+    matchers: list[tuple[str, ModuleType, ChitChat]] = [("current", current_search, recognise)]
     if args.before:
-        matchers.append((args.before[:8], module_at(args.before)))
+        before = modules_at(args.before)
+        before_chitchat = before["smalltalk"].recognise if "smalltalk" in before else recognise
+        matchers.append((args.before[:8], before["search"], before_chitchat))
     if not args.no_baseline:
-        matchers.append(("baseline", baseline_search))
+        matchers.append(("baseline", baseline_search, recognise))
     tallies: dict[tuple[str, str, str, str], Tally] = {}
-    for name, module in matchers:
+    for name, module, chitchat in matchers:
         everything = module.SearchIndex(library.cards.values(), library.topics)
         for deck_id, split, questions in sets:
             deck_cards = [card for card in library.cards.values() if card.deck_id == deck_id]
@@ -425,14 +433,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             for mode, index in (("single", single), ("all-decks", everything)):
                 tally = Tally()
                 show = args.show_misses and split.startswith("tune") and name == "current"
-                score_set(module, deck_id, index, questions, tally, print if show else None)
+                miss = print if show else None
+                score_set(module, deck_id, index, questions, tally, miss, chitchat)
                 tallies[name, deck_id, split, mode] = tally
                 print(f"{name:8s} {deck_id:18s} {split:8s} {mode:9s} {tally.line()}")
                 if not args.no_styles:
                     for style, (ok, total) in sorted(tally.styles.items()):
                         print(f"{'':46s}{style:12s} {ok / total:.3f} ({ok}/{total})")
     print_totals(tallies)
-    print_changes(tallies, [name for name, _ in matchers])
+    print_changes(tallies, [name for name, _, _ in matchers])
     return 0
 
 

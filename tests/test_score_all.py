@@ -105,6 +105,21 @@ def test_a_revision_is_loaded_with_every_matcher_module_it_imports() -> None:
             assert imported in listed[:at], f"{name} imports tutor.{imported}"
 
 
+def test_chit_chat_is_read_by_the_scored_matchers_own_reader(score_all: ModuleType) -> None:
+    """The bot answers chit-chat before any matcher; `--before REV` passes the revision's
+    reader (tutor.smalltalk as it was), so a chit-chat change shows in a before/after."""
+
+    class _Matcher:
+        Answer = score_all.current_search.Answer
+
+        @staticmethod
+        def answer(index: object, question: str) -> str:
+            return f"matched {question}"
+
+    assert score_all.bot_reply(_Matcher, None, "hi").best is None  # today's reader: chit-chat
+    assert score_all.bot_reply(_Matcher, None, "hi", lambda _: None) == "matched hi"
+
+
 @pytest.fixture(scope="module")
 def cards_by_deck(score_all: ModuleType) -> dict[str, list[Card]]:
     by_deck: dict[str, list[Card]] = {}
