@@ -757,7 +757,10 @@ async def test_long_polling_serves_the_dashboard_beside_it(
         )
         bot = await BotProcess.start(env=env, cwd=tmp_path)
         bot_processes.append(bot)
-        await wait_until_ready(emulator, bot, "getUpdates")
+        # start_polling deletes any webhook and then long-polls; the emulator records a
+        # getUpdates call only when it returns (after its timeout when nothing is pending),
+        # so the readiness sign is deleteWebhook: the update sent next is kept until fetched.
+        await wait_until_ready(emulator, bot, "deleteWebhook")
         await emulator.send_text(USER, TYPO_QUESTION)
         await emulator.wait_for_message(USER, FUNERAL_TITLE, timeout=10)
         base = f"http://127.0.0.1:{port}"

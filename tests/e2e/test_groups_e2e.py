@@ -174,9 +174,27 @@ async def bot(
         await emulator.add_bot_to_group(class_group, by_user_id=TEACHER)
         await emulator.wait_for_message(class_group, "Hello, class!")
         yield app
-    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-    assert errors == []
+    assert logged_errors(caplog.records) == []
     await no_apology(emulator)
+
+
+def logged_errors(records: list[logging.LogRecord]) -> list[str]:
+    """The ERROR records, less a job the scheduler cancelled because the bot was stopping.
+
+    A round's timer job can be mid-run when the test ends; APScheduler then logs its
+    CancelledError as an error although nothing went wrong (the round is stored and resumes
+    after a restart: test_a_round_carries_on_after_a_restart).
+    """
+    return [
+        record.getMessage()
+        for record in records
+        if record.levelno >= logging.ERROR
+        and not (
+            record.name.startswith("apscheduler")
+            and record.exc_info
+            and isinstance(record.exc_info[1], asyncio.CancelledError)
+        )
+    ]
 
 
 def store_of(app: App) -> Store:
