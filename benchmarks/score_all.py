@@ -165,6 +165,13 @@ class Tally:
     # could answer with one card, or with RANKED_FEW choices.
     ranked_first: int = 0
     ranked_few: int = 0
+    # Wrong cards shown: `sure` as the answer (a confident reply), `asked` as the choices of
+    # "Which did you mean?" with no right card among them; in-scope and out-of-scope. A
+    # student trusts a sure answer: a wrong one misleads, where "no note" only fails to help.
+    wrong_sure_in: int = 0
+    wrong_asked_in: int = 0
+    wrong_sure_out: int = 0
+    wrong_asked_out: int = 0
     # Each question's outcome in the set's order (answered / handled), for paired comparisons.
     in_outcomes: list[bool] = field(default_factory=list)
     out_outcomes: list[bool] = field(default_factory=list)
@@ -193,6 +200,10 @@ class Tally:
                 f"{RANKED_FEW} {share(self.ranked_few, self.in_scope)}"
                 if self.in_scope
                 else ""
+            )
+            + (
+                f"  wrong cards: sure {self.wrong_sure_in} in + {self.wrong_sure_out} out, "
+                f"asked {self.wrong_asked_in} + {self.wrong_asked_out}"
             )
             + (
                 f"  closest notes: right card {self.nearest_right}/{self.no_card} no-card "
@@ -267,6 +278,9 @@ def score_set(
             nearest = getattr(result, "nearest", ())
             tally.nearest_right += any(expected(item, hit.card, deck_id) for hit in nearest)
         tally.strict += strict
+        if shown and not ok:
+            tally.wrong_sure_in += result.confident
+            tally.wrong_asked_in += not result.confident
         tally.count_ranking(item, ranked_cards(index, item["q"]), deck_id)
         tally.in_outcomes.append(ok)
         tally.in_questions.append(item["q"])
@@ -292,6 +306,8 @@ def score_set(
             tally.rightly_answered += 1
         else:
             tally.elsewhere += result.best.card.deck_id != deck_id
+            tally.wrong_sure_out += result.confident
+            tally.wrong_asked_out += not result.confident
             if miss:
                 miss(f"FALSE {item['q']!r} -> {result.best.card.title!r} {result.best.score}")
 
@@ -375,6 +391,11 @@ def print_totals(tallies: dict[tuple[str, str, str, str], Tally]) -> None:
         total.rightly_answered += tally.rightly_answered
         total.ranked_first += tally.ranked_first
         total.ranked_few += tally.ranked_few
+        total.no_card += tally.no_card
+        total.wrong_sure_in += tally.wrong_sure_in
+        total.wrong_sure_out += tally.wrong_sure_out
+        total.wrong_asked_in += tally.wrong_asked_in
+        total.wrong_asked_out += tally.wrong_asked_out
     print("\nevery set pooled")
     for (name, split, mode), total in totals.items():
         handled = total.rejected + total.rightly_answered
@@ -384,6 +405,13 @@ def print_totals(tallies: dict[tuple[str, str, str, str], Tally]) -> None:
             f"{total.ranked_first / total.in_scope:.3f}, in first {RANKED_FEW} "
             f"{total.ranked_few / total.in_scope:.3f}  ({total.in_scope} in-scope, "
             f"{total.out_of_scope} out-of-scope)"
+        )
+        print(
+            f"{'':29s}in-scope: no card {total.no_card / total.in_scope:.3f}, a wrong card "
+            f"as the answer {total.wrong_sure_in / total.in_scope:.3f}, only wrong choices "
+            f"{total.wrong_asked_in / total.in_scope:.3f}; out-of-scope: a card as the "
+            f"answer {total.wrong_sure_out / total.out_of_scope:.3f}, choices "
+            f"{total.wrong_asked_out / total.out_of_scope:.3f}"
         )
 
 

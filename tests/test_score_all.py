@@ -238,3 +238,57 @@ def test_the_ranking_ceiling_counts_the_right_card_first_and_among_the_first_few
         tally.count_ranking({"q": "q", "cards": [wanted]}, score_all.ranked_cards(index, "q"), "d")
     assert (tally.ranked_first, tally.ranked_few) == (1, 2)
     assert "ranked first 0.333 (  1/  3), in first 3 0.667 (  2/  3)" in tally.line()
+
+
+def test_wrong_cards_are_counted_apart_from_no_card(score_all: ModuleType) -> None:
+    """A wrong card given as the answer misleads a student; one among the choices of "Which
+    did you mean?" asks them; no card only fails to help. The harness counts the first two
+    apart, for in-scope and out-of-scope questions, and a right choice is no wrong card."""
+    search = score_all.current_search
+    deck = {
+        name: Card(id=name, title=name.title(), topic_id="t", deck_id="d", body=f"About {name}.")
+        for name in ("kulaks", "purges", "nep")
+    }
+    replies = {
+        "sure wrong": search.Answer("", search.Hit(deck["purges"], 50.0), (), ()),
+        "asked wrong": search.Answer(
+            "", search.Hit(deck["purges"], 30.0), (search.Hit(deck["nep"], 29.0),), (), False
+        ),
+        "asked right": search.Answer(
+            "", search.Hit(deck["purges"], 30.0), (search.Hit(deck["kulaks"], 29.0),), (), False
+        ),
+        "no card": search.Answer("", None, (), ()),
+        "off sure": search.Answer("", search.Hit(deck["nep"], 40.0), (), ()),
+        "off asked": search.Answer(
+            "", search.Hit(deck["nep"], 30.0), (search.Hit(deck["purges"], 29.0),), (), False
+        ),
+        "off none": search.Answer("", None, (), ()),
+    }
+
+    class _Matcher:
+        Answer = search.Answer
+
+        @staticmethod
+        def answer(index: object, question: str) -> object:
+            return replies[question]
+
+    class _Index:
+        cards = tuple(deck.values())
+
+        @staticmethod
+        def score_all(question: str) -> dict[int, float]:
+            return {0: 1.0}
+
+    questions = {
+        "in_scope": [
+            {"q": q, "cards": ["kulaks"]}
+            for q in ("sure wrong", "asked wrong", "asked right", "no card")
+        ],
+        "out_of_scope": [{"q": q} for q in ("off sure", "off asked", "off none")],
+    }
+    tally = score_all.Tally()
+    score_all.score_set(_Matcher, "d", _Index(), questions, tally, None, lambda _: None)
+    assert (tally.answered, tally.no_card, tally.rejected) == (1, 1, 1)
+    assert (tally.wrong_sure_in, tally.wrong_asked_in) == (1, 1)
+    assert (tally.wrong_sure_out, tally.wrong_asked_out) == (1, 1)
+    assert "wrong cards: sure 1 in + 1 out, asked 1 + 1" in tally.line()
