@@ -54,7 +54,7 @@ import re
 import sys
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import ModuleType
 
@@ -178,6 +178,14 @@ class Tally:
     in_questions: list[str] = field(default_factory=list)  # beside in_outcomes
     out_questions: list[str] = field(default_factory=list)
     styles: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+
+    def add_counts(self, other: Tally) -> None:
+        """Add another group's counts (every int field; not the per-question lists) to these,
+        to pool sets."""
+        for counted in fields(self):
+            value = getattr(other, counted.name)
+            if isinstance(value, int) and not isinstance(value, bool):
+                setattr(self, counted.name, getattr(self, counted.name) + value)
 
     def count_ranking(self, item: dict, ranked: Sequence[Card], deck_id: str) -> None:
         """Count an in-scope question's right card among the raw ranking's first cards."""
@@ -384,18 +392,7 @@ def print_totals(tallies: dict[tuple[str, str, str, str], Tally]) -> None:
     totals: dict[tuple[str, str, str], Tally] = defaultdict(Tally)
     for (name, _, split, mode), tally in tallies.items():
         total = totals[name, SPLIT_OF.match(split).group(0), mode]
-        total.in_scope += tally.in_scope
-        total.answered += tally.answered
-        total.out_of_scope += tally.out_of_scope
-        total.rejected += tally.rejected
-        total.rightly_answered += tally.rightly_answered
-        total.ranked_first += tally.ranked_first
-        total.ranked_few += tally.ranked_few
-        total.no_card += tally.no_card
-        total.wrong_sure_in += tally.wrong_sure_in
-        total.wrong_sure_out += tally.wrong_sure_out
-        total.wrong_asked_in += tally.wrong_asked_in
-        total.wrong_asked_out += tally.wrong_asked_out
+        total.add_counts(tally)
     print("\nevery set pooled")
     for (name, split, mode), total in totals.items():
         handled = total.rejected + total.rightly_answered
