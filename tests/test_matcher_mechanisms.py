@@ -1282,3 +1282,22 @@ def test_a_why_question_on_a_plain_deck_gets_the_card_about_causes(harness: Libr
     assert result.best is not None
     shown = [result.best, *result.alternatives] if not result.confident else [result.best]
     assert "What causes resistance in a metal" in [hit.card.title for hit in shown]
+
+
+def test_a_small_number_alone_is_not_a_name() -> None:
+    """ "1" typed alone (a count, or a reply to buttons already gone) is not the name of a
+    card whose title writes "One"; a year alone still is, and so are a number spelt out as
+    the title writes it ("one") and a number within a name ("plan 17" for Plan XVII)."""
+    offensive = card(
+        "spring-offensive",
+        "One Last Push: the Spring Offensive",
+        "• Ludendorff attacked in March 1918 before American troops arrived in numbers",
+    )
+    index = SearchIndex([*HISTORY, offensive], {"t": Topic("t", "The First World War", "hist")})
+    for typed in ("1", "17", "2nd", "1 2"):
+        result = answer(index, typed)
+        assert result.best is None and not result.alternatives, typed
+    assert best_id(index, "one") == "spring-offensive"
+    assert best_id(index, "one last push") == "spring-offensive"
+    assert best_id(index, "plan 17") == "plan-17"
+    assert best_id(index, "1918") == "spring-offensive"

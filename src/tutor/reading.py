@@ -41,6 +41,8 @@ from tutor.wordlinks import PHRASE_JOINER, join_phrases, phrase_parts
 # Questions whose reading is kept: more than the noise probes, which every deck reads in
 # turn while a library is calibrated.
 READ_CACHE_SIZE = 2048
+# A question typed as numbers under this only is no question (meanings); a year is a topic.
+SMALL_NUMBER_LIMIT = 1000
 
 
 @lru_cache(maxsize=READ_CACHE_SIZE)
@@ -56,8 +58,12 @@ def typed_words(query: str) -> tuple[str, ...]:
 def meanings(words: tuple[str, ...]) -> tuple[str, ...]:
     """The meaningful words of normalised words: multi-word verbs joined, function words
     (and "able" in "able to", "Priestley present" in "how does Priestley present", an exam
-    paper's "(6 marks)", "using a named example" and "for the exam") dropped, each once."""
+    paper's "(6 marks)", "using a named example" and "for the exam") dropped, each once.
+    None of a question typed as nothing but small numbers ("1", "2nd"): a count, or a reply to
+    buttons no longer shown, not the "One" a title writes; a year ("1924") is a topic, and
+    a number spelt out ("five", "one") may be a name the deck writes (*Five Year Plans*)."""
     found = []
+    typed_digits = []
     joined = join_phrases(words)
     writers = _writers(joined)
     furniture = _exam_furniture(joined)
@@ -76,7 +82,16 @@ def meanings(words: tuple[str, ...]) -> tuple[str, ...]:
             continue
         if meaning := word_meaning(word):  # the word is normalised already
             found.append(meaning)
+            typed_digits.append(_is_small_number(word))
+    if all(typed_digits):
+        return ()
     return tuple(dict.fromkeys(found))
+
+
+def _is_small_number(word: str) -> bool:
+    """Whether a word is typed as a number under SMALL_NUMBER_LIMIT ("1", "17", "2nd")."""
+    digits = word.removesuffix("st").removesuffix("nd").removesuffix("rd").removesuffix("th")
+    return digits.isdigit() and int(digits) < SMALL_NUMBER_LIMIT
 
 
 def _exam_furniture(joined: Sequence[str]) -> set[int]:
