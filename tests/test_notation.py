@@ -41,6 +41,10 @@ HARNESS_DECKS = PROJECT_ROOT / "benchmarks" / "harness" / "decks"
         ("2, 3, 5, 8, 13 what comes next", ["sequence", "fibonacci"]),
         ("solve 6y + 4 = 2y - 8", ["equation", "unknowns", "both", "sides"]),
         ("how do i solve 5t - 1 = 3t + 9 for t??", ["equation", "unknowns", "both", "sides"]),
+        ("solve 2x + 3 = 7", ["solving", "linear", "equation"]),
+        ("how do i solve 3x - 7 = 11 pls", ["solving", "linear", "equation"]),
+        ("14 = 2(x + 3)", ["equation", "brackets"]),  # the kind it is, most specific first
+        ("x/2 + 1 = 4", ["equation", "fractions"]),
         ("x^2 - 7x + 12 = 0", ["quadratic", "equation"]),
         ("solve 3x + 2y = 16 and x - y = 2", ["simultaneous", "equations"]),
         # Typed without spaces: "y" and "3x" stay apart ("y3x" would read as an element).
@@ -68,6 +72,9 @@ def test_a_pasted_task_is_read_as_its_topic(task: str, words: list[str]) -> None
         "question 3(a)(ii) explain why the treaty failed",  # an exam question's parts
         "Q4 (c)(i)(ii)",
         "what does x = x + 1 do in python",  # an assignment, not an equation
+        "so x = 5 is the answer?",  # an answer, not a task
+        "if V = 12 what is I",  # a value given, not an equation to solve
+        "2 x 3 = 6",  # x as times
         "which element is 2,8,8,2",  # an electronic structure, not a quadratic sequence
         "is 4, 9, 1, 7 a pattern",  # no rule
         "what happened in 1924, 1925, 1926, 1927",  # years
@@ -76,6 +83,7 @@ def test_a_pasted_task_is_read_as_its_topic(task: str, words: list[str]) -> None
 )
 def test_prose_formulas_and_other_subjects_say_nothing(text: str) -> None:
     unwanted = {"double", "single", "completing", "inequality", "unknowns", "simultaneous"}
+    unwanted |= {"linear", "solving", "equation"}
     unwanted |= {"sequence"}
     unwanted |= {"fractional", "indices"} if "15y" in text else set()
     assert unwanted.isdisjoint(notation_words(text))
@@ -100,6 +108,8 @@ def maths() -> SearchIndex:
     [
         ("Expand and simplify (3x - 2)(x + 5)", "Expanding double brackets"),
         ("Solve 7n + 3 = 4n - 9", "Equations with unknowns on both sides"),
+        ("Solve 5x - 4 = 21", "Solving linear equations: the balance method"),
+        ("Solve 3(y - 2) = 18", "Equations with brackets"),
         ("Work out 8^(2/3)", "Fractional indices"),
         ("Express x^2 - 10x + 4 in the form (x - a)^2 - b", "Completing the square"),
         ("Find h^-1(x) if h(x) = 4x - 1", "Inverse functions"),

@@ -132,7 +132,28 @@ def _equation_words(text: str) -> list[str]:
     assigned = re.fullmatch(r"\s*[a-z]\s*", left) is not None
     if on_both_sides and not assigned and "^" not in left + right:
         return ["equation", "unknowns", "both", "sides"]
-    return []
+    return _linear_equation_words(left, right)
+
+
+def _linear_equation_words(left: str, right: str) -> list[str]:
+    """A linear equation in one unknown set equal to a number: a task to solve ("2x + 3 =
+    7"), named by its brackets ("14 = 2(x + 3)") or fractions ("x/2 + 1 = 4") when it has
+    them. Not a formula or an answer ("x = 5", "V = 12": the unknown alone), nor "2 x 3 = 6"
+    (x as times)."""
+    if _variables(right) and not _variables(left):
+        left, right = right, left
+    unknowns = _variables(left)
+    if len(unknowns) != 1 or _variables(right) or "^" in left:
+        return []
+    if not re.fullmatch(r"\s*-?\d+(?:\.\d+)?\s*", right) or not re.search(r"\d", left):
+        return []
+    if re.fullmatch(r"\s*-?\s*[a-z]\s*", left) or re.search(rf"\d\s+{_VARIABLE}\s+\d", left):
+        return []
+    if "(" in left:  # the most specific kind, as for unknowns on both sides
+        return ["equation", "brackets"]
+    if "/" in left:
+        return ["equation", "fractions"]
+    return ["solving", "linear", "equation"]
 
 
 # What each pattern reads, in groups that name one thing each: the first reading of a group
