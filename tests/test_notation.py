@@ -46,6 +46,9 @@ HARNESS_DECKS = PROJECT_ROOT / "benchmarks" / "harness" / "decks"
         ("14 = 2(x + 3)", ["equation", "brackets"]),  # the kind it is, most specific first
         ("x/2 + 1 = 4", ["equation", "fractions"]),
         ("x^2 - 7x + 12 = 0", ["quadratic", "equation"]),
+        ("solve x^2 + 3x = 10", ["quadratic", "equation"]),  # set to a number, not zero
+        ("simplify 3a + 2b - a + 4b", ["collecting", "like", "terms"]),
+        ("5x + 3y - 2x and 4y??", ["collecting", "like", "terms"]),
         ("solve 3x + 2y = 16 and x - y = 2", ["simultaneous", "equations"]),
         # Typed without spaces: "y" and "3x" stay apart ("y3x" would read as an element).
         ("y=3x+2 and y=x^2 where do they meet", ["simultaneous", "equations"]),
@@ -75,6 +78,9 @@ def test_a_pasted_task_is_read_as_its_topic(task: str, words: list[str]) -> None
         "so x = 5 is the answer?",  # an answer, not a task
         "if V = 12 what is I",  # a value given, not an equation to solve
         "2 x 3 = 6",  # x as times
+        "sketch y = x^2 + 3",  # a graph, not an equation to solve
+        "a + b + c",  # no like terms
+        "stalin - trotsky - stalin",
         "which element is 2,8,8,2",  # an electronic structure, not a quadratic sequence
         "is 4, 9, 1, 7 a pattern",  # no rule
         "what happened in 1924, 1925, 1926, 1927",  # years
@@ -83,7 +89,7 @@ def test_a_pasted_task_is_read_as_its_topic(task: str, words: list[str]) -> None
 )
 def test_prose_formulas_and_other_subjects_say_nothing(text: str) -> None:
     unwanted = {"double", "single", "completing", "inequality", "unknowns", "simultaneous"}
-    unwanted |= {"linear", "solving", "equation"}
+    unwanted |= {"linear", "solving", "equation", "quadratic", "like"}
     unwanted |= {"sequence"}
     unwanted |= {"fractional", "indices"} if "15y" in text else set()
     assert unwanted.isdisjoint(notation_words(text))
@@ -110,6 +116,8 @@ def maths() -> SearchIndex:
         ("Solve 7n + 3 = 4n - 9", "Equations with unknowns on both sides"),
         ("Solve 5x - 4 = 21", "Solving linear equations: the balance method"),
         ("Solve 3(y - 2) = 18", "Equations with brackets"),
+        ("Simplify 6p - 2q + p + 5q", "Collecting like terms"),
+        ("Solve x^2 + 2x = 15", "Solving quadratic equations by factorising"),
         ("Work out 8^(2/3)", "Fractional indices"),
         ("Express x^2 - 10x + 4 in the form (x - a)^2 - b", "Completing the square"),
         ("Find h^-1(x) if h(x) = 4x - 1", "Inverse functions"),
@@ -136,6 +144,8 @@ def test_a_pasted_task_gets_its_topics_card(maths: SearchIndex, task: str, title
         "x = " * 100,
         "-1 < " * 80,
         "f(" * 200,
+        "2x + " * 80 + "= 1",  # a sum of terms whose end is an equation's
+        "x - " * 100 + "(",
     ],
 )
 def test_no_message_makes_the_reading_backtrack(text: str) -> None:

@@ -78,6 +78,12 @@ _MATHS_TOKEN = r"(?>\s*(?:\d++(?:\.\d++)?[a-z]{0,3}+(?![a-z])|(?<![a-z])[a-z](?!
 MAX_SIDE_CHARS = 80
 _MATHS_BEFORE = re.compile(rf"{_MATHS_TOKEN}*+\s*$")
 _MATHS_AFTER = re.compile(rf"{_MATHS_TOKEN}*+")
+# A sum of terms in letters with no brackets or powers ("3a + 2b - a + 4b"): an expression to
+# simplify, whose like terms are collected when a letter's term comes twice. It opens with a
+# coefficient or a variable letter (not the article "a"); after a sign any letter is a term.
+_FIRST_TERM = rf"(?:\d++[a-z]|{_VARIABLE})(?![\w(^])"
+_NEXT_TERM = r"\s*+[+-]\s*+\d*+[a-z](?![\w(^])"
+_SUM_OF_TERMS = re.compile(rf"(?<![\w^)]){_FIRST_TERM}(?:{_NEXT_TERM}){{2,}}+(?!\s*[(^=<>])")
 _SEQUENCE = re.compile(r"(?<![\d.])-?\d++(?:\.\d++)?(?:\s*,\s*-?\d++(?:\.\d++)?){3,}")
 
 
@@ -115,8 +121,9 @@ def _simultaneous(text: str) -> bool:
 
 
 def _equation_words(text: str) -> list[str]:
-    """An equation's kind: the same unknown on both sides, or a quadratic set to zero. A
-    formula ("V = IR", "y = 4x - 2") says nothing in words: its letters are read as they are.
+    """An equation's kind: the same unknown on both sides, a quadratic set to zero or to a
+    number, or a linear equation in one unknown (_linear_equation_words). A formula ("V =
+    IR", "y = 4x - 2") says nothing in words: its letters are read as they are.
     `text` has its functions ("f(x)") taken out already (notation_words).
     """
     if _simultaneous(text):
@@ -125,7 +132,8 @@ def _equation_words(text: str) -> list[str]:
     if sides is None:
         return []
     left, right = _maths_beside(*sides)
-    if re.search(rf"{_VARIABLE}\s*\^\s*2", left + " " + right) and re.fullmatch(r"\s*0\s*", right):
+    squared = re.search(rf"{_VARIABLE}\s*\^\s*2", left + " " + right)
+    if squared and (re.fullmatch(r"\s*0\s*", right) or _unknown_side(left, right)):
         return ["quadratic", "equation"]
     on_both_sides = _variables(left) & _variables(right)
     # A letter alone on the left is a formula or a program's assignment ("x = x + 1").
@@ -135,23 +143,31 @@ def _equation_words(text: str) -> list[str]:
     return _linear_equation_words(left, right)
 
 
+def _unknown_side(left: str, right: str) -> str | None:
+    """The side holding the one unknown of a task set equal to a number ("x^2 + 3x = 10",
+    "14 = 2(x + 3)"), or None: a formula's or a graph's letter alone ("y = x^2 + 3", "V =
+    12", an answer "x = 5") or unknowns on both sides."""
+    if _variables(right) and not _variables(left):
+        left, right = right, left
+    if len(_variables(left)) != 1 or _variables(right):
+        return None
+    if not re.fullmatch(r"\s*-?\d+(?:\.\d+)?\s*", right):
+        return None
+    return None if re.fullmatch(r"\s*-?\s*[a-z]\s*", left) else left
+
+
 def _linear_equation_words(left: str, right: str) -> list[str]:
     """A linear equation in one unknown set equal to a number: a task to solve ("2x + 3 =
     7"), named by its brackets ("14 = 2(x + 3)") or fractions ("x/2 + 1 = 4") when it has
-    them. Not a formula or an answer ("x = 5", "V = 12": the unknown alone), nor "2 x 3 = 6"
-    (x as times)."""
-    if _variables(right) and not _variables(left):
-        left, right = right, left
-    unknowns = _variables(left)
-    if len(unknowns) != 1 or _variables(right) or "^" in left:
+    them; not "2 x 3 = 6" (x as times)."""
+    side = _unknown_side(left, right)
+    if side is None or "^" in side or not re.search(r"\d", side):
         return []
-    if not re.fullmatch(r"\s*-?\d+(?:\.\d+)?\s*", right) or not re.search(r"\d", left):
+    if re.search(rf"\d\s+{_VARIABLE}\s+\d", side):
         return []
-    if re.fullmatch(r"\s*-?\s*[a-z]\s*", left) or re.search(rf"\d\s+{_VARIABLE}\s+\d", left):
-        return []
-    if "(" in left:  # the most specific kind, as for unknowns on both sides
+    if "(" in side:  # the most specific kind, as for unknowns on both sides
         return ["equation", "brackets"]
-    if "/" in left:
+    if "/" in side:
         return ["equation", "fractions"]
     return ["solving", "linear", "equation"]
 
@@ -190,14 +206,25 @@ def notation_words(text: str) -> list[str]:
     text = _SUPERSCRIPT_MINUS_ONE.sub("^-1", text.casefold()).translate(_TYPESET)
     text = _ARROW.sub(" ", text.replace("**", "^"))  # "->" is a reaction, not "greater than"
     if not re.search(r"[=<>()^/*]|\d\s*,", text):
-        return []  # no operator: prose, read as it is
+        return _like_terms_words(text)  # no other operator: prose, read as it is
     found = _first_readings(text, _FUNCTION_READINGS)
     text = _HEART.sub(" ", _FUNCTION_OF_X.sub(" ", text))  # f^-1(x) is no negative power
     found += _first_readings(text, _READINGS)
     if not found and _ONE_BRACKET.search(text) and not _equation_sides(text):
         found += ["single", "bracket"]  # "3(x + 2)" alone; in an equation, the equation's
-    found += _sequence_words(text) + _equation_words(text)
+    found += _sequence_words(text) + _equation_words(text) + _like_terms_words(text)
     return list(dict.fromkeys(found))
+
+
+def _like_terms_words(text: str) -> list[str]:
+    """An expression of three terms or more where some letter's term comes twice ("simplify
+    3a + 2b - a + 4b", "5x + 3y - 2x"): like terms to collect. Not an equation's side or an
+    inequality's (read as those), nor a sum of different letters ("a + b + c")."""
+    for found in _SUM_OF_TERMS.finditer(text):
+        letters = re.findall(r"[a-z]", found[0])
+        if len(set(letters)) < len(letters):
+            return ["collecting", "like", "terms"]
+    return []
 
 
 def _sequence_words(text: str) -> list[str]:
