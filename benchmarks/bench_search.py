@@ -218,6 +218,7 @@ MATCHER_MODULES = (
     "smalltalk",
     "wordlinks",
     "notation",
+    "formulas",
     "reading",
     "vocabulary",
     "definitions",

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from tutor.definitions import defined_phrases_of
+from tutor.formulas import formula_terms
 from tutor.lexicon import REASON_TITLE_WORDS
 from tutor.model import Card, Topic
 from tutor.text import (
@@ -39,6 +40,7 @@ FIELD_WEIGHTS: Mapping[str, float] = {
     "body": 1.0,
     "misconception": 1.0,
     "topic": 0.5,
+    "body_formulas": 1.0,  # formulas.formula_terms of the body, weighed as the body
 }
 # Saturation: one title mention gives 3 / (3 + 1.2) = 0.71 of a word's weight, one body
 # mention 0.45, so covering every word in the body alone still scores about 45.
@@ -228,6 +230,7 @@ class _Analysis:
             "title": terms_per_segment[0],
             "aliases": [term for terms in terms_per_segment[1:count] for term in terms],
             **dict(zip(rest, terms_per_segment[count:], strict=True)),
+            "body_formulas": [],
         }
         for words in words_per_segment[:count]:
             for acronym in sorted(acronyms_of_words(words)):
@@ -245,6 +248,14 @@ class _Analysis:
                 for number in roman_numerals(text):
                     self._surface_to_terms[number].add(number)
                     analysed[field].append(number)
+        # "P = V I" is also "P = IV" and "V = P ÷ I": a formula counts in the field that
+        # writes it, a body's in a field of its own weighed as the body but not making it
+        # longer, so the body's words keep their weight.
+        for field, text in texts.items():
+            formulas = formula_terms(text)
+            analysed["body_formulas" if field == "body" else field].extend(formulas)
+            for formula in formulas:
+                self._surface_to_terms[formula].add(formula)
         card_headings = tuple(frozenset(terms) for terms in terms_per_segment[:count] if terms)
 
         def term_sets(word_lists: list[list[str]]) -> Iterable[frozenset[str]]:
@@ -325,16 +336,15 @@ class _Analysis:
             average_body = averages[decks[index]]
             single: dict[str, float] = {}
             paired: dict[tuple[str, str], float] = {}
+            length_ratio = len(fields["body"]) / average_body
+            body_length = 1 - BODY_LENGTH_NORMALISATION + BODY_LENGTH_NORMALISATION * length_ratio
             for field, terms in fields.items():
                 weight = FIELD_WEIGHTS[field]
-                if field == "body":
-                    length_ratio = len(terms) / average_body
-                    weight /= (
-                        1 - BODY_LENGTH_NORMALISATION + BODY_LENGTH_NORMALISATION * length_ratio
-                    )
+                if field in ("body", "body_formulas"):
+                    weight /= body_length
                 for term in terms:
                     single[term] = single.get(term, 0.0) + weight
-                if field not in ("aliases", "body"):
+                if field not in ("aliases", "body", "body_formulas"):
                     for pair in pairwise(terms):
                         paired[pair] = paired.get(pair, 0.0) + weight
             for term, frequency in single.items():

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
+from tutor.formulas import read_formulas
 from tutor.lexicon import (
     AUTHORIAL_VERB_CUES,
     AUTHORIAL_VERBS,
@@ -48,10 +49,12 @@ SMALL_NUMBER_LIMIT = 1000
 @lru_cache(maxsize=READ_CACHE_SIZE)
 def typed_words(query: str) -> tuple[str, ...]:
     """The question as normalised words, markup and quoted lines removed, digits texted for
-    words spelled out, and what any maths it pastes is, in words ("double brackets")."""
+    words spelled out, what any maths it pastes is, in words ("double brackets"), and the
+    formulas it writes as their terms, not as words (formulas.read_formulas)."""
     text = plain_text(query)[:MAX_QUERY_CHARS]
-    words = spell_texting_digits(normalise(text).split())
-    return tuple(words + notation_words(text))
+    prose, formulas = read_formulas(text)
+    words = spell_texting_digits(normalise(prose).split())
+    return tuple(words + notation_words(text) + formulas)
 
 
 @lru_cache(maxsize=READ_CACHE_SIZE)

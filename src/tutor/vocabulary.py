@@ -21,6 +21,7 @@ import jellyfish
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from tutor.formulas import is_formula_term
 from tutor.lexicon import SYNONYM_GROUPS
 from tutor.text import (
     DECADE,
@@ -290,10 +291,12 @@ class Vocabulary:
 
 def may_be_typo(word: str) -> bool:
     """Whether a question word can be read as a typo or truncation of a deck word at all:
-    not a number, a decade or common English ("marry" is never a misspelt "carry")."""
+    not a number, a decade, a formula's term or common English ("marry" is never a misspelt
+    "carry")."""
     return not (
         word.isdigit()
         or DECADE.match(word)
+        or is_formula_term(word)
         or english_frequency(word) >= ENGLISH_WORD_MIN_FREQUENCY
     )
 
