@@ -48,6 +48,8 @@ HARNESS_DECKS = PROJECT_ROOT / "benchmarks" / "harness" / "decks"
         ("x^2 - 7x + 12 = 0", ["quadratic", "equation"]),
         ("solve x^2 + 3x = 10", ["quadratic", "equation"]),  # set to a number, not zero
         ("simplify 3a + 2b - a + 4b", ["collecting", "like", "terms"]),
+        ("rearrange v = u + at for t", ["changing", "the", "subject"]),
+        ("Rearrange P = IV to find I", ["changing", "the", "subject"]),
         ("5x + 3y - 2x and 4y??", ["collecting", "like", "terms"]),
         ("solve 3x + 2y = 16 and x - y = 2", ["simultaneous", "equations"]),
         # Typed without spaces: "y" and "3x" stay apart ("y3x" would read as an element).
@@ -81,6 +83,7 @@ def test_a_pasted_task_is_read_as_its_topic(task: str, words: list[str]) -> None
         "sketch y = x^2 + 3",  # a graph, not an equation to solve
         "a + b + c",  # no like terms
         "stalin - trotsky - stalin",
+        "rearrange x = 5 for a laugh",  # the article, not a letter to solve for
         "which element is 2,8,8,2",  # an electronic structure, not a quadratic sequence
         "is 4, 9, 1, 7 a pattern",  # no rule
         "what happened in 1924, 1925, 1926, 1927",  # years
@@ -89,7 +92,7 @@ def test_a_pasted_task_is_read_as_its_topic(task: str, words: list[str]) -> None
 )
 def test_prose_formulas_and_other_subjects_say_nothing(text: str) -> None:
     unwanted = {"double", "single", "completing", "inequality", "unknowns", "simultaneous"}
-    unwanted |= {"linear", "solving", "equation", "quadratic", "like"}
+    unwanted |= {"linear", "solving", "equation", "quadratic", "like", "subject"}
     unwanted |= {"sequence"}
     unwanted |= {"fractional", "indices"} if "15y" in text else set()
     assert unwanted.isdisjoint(notation_words(text))
@@ -117,6 +120,7 @@ def maths() -> SearchIndex:
         ("Solve 5x - 4 = 21", "Solving linear equations: the balance method"),
         ("Solve 3(y - 2) = 18", "Equations with brackets"),
         ("Simplify 6p - 2q + p + 5q", "Collecting like terms"),
+        ("rearrange v = u + at for t", "Changing the subject of a formula"),
         ("Solve x^2 + 2x = 15", "Solving quadratic equations by factorising"),
         ("Work out 8^(2/3)", "Fractional indices"),
         ("Express x^2 - 10x + 4 in the form (x - a)^2 - b", "Completing the square"),

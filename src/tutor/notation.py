@@ -198,6 +198,12 @@ _FUNCTION_READINGS: _Readings = (
     ((_REFLECTED_GRAPH, ("reflection", "graph")),),
 )
 _HEART = re.compile(r"\s<3(?![\d.])")
+# "Rearrange v = u + at for t" (or "to find t", "in terms of t"; not "for a …"): a formula's
+# subject changed.
+_REARRANGE_FOR = re.compile(
+    r"\brearrang(?:e|es|ed|ing)\b[^=]{0,40}=[^=]{1,60}?"
+    r"\b(?:for|to find|in terms of)\s+(?!a\b)[a-z]\b"
+)
 
 
 def notation_words(text: str) -> list[str]:
@@ -213,6 +219,8 @@ def notation_words(text: str) -> list[str]:
     if not found and _ONE_BRACKET.search(text) and not _equation_sides(text):
         found += ["single", "bracket"]  # "3(x + 2)" alone; in an equation, the equation's
     found += _sequence_words(text) + _equation_words(text) + _like_terms_words(text)
+    if _REARRANGE_FOR.search(text):
+        found += ["changing", "the", "subject"]
     return list(dict.fromkeys(found))
 
 
