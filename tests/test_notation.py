@@ -47,6 +47,9 @@ HARNESS_DECKS = PROJECT_ROOT / "benchmarks" / "harness" / "decks"
         ("x/2 + 1 = 4", ["equation", "fractions"]),
         ("x^2 - 7x + 12 = 0", ["quadratic", "equation"]),
         ("solve x^2 + 3x = 10", ["quadratic", "equation"]),  # set to a number, not zero
+        ("sketch y = x^2 - 4x + 3", ["quadratic", "graph"]),  # a graph, not an equation
+        ("y = x^3 - 2x", ["cubic", "graph"]),
+        ("expand (x+3)^2", ["double", "brackets"]),  # a squared sum, alone
         ("simplify 3a + 2b - a + 4b", ["collecting", "like", "terms"]),
         ("rearrange v = u + at for t", ["changing", "the", "subject"]),
         ("Rearrange P = IV to find I", ["changing", "the", "subject"]),
@@ -80,10 +83,10 @@ def test_a_pasted_task_is_read_as_its_topic(task: str, words: list[str]) -> None
         "so x = 5 is the answer?",  # an answer, not a task
         "if V = 12 what is I",  # a value given, not an equation to solve
         "2 x 3 = 6",  # x as times
-        "sketch y = x^2 + 3",  # a graph, not an equation to solve
         "a + b + c",  # no like terms
         "stalin - trotsky - stalin",
         "rearrange x = 5 for a laugh",  # the article, not a letter to solve for
+        "draw y = 3x + 1",  # a line: its letters are read as they are
         "which element is 2,8,8,2",  # an electronic structure, not a quadratic sequence
         "is 4, 9, 1, 7 a pattern",  # no rule
         "what happened in 1924, 1925, 1926, 1927",  # years
@@ -121,6 +124,7 @@ def maths() -> SearchIndex:
         ("Solve 3(y - 2) = 18", "Equations with brackets"),
         ("Simplify 6p - 2q + p + 5q", "Collecting like terms"),
         ("rearrange v = u + at for t", "Changing the subject of a formula"),
+        ("Expand (x - 4)^2", "Expanding double brackets"),
         ("Solve x^2 + 2x = 15", "Solving quadratic equations by factorising"),
         ("Work out 8^(2/3)", "Fractional indices"),
         ("Express x^2 - 10x + 4 in the form (x - a)^2 - b", "Completing the square"),

@@ -58,6 +58,9 @@ _ZERO_POWER = re.compile(r"\^\s*0(?!\d)|power of (0|zero)\b")
 _POWER_OF_POWER = re.compile(r"\(\s*\d*[a-z]\s*\^\s*-?\d+\s*\)\s*\^")
 _POWERS_COMBINED = re.compile(r"[a-z]\s*\^\s*-?\d+\s*[*/]\s*\d*\s*[a-z]\s*\^\s*-?\d+")
 # "(x + p)^2 + q", the completed square, not the difference "(n + 3)^2 - (n - 3)^2".
+# A bracketed sum squared on its own, "(x + 3)^2" (double brackets when expanded), not a
+# completed square's "(x - 3)^2 - 8" nor one of a difference of squares.
+_SQUARED_SUM = re.compile(rf"(?<![-+]\s)(?<![-+]){_SUM}\s*\^\s*2(?!\s*[-+=])")
 _COMPLETED_SQUARE = re.compile(
     rf"\(\s*{_VARIABLE}\s*[+-]\s*[0-9a-z/.]+\s*\)\s*\^\s*2\s*[+-]\s*(\d|[a-z](?![a-z(]))"
 )
@@ -135,12 +138,25 @@ def _equation_words(text: str) -> list[str]:
     squared = re.search(rf"{_VARIABLE}\s*\^\s*2", left + " " + right)
     if squared and (re.fullmatch(r"\s*0\s*", right) or _unknown_side(left, right)):
         return ["quadratic", "equation"]
+    if graph := _graph_words(left, right):
+        return graph
     on_both_sides = _variables(left) & _variables(right)
     # A letter alone on the left is a formula or a program's assignment ("x = x + 1").
     assigned = re.fullmatch(r"\s*[a-z]\s*", left) is not None
     if on_both_sides and not assigned and "^" not in left + right:
         return ["equation", "unknowns", "both", "sides"]
     return _linear_equation_words(left, right)
+
+
+def _graph_words(left: str, right: str) -> list[str]:
+    """A graph's kind from its equation "y = …" in x: its highest power of x, 2 or 3
+    ("sketch y = x^2 - 4x + 3": a quadratic graph); none for a line or anything else."""
+    if re.fullmatch(r"\s*y\s*", left) is None:
+        return []
+    powers = {int(power) for power in re.findall(r"(?<![a-z])x\s*\^\s*(\d)", right)}
+    if not powers or not powers <= {1, 2, 3}:
+        return []
+    return ["quadratic", "graph"] if max(powers) == 2 else ["cubic", "graph"]
 
 
 def _unknown_side(left: str, right: str) -> str | None:
@@ -179,6 +195,7 @@ _READINGS: _Readings = (
     (
         (_THREE_BRACKETS, ("triple", "brackets")),
         (_PRODUCT_OF_BRACKETS, ("double", "brackets")),
+        (_SQUARED_SUM, ("double", "brackets")),
     ),
     ((_FRACTIONAL_POWER, ("fractional", "indices")),),
     ((_NEGATIVE_POWER, ("negative", "indices")),),
