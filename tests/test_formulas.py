@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tutor.formulas import formula_terms, is_formula_term
+from tutor.formulas import formula_terms, is_formula_term, read_formulas
 from tutor.model import Card, Topic
 from tutor.search import SearchIndex, answer
 from tutor.vocabulary import may_be_typo
@@ -49,6 +49,13 @@ def test_a_text_writes_several_formulas() -> None:
 )
 def test_sums_numbers_and_prose_are_not_formulas(text: str) -> None:
     assert formula_terms(text) == []
+
+
+def test_a_question_reads_a_formula_in_place_of_its_letters() -> None:
+    """ "P = IV" is no word "iv"; a text with no formula is left as written."""
+    prose, terms = read_formulas("what is P = IV?")
+    assert "iv" not in prose.casefold().split() and terms == formula_terms("P = V I")
+    assert read_formulas("circumference = π × d") == ("circumference = π × d", [])
 
 
 def test_the_article_after_a_formula_is_not_a_factor() -> None:

@@ -45,7 +45,7 @@ def read_formulas(text: str) -> tuple[str, list[str]]:
     each once."""
     if "=" not in text:
         return text, []
-    text = text.translate(_TYPESET)
+    written, text = text, text.translate(_TYPESET)
     found: list[str] = []
     spans: list[tuple[int, int]] = []
     for left in _LEFT.finditer(text):
@@ -58,6 +58,8 @@ def read_formulas(text: str) -> tuple[str, list[str]]:
             found.append(term)
             if len(found) >= MAX_FORMULAS:
                 break
+    if not spans:
+        return written, []  # as written: "π" in "circumference = π × d" stays a word
     for start, end in reversed(spans):
         text = f"{text[:start]} {text[end:]}"
     return text, found

@@ -57,10 +57,10 @@ _NEGATIVE_POWER = re.compile(r"\^\s*\(?\s*-\s*\d|power of (minus|negative|-)\s*\
 _ZERO_POWER = re.compile(r"\^\s*0(?!\d)|power of (0|zero)\b")
 _POWER_OF_POWER = re.compile(r"\(\s*\d*[a-z]\s*\^\s*-?\d+\s*\)\s*\^")
 _POWERS_COMBINED = re.compile(r"[a-z]\s*\^\s*-?\d+\s*[*/]\s*\d*\s*[a-z]\s*\^\s*-?\d+")
-# "(x + p)^2 + q", the completed square, not the difference "(n + 3)^2 - (n - 3)^2".
 # A bracketed sum squared on its own, "(x + 3)^2" (double brackets when expanded), not a
 # completed square's "(x - 3)^2 - 8" nor one of a difference of squares.
 _SQUARED_SUM = re.compile(rf"(?<![-+]\s)(?<![-+]){_SUM}\s*\^\s*2(?!\s*[-+=])")
+# "(x + p)^2 + q", the completed square, not the difference "(n + 3)^2 - (n - 3)^2".
 _COMPLETED_SQUARE = re.compile(
     rf"\(\s*{_VARIABLE}\s*[+-]\s*[0-9a-z/.]+\s*\)\s*\^\s*2\s*[+-]\s*(\d|[a-z](?![a-z(]))"
 )
