@@ -69,7 +69,7 @@ def meanings(words: tuple[str, ...]) -> tuple[str, ...]:
     typed_digits = []
     joined = join_phrases(words)
     writers = _writers(joined)
-    furniture = _exam_furniture(joined) | _in_the_end(joined)
+    furniture = _exam_furniture(joined)
     for at, word in enumerate(joined):
         if at in writers or at in furniture:
             continue  # "how does Priestley present Sybil" asks about Sybil; "(6 marks)"
@@ -112,16 +112,6 @@ def _exam_furniture(joined: Sequence[str]) -> set[int]:
         if word in EXAM_WORDS and cued:  # "quotes for the exam", "in my exam"
             found.update((at - 2, at - 1, at))
     return found
-
-
-def _in_the_end(joined: Sequence[str]) -> set[int]:
-    """The position of "end" in the idiom "in the end" (eventually: "what happened to trotsky
-    in the end"), which says when, not what about; "in the end of" is left as written."""
-    return {
-        at
-        for at in range(2, len(joined))
-        if joined[at - 2 : at + 1] == ["in", "the", "end"] and joined[at + 1 : at + 2] != ["of"]
-    }
 
 
 def _writers(joined: Sequence[str]) -> set[int]:
