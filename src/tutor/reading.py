@@ -9,6 +9,7 @@ vocabulary).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -44,6 +45,7 @@ from tutor.wordlinks import PHRASE_JOINER, join_phrases, phrase_parts
 READ_CACHE_SIZE = 2048
 # A question typed as numbers under this only is no question (meanings); a year is a topic.
 SMALL_NUMBER_LIMIT = 1000
+_TYPED_NUMBER = re.compile(r"(\d+)(?:st|nd|rd|th)?")
 
 
 @lru_cache(maxsize=READ_CACHE_SIZE)
@@ -93,8 +95,8 @@ def meanings(words: tuple[str, ...]) -> tuple[str, ...]:
 
 def _is_small_number(word: str) -> bool:
     """Whether a word is typed as a number under SMALL_NUMBER_LIMIT ("1", "17", "2nd")."""
-    digits = word.removesuffix("st").removesuffix("nd").removesuffix("rd").removesuffix("th")
-    return digits.isdigit() and int(digits) < SMALL_NUMBER_LIMIT
+    number = _TYPED_NUMBER.fullmatch(word)
+    return number is not None and int(number[1]) < SMALL_NUMBER_LIMIT
 
 
 def _exam_furniture(joined: Sequence[str]) -> set[int]:
