@@ -135,8 +135,9 @@ def _equation_words(text: str) -> list[str]:
     if sides is None:
         return []
     left, right = _maths_beside(*sides)
+    task_side = _unknown_side(left, right)
     squared = re.search(rf"{_VARIABLE}\s*\^\s*2", left + " " + right)
-    if squared and (re.fullmatch(r"\s*0\s*", right) or _unknown_side(left, right)):
+    if squared and (re.fullmatch(r"\s*0\s*", right) or task_side):
         return ["quadratic", "equation"]
     if graph := _graph_words(left, right):
         return graph
@@ -145,7 +146,7 @@ def _equation_words(text: str) -> list[str]:
     assigned = re.fullmatch(r"\s*[a-z]\s*", left) is not None
     if on_both_sides and not assigned and "^" not in left + right:
         return ["equation", "unknowns", "both", "sides"]
-    return _linear_equation_words(left, right)
+    return _linear_equation_words(task_side)
 
 
 def _graph_words(left: str, right: str) -> list[str]:
@@ -172,11 +173,11 @@ def _unknown_side(left: str, right: str) -> str | None:
     return None if re.fullmatch(r"\s*-?\s*[a-z]\s*", left) else left
 
 
-def _linear_equation_words(left: str, right: str) -> list[str]:
-    """A linear equation in one unknown set equal to a number: a task to solve ("2x + 3 =
-    7"), named by its brackets ("14 = 2(x + 3)") or fractions ("x/2 + 1 = 4") when it has
-    them; not "2 x 3 = 6" (x as times)."""
-    side = _unknown_side(left, right)
+def _linear_equation_words(side: str | None) -> list[str]:
+    """A linear equation in one unknown set equal to a number, given the side holding the
+    unknown (_unknown_side): a task to solve ("2x + 3 = 7"), named by its brackets ("14 =
+    2(x + 3)") or fractions ("x/2 + 1 = 4") when it has them; not "2 x 3 = 6" (x as
+    times)."""
     if side is None or "^" in side or not re.search(r"\d", side):
         return []
     if re.search(rf"\d\s+{_VARIABLE}\s+\d", side):
