@@ -72,6 +72,7 @@ def test_a_pasted_task_is_read_as_its_topic(task: str, words: list[str]) -> None
         "2H2 + O2 -> 2H2O",  # a reaction's arrow
         "2Mg + O2 = 2MgO",  # elements with a digit after them are not unknowns
         "V = IR",  # a formula: its letters are read as they are
+        "y = x^1 + 2",  # a line written with its power of x: no quadratic or cubic graph
         "what do m and c mean in y = mx + c",  # single letters in words are not unknowns
         "prove (n + 1)² - (n - 1)² = 4n",  # a difference of squares, not a completed square
         "sketch y = sin x and y = cos x",  # one unknown between them: not simultaneous
@@ -95,7 +96,7 @@ def test_a_pasted_task_is_read_as_its_topic(task: str, words: list[str]) -> None
 )
 def test_prose_formulas_and_other_subjects_say_nothing(text: str) -> None:
     unwanted = {"double", "single", "completing", "inequality", "unknowns", "simultaneous"}
-    unwanted |= {"linear", "solving", "equation", "quadratic", "like", "subject"}
+    unwanted |= {"linear", "solving", "equation", "quadratic", "cubic", "like", "subject"}
     unwanted |= {"sequence"}
     unwanted |= {"fractional", "indices"} if "15y" in text else set()
     assert unwanted.isdisjoint(notation_words(text))

@@ -155,8 +155,8 @@ def _graph_words(left: str, right: str) -> list[str]:
     if re.fullmatch(r"\s*y\s*", left) is None:
         return []
     powers = {int(power) for power in re.findall(r"(?<![a-z])x\s*\^\s*(\d)", right)}
-    if not powers or not powers <= {1, 2, 3}:
-        return []
+    if not powers <= {1, 2, 3} or max(powers, default=1) == 1:
+        return []  # no power of x past 1 ("y = x^1 + 2" is a line), or past 3
     return ["quadratic", "graph"] if max(powers) == 2 else ["cubic", "graph"]
 
 
