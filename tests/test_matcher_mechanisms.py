@@ -594,6 +594,66 @@ def test_a_long_title_naming_a_term_is_not_about_it() -> None:
     assert best_id(index, "lipases") == "lipases"  # a one-word title is about its word
 
 
+def muscles_deck() -> SearchIndex:
+    cards = [
+        card(
+            "roles",
+            "Agonists, antagonists and fixators",
+            "• Agonist: the muscle that contracts to produce the movement\n"
+            "• Antagonist: the muscle that relaxes to allow the movement\n"
+            "• Fixator: a muscle that steadies the part of the body the agonist pulls from, so"
+            " the agonist can work well, e.g. around the shoulder during a curl",
+        ),
+        *(
+            card(
+                f"pair-{first}",
+                f"Antagonistic pairs: {first} and {second}",
+                f"• An antagonistic pair: the {first} contracts while the {second} relaxes",
+            )
+            for first, second in [
+                ("biceps", "triceps"),
+                ("quadriceps", "hamstrings"),
+                ("gastrocnemius", "tibialis"),
+            ]
+        ),
+    ]
+    return SearchIndex(cards, {"t": Topic("t", "Muscles", "pe")})
+
+
+def test_of_cards_equally_about_a_term_one_defining_it_is_offered() -> None:
+    """ "antagonist" is a listed item of *Agonists, antagonists and fixators* and the
+    subject of three *Antagonistic pairs* cards, each counting half a heading; the three
+    pairs score higher, but only the first card also defines it ("Antagonist: the muscle
+    that relaxes…"), so it takes the choice's last place (before, the pairs filled it)."""
+    for question in ("antagonist", "what is an antagonist"):
+        result = answer(muscles_deck(), question)
+        assert result.best is not None and result.best.card.id.startswith("pair-")
+        assert not result.confident
+        assert [hit.card.id for hit in result.alternatives][-1:] == ["roles"]
+
+
+def test_a_compound_of_everyday_words_a_card_defines_is_a_term() -> None:
+    """ "free will" is two everyday words, neither a name alone, but one noun (WordNet's
+    free_will) that a card defines: asked alone it gets that card, not "no note"."""
+    cards = [
+        card(
+            "suffering",
+            "Why God allows suffering",
+            "• Free will: moral evil comes from humans misusing the freedom God gave them\n"
+            "• Natural evil: earthquakes and disease, not caused by people",
+        ),
+        card("sin", "Sin", "• Humans have free will, so they are responsible for their sins"),
+        card("creation", "Humans made in the image of God", "• Humans have a soul and free will"),
+        card("grace", "Salvation through grace", "• Salvation is a free gift of God's grace"),
+    ]
+    index = SearchIndex(cards, {"t": Topic("t", "Beliefs", "rs")})
+    for question in ("free will", "what is free will"):
+        result = answer(index, question)
+        assert result.best is not None and result.best.card.id == "suffering", question
+        assert result.confident
+    assert index.name_lookup("free gift") is None  # not one noun: read as a question
+
+
 def test_a_name_two_decks_use(history: SearchIndex) -> None:
     """A name asked alone with several decks loaded: a deck with a card about the name
     answers before decks that only mention it; decks that all only mention it each offer

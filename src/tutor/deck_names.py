@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from tutor.cardterms import CardTerms
 from tutor.text import specificity
 from tutor.vocabulary import Vocabulary
+from tutor.wordlinks import is_compound
 
 # A question of at most this many words, all names the deck uses, is a name lookup.
 MAX_NAME_WORDS = 3
@@ -61,6 +62,9 @@ class DeckNames:
         self._definitions = terms.definitions
         self._heading_words, self._capitalised = terms.heading_words, terms.capitalised
         self._defined_words = terms.defined_words
+        self._defined_pairs = frozenset(
+            defined for card in terms.definitions for defined in card if len(defined) == 2
+        )
         self._vocabulary = vocabulary
 
     def lookup(
@@ -107,7 +111,9 @@ class DeckNames:
             definers = defining_cards(mentioning - set(chosen)) if best_share < 1.0 else []
             if definers:  # "Plant tissues", or "A tissue is a group of cells…"?
                 return NamedCards([*chosen[: limit - 1], definers[0]], False, best_share)
-            return NamedCards(chosen[:limit], len(rivals) == 1, best_share)
+            return NamedCards(
+                self._definer_kept(chosen, limit, terms), len(rivals) == 1, best_share
+            )
         defining = defining_cards(mentioning)
         if len(defining) == 1:  # the card defining it, and the best that mention it
             others = heapq.nsmallest(limit - 1, mentioning - {defining[0]}, key=best_first)
@@ -117,6 +123,17 @@ class DeckNames:
         if len(terms) > 1:
             return None
         return NamedCards(heapq.nsmallest(limit, mentioning, key=best_first), False, 0.0)
+
+    def _definer_kept(self, chosen: list[int], limit: int, terms: set[str]) -> list[int]:
+        """The first `limit` cards about the name; when their scores leave out every card
+        about it that also defines it, the best such card takes the last place
+        ("antagonist": *Agonists, antagonists and fixators*, which lists and defines it,
+        beside the three *Antagonistic pairs: …* cards titled by a form of it)."""
+        shown = chosen[:limit]
+        if any(self._defines(i, terms) for i in shown):
+            return shown
+        definer = next((i for i in chosen[limit:] if self._defines(i, terms)), None)
+        return shown if definer is None else [*shown[: limit - 1], definer]
 
     def _name_of(self, words: Sequence[str], spelt_right: frozenset[str]) -> set[str]:
         """The terms of the name the words make up; empty when some word is not a name the
@@ -128,9 +145,21 @@ class DeckNames:
             found = self._name_terms(word, word in spelt_right)
             named = [term for term in found if self._is_name(word, term)]
             if not named:
-                return set()
+                return self._defined_compound(words)
             terms.add(named[0])
         return terms
+
+    def _defined_compound(self, words: Sequence[str]) -> set[str]:
+        """The terms of two everyday words that are one noun ("free will": a WordNet
+        compound) which a card defines ("Free will: moral evil comes from…"); empty
+        otherwise. Neither word is a name alone, the two together are a term of the deck."""
+        if len(words) != 2 or not is_compound(*words):
+            return set()
+        found = [self._vocabulary.exact_terms(word) for word in words]
+        if not all(found):
+            return set()
+        terms = {found[0][0], found[1][0]}
+        return terms if frozenset(terms) in self._defined_pairs else set()
 
     def _cards_about(
         self, terms: set[str], mentioning: Iterable[int], scores: Mapping[int, float]
