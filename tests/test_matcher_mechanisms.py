@@ -446,6 +446,29 @@ def test_a_misspelt_name_near_two_spellings_takes_the_usual_one() -> None:
     assert hits[0].card.id == "kamenev" and confident
 
 
+def test_a_misspelt_name_near_two_words_takes_the_one_it_sounds_like() -> None:
+    """ "christms" is one letter off "Christmas" and "Christ's" alike; it sounds like the
+    first (the same Metaphone key), so it names Christmas though more cards write Christ."""
+    cards = [
+        card("christmas", "Christmas", "• Celebrates the incarnation: God born as Jesus"),
+        *(
+            card(f"c{i}", title, f"• {body} Christ's {word}")
+            for i, (title, body, word) in enumerate(
+                [
+                    ("Holy Communion", "Bread and wine recall", "death"),
+                    ("Easter", "Celebrates", "resurrection"),
+                    ("Atonement", "Sins forgiven through", "sacrifice"),
+                ]
+            )
+        ),
+    ]
+    index = SearchIndex(cards, {"t": Topic("t", "Practices", "rs")})
+    for question in ("christms", "when is christms"):
+        result = answer(index, question)
+        assert result.best is not None and result.best.card.id == "christmas", question
+        assert result.confident
+
+
 @pytest.mark.parametrize(
     ("body", "expected"),
     [

@@ -182,14 +182,21 @@ class DeckNames:
     def _name_terms(self, word: str, spelt_right: bool) -> list[str]:
         """The terms a word asked as a name means: those it meets exactly, else the deck
         word it is a close misspelling of ("bukarin", "triumvarate"; a one-edit or
-        sound-alike typo) — of several that close ("kamanev": Kamenev, Kameneff), the one
-        the most cards use."""
+        sound-alike typo) — of several that close, one that also sounds like it
+        ("christms": *Christmas*, not *Christ's*, one letter off too), then the one the most
+        cards use ("kamanev": Kamenev, not the alias Kameneff)."""
         exact = self._vocabulary.exact_terms(word)
         if exact:
             return exact
         matches = self._vocabulary.matches(word, spelt_right=spelt_right)
         close = [m.term for m in matches if m.quality >= NAME_TYPO_QUALITY]
-        return sorted(close, key=lambda term: (-len(self._postings.get(term, ())), term))[:1]
+        if len(close) < 2:
+            return close
+        sounding = self._vocabulary.sound_alike_terms(word)
+        return sorted(
+            close,
+            key=lambda term: (term not in sounding, -len(self._postings.get(term, ())), term),
+        )[:1]
 
     def _defines(self, card_index: int, terms: set[str]) -> bool:
         """Whether the card defines the name: a phrase its body defines ("Mitochondria:",

@@ -240,10 +240,16 @@ class Vocabulary:
 
     def _sound_alikes(self, word: str, max_edits: int) -> list[str]:
         """Deck words that sound like `word` (same Metaphone key) within `max_edits`."""
+        return [s for s in self._same_sound(word) if OSA.distance(word, s) <= max_edits]
+
+    def sound_alike_terms(self, word: str) -> set[str]:
+        """The terms of the deck words that sound like `word` (the same Metaphone key)."""
+        return {term for s in self._same_sound(word) for term in self._surface_to_terms[s]}
+
+    def _same_sound(self, word: str) -> Sequence[str]:
+        """The deck words with `word`'s Metaphone key (none for a key too short to tell)."""
         key = jellyfish.metaphone(word) if word.isalpha() else ""
-        if len(key) < MIN_SOUND_KEY:
-            return []
-        return [s for s in self._by_sound.get(key, ()) if OSA.distance(word, s) <= max_edits]
+        return self._by_sound.get(key, ()) if len(key) >= MIN_SOUND_KEY else ()
 
     def _surfaces_near(self, length: int, spread: int) -> list[list[str]]:
         """The vocabulary's words of lengths within `spread` of `length`, by length: a word
