@@ -914,6 +914,34 @@ def test_initials_of_names_in_card_text(history: SearchIndex) -> None:
     assert best_id(history, "BEF") == "bef"
 
 
+def test_initials_of_a_name_written_once_read_as_the_name() -> None:
+    """ "mrc" stands for the *Military Revolutionary Committee* one bullet names: read as
+    the name, it scores as the name does (as one body initialism it was under the
+    threshold, "no note"). Initials that are an English word ("cop"), stand for two names,
+    or join two names ("Zinoviev and Kamenev") stay as typed."""
+    cards = [
+        *HISTORY,
+        card(
+            "october",
+            "The October Revolution",
+            "• Trotsky led the Military Revolutionary Committee that seized the Winter Palace",
+        ),
+        card("cult", "Stalin's image", "• The Cult Of Personality grew in the 1930s"),
+        card("rivals", "The triumvirate", "• Stalin, Zinoviev and Kamenev against Trotsky"),
+    ]
+    index = SearchIndex(cards, {"t": Topic("t", "Revolution", "hist")})
+    part = index._parts["hist"]
+    assert part.question_words("what did the mrc do") == (
+        "military",
+        "revolutionary",
+        "committee",
+    )
+    assert best_id(index, "mrc") == "october"
+    assert best_id(index, "what was the mrc") == "october"
+    assert part.question_words("cop") == ("cop",)
+    assert part.question_words("zak") == ("zak",)
+
+
 def test_initials_are_met_exactly_never_as_typos() -> None:
     """A student types a name's initials as they are: a word a letter or two from them
     ("etre" and the initials "etk") is not read as a typo of them, while a word the cards

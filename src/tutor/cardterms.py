@@ -23,7 +23,6 @@ from tutor.model import Card, Topic
 from tutor.text import (
     FIELD_BREAK,
     FIELD_MARKER,
-    acronyms,
     acronyms_of_words,
     capital_uses,
     name_runs,
@@ -32,6 +31,7 @@ from tutor.text import (
     word_meaning,
     word_term,
 )
+from tutor.wordlinks import is_english
 
 FIELD_WEIGHTS: Mapping[str, float] = {
     "title": 3.0,
@@ -72,6 +72,10 @@ class CardTerms:
     # Initials of names ("smp", "ytr") that no card writes as a word: a student types them
     # exactly or not at all, so no typo or truncation is read as one.
     initialisms: frozenset[str]
+    # Initials of one name a card's body writes -> that name's words ("mrc" -> military
+    # revolutionary committee): a question reads them as the name (a name written once in
+    # a body weighs far less as one initialism than as its words).
+    initial_names: dict[str, tuple[str, ...]]
     # Names: words of titles and aliases; words written with a capital inside a sentence
     # ("the Right", "Kamenev", "NEP"); per deck, its proper names (MIN_PROPER_USES).
     heading_words: frozenset[str]
@@ -143,6 +147,7 @@ class _Analysis:
         self._term_of = _TermTable()
         self._running_words: dict[str, Counter[str]] = defaultdict(Counter)
         self._initialisms: set[str] = set()
+        self._names_of_initials: dict[str, set[tuple[str, ...]]] = defaultdict(set)
         self._reason_cards: list[int] = []
 
     def result(self) -> CardTerms:
@@ -168,12 +173,22 @@ class _Analysis:
                 word: tuple(sorted(terms)) for word, terms in self._surface_to_terms.items()
             },
             initialisms=frozenset(self._initialisms.difference(self._term_of)),
+            initial_names=self._initial_names(),
             heading_words=heading_words,
             capitalised=capitalised,
             proper=proper,
             defined_words=frozenset(t for terms in definitions for one in terms for t in one),
             reason_cards=frozenset(self._reason_cards),
         )
+
+    def _initial_names(self) -> dict[str, tuple[str, ...]]:
+        """Initials that stand for one name only, that no card writes as a word and that are
+        no English word ("cop" for *cult of personality* stays a police officer)."""
+        return {
+            acronym: next(iter(names))
+            for acronym, names in self._names_of_initials.items()
+            if len(names) == 1 and acronym not in self._term_of and not is_english(acronym)
+        }
 
     def _definitions_per_card(self) -> list[tuple[frozenset[str], ...]]:
         """Per card, the term sets of the phrases its body defines (definitions.py), less
@@ -238,10 +253,13 @@ class _Analysis:
                 self._initialisms.add(acronym)
                 analysed["aliases"].append(acronym)
         for name in name_runs(card.body):  # "Shoreline Management Plan" -> "smp"
-            for acronym in sorted(acronyms(name)):
+            name_words = tuple(normalise(name).split())
+            for acronym in sorted(acronyms_of_words(name_words)):
                 self._surface_to_terms[acronym].add(acronym)
                 self._initialisms.add(acronym)
                 analysed["body"].append(acronym)
+                if "and" not in name_words:  # "Zinoviev and Kamenev" is two names
+                    self._names_of_initials[acronym].add(name_words)
         texts = {"title": card.title, "aliases": " ".join(card.aliases), "body": card.body}
         if roman_numerals("\n".join(texts.values())):  # most cards have none: one scan
             for field, text in texts.items():  # "Plan XVII" is also "plan 17"

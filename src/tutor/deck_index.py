@@ -168,6 +168,7 @@ class DeckIndex:
         }
         self._unknown_idf = math.log(1 + (size + 0.5) / 0.5)
         self._vocabulary = Vocabulary(terms.surface_to_terms, self._postings, terms.initialisms)
+        self._initial_names = terms.initial_names
         self._names = DeckNames(terms, self._vocabulary)
         linked_stems("")  # load the WordNet links now, not on the first question
         join_phrases(())  # and the multi-word verbs
@@ -207,13 +208,18 @@ class DeckIndex:
         return self._last_words.get(query, self._read_question)
 
     def _read_question(self, query: str) -> tuple[str, ...]:
-        """The question's meaningful words: shorthand spelled out, and letters typed over
-        and over ("sooo") typed once unless the deck has the word as it stands (_typed_once)."""
+        """The question's meaningful words: shorthand spelled out, initials of a name the
+        deck writes read as the name ("mrc": military revolutionary committee), and letters
+        typed over and over ("sooo") typed once unless the deck has the word as it stands
+        (_typed_once)."""
         words: list[str] = []
         for word in typed_words(query[: MAX_QUERY_CHARS * 2]):
             if not self._vocabulary.knows(word):
                 word = _typed_once(word)
-            words.extend(SHORTHAND.get(word, word).split())
+            if word in SHORTHAND:
+                words.extend(SHORTHAND[word].split())
+            else:
+                words.extend(self._initial_names.get(word, (word,)))
         return meanings(tuple(words))
 
     def _weight(self, word: str, matches: Sequence[Match]) -> float:
