@@ -655,6 +655,23 @@ def test_of_cards_equally_about_a_term_one_defining_it_is_offered() -> None:
         assert [hit.card.id for hit in result.alternatives][-1:] == ["roles"]
 
 
+def test_a_name_asked_for_with_request_words_is_the_name_asked_alone() -> None:
+    """ "osmosis notes", "im confused about osmosis": the request words ask for the name's
+    notes, they name nothing; as words no card writes they outweighed the name and the
+    question got "no note". Alone they are no name."""
+    cards = [
+        card("osmosis", "Osmosis", "• Water moves across a partially permeable membrane"),
+        card("diffusion", "Diffusion", "• Particles spread from high to low concentration"),
+        card("rate", "Factors affecting diffusion", "• Distance, surface area, concentration"),
+        card("potato", "Required practical: osmosis in potato", "• Cylinders in sugar solutions"),
+    ]
+    index = SearchIndex(cards, {"t": Topic("t", "Transport in cells", "bio")})
+    for question in ("osmosis notes", "osmosis summary", "im confused about osmosis"):
+        assert best_id(index, question) == "osmosis", question
+    assert index.name_lookup("notes") is None
+    assert index.name_lookup("summary of notes") is None
+
+
 def test_a_compound_of_everyday_words_a_card_defines_is_a_term() -> None:
     """ "free will" is two everyday words, neither a name alone, but one noun (WordNet's
     free_will) that a card defines: asked alone it gets that card, not "no note"."""

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from tutor.cardterms import CardTerms
+from tutor.lexicon import REQUEST_WORDS
 from tutor.text import specificity
 from tutor.vocabulary import Vocabulary
 from tutor.wordlinks import is_compound
@@ -77,7 +78,8 @@ class DeckNames:
     ) -> NamedCards | None:
         """The cards about the name the question's meaningful `words` make up.
 
-        Applies only when every word is a name the deck uses (a word of a title, an alias
+        Applies only when every word is a name the deck uses, or asks for its notes
+        (lexicon.REQUEST_WORDS: "nep summary") (a word of a title, an alias
         or a phrase a card defines, or one it writes with a capital mid-sentence) and some
         card mentions them all. Returns the cards whose title or alias is most nearly the
         name itself (an item a title lists counting half, NAME_ITEM_SHARE; confident when
@@ -89,7 +91,7 @@ class DeckNames:
         it does not apply. `scores` (the cards' scores for the question) is called only
         then; ties among equally named cards go to the higher score.
         """
-        terms = self._name_of(words, spelt_right)
+        terms = self._name_of([word for word in words if word not in REQUEST_WORDS], spelt_right)
         if not terms:
             return None
         mentioning = set.intersection(*(set(self._postings[term]) for term in terms))

@@ -39,6 +39,14 @@ STOPWORDS: frozenset[str] = frozenset(
     """.split()
 )
 
+# Words that ask for a name's notes rather than name anything ("nep summary", "kamenev
+# notes", "im confused about osmosis"): a question of a name and these is the name asked
+# alone (deck_names.DeckNames.lookup). Only there: elsewhere they stay words, so the
+# everyday-English probes each deck's threshold is read from keep them.
+REQUEST_WORDS: frozenset[str] = frozenset(
+    "summary summaries notes facts info information confused confusing understand revision".split()
+)
+
 # Question verbs whose every form is scaffolding too ("explaining", "compared").
 STOP_VERBS: frozenset[str] = frozenset(
     """
