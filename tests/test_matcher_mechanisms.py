@@ -666,7 +666,13 @@ def test_a_name_asked_for_with_request_words_is_the_name_asked_alone() -> None:
         card("potato", "Required practical: osmosis in potato", "• Cylinders in sugar solutions"),
     ]
     index = SearchIndex(cards, {"t": Topic("t", "Transport in cells", "bio")})
-    for question in ("osmosis notes", "osmosis summary", "im confused about osmosis"):
+    for question in (
+        "osmosis notes",
+        "osmosis summary",
+        "im confused about osmosis",
+        "osmosis tldr",
+        "osmosis exam tips",
+    ):
         assert best_id(index, question) == "osmosis", question
     assert index.name_lookup("notes") is None
     assert index.name_lookup("summary of notes") is None

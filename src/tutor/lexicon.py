@@ -44,7 +44,10 @@ STOPWORDS: frozenset[str] = frozenset(
 # alone (deck_names.DeckNames.lookup). Only there: elsewhere they stay words, so the
 # everyday-English probes each deck's threshold is read from keep them.
 REQUEST_WORDS: frozenset[str] = frozenset(
-    "summary summaries notes facts info information confused confusing understand revision".split()
+    """
+    summary summaries notes facts info information confused confusing understand revision
+    recap basics tips tldr nutshell simply quick exam exams
+    """.split()
 )
 
 # Question verbs whose every form is scaffolding too ("explaining", "compared").
