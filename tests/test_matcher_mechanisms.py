@@ -296,6 +296,31 @@ def best_below_threshold(index: SearchIndex, question: str, share: float) -> Car
     return result.best.card if result.best else None
 
 
+def test_a_question_naming_two_titles_offers_the_other_beside_the_answer(
+    harness: Library,
+) -> None:
+    """ "diffusion vs osmosis" names two cards whole: the best answers with confidence and
+    the other is offered beside it (a ❓ button), though it scores under the threshold;
+    a card whose title is only partly named is not offered."""
+    cards = [
+        card("diffusion", "Diffusion", "• Particles spread from high to low concentration"),
+        card("osmosis", "Osmosis", "• Water diffuses across a partially permeable membrane"),
+        card("active", "Active transport", "• Against the gradient, using energy from respiration"),
+        card("rate", "Rate of diffusion", "• Faster with a steeper concentration gradient"),
+    ]
+    index = SearchIndex(cards, {"t": Topic("t", "Transport in cells", "bio")})
+    for question in ("diffusion vs osmosis", "difference between osmosis and diffusion"):
+        result = answer(index, question)
+        assert result.best is not None and result.confident, question
+        shown = {result.best.card.id, *(hit.card.id for hit in result.alternatives)}
+        assert {"diffusion", "osmosis"} <= shown, question
+        assert "rate" not in shown  # "rate" is not named
+    reply = Dialog(harness).ask("diffusion vs osmosis", deck_id="biology-cells")
+    assert reply.card is not None and reply.card.title in ("Diffusion", "Osmosis")
+    other = "Osmosis" if reply.card.title == "Diffusion" else "Diffusion"
+    assert f"❓ {other}" in [button.label for row in reply.buttons for button in row]
+
+
 def test_a_question_naming_a_title_gets_that_card_below_the_threshold(harness: Library) -> None:
     """Chatty words dilute a question's score; when its words still name the best card's
     title (two or more of its words, at least half), that card answers from HEADING_FLOOR

@@ -176,6 +176,7 @@ class DeckIndex:
         noun_compounds()
         self._last_words: LastQuestion[tuple[str, ...]] = LastQuestion()
         self._last_scores: LastQuestion[Mapping[int, float]] = LastQuestion()
+        self._last_exact_terms: LastQuestion[frozenset[str]] = LastQuestion()
         english_frequency("")  # load the shared word list now, not on the first question
         self.probe_count = probe_count
         self.cutoff: float = self._calibrate(probe_count)
@@ -315,12 +316,25 @@ class DeckIndex:
     def names_heading(self, query: str, card_index: int) -> bool:
         """Whether the question's words, matched exactly, cover at least HEADING_MIN_TERMS
         words and at least half of the card's title or one of its aliases."""
-        words = self.question_words(query)
-        terms = {term for word in words for term in self._vocabulary.exact_terms(word)}
+        terms = self.exact_question_terms(query)
         return any(
             len(heading & terms) >= max(HEADING_MIN_TERMS, len(heading) / 2)
             for heading in self._headings[card_index]
         )
+
+    def names_whole_title(self, query: str, card_index: int) -> bool:
+        """Whether the question's words, matched exactly, meet every word of the card's
+        title (its first heading): "mitosis vs meiosis" names *Meiosis* whole."""
+        headings = self._headings[card_index]
+        return bool(headings) and headings[0] <= self.exact_question_terms(query)
+
+    def exact_question_terms(self, query: str) -> frozenset[str]:
+        """The terms the question's words meet exactly (the last question's are kept)."""
+        return self._last_exact_terms.get(query, self._exact_terms_of)
+
+    def _exact_terms_of(self, query: str) -> frozenset[str]:
+        exact_terms = self._vocabulary.exact_terms
+        return frozenset(term for word in self.question_words(query) for term in exact_terms(word))
 
     def terms_met(
         self,

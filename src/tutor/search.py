@@ -13,6 +13,7 @@ card about it (name_lookup). `answer` turns that into what a student sees: the c
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -321,6 +322,23 @@ class SearchIndex:
             return answering[0].hits, answering[0].confident
         return sorted(firsts.values(), key=lambda hit: -hit.score)[:limit], False
 
+    def titles_named(self, query: str, deck_id: str, *, limit: int) -> list[Hit]:
+        """A deck's cards whose every title word the question names exactly ("mitosis vs
+        meiosis": *Meiosis*), best score first, over threshold or not, among the deck's
+        TITLE_CANDIDATES best-scoring cards."""
+        part = self._parts[deck_id]
+        if len(part.question_words(query)) < 2:
+            return []  # one word names one title at most: the answer's own
+        positions = self._positions[deck_id]
+        scores = part.score_all(query, self._spelling(query).get(deck_id, frozenset()))
+        ranked = heapq.nsmallest(
+            TITLE_CANDIDATES, scores, key=lambda local: (-scores[local], local)
+        )
+        named = [local for local in ranked if part.names_whole_title(query, local)]
+        return [
+            Hit(self.cards[positions[local]], round(scores[local], 2)) for local in named[:limit]
+        ]
+
     def is_near(self, hit: Hit) -> bool:
         """Whether a hit reaches the closest notes' bar, NEAR_SHARE of its card's deck's
         threshold (the comparison `_over_thresholds` makes inline on the hot path; with
@@ -363,6 +381,8 @@ def _best_first(pair: tuple[float, int]) -> tuple[float, int]:
 
 
 CLOSE_SCORE_RATIO = 0.8
+# How many of a deck's best-scoring cards titles_named looks at.
+TITLE_CANDIDATES = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,4 +418,10 @@ def answer(index: SearchIndex, question: str, *, alternatives: int = 3) -> Answe
         return Answer(question, None, (), suggestions, nearest=tuple(index.nearest(question)))
     best, *others = hits
     close = tuple(hit for hit in others if hit.score >= CLOSE_SCORE_RATIO * best.score)
-    return Answer(question, best, close, (), confident=not close)
+    if close:
+        return Answer(question, best, close, (), confident=False)
+    # "mitosis vs meiosis": a question that also names another card's whole title is
+    # answered by the best card, the other offered beside it (not a guess between them).
+    named = index.titles_named(question, best.card.deck_id, limit=alternatives + 1)
+    others_named = tuple(hit for hit in named if hit.card.id != best.card.id)[:alternatives]
+    return Answer(question, best, others_named, (), confident=True)
