@@ -78,10 +78,11 @@ class DeckNames:
     ) -> NamedCards | None:
         """The cards about the name the question's meaningful `words` make up.
 
-        Applies only when every word is a name the deck uses, or asks for its notes
-        (lexicon.REQUEST_WORDS: "nep summary") (a word of a title, an alias
-        or a phrase a card defines, or one it writes with a capital mid-sentence) and some
-        card mentions them all. Returns the cards whose title or alias is most nearly the
+        Applies only when every word but those that only ask for the name's notes
+        (lexicon.REQUEST_WORDS: "nep summary") is a name the deck uses (a word of a title,
+        an alias or a phrase a card defines, or one it writes with a capital mid-sentence),
+        or the two words are one noun a card defines ("free will"), and some card mentions
+        them all. Returns the cards whose title or alias is most nearly the
         name itself (an item a title lists counting half, NAME_ITEM_SHARE; confident when
         one card stands out; when that title only names a kind of it, "Plant tissues" for
         "tissue", and another card defines the name itself, the student is asked which,

@@ -7,8 +7,9 @@ as it stands is never a typo (_spelling); this module decides what to answer fro
 their scores. A card answers when it clears its deck's threshold, or falls a little short but the
 question names its title (the heading rule); with several decks loaded a narrow answer must
 also rest on a word of its deck's own (the deck-word rule), and a name asked alone gets the
-card about it (name_lookup). `answer` turns that into what a student sees: the card, a
-"Which did you mean?" between close rivals, or the closest notes and topics.
+card about it (name_lookup). `answer` turns that into what a student sees: the card (with
+the other cards whose whole title the question names beside it, titles_named), a "Which
+did you mean?" between close rivals, or the closest notes and topics.
 """
 
 from __future__ import annotations
