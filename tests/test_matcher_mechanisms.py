@@ -990,6 +990,41 @@ def test_initials_of_a_name_written_once_read_as_the_name() -> None:
     assert part.question_words("zak") == ("zak",)
 
 
+def electrics_deck() -> SearchIndex:
+    cards = [
+        card(
+            "ldr", "Light-dependent resistors (LDRs)", "• Resistance falls as light gets brighter"
+        ),
+        card("rcd", "Circuit breakers and RCDs", "• A residual current device cuts the supply"),
+        card("symbols", "Symbols in the play", "• The ring stands for Sheila's engagement"),
+        card("police", "The secret police", "• Arrests were run by the NKVD from 1934"),
+    ]
+    return SearchIndex(cards, {"t": Topic("t", "Electricity", "phys")})
+
+
+def test_what_initials_stand_for_is_what_they_mean() -> None:
+    """ "what does LDR stand for" asks what the initials mean: "stand for" is dropped when
+    a title writes them or a card defines them (read as *symbolise*, it met *Symbols in the
+    play*); after an English word it is what a thing symbolises, and after initials the
+    deck only mentions ("NKVD": no card says) it stays too."""
+    index = electrics_deck()
+    part = index._parts[index.deck_ids[0]]
+    assert part.question_words("what does LDR stand for") == ("ldr",)
+    assert best_id(index, "what does ldr stand for") == "ldr"
+    assert "stand_for" in part.question_words("what does the ring stand for")
+    assert "stand_for" in part.question_words("what does nkvd stand for")
+
+
+def test_plural_initials_meet_their_singular() -> None:
+    """Snowball strips no s after a consonant, so a title's "RCDs" was not the "RCD" a
+    student types; initials of three letters or more now meet their plural. "Mrs" is not
+    the plural of "Mr"."""
+    assert stem("rcds") == stem("rcd") == "rcd"
+    assert stem("ldrs") == "ldr"
+    assert stem("mrs") != stem("mr")
+    assert best_id(electrics_deck(), "rcd") == "rcd"
+
+
 def test_initials_are_met_exactly_never_as_typos() -> None:
     """A student types a name's initials as they are: a word a letter or two from them
     ("etre" and the initials "etk") is not read as a typo of them, while a word the cards

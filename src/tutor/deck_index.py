@@ -37,6 +37,7 @@ from tutor.lexicon import SHORTHAND
 from tutor.model import Card, Topic
 from tutor.reading import asks_why, meanings, typed_words
 from tutor.text import (
+    ENGLISH_WORD_MIN_FREQUENCY,
     MAX_QUERY_CHARS,
     collapse_repeats,
     english_frequency,
@@ -79,6 +80,8 @@ REASON_TITLE_BONUS = 0.2
 # a question of one everyday word ("thanks, that helped") then stays below the cutoff,
 # while one rare word ("sverdlov") still clears it.
 QUESTION_PRIOR_SHARE = 0.6
+# "stand for" as wordlinks.join_phrases joins it (DeckIndex._without_stand_for).
+STAND_FOR = f"stand{PHRASE_JOINER}for"
 # A question names a card's heading when its words, matched exactly, cover at least
 # HEADING_MIN_TERMS words and at least half of the card's title or of one alias.
 HEADING_MIN_TERMS = 2
@@ -221,7 +224,20 @@ class DeckIndex:
                 words.extend(SHORTHAND[word].split())
             else:
                 words.extend(self._initial_names.get(word, (word,)))
-        return meanings(tuple(words))
+        return self._without_stand_for(meanings(tuple(words)))
+
+    def _without_stand_for(self, words: tuple[str, ...]) -> tuple[str, ...]:
+        """ "what does LDR stand for": of initials that a title of the deck writes or a card
+        defines, "stand for" asks what they mean, like "mean", and is dropped — read as
+        *symbolise*, its first WordNet sense, it outweighed them and met the wrong card.
+        It stays after an English word ("what does the inspector stand for": what he
+        symbolises) and after initials the deck only mentions ("NKVD": no card says)."""
+        if len(words) != 2 or STAND_FOR not in words:
+            return words
+        other = words[0] if words[1] == STAND_FOR else words[1]
+        if english_frequency(other) >= ENGLISH_WORD_MIN_FREQUENCY:
+            return words
+        return (other,) if self._names.heads_or_defines(other) else words
 
     def _weight(self, word: str, matches: Sequence[Match]) -> float:
         """How much a question word matters to the deck: the rarity of what it means, in

@@ -209,6 +209,15 @@ class DeckNames:
             for defined in self._definitions[card_index]
         )
 
+    def heads_or_defines(self, word: str) -> bool:
+        """Whether a title or alias of the deck writes the word, or a card defines it
+        ("LDR": *Light-dependent resistors (LDRs)*; "NIC": *Network interface controller
+        (NIC)*)."""
+        return any(
+            term in self._heading_words or term in self._defined_words
+            for term in self._vocabulary.exact_terms(word)
+        )
+
     def _is_name(self, word: str, term: str) -> bool:
         """A word the deck writes as a name, or a word of a title or of a phrase a card
         defines that is not everyday English ("osmosis", "purges", "mitochondria"; not
