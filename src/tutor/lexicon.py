@@ -46,7 +46,7 @@ STOPWORDS: frozenset[str] = frozenset(
 REQUEST_WORDS: frozenset[str] = frozenset(
     """
     summary summaries notes facts info information confused confusing understand revision
-    recap basics tips tldr nutshell simply quick exam exams
+    recap basics tips tldr nutshell simply quick exam exams key main points
     """.split()
 )
 
