@@ -46,7 +46,8 @@ STOPWORDS: frozenset[str] = frozenset(
 REQUEST_WORDS: frozenset[str] = frozenset(
     """
     summary summaries notes facts info information confused confusing understand revision
-    recap basics tips tldr nutshell simply quick exam exams key main points
+    recap basics tips tldr nutshell simply quick exam exams key main points diagram diagrams
+    essay essays pros cons
     """.split()
 )
 
