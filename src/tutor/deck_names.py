@@ -92,7 +92,8 @@ class DeckNames:
         it does not apply. `scores` (the cards' scores for the question) is called only
         then; ties among equally named cards go to the higher score.
         """
-        terms = self._name_of([word for word in words if word not in REQUEST_WORDS], spelt_right)
+        named = [word for word in words if word not in REQUEST_WORDS] or words  # "MAIN" alone
+        terms = self._name_of(named, spelt_right)
         if not terms:
             return None
         mentioning = set.intersection(*(set(self._postings[term]) for term in terms))

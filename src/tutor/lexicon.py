@@ -40,7 +40,8 @@ STOPWORDS: frozenset[str] = frozenset(
 )
 
 # Words that ask for a name's notes rather than name anything ("nep summary", "kamenev
-# notes", "im confused about osmosis"): a question of a name and these is the name asked
+# notes", "im confused about osmosis"; a school subject, exam board or level: "diffusion
+# biology", "osmosis gcse"): a question of a name and these is the name asked
 # alone (deck_names.DeckNames.lookup). Only there: elsewhere they stay words, so the
 # everyday-English probes each deck's threshold is read from keep them.
 REQUEST_WORDS: frozenset[str] = frozenset(
@@ -48,6 +49,9 @@ REQUEST_WORDS: frozenset[str] = frozenset(
     summary summaries notes facts info information confused confusing understand revision
     recap basics tips tldr nutshell simply quick exam exams key main points diagram diagrams
     essay essays pros cons
+    biology chemistry physics science sciences history geography maths math mathematics
+    english psychology computing sociology economics
+    gcse gcses igcse aqa edexcel ocr wjec eduqas ccea ks3 ks4 btec alevel alevels
     """.split()
 )
 

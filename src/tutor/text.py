@@ -252,21 +252,9 @@ def is_exhibit(word: str) -> bool:
     return _EXHIBIT_WORD.fullmatch(word) is not None
 
 
-_VOWELS = frozenset("aeiouy")
-
-
-def _singular_initials(term: str) -> str:
-    """ "ldrs" -> "ldr": the plural of initials of three letters or more, which Snowball
-    keeps as it is (it strips an s only after a vowel), so a title's "RCDs" meets the
-    "RCD" of a question. Words of two letters and an s ("mrs", "mps") stay."""
-    if len(term) >= 4 and term[-1] == "s" and term.isalpha() and not _VOWELS.intersection(term):
-        return term[:-1]
-    return term
-
-
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    return _singular_initials(_stemmer.stemWord(word))
+    return _stemmer.stemWord(word)
 
 
 MEANING_CACHE: dict[str, str] = {}
