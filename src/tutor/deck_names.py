@@ -92,7 +92,8 @@ class DeckNames:
         it does not apply. `scores` (the cards' scores for the question) is called only
         then; ties among equally named cards go to the higher score.
         """
-        named = [word for word in words if word not in REQUEST_WORDS] or words  # "MAIN" alone
+        # A request word asked alone is what is asked about ("key", the acronym "MAIN").
+        named = [word for word in words if word not in REQUEST_WORDS] or words
         terms = self._name_of(named, spelt_right)
         if not terms:
             return None
@@ -212,8 +213,8 @@ class DeckNames:
 
     def heads_or_defines(self, word: str) -> bool:
         """Whether a title or alias of the deck writes the word, or a card defines it
-        ("LDR": *Light-dependent resistors (LDRs)*; "NIC": *Network interface controller
-        (NIC)*)."""
+        ("NIC": *Network interface controller (NIC)*; "LDR": a bullet "LDR: a rectangle
+        with two arrows…")."""
         return any(
             term in self._heading_words or term in self._defined_words
             for term in self._vocabulary.exact_terms(word)

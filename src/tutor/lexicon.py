@@ -41,8 +41,8 @@ STOPWORDS: frozenset[str] = frozenset(
 
 # Words that ask for a name's notes rather than name anything ("nep summary", "kamenev
 # notes", "im confused about osmosis"; a school subject, exam board or level: "diffusion
-# biology", "osmosis gcse"): a question of a name and these is the name asked
-# alone (deck_names.DeckNames.lookup). Only there: elsewhere they stay words, so the
+# biology", "osmosis gcse"): a question of a name and these is the name asked alone
+# (deck_names.DeckNames.lookup). Only there: elsewhere they stay words, so the
 # everyday-English probes each deck's threshold is read from keep them.
 REQUEST_WORDS: frozenset[str] = frozenset(
     """
