@@ -296,19 +296,25 @@ def best_below_threshold(index: SearchIndex, question: str, share: float) -> Car
     return result.best.card if result.best else None
 
 
+def transport_deck() -> SearchIndex:
+    """A plain Biology unit of four cards: two one-word titles and two that name them."""
+    cards = [
+        card("diffusion", "Diffusion", "• Particles spread from high to low concentration"),
+        card("osmosis", "Osmosis", "• Water diffuses across a partially permeable membrane"),
+        card("active", "Active transport", "• Against the gradient, using energy from respiration"),
+        card("rate", "Rate of diffusion", "• Faster with a steeper concentration gradient"),
+        card("potato", "Required practical: osmosis in potato", "• Cylinders in sugar solutions"),
+    ]
+    return SearchIndex(cards, {"t": Topic("t", "Transport in cells", "bio")})
+
+
 def test_a_question_naming_two_titles_offers_the_other_beside_the_answer(
     harness: Library,
 ) -> None:
     """ "diffusion vs osmosis" names two cards whole: the best answers with confidence and
     the other is offered beside it (a ❓ button), though it scores under the threshold;
     a card whose title is only partly named is not offered."""
-    cards = [
-        card("diffusion", "Diffusion", "• Particles spread from high to low concentration"),
-        card("osmosis", "Osmosis", "• Water diffuses across a partially permeable membrane"),
-        card("active", "Active transport", "• Against the gradient, using energy from respiration"),
-        card("rate", "Rate of diffusion", "• Faster with a steeper concentration gradient"),
-    ]
-    index = SearchIndex(cards, {"t": Topic("t", "Transport in cells", "bio")})
+    index = transport_deck()
     for question in ("diffusion vs osmosis", "difference between osmosis and diffusion"):
         result = answer(index, question)
         assert result.best is not None and result.confident, question
@@ -684,13 +690,7 @@ def test_a_name_asked_for_with_request_words_is_the_name_asked_alone() -> None:
     """ "osmosis notes", "im confused about osmosis": the request words ask for the name's
     notes, they name nothing; as words no card writes they outweighed the name and the
     question got "no note". Alone they are no name."""
-    cards = [
-        card("osmosis", "Osmosis", "• Water moves across a partially permeable membrane"),
-        card("diffusion", "Diffusion", "• Particles spread from high to low concentration"),
-        card("rate", "Factors affecting diffusion", "• Distance, surface area, concentration"),
-        card("potato", "Required practical: osmosis in potato", "• Cylinders in sugar solutions"),
-    ]
-    index = SearchIndex(cards, {"t": Topic("t", "Transport in cells", "bio")})
+    index = transport_deck()
     for question in (
         "osmosis notes",
         "osmosis summary",
