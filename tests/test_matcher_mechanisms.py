@@ -703,6 +703,31 @@ def test_a_name_asked_for_with_request_words_is_the_name_asked_alone() -> None:
     assert index.name_lookup("summary of notes") is None
 
 
+def test_words_that_may_ask_for_notes_are_dropped_where_the_deck_names_nothing_by_them() -> None:
+    """ "teach me osmosis", "osmosis essay plan": *teach*, *plan*, *simple*… ask for the
+    name's notes on a deck that uses them as no name; on a deck that writes "Plan" as a
+    name ("France's Plan XVII") the word stays part of the name asked."""
+    index = transport_deck()
+    for question in (
+        "teach me osmosis",
+        "osmosis in simple terms",
+        "osmosis essay plan",
+        "osmosis advantages and disadvantages",
+        "give me an overview of osmosis",
+        "osmosis made easy",
+    ):
+        assert best_id(index, question) == "osmosis", question
+    cards = [
+        card("france", "France", "• France wanted Alsace-Lorraine back from Germany"),
+        card("xvii", "Plan XVII", "• France's Plan XVII: attack through Alsace-Lorraine"),
+        card("schlieffen", "The Schlieffen Plan", "• Germany's Plan to beat France, then Russia"),
+        card("russia", "Russia", "• Russia mobilised its army slowly"),
+    ]
+    plans = SearchIndex(cards, {"t": Topic("t", "War plans", "ww1")})
+    assert best_id(plans, "france plan") == "xvii"
+    assert best_id(plans, "teach me france") == "france"
+
+
 def test_a_compound_of_everyday_words_a_card_defines_is_a_term() -> None:
     """ "free will" is two everyday words, neither a name alone, but one noun (WordNet's
     free_will) that a card defines: asked alone it gets that card, not "no note"."""

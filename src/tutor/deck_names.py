@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from tutor.cardterms import CardTerms
-from tutor.lexicon import REQUEST_WORDS
+from tutor.lexicon import REQUEST_WORDS, REQUEST_WORDS_UNLESS_NAMED
 from tutor.text import specificity
 from tutor.vocabulary import Vocabulary
 from tutor.wordlinks import is_compound
@@ -93,7 +93,7 @@ class DeckNames:
         then; ties among equally named cards go to the higher score.
         """
         # A request word asked alone is what is asked about ("key", the acronym "MAIN").
-        named = [word for word in words if word not in REQUEST_WORDS] or words
+        named = [word for word in words if not self._requests(word)] or words
         terms = self._name_of(named, spelt_right)
         if not terms:
             return None
@@ -139,6 +139,15 @@ class DeckNames:
             return shown
         definer = next((i for i in chosen[limit:] if self._defines(i, terms)), None)
         return shown if definer is None else [*shown[: limit - 1], definer]
+
+    def _requests(self, word: str) -> bool:
+        """A word that only asks for a name's notes (lexicon.REQUEST_WORDS), or that may
+        (lexicon.REQUEST_WORDS_UNLESS_NAMED) and the deck does not use as a name."""
+        if word in REQUEST_WORDS:
+            return True
+        if word not in REQUEST_WORDS_UNLESS_NAMED:
+            return False
+        return not any(self._is_name(word, term) for term in self._vocabulary.exact_terms(word))
 
     def _name_of(self, words: Sequence[str], spelt_right: frozenset[str]) -> set[str]:
         """The terms of the name the words make up; empty when some word is not a name the

@@ -55,6 +55,18 @@ REQUEST_WORDS: frozenset[str] = frozenset(
     """.split()
 )
 
+# Words that ask for a name's notes as REQUEST_WORDS do, but that a deck may use as names
+# or terms ("The Schlieffen Plan", "simple interest", "Jesus' teaching", "Overview: …"):
+# dropped only where the deck does not use them as a name (deck_names.DeckNames.lookup).
+# "teach me osmosis", "osmosis in simple terms", "osmosis essay plan", "osmosis advantages
+# and disadvantages", "an overview of osmosis", "osmosis made easy".
+REQUEST_WORDS_UNLESS_NAMED: frozenset[str] = frozenset(
+    """
+    overview simple terms teach plan plans advantages disadvantages advantage disadvantage
+    dummies detail detailed easy
+    """.split()
+)
+
 # Question verbs whose every form is scaffolding too ("explaining", "compared").
 STOP_VERBS: frozenset[str] = frozenset(
     """
