@@ -219,6 +219,7 @@ MATCHER_MODULES = (
     "wordlinks",
     "notation",
     "formulas",
+    "sections",
     "reading",
     "vocabulary",
     "definitions",

@@ -728,6 +728,25 @@ def test_words_that_may_ask_for_notes_are_dropped_where_the_deck_names_nothing_b
     assert best_id(plans, "teach me france") == "france"
 
 
+def test_two_deck_words_typed_without_their_space_are_read_as_two() -> None:
+    """ "activetransport", "ratediffusion": the space missed on a phone. Read as one
+    unknown word they weighed as a word no card writes and got "no note". An English word
+    is cut only where a card writes its halves side by side: "wavelength" stays itself on
+    a deck writing "wave" and "length" apart, "seawall" is "sea wall" where a card says so."""
+    index = transport_deck()
+    part = next(iter(index._parts.values()))
+    assert part.question_words("activetransport") == ("active", "transport")
+    assert best_id(index, "activetransport") == "active"
+    assert best_id(index, "what affects the rate of diffusoin") == "rate"  # a typo, not a cut
+    cards = [
+        card("wall", "Sea walls", "• A sea wall reflects wave energy back out to sea"),
+        card("length", "Fetch", "• The length of open water a wave travels over"),
+    ]
+    coast = next(iter(SearchIndex(cards, {"t": Topic("t", "Coasts", "geo")})._parts.values()))
+    assert coast.question_words("seawall") == ("sea", "wall")
+    assert coast.question_words("wavelength") == ("wavelength",)
+
+
 def test_a_compound_of_everyday_words_a_card_defines_is_a_term() -> None:
     """ "free will" is two everyday words, neither a name alone, but one noun (WordNet's
     free_will) that a card defines: asked alone it gets that card, not "no note"."""

@@ -20,6 +20,7 @@ from tutor.definitions import defined_phrases_of
 from tutor.formulas import formula_terms
 from tutor.lexicon import REASON_TITLE_WORDS
 from tutor.model import Card, Topic
+from tutor.sections import section_terms
 from tutor.text import (
     FIELD_BREAK,
     FIELD_MARKER,
@@ -266,6 +267,11 @@ class _Analysis:
                 for number in roman_numerals(text):
                     self._surface_to_terms[number].add(number)
                     analysed[field].append(number)
+        if section_terms("\n".join(texts.values())):  # most cards number no parts
+            for field, text in texts.items():  # "Act 1 Scenes 4–7" covers Act 1 Scene 5
+                for term in section_terms(text):
+                    self._surface_to_terms[term].add(term)
+                    analysed["body_formulas" if field == "body" else field].append(term)
         # "P = V I" is also "P = IV" and "V = P ÷ I": a formula counts in the field that
         # writes it, a body's in a field of its own weighed as the body but not making it
         # longer, so the body's words keep their weight.

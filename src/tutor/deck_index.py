@@ -36,21 +36,24 @@ from tutor.deck_names import DeckNames
 from tutor.lexicon import SHORTHAND
 from tutor.model import Card, Topic
 from tutor.reading import asks_why, meanings, typed_words
+from tutor.sections import as_typed, broader, is_section_term
 from tutor.text import (
     ENGLISH_WORD_MIN_FREQUENCY,
     MAX_QUERY_CHARS,
     collapse_repeats,
     english_frequency,
+    is_stopword,
     noise_probes,
     specificity,
     unknown_specificity,
     word_meaning,
 )
-from tutor.vocabulary import Match, Vocabulary
+from tutor.vocabulary import Match, Vocabulary, may_be_typo
 from tutor.wordlinks import (
     PHRASE_JOINER,
     english_stems,
     is_compound,
+    is_english,
     join_phrases,
     linked_stems,
     noun_compounds,
@@ -80,6 +83,11 @@ REASON_TITLE_BONUS = 0.2
 # a question of one everyday word ("thanks, that helped") then stays below the cutoff,
 # while one rare word ("sverdlov") still clears it.
 QUESTION_PRIOR_SHARE = 0.6
+# The shortest word a question word typed without its space is read as (_unjoined:
+# "redblood" is "red blood"), and a typo reading of the joined word that comes first
+# (one edit: "osmosiss" is a misspelt osmosis, not "osmosis" + "s").
+MIN_JOINED_PART = 3
+JOINED_TYPO_QUALITY = 0.85
 # "stand for" as wordlinks.join_phrases joins it (DeckIndex._without_stand_for).
 STAND_FOR = f"stand{PHRASE_JOINER}for"
 # A question names a card's heading when its words, matched exactly, cover at least
@@ -213,18 +221,66 @@ class DeckIndex:
 
     def _read_question(self, query: str) -> tuple[str, ...]:
         """The question's meaningful words: shorthand spelled out, initials of a name the
-        deck writes read as the name ("mrc": military revolutionary committee), and letters
+        deck writes read as the name ("mrc": military revolutionary committee), letters
         typed over and over ("sooo") typed once unless the deck has the word as it stands
-        (_typed_once)."""
+        (_typed_once), two deck words typed as one read as two (_unjoined), and a numbered
+        part ("act 1 scene 7") as the deck can read it (_section_words)."""
         words: list[str] = []
         for word in typed_words(query[: MAX_QUERY_CHARS * 2]):
+            if is_section_term(word):
+                words.extend(self._section_words(word))
+                continue
             if not self._vocabulary.knows(word):
                 word = _typed_once(word)
             if word in SHORTHAND:
                 words.extend(SHORTHAND[word].split())
+            elif word in self._initial_names:
+                words.extend(self._initial_names[word])
             else:
-                words.extend(self._initial_names.get(word, (word,)))
+                words.extend(self._unjoined(word))
         return self._without_stand_for(meanings(tuple(words)))
+
+    def _unjoined(self, word: str) -> tuple[str, ...]:
+        """A word no card writes, typed as two of the deck's words with the space missed
+        ("stemcells", "redblood cells"), as those two words; any other word as it is. Not
+        common English, a number or a close typo of a deck word ("osmosiss"); a rarer
+        English word only where a card writes its halves side by side ("seawall" for "sea
+        wall", not "wavelength" for "wave" and "length"); of several ways to cut it, one
+        whose halves a card writes side by side."""
+        vocabulary = self._vocabulary
+        if len(word) < 2 * MIN_JOINED_PART or vocabulary.knows(word) or not may_be_typo(word):
+            return (word,)
+        cuts = [
+            (word[:at], word[at:])
+            for at in range(MIN_JOINED_PART, len(word) - MIN_JOINED_PART + 1)
+            if vocabulary.knows(word[:at])
+            and vocabulary.knows(word[at:])
+            and not is_stopword(word[:at])
+            and not is_stopword(word[at:])
+        ]
+        if not cuts or any(m.quality >= JOINED_TYPO_QUALITY for m in vocabulary.matches(word)):
+            return (word,)
+        side_by_side = [cut for cut in cuts if self._written_together(*cut)]
+        if is_english(word):  # "wavelength" is a word; "seawall" where a card writes "sea wall"
+            return side_by_side[0] if side_by_side else (word,)
+        return (side_by_side or cuts)[0]
+
+    def _written_together(self, first: str, second: str) -> bool:
+        """Whether some card writes a term of `first` just before one of `second`."""
+        return any(
+            (a, b) in self._phrases
+            for a in self._vocabulary.exact_terms(first)
+            for b in self._vocabulary.exact_terms(second)
+        )
+
+    def _section_words(self, term: str) -> tuple[str, ...]:
+        """A numbered part the question names, as this deck can read it: its term when
+        some card covers it, else its act's ("act 1 scene 7" on a deck numbering only
+        acts), else the words as typed (a deck that numbers no parts)."""
+        for candidate in (term, broader(term)):
+            if candidate is not None and self._vocabulary.knows(candidate):
+                return (candidate,)
+        return as_typed(term)
 
     def _without_stand_for(self, words: tuple[str, ...]) -> tuple[str, ...]:
         """ "what does LDR stand for": of initials that a title of the deck writes or a card

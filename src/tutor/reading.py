@@ -30,6 +30,7 @@ from tutor.lexicon import (
     WRITER_CUES,
 )
 from tutor.notation import notation_words
+from tutor.sections import read_sections
 from tutor.text import (
     MAX_QUERY_CHARS,
     is_exhibit,
@@ -52,11 +53,12 @@ _TYPED_NUMBER = re.compile(r"(\d+)(?:st|nd|rd|th)?")
 def typed_words(query: str) -> tuple[str, ...]:
     """The question as normalised words, markup and quoted lines removed, digits texted for
     words spelled out, what any maths it pastes is, in words ("double brackets"), and the
-    formulas it writes as their terms, not as words (formulas.read_formulas)."""
-    text = plain_text(query)[:MAX_QUERY_CHARS]
+    formulas and numbered parts ("act 1 scene 7") it writes as their terms, not as words
+    (formulas.read_formulas, sections.read_sections)."""
+    text, sections = read_sections(plain_text(query)[:MAX_QUERY_CHARS])
     prose, formulas = read_formulas(text)
     words = spell_texting_digits(normalise(prose).split())
-    return tuple(words + notation_words(text) + formulas)
+    return tuple(words + notation_words(text) + formulas + sections)
 
 
 @lru_cache(maxsize=READ_CACHE_SIZE)

@@ -23,6 +23,7 @@ from rapidfuzz.distance import OSA
 
 from tutor.formulas import is_formula_term
 from tutor.lexicon import SYNONYM_GROUPS
+from tutor.sections import is_section_term
 from tutor.text import (
     DECADE,
     ENGLISH_WORD_MIN_FREQUENCY,
@@ -303,6 +304,7 @@ def may_be_typo(word: str) -> bool:
         word.isdigit()
         or DECADE.match(word)
         or is_formula_term(word)
+        or is_section_term(word)
         or english_frequency(word) >= ENGLISH_WORD_MIN_FREQUENCY
     )
 
