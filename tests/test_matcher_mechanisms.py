@@ -747,6 +747,24 @@ def test_two_deck_words_typed_without_their_space_are_read_as_two() -> None:
     assert coast.question_words("wavelength") == ("wavelength",)
 
 
+def test_a_deck_word_typed_as_two_is_read_as_one() -> None:
+    """ "time line", "super natural": a card writes the word whole; its halves met other
+    cards ("Imagery: sleep" for "sleep walking") or none."""
+    cards = [
+        card("timeline", "Timeline of the play", "• Act 1 to Act 5, scene by scene"),
+        card("supernatural", "Theme: the supernatural", "• The witches and the ghost"),
+        card("sleepwalking", "The sleepwalking scene", "• Lady Macbeth walks in her sleep"),
+        card("sleep", "Imagery: sleep", "• Sleep stands for innocence; walking in sleep, guilt"),
+        card("nature", "Imagery: nature", "• A natural order overturned"),
+    ]
+    index = SearchIndex(cards, {"t": Topic("t", "Macbeth", "eng")})
+    part = next(iter(index._parts.values()))
+    assert part.question_words("time line") == ("timeline",)
+    assert best_id(index, "the super natural") == "supernatural"
+    assert best_id(index, "sleep walking scene") == "sleepwalking"
+    assert part.question_words("a b") != ("ab",)
+
+
 def test_a_compound_of_everyday_words_a_card_defines_is_a_term() -> None:
     """ "free will" is two everyday words, neither a name alone, but one noun (WordNet's
     free_will) that a card defines: asked alone it gets that card, not "no note"."""

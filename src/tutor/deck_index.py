@@ -83,9 +83,10 @@ REASON_TITLE_BONUS = 0.2
 # a question of one everyday word ("thanks, that helped") then stays below the cutoff,
 # while one rare word ("sverdlov") still clears it.
 QUESTION_PRIOR_SHARE = 0.6
-# The shortest word a question word typed without its space is read as (_unjoined:
-# "redblood" is "red blood"), and a typo reading of the joined word that comes first
-# (one edit: "osmosiss" is a misspelt osmosis, not "osmosis" + "s").
+# The shortest part of a word typed without its space (_unjoined: "redblood" is "red
+# blood") or with one too many (_rejoined: "time line" is "timeline"), and how close a
+# typo reading of a joined word must be to come first (one edit: "osmosiss" is a
+# misspelt osmosis, not two words).
 MIN_JOINED_PART = 3
 JOINED_TYPO_QUALITY = 0.85
 # "stand for" as wordlinks.join_phrases joins it (DeckIndex._without_stand_for).
@@ -238,7 +239,24 @@ class DeckIndex:
                 words.extend(self._initial_names[word])
             else:
                 words.extend(self._unjoined(word))
-        return self._without_stand_for(meanings(tuple(words)))
+        return self._without_stand_for(meanings(self._rejoined(words)))
+
+    def _rejoined(self, words: list[str]) -> tuple[str, ...]:
+        """The words with two neighbours that a card writes as one word joined ("time
+        line": timeline, "sleep walking": sleepwalking, "super natural": supernatural),
+        each of at least MIN_JOINED_PART letters ("a b" is no "ab")."""
+        joined: list[str] = []
+        at = 0
+        while at < len(words):
+            pair = "".join(words[at : at + 2])
+            whole = at + 1 < len(words) and min(map(len, words[at : at + 2])) >= MIN_JOINED_PART
+            if whole and pair.isalpha() and self._vocabulary.knows(pair):
+                joined.append(pair)
+                at += 2
+            else:
+                joined.append(words[at])
+                at += 1
+        return tuple(joined)
 
     def _unjoined(self, word: str) -> tuple[str, ...]:
         """A word no card writes, typed as two of the deck's words with the space missed
