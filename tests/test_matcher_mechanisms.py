@@ -1369,7 +1369,9 @@ def test_able_to_only_says_could() -> None:
         ("how does shakespeare explore guilt", ("guilt",)),
         ("how does source a portray stalin", ("sourcea", "stalin")),
         ("how is eva presented as a victim", ("eva", "victim")),
-        ("write about how priestley presents ideas", ("write", "priestley", "ideas")),
+        ("write about how priestley presents ideas", ("write", "ideas")),
+        ("explore how shakespeare presents guilt", ("guilt",)),
+        ("how lady macbeth presents herself", ("lady", "macbeth", "presents")),
         ("use the inspector to present his views", ("inspector", "views")),
         ("past present and future", ("past", "present", "future")),
         ("the present day", ("present", "day")),
@@ -1379,9 +1381,10 @@ def test_how_a_writer_presents_is_the_question_not_its_topic(
     history: SearchIndex, question: str, read_as: tuple[str, ...]
 ) -> None:
     """ "present" after "does X", "is X", "how X" or "to" is the verb of an exam question,
-    and X in "does X present" is the writer, not what the question is about (an exhibit,
-    "Source A", is); elsewhere "present" keeps its meaning (a card on time says "past,
-    present and future")."""
+    and X in "does X present" or "how X presents" is the writer, not what the question is
+    about (an exhibit, "Source A", is; a name of two words is no writer); "explore how" is
+    the paper's instruction; elsewhere "present" keeps its meaning (a card on time says
+    "past, present and future")."""
     assert history._parts["hist"].question_words(question) == read_as
 
 

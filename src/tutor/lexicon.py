@@ -98,6 +98,10 @@ AUTHORIAL_VERB_CUES: frozenset[str] = frozenset("does do did is are was were how
 # is the writer, whom the question is not about (an exhibit, "How does Source A portray
 # Stalin", is what it is about, and stays).
 WRITER_CUES: frozenset[str] = frozenset({"does", "do", "did"})
+# "how Shakespeare presents guilt", as a paper's bullets put it: the one word between "how"
+# and an authorial verb ending in s is the writer too, unless one of these ("how it
+# presents", "how he explores": the subject is in the question already).
+NOT_WRITERS: frozenset[str] = frozenset({"it", "he", "she", "they", "this", "that"})
 
 # A question asking for reasons ("why", "y", "explain the reasons", "how far was…", "to what
 # extent…"), and the title words of a card that gives them ("Why Trotsky lost", "Causes of

@@ -24,6 +24,7 @@ from tutor.lexicon import (
     EXAMPLE_WORDS,
     MARK_WORDS,
     MODAL_BEFORE_TO,
+    NOT_WRITERS,
     SHORTHAND,
     WHY_PHRASES,
     WHY_WORDS,
@@ -44,6 +45,7 @@ from tutor.wordlinks import PHRASE_JOINER, join_phrases, phrase_parts
 # Questions whose reading is kept: more than the noise probes, which every deck reads in
 # turn while a library is calibrated.
 READ_CACHE_SIZE = 2048
+HOW = "how"
 # A question typed as numbers under this only is no question (meanings); a year is a topic.
 SMALL_NUMBER_LIMIT = 1000
 _TYPED_NUMBER = re.compile(r"(\d+)(?:st|nd|rd|th)?")
@@ -83,6 +85,8 @@ def meanings(words: tuple[str, ...]) -> tuple[str, ...]:
             joined[max(0, at - 2) : at]
         ):
             continue  # "how does Priestley present": how, not what
+        if word in AUTHORIAL_VERBS and joined[at + 1 : at + 2] == [HOW]:
+            continue  # "Explore how Shakespeare presents…": the paper's instruction
         if PHRASE_JOINER in word:
             if phrase_parts(word):
                 found.append(word)
@@ -119,13 +123,17 @@ def _exam_furniture(joined: Sequence[str]) -> set[int]:
 
 
 def _writers(joined: Sequence[str]) -> set[int]:
-    """Positions of the writer in "how does <writer> present/explore…" (lexicon.WRITER_CUES)."""
+    """Positions of the writer in "how does <writer> present/explore…" (lexicon.WRITER_CUES)
+    and in "how <writer> presents/explores…", as a paper's bullets put it."""
     return {
         at - 1
         for at, word in enumerate(joined)
         if word in AUTHORIAL_VERBS
         and at >= 2
-        and joined[at - 2] in WRITER_CUES
+        and (
+            joined[at - 2] in WRITER_CUES
+            or (joined[at - 2] == HOW and word.endswith("s") and joined[at - 1] not in NOT_WRITERS)
+        )
         and not is_exhibit(joined[at - 1])
     }
 
