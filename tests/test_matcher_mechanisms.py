@@ -765,6 +765,20 @@ def test_a_deck_word_typed_as_two_is_read_as_one() -> None:
     assert part.question_words("a b") != ("ab",)
 
 
+def test_initials_that_spell_an_english_word_are_no_alias() -> None:
+    """*Factors affecting transpiration* has the initials "fat", but "fat" is a word: as an
+    alias it met "fat" at a title's weight ("how do u test for fat"). Initials that are no word
+    still stand for their title ("rfm")."""
+    cards = [
+        card("factors", "Factors affecting transpiration", "• Light, temperature and wind"),
+        card("lipids", "Lipids", "• Fats and oils; broken down by lipase into fatty acids"),
+        card("rfm", "Relative formula mass", "• The sum of the relative atomic masses"),
+    ]
+    index = SearchIndex(cards, {"t": Topic("t", "Biology and chemistry", "sci")})
+    assert best_id(index, "fat") == "lipids"
+    assert best_id(index, "rfm") == "rfm"
+
+
 def test_a_compound_of_everyday_words_a_card_defines_is_a_term() -> None:
     """ "free will" is two everyday words, neither a name alone, but one noun (WordNet's
     free_will) that a card defines: asked alone it gets that card, not "no note"."""

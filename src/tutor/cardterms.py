@@ -22,10 +22,12 @@ from tutor.lexicon import REASON_TITLE_WORDS
 from tutor.model import Card, Topic
 from tutor.sections import section_terms
 from tutor.text import (
+    ENGLISH_WORD_MIN_FREQUENCY,
     FIELD_BREAK,
     FIELD_MARKER,
     acronyms_of_words,
     capital_uses,
+    english_frequency,
     name_runs,
     normalise,
     roman_numerals,
@@ -249,13 +251,13 @@ class _Analysis:
             "body_formulas": [],
         }
         for words in words_per_segment[:count]:
-            for acronym in sorted(acronyms_of_words(words)):
+            for acronym in sorted(_initials_of(words)):
                 self._surface_to_terms[acronym].add(acronym)
                 self._initialisms.add(acronym)
                 analysed["aliases"].append(acronym)
         for name in name_runs(card.body):  # "Shoreline Management Plan" -> "smp"
             name_words = tuple(normalise(name).split())
-            for acronym in sorted(acronyms_of_words(name_words)):
+            for acronym in sorted(_initials_of(name_words)):
                 self._surface_to_terms[acronym].add(acronym)
                 self._initialisms.add(acronym)
                 analysed["body"].append(acronym)
@@ -376,3 +378,14 @@ class _Analysis:
             for pair, frequency in paired.items():
                 phrases[pair].append((index, frequency / (frequency + SATURATION)))
         return dict(postings), dict(phrases)
+
+
+def _initials_of(words: Sequence[str]) -> set[str]:
+    """The initials of a title, an alias or a name a body writes that can stand for it:
+    not a common English word ("fat" is no alias of *Factors affecting transpiration*,
+    nor "gas" of *Why God allows suffering*: "how do u test for fat" asks about fat)."""
+    return {
+        acronym
+        for acronym in acronyms_of_words(words)
+        if english_frequency(acronym) < ENGLISH_WORD_MIN_FREQUENCY
+    }
