@@ -715,6 +715,8 @@ def test_words_that_may_ask_for_notes_are_dropped_where_the_deck_names_nothing_b
         "osmosis advantages and disadvantages",
         "give me an overview of osmosis",
         "osmosis made easy",
+        "what is the function of osmosis",
+        "osmosis job",
     ):
         assert best_id(index, question) == "osmosis", question
     cards = [

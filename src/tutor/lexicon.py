@@ -63,7 +63,7 @@ REQUEST_WORDS: frozenset[str] = frozenset(
 REQUEST_WORDS_UNLESS_NAMED: frozenset[str] = frozenset(
     """
     overview simple terms teach plan plans advantages disadvantages advantage disadvantage
-    dummies detail detailed easy
+    dummies detail detailed easy function functions job jobs purpose
     """.split()
 )
 
