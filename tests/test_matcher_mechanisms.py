@@ -235,7 +235,7 @@ def test_abstention_boundary_on_a_plain_deck(harness: Library) -> None:
     doubled (the plainly worded coastal question gets none)."""
     index = deck_index(harness, "geography-coasts")
     cutoff = index.cutoffs["geography-coasts"]
-    in_scope, off_topic = "stones rolling along the sea bed", "the history of the roman army"
+    in_scope, off_topic = "pebbles rolling along the sea floor", "the history of the roman army"
     in_score = max(index.score_all(in_scope).values())
     off_score = max(index.score_all(off_topic).values())
     assert cutoff <= in_score < 2 * cutoff
