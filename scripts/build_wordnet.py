@@ -20,6 +20,10 @@ for lower-case single words, with kind one of
            value of (WordNet's "=" pointer; for a satellite such as "massive", that of the
            head adjective it is similar to): "hot" -> temperature, "young" -> age,
            "smaller" -> size. One way only: "temperature" does not mean "hot".
+  informal a noun of a synset glossed as an informal, colloquial or slang term for
+           something, to the single words of that something (its hypernym synsets):
+           "dad" -> father, "mum" -> mother, "mate" -> friend, "cop" -> policeman. One
+           way only: "father" does not mean "dad".
 
 and, for multi-word verbs ("get rid of", "take over", "carry out") whose senses are
 tagged in the SemCor counts (cntlist.rev), words written with underscores ("get_rid_of"):
@@ -188,7 +192,66 @@ def build(
             links[(word, "synonym")].update(others)
     for adjective, nouns in attributes(wordnet, synsets).items():
         links[(adjective, "attribute")].update(nouns)
+    for word, meant in informal_links(wordnet, synsets).items():
+        links[(word, "informal")].update(meant)
     return links
+
+
+_INFORMAL_GLOSS = re.compile(
+    r"^(?:an? )?(?:informal|colloquial|uncomplimentary|slang)(?: terms?)? (?:for|referring to) "
+)
+
+
+def informal_links(
+    wordnet: Path, synsets: dict[tuple[str, int], tuple[list[str], list[tuple]]]
+) -> dict[str, set[str]]:
+    """Word -> the words of what it is an informal term for: the nouns of a synset whose
+    gloss says it is "an informal term for …" ("dad" -> father, "mum" -> mother, "cop" ->
+    policeman, "guy" -> man), linked to the single words of its hypernym synsets. Only for
+    a word whose first noun sense that is, and either its only sense or one tagged in
+    SemCor (the order of untagged senses says nothing: "bread" is food before it is money,
+    "lettuce" a plant), and that has no tagged sense as a verb, adjective or adverb
+    ("fix", "pop"), nor one sharing its stem with another noun ("clams", "threads")."""
+    senses = {
+        word: (offsets[0] if offsets else -1, bool(tagged) or len(offsets) == 1)
+        for lemma, offsets, tagged in index_entries(wordnet, "noun")
+        if (word := clean(lemma))
+    }
+    other_uses = {
+        word
+        for name in ("verb", "adj", "adv")
+        for lemma, _, tagged in index_entries(wordnet, name)
+        if tagged and (word := clean(lemma))
+    }
+    sys.path.insert(0, str(ROOT / "src"))
+    from tutor.text import stem
+
+    # The table is keyed by stem: "clams" (money) would also be read into "clam".
+    stems = defaultdict(set)
+    for word in senses:
+        stems[stem(word)].add(word)
+    other_uses.update(word for word in senses if len(stems[stem(word)]) > 1)
+    found: dict[str, set[str]] = defaultdict(set)
+    for line in (wordnet / "data.noun").read_text(encoding="latin-1").splitlines():
+        if line.startswith("  ") or "|" not in line:
+            continue
+        head, gloss = line.split("|", 1)
+        if not _INFORMAL_GLOSS.match(gloss.strip()):
+            continue
+        offset = int(head.split(" ")[0])
+        words, pointers = synsets[("n", offset)]
+        meant = {
+            word
+            for symbol, pos, target, _, _ in pointers
+            if symbol in ("@", "@i") and pos == "n"
+            for word in (clean(w) for w in synsets[("n", target)][0])
+            if word
+        }
+        for word in filter(None, map(clean, words)):
+            first, attested = senses.get(word, (-1, False))
+            if first == offset and attested and word not in other_uses:
+                found[word].update(meant - {word})
+    return {word: meant for word, meant in found.items() if meant}
 
 
 def attributes(

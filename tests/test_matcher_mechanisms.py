@@ -930,6 +930,24 @@ def test_plurals_in_men_meet_their_singular() -> None:
     assert best_id(index, "when could women first sit as MPs") == "astor"
 
 
+def test_an_informal_term_means_what_it_is_a_term_for() -> None:
+    """WordNet glosses "dad" as "an informal term for a father": the table links it there
+    (one way), so "eric n his dad" meets a card about his father. "bread" is food before
+    it is money and "clams" would be read into "clam": neither is linked."""
+    assert linked_stems(stem("dad")).get(stem("father")) == 0.7
+    assert linked_stems(stem("cop")).get(stem("policeman")) == 0.7
+    assert stem("dad") not in linked_stems(stem("father"))
+    assert stem("money") not in linked_stems(stem("bread"))
+    assert stem("money") not in linked_stems(stem("clam"))
+    cards = [
+        card("eric", "Eric Birling", "• His father talks over him; a cold father–son bond"),
+        card("sheila", "Sheila Birling", "• Engaged to Gerald; changes most of all"),
+        card("arthur", "Arthur Birling", "• A businessman who dismisses the workers"),
+    ]
+    index = SearchIndex(cards, {"t": Topic("t", "Characters", "eng")})
+    assert best_id(index, "eric n his dad dont get on") == "eric"
+
+
 def test_wordnet_table_is_package_data() -> None:
     pyproject = (PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert '"tutor.data" = ["*.tsv.gz", "*.txt.gz"]' in pyproject

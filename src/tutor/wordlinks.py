@@ -24,12 +24,14 @@ from tutor.text import is_stopword, stem
 # same word; a derivation or pertainym is the same idea in another part of speech; a
 # synonym of an everyday word is looser still; an adjective's attribute ("smaller" ->
 # size, "too hot" -> temperature) names what the student asks about, not the same idea
-# (0.3: 0.5 lost tune questions, 0.2 gained fewer; docs/matcher-history.md).
+# (0.3: 0.5 lost tune questions, 0.2 gained fewer; docs/matcher-history.md). An informal
+# term ("dad", "mum", "mate") means what it is a term for, as a derivation does.
 LINK_QUALITY: Mapping[str, float] = {
     "form": 0.9,
     "derived": 0.7,
     "synonym": 0.5,
     "attribute": 0.3,
+    "informal": 0.7,
 }
 # How much a word of a multi-word verb's most frequent sense, and of its next senses,
 # counts for the phrase ("get rid of" is "remove", and less often "eliminate").
