@@ -220,6 +220,7 @@ MATCHER_MODULES = (
     "notation",
     "formulas",
     "sections",
+    "people",
     "reading",
     "vocabulary",
     "definitions",

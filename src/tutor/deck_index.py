@@ -35,6 +35,7 @@ from tutor.cardterms import analyse_cards
 from tutor.deck_names import DeckNames
 from tutor.lexicon import SHORTHAND
 from tutor.model import Card, Topic
+from tutor.people import People
 from tutor.reading import asks_why, meanings, typed_words
 from tutor.sections import as_typed, broader, is_section_term
 from tutor.text import (
@@ -181,6 +182,7 @@ class DeckIndex:
         self._unknown_idf = math.log(1 + (size + 0.5) / 0.5)
         self._vocabulary = Vocabulary(terms.surface_to_terms, self._postings, terms.initialisms)
         self._initial_names = terms.initial_names
+        self._people = People.of(self.cards)
         self._names = DeckNames(terms, self._vocabulary)
         linked_stems("")  # load the WordNet links now, not on the first question
         join_phrases(())  # and the multi-word verbs
@@ -221,13 +223,14 @@ class DeckIndex:
         return self._last_words.get(query, self._read_question)
 
     def _read_question(self, query: str) -> tuple[str, ...]:
-        """The question's meaningful words: shorthand spelled out, initials of a name the
+        """The question's meaningful words: "Mr Birling" as the man of that surname the
+        titles name (people.People), shorthand spelled out, initials of a name the
         deck writes read as the name ("mrc": military revolutionary committee), letters
         typed over and over ("sooo") typed once unless the deck has the word as it stands
         (_typed_once), two deck words typed as one read as two (_unjoined), and a numbered
         part ("act 1 scene 7") as the deck can read it (_section_words)."""
         words: list[str] = []
-        for word in typed_words(query[: MAX_QUERY_CHARS * 2]):
+        for word in self._people.read(typed_words(query[: MAX_QUERY_CHARS * 2])):
             if is_section_term(word):
                 words.extend(self._section_words(word))
                 continue
