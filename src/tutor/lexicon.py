@@ -64,7 +64,9 @@ REQUEST_WORDS: frozenset[str] = frozenset(
 REQUEST_WORDS_UNLESS_NAMED: frozenset[str] = frozenset(
     """
     overview simple terms teach plan plans advantages disadvantages advantage disadvantage
-    dummies detail detailed easy function functions job jobs purpose remind
+    dummies detail detailed easy function functions job jobs purpose remind example examples
+    vocab vocabulary keywords words flashcards flashcard mnemonic mnemonics questions past
+    paper papers effect effects impact impacts consequence consequences
     """.split()
 )
 
