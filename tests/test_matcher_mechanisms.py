@@ -717,6 +717,9 @@ def test_words_that_may_ask_for_notes_are_dropped_where_the_deck_names_nothing_b
         "osmosis made easy",
         "what is the function of osmosis",
         "osmosis job",
+        "osmosis flashcards",
+        "remind me what osmosis is",
+        "yo whats osmosis",
     ):
         assert best_id(index, question) == "osmosis", question
     cards = [
