@@ -784,6 +784,19 @@ def test_initials_that_spell_an_english_word_are_no_alias() -> None:
     assert best_id(index, "rfm") == "rfm"
 
 
+def test_a_name_of_several_words_written_once_gets_the_card_writing_it(
+    harness: Library,
+) -> None:
+    """ "Christian Church", written once with capitals in a body of the Religious Studies
+    deck: asked alone it got "no note" (two words, neither a card's subject, mentioned on
+    one card). Now the card writing it is offered; two names no card writes together are
+    still no name."""
+    index = deck_index(harness, "religious-studies-christianity")
+    found = answer(index, "christian church")
+    assert found.best is not None and "Christian Church" in found.best.card.body
+    assert index.name_lookup("baptism trinity") is None
+
+
 def test_a_compound_of_everyday_words_a_card_defines_is_a_term() -> None:
     """ "free will" is two everyday words, neither a name alone, but one noun (WordNet's
     free_will) that a card defines: asked alone it gets that card, not "no note"."""

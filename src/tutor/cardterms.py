@@ -52,6 +52,8 @@ BODY_LENGTH_NORMALISATION = 0.5
 # A word the deck writes with a capital mid-sentence at least this often (and more often
 # than in lower case) is one of its proper names.
 MIN_PROPER_USES = 2
+# The longest name a body writes with capitals that is looked up as one (written_names).
+MAX_WRITTEN_NAME_WORDS = 3
 # A phrase that heads a bullet on more cards of a deck than this is a label, not a term.
 MAX_DEFINING_CARDS = 2
 
@@ -88,6 +90,9 @@ class CardTerms:
     defined_words: frozenset[str]
     # The cards whose title gives reasons ("Why the Right lost", "Causes of the war").
     reason_cards: frozenset[int]
+    # The terms of each name of two or three words a card's body writes with capitals
+    # ("Red Square", "War Commissariat") -> the cards that write it.
+    written_names: dict[frozenset[str], tuple[int, ...]]
 
 
 def analyse_cards(cards: Sequence[Card], topics: Mapping[str, Topic]) -> CardTerms:
@@ -152,6 +157,7 @@ class _Analysis:
         self._initialisms: set[str] = set()
         self._names_of_initials: dict[str, set[tuple[str, ...]]] = defaultdict(set)
         self._reason_cards: list[int] = []
+        self._written_names: dict[frozenset[str], list[int]] = defaultdict(list)
 
     def result(self) -> CardTerms:
         analysed = [self._card_terms(at, card) for at, card in enumerate(self.cards)]
@@ -182,6 +188,7 @@ class _Analysis:
             proper=proper,
             defined_words=frozenset(t for terms in definitions for one in terms for t in one),
             reason_cards=frozenset(self._reason_cards),
+            written_names={name: tuple(cards) for name, cards in self._written_names.items()},
         )
 
     def _initial_names(self) -> dict[str, tuple[str, ...]]:
@@ -255,8 +262,14 @@ class _Analysis:
                 self._surface_to_terms[acronym].add(acronym)
                 self._initialisms.add(acronym)
                 analysed["aliases"].append(acronym)
+        body_words = set(words_per_segment[count + _REST_FIELDS.index("body")])
         for name in name_runs(card.body):  # "Shoreline Management Plan" -> "smp"
             name_words = tuple(normalise(name).split())
+            if self._is_written_name(name_words, body_words):
+                name_terms = frozenset(filter(None, map(term_of, name_words)))
+                written = self._written_names[name_terms]
+                if len(name_terms) > 1 and at not in written:
+                    written.append(at)
             for acronym in sorted(_initials_of(name_words)):
                 self._surface_to_terms[acronym].add(acronym)
                 self._initialisms.add(acronym)
@@ -291,6 +304,17 @@ class _Analysis:
         card_headings += tuple(h for h in subjects if h and h not in card_headings)
         items = tuple(h for h in term_sets(title_items(card)) if h and h not in card_headings)
         return analysed, card_headings, items
+
+    @staticmethod
+    def _is_written_name(name_words: Sequence[str], body_words: set[str]) -> bool:
+        """Whether a run of capitalised words is one name of a few words, each a word the
+        body writes (a run cut at a letter the pattern does not know, "Dimitrijevi", is
+        not)."""
+        return (
+            len(name_words) <= MAX_WRITTEN_NAME_WORDS
+            and "and" not in name_words
+            and all(word in body_words for word in name_words)
+        )
 
     def _name_terms(
         self, headings_per_card: Sequence[tuple[frozenset[str], ...]]

@@ -67,6 +67,7 @@ class DeckNames:
             defined for card in terms.definitions for defined in card if len(defined) == 2
         )
         self._vocabulary = vocabulary
+        self._written_names = terms.written_names
 
     def lookup(
         self,
@@ -88,7 +89,8 @@ class DeckNames:
         "tissue", and another card defines the name itself, the student is asked which,
         the defining card last), else the card that defines it ("Mitochondria: where
         aerobic respiration happens"; several that do: not confident, the student is asked
-        which), else the cards that mention a one-word name most (not confident). None when
+        which), else the cards that mention a one-word name most, or that write a name of
+        several words with capitals ("Red Square"; not confident). None when
         it does not apply. `scores` (the cards' scores for the question) is called only
         then; ties among equally named cards go to the higher score.
         """
@@ -125,8 +127,10 @@ class DeckNames:
             return NamedCards(defining + others, True, DEFINES_NAME)
         if defining:  # several: the student picks
             return NamedCards(defining[:limit], False, DEFINES_NAME)
-        if len(terms) > 1:
-            return None
+        if len(terms) > 1:  # a name of several words: only one a body writes as a name
+            mentioning = set(self._written_names.get(frozenset(terms), ()))
+            if not mentioning:
+                return None
         return NamedCards(heapq.nsmallest(limit, mentioning, key=best_first), False, 0.0)
 
     def _definer_kept(self, chosen: list[int], limit: int, terms: set[str]) -> list[int]:
