@@ -262,8 +262,9 @@ class _Analysis:
                 self._surface_to_terms[acronym].add(acronym)
                 self._initialisms.add(acronym)
                 analysed["aliases"].append(acronym)
-        body_words = set(words_per_segment[count + _REST_FIELDS.index("body")])
-        for name in name_runs(card.body):  # "Shoreline Management Plan" -> "smp"
+        runs = name_runs(card.body)
+        body_words = set(words_per_segment[count + _REST_FIELDS.index("body")]) if runs else set()
+        for name in runs:  # "Shoreline Management Plan" -> "smp"
             name_words = tuple(normalise(name).split())
             if self._is_written_name(name_words, body_words):
                 name_terms = frozenset(filter(None, map(term_of, name_words)))
