@@ -58,9 +58,8 @@ _TERM = re.compile(rf"^{PREFIX}(?:act(\d+)(?:(scene)(\d+))?|(scene|chapter|stave
 def section_terms(text: str) -> list[str]:
     """Every term of every part the text's references cover, each once, in order: a card's
     "Act 1 Scenes 4–7" is act 1, and scenes 4, 5, 6 and 7 of it, each also as a scene."""
-    lowered = f" {text.lower()}"
-    if not any(cue in lowered for cue in _CUES):
-        return []  # one scan in C for most texts, which number no parts
+    if not _has_cue(text):
+        return []
     terms: dict[str, None] = {}
     for match in _REFERENCE.finditer(text):
         for covered in _covered_terms(match):
@@ -71,6 +70,8 @@ def section_terms(text: str) -> list[str]:
 def read_sections(text: str) -> tuple[str, list[str]]:
     """A question's text without its references, and the most specific term of each part
     they name ("act 1 scene 7" -> "sectionact1scene7")."""
+    if not _has_cue(text):
+        return text, []
     terms: dict[str, None] = {}
 
     def taken(match: re.Match[str]) -> str:
@@ -107,6 +108,13 @@ def as_typed(term: str) -> tuple[str, ...]:
     if act:
         return ("act", act, scene, scene_number) if scene else ("act", act)
     return (kind, number)
+
+
+def _has_cue(text: str) -> bool:
+    """Whether the text has a word every reference starts with (most texts number no
+    parts: a few scans in C, before any regular expression)."""
+    lowered = f" {text.lower()}"
+    return any(cue in lowered for cue in _CUES)
 
 
 def _covered_terms(match: re.Match[str]) -> Iterator[list[str]]:
