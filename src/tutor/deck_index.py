@@ -249,16 +249,18 @@ class DeckIndex:
         line": timeline, "sleep walking": sleepwalking, "super natural": supernatural),
         each of at least MIN_JOINED_PART letters ("a b" is no "ab")."""
         joined: list[str] = []
-        at = 0
-        while at < len(words):
-            pair = "".join(words[at : at + 2])
-            whole = at + 1 < len(words) and min(map(len, words[at : at + 2])) >= MIN_JOINED_PART
-            if whole and pair.isalpha() and self._vocabulary.knows(pair):
-                joined.append(pair)
-                at += 2
-            else:
-                joined.append(words[at])
-                at += 1
+        knows = self._vocabulary.knows
+        at, last = 0, len(words) - 1
+        while at <= last:
+            word = words[at]
+            if at < last and len(word) >= MIN_JOINED_PART:
+                pair = word + words[at + 1]
+                if len(pair) - len(word) >= MIN_JOINED_PART and pair.isalpha() and knows(pair):
+                    joined.append(pair)
+                    at += 2
+                    continue
+            joined.append(word)
+            at += 1
         return tuple(joined)
 
     def _unjoined(self, word: str) -> tuple[str, ...]:
