@@ -795,6 +795,11 @@ def test_a_name_of_several_words_written_once_gets_the_card_writing_it(
     found = answer(index, "christian church")
     assert found.best is not None and "Christian Church" in found.best.card.body
     assert index.name_lookup("baptism trinity") is None
+    # "King Duncan": the card titled by one of its words (*Duncan*, which never writes
+    # "King") comes first, then the card that writes the name.
+    macbeth = answer(deck_index(harness, "english-macbeth"), "who was king duncan")
+    shown = [hit.card.title for hit in (macbeth.best, *macbeth.alternatives) if hit]
+    assert shown[0] == "Duncan" and len(shown) > 1
 
 
 def test_a_compound_of_everyday_words_a_card_defines_is_a_term() -> None:

@@ -128,10 +128,24 @@ class DeckNames:
         if defining:  # several: the student picks
             return NamedCards(defining[:limit], False, DEFINES_NAME)
         if len(terms) > 1:  # a name of several words: only one a body writes as a name
-            mentioning = set(self._written_names.get(frozenset(terms), ()))
-            if not mentioning:
+            writing = self._written_names.get(frozenset(terms), ())
+            if not writing:
                 return None
+            titled = self._titled_by_a_word(terms, card_scores)  # "King Duncan": *Duncan*
+            others = heapq.nsmallest(limit, set(writing) - set(titled), key=best_first)
+            return NamedCards([*titled, *others][:limit], False, 0.0)
         return NamedCards(heapq.nsmallest(limit, mentioning, key=best_first), False, 0.0)
+
+    def _titled_by_a_word(self, terms: set[str], scores: Mapping[int, float]) -> list[int]:
+        """The cards titled by one word of a name of several ("King Duncan": the card
+        titled *Duncan*, which need not write "King"), best first."""
+        titled = {
+            card_index
+            for term in terms
+            for share, _, card_index in self._cards_about({term}, self._postings[term], scores)
+            if share >= 1.0
+        }
+        return sorted(titled, key=lambda i: (-scores.get(i, 0.0), i))
 
     def _definer_kept(self, chosen: list[int], limit: int, terms: set[str]) -> list[int]:
         """The first `limit` cards about the name; when their scores leave out every card
