@@ -33,6 +33,7 @@ JSON_KEYS = {
     "alternatives",
     "suggested_topics",
     "nearest",
+    "topic",
     "small_talk",
 }
 # Gets no card, but "Why Trotsky was unpopular" comes closest (over NEAR_SHARE of the cutoff).
@@ -132,6 +133,20 @@ def test_ask_with_no_match_lists_the_closest_notes(capsys: pytest.CaptureFixture
     assert item["nearest"][0]["id"] == "trotsky-unpopular"  # type: ignore[index]
     _, out, _ = run(capsys, "ask", "--json", NONSENSE)
     assert json_lines(out)[0]["nearest"] == []
+
+
+def test_ask_a_topic_title_lists_the_topic(capsys: pytest.CaptureFixture[str]) -> None:
+    """A question that is a topic's title gets that topic's notes, not "no note"."""
+    code, out, _ = run(capsys, "ask", "sources and exam skills")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "Sources and exam skills: the notes of this topic"
+    assert len(lines) > 2 and all(line.startswith("  • ") for line in lines[1:])
+    _, out, _ = run(capsys, "ask", "--json", "Sources and exam skills?")
+    (item,) = json_lines(out)
+    assert_answer_shape(item)
+    assert item["card"] is None
+    assert item["topic"] == {"id": "sources-skills", "title": "Sources and exam skills"}
 
 
 def test_ask_a_near_tie_lists_the_choices(capsys: pytest.CaptureFixture[str]) -> None:

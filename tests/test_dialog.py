@@ -197,3 +197,13 @@ def test_a_question_no_card_answers_offers_the_closest_notes_then_topics() -> No
     assert data[len(nearest) :] and all(d.startswith("topic:") for d in data[len(nearest) :])
     opened = dialog().press(data[0])
     assert opened.card is not None and opened.card.id == "trotsky-unpopular"
+
+
+def test_a_topic_title_asked_shows_the_topic() -> None:
+    """ "sources and exam skills" is a topic's title: the reply is the topic, its cards
+    as buttons, as if the topic button had been pressed."""
+    reply = dialog().ask("sources and exam skills")
+    assert reply.title == "Sources and exam skills"
+    labels = [button.label for row in reply.buttons for button in row]
+    assert "⬅️ All topics" in labels and len(labels) > 2
+    assert NO_NOTE not in reply.lines and NO_NOTE_NEAREST not in reply.lines

@@ -802,6 +802,30 @@ def test_a_name_of_several_words_written_once_gets_the_card_writing_it(
     assert shown[0] == "Duncan" and len(shown) > 1
 
 
+def test_a_topic_title_asked_gets_the_topic(harness: Library) -> None:
+    """ "plot summary", "the birling family": a topic's title, no card's. It got "no note"
+    (or a card of the topic, or a chooser of three); now the answer is the topic, whose
+    cards the adapters list. A card titled or aliased like the topic answers instead, and
+    a title two loaded decks give a topic each names neither."""
+    index = deck_index(harness, "english-inspector-calls")
+    for question, topic in (
+        ("plot summary", "Plot Summary"),
+        ("The Birling family?", "The Birling Family"),
+        ("key quotations", "Key Quotations"),
+    ):
+        result = answer(index, question)
+        assert result.topic is not None and result.topic.title == topic, question
+        assert result.best is None
+    context = Card(id="c", title="Context", topic_id="t", deck_id="d", body="• Set in 1912")
+    topics = {"t": Topic("t", "Context", "d"), "u": Topic("u", "Plot", "d")}
+    assert answer(SearchIndex([context], topics), "context").topic is None
+    both = SearchIndex(
+        [card for card in harness.cards.values() if card.deck_id.startswith("english-")],
+        harness.topics,
+    )
+    assert both.topic_named("themes") is None  # Macbeth and Inspector Calls both have one
+
+
 def test_a_compound_of_everyday_words_a_card_defines_is_a_term() -> None:
     """ "free will" is two everyday words, neither a name alone, but one noun (WordNet's
     free_will) that a card defines: asked alone it gets that card, not "no note"."""

@@ -302,6 +302,11 @@ def answer_json(result: Answer, library: Library) -> dict[str, object]:
             for hit in result.alternatives
         ],
         "suggested_topics": [topic.title for topic in result.suggested_topics],
+        "topic": (
+            {"id": result.topic.id, "title": result.topic.title}
+            if result.topic is not None
+            else None
+        ),
         "nearest": [
             {"id": hit.card.id, "title": hit.card.title, "score": hit.score}
             for hit in result.nearest
@@ -310,6 +315,9 @@ def answer_json(result: Answer, library: Library) -> dict[str, object]:
 
 
 def answer_plain(result: Answer, library: Library) -> str:
+    if result.topic is not None:
+        cards = "".join(f"  • {card.title}\n" for card in library.cards_in_topic(result.topic.id))
+        return f"{result.topic.title}: the notes of this topic\n{cards}".rstrip("\n")
     if result.best is None:
         nearest = "".join(f"  • {hit.card.title}\n" for hit in result.nearest)
         topics = "\n".join(f"  • {topic.title}" for topic in result.suggested_topics)

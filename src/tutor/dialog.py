@@ -207,7 +207,10 @@ class Dialog:
         return Reply(lines=(text, try_it))
 
     def answer_reply(self, result: Answer) -> Reply:
-        """The card that answers, a chooser when close rivals make it a guess, or topics."""
+        """The card that answers, a chooser when close rivals make it a guess, the topic
+        the question names ("plot summary": its cards), or topics."""
+        if result.topic is not None:
+            return self.topic(result.topic)
         if result.best is None:
             return self.no_card_reply(result)
         others = [hit.card for hit in result.alternatives]

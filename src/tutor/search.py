@@ -15,12 +15,14 @@ did you mean?" between close rivals, or the closest notes and topics.
 from __future__ import annotations
 
 import heapq
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from tutor.deck_index import MAX_SCORE_CUTOFF, DeckIndex, Hit, LastQuestion
 from tutor.model import Card, Topic
-from tutor.text import noise_probes
+from tutor.reading import typed_words
+from tutor.text import noise_probes, normalise, word_term
 from tutor.vocabulary import may_be_typo
 
 __all__ = [
@@ -108,6 +110,13 @@ class SearchIndex:
         self._shares: dict[tuple[str, str], float] = {}  # see _deck_share
         self._last_scores: LastQuestion[Mapping[int, float]] = LastQuestion()
         self._last_spelling: LastQuestion[dict[str, frozenset[str]]] = LastQuestion()
+        self._topics_by_terms: dict[frozenset[str], list[str]] = defaultdict(list)
+        for topic_id, topic in self.topics.items():
+            if topic.deck_id in parts and (terms := _title_terms(topic.title)):
+                self._topics_by_terms[terms].append(topic_id)
+        self._card_heading_terms = {
+            _title_terms(heading) for card in cards for heading in (card.title, *card.aliases)
+        }
 
     @property
     def deck_ids(self) -> tuple[str, ...]:
@@ -356,6 +365,18 @@ class SearchIndex:
             near = [pair for pair in near if self._rests_on_deck_words(query, pair[1])]
         return [Hit(self.cards[index], round(score, 2)) for score, index in near[:limit]]
 
+    def topic_named(self, query: str) -> Topic | None:
+        """The one topic of the index's decks whose title the question is, word for word
+        but for function words ("plot summary", "the birling family"), when no card's title
+        or alias is (a card titled "Context" answers "context" itself); else None."""
+        terms = _title_terms(" ".join(typed_words(query)))
+        if not terms:
+            return None
+        named = self._topics_by_terms.get(terms, ())
+        if len(named) != 1 or terms in self._card_heading_terms:
+            return None
+        return self.topics[named[0]]
+
     def suggest_topics(self, query: str, *, limit: int = 3) -> list[Topic]:
         """Topics nearest to a question that found no card, filled up in deck order."""
         best_by_topic: dict[str, float] = {}
@@ -374,6 +395,12 @@ def _probe_count(deck_cards: int, library_cards: int, library_decks: int) -> int
     by_cards = available * PROBE_BUDGET_CARDS // max(1, library_cards)
     by_decks = available * PROBE_BUDGET_DECKS // max(1, library_decks)
     return min(available, max(MIN_PROBES, min(by_deck, by_cards, by_decks)))
+
+
+def _title_terms(text: str) -> frozenset[str]:
+    """The terms of a title's words but function words ("The Birling Family" -> birl,
+    famili): how a question is matched to a topic's title."""
+    return frozenset(filter(None, map(word_term, normalise(text).split())))
 
 
 def _best_first(pair: tuple[float, int]) -> tuple[float, int]:
@@ -400,6 +427,9 @@ class Answer:
     # When there is no best card: the cards that came closest (SearchIndex.nearest),
     # offered as "the closest notes I have", never as the answer.
     nearest: tuple[Hit, ...] = ()
+    # When the question is a topic's title ("plot summary", "key quotations") and no
+    # card's: the topic, which adapters show as its list of cards.
+    topic: Topic | None = None
 
 
 def answer(index: SearchIndex, question: str, *, alternatives: int = 3) -> Answer:
@@ -409,6 +439,9 @@ def answer(index: SearchIndex, question: str, *, alternatives: int = 3) -> Answe
     came closest instead, so the student always has somewhere to go next and never gets a
     wrong card with confidence.
     """
+    topic = index.topic_named(question)
+    if topic is not None:
+        return Answer(question, None, (), (topic,), topic=topic)
     named = index.name_lookup(question, limit=alternatives)
     if named is not None:
         (best, *others), confident = named
