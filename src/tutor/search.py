@@ -114,9 +114,7 @@ class SearchIndex:
         for topic_id, topic in self.topics.items():
             if topic.deck_id in parts and (terms := _title_terms(topic.title)):
                 self._topics_by_terms[terms].append(topic_id)
-        self._card_heading_terms = {
-            _title_terms(heading) for card in cards for heading in (card.title, *card.aliases)
-        }
+        self._card_heading_terms: set[frozenset[str]] | None = None  # topic_named, lazily
 
     @property
     def deck_ids(self) -> tuple[str, ...]:
@@ -373,9 +371,15 @@ class SearchIndex:
         if not terms:
             return None
         named = self._topics_by_terms.get(terms, ())
-        if len(named) != 1 or terms in self._card_heading_terms:
+        if len(named) != 1:
             return None
-        return self.topics[named[0]]
+        if self._card_heading_terms is None:  # the first topic title asked: read them once
+            self._card_heading_terms = {
+                _title_terms(heading)
+                for card in self.cards
+                for heading in (card.title, *card.aliases)
+            }
+        return None if terms in self._card_heading_terms else self.topics[named[0]]
 
     def suggest_topics(self, query: str, *, limit: int = 3) -> list[Topic]:
         """Topics nearest to a question that found no card, filled up in deck order."""
