@@ -45,6 +45,7 @@ def test_lists_ranges_and_other_parts() -> None:
     assert section_terms("Stave One: Marley's ghost") == ["sectionstave1"]
     assert read_sections("what happens in scene 3")[1] == ["sectionscene3"]
     assert section_terms("(Act 3)") == ["sectionact3"]
+    assert section_terms("Cliffhangers\nAct 2 ends with Eric's entrance") == ["sectionact2"]
 
 
 @pytest.mark.parametrize(

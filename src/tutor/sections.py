@@ -48,8 +48,19 @@ _REFERENCE = re.compile(
 # Roman numerals that are also words when typed in lower case, read as an act's number
 # only with a scene after them ("act i scene iii").
 _LONE_LETTERS = frozenset({"i", "v", "x"})
-# Substrings every reference has one of.
-_CUES = (" act ", " acts ", "(act ", "scene", " sc ", " sc.", "chapter", "stave")
+# Substrings every reference has one of (the text is looked at lower-cased, after a space).
+_CUES = (
+    " act ",
+    " acts ",
+    "(act ",
+    "\nact ",
+    "\nacts ",
+    "scene",
+    " sc ",
+    " sc.",
+    "chapter",
+    "stave",
+)
 _PART_NUMBER = re.compile(_NUMBER, re.IGNORECASE)
 _RANGE = re.compile(rf"({_NUMBER}){_RANGE_MARK}({_NUMBER})$", re.IGNORECASE)
 _TERM = re.compile(rf"^{PREFIX}(?:act(\d+)(?:(scene)(\d+))?|(scene|chapter|stave)(\d+))$")
