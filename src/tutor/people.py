@@ -48,6 +48,7 @@ class People:
 
     @classmethod
     def of(cls, cards: Sequence[Card]) -> People:
+        """The people the cards' titles name, each with the pronouns their cards use."""
         pronouns: dict[tuple[str, str], Counter[str]] = {}
         for card in cards:
             named = _person_of(card.title)
