@@ -77,3 +77,17 @@ def test_a_person_whose_cards_say_too_little_is_either() -> None:
     people = People.of(cards)
     assert people.read(["mr", "marley"]) == ["jacob", "marley"]
     assert people.read(["mrs", "marley"]) == ["jacob", "marley"]
+
+
+def test_a_surname_several_people_share_offers_one_card_of_each() -> None:
+    """ "cratchit" names Bob's, Emily's and Martha's cards alike: the choice shows one
+    card of each Cratchit, not two of Bob's."""
+    cards = [
+        *CAROL,
+        carol_card("bob-2", "Bob Cratchit: Tiny Tim's father", "• The Cratchit family's hope"),
+        carol_card("bob-3", "Bob Cratchit: at the end", "• Scrooge raises Cratchit's salary"),
+    ]
+    result = answer(SearchIndex(cards, {"t": Topic("t", "A Christmas Carol", "carol")}), "cratchit")
+    shown = [hit.card.title.split(":")[0] for hit in (result.best, *result.alternatives) if hit]
+    assert not result.confident
+    assert sorted(shown) == ["Bob Cratchit", "Emily Cratchit", "Martha Cratchit"]

@@ -115,6 +115,8 @@ class DeckNames:
             best_share = about[0][0]
             rivals = [row for row in about if row[0] == best_share]
             chosen = [i for _, _, i in (rivals if len(rivals) > 1 else about)]
+            if len(rivals) > 1:
+                chosen = self._one_per_subject(chosen, terms)
             definers = defining_cards(mentioning - set(chosen)) if best_share < 1.0 else []
             if definers:  # "Plant tissues", or "A tissue is a group of cells…"?
                 return NamedCards([*chosen[: limit - 1], definers[0]], False, best_share)
@@ -135,6 +137,21 @@ class DeckNames:
             others = heapq.nsmallest(limit, set(writing) - set(titled), key=best_first)
             return NamedCards([*titled, *others][:limit], False, 0.0)
         return NamedCards(heapq.nsmallest(limit, mentioning, key=best_first), False, 0.0)
+
+    def _one_per_subject(self, chosen: list[int], terms: set[str]) -> list[int]:
+        """Cards equally about a name, the best of each subject first: "birling" names
+        *Arthur Birling: …*, *Sybil Birling: …* and *Sheila Birling: …* cards alike, and a
+        choice of one card per Birling beats three about Arthur. A card's subject is its
+        smallest heading holding the name."""
+        firsts: list[int] = []
+        seen: set[frozenset[str]] = set()
+        for card_index in chosen:
+            holding = [h for h in self._headings[card_index] if terms <= h]
+            subject = min(holding, key=len) if holding else frozenset()
+            if subject not in seen:
+                seen.add(subject)
+                firsts.append(card_index)
+        return [*firsts, *(i for i in chosen if i not in firsts)]
 
     def _titled_by_a_word(self, terms: set[str], scores: Mapping[int, float]) -> list[int]:
         """The cards titled by one word of a name of several ("King Duncan": the card
