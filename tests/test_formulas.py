@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
+from notecards import note_card
 
 from tutor.formulas import formula_terms, is_formula_term, read_formulas
-from tutor.model import Card, Topic
+from tutor.model import Topic
 from tutor.search import SearchIndex, answer
 from tutor.vocabulary import may_be_typo
 
@@ -69,8 +72,7 @@ def test_a_formula_term_is_never_a_typo_of_another() -> None:
     assert not may_be_typo(term)
 
 
-def card(card_id: str, title: str, body: str) -> Card:
-    return Card(id=card_id, title=title, topic_id="t", deck_id="phys", body=body)
+card = partial(note_card, deck_id="phys")
 
 
 PHYSICS = [
