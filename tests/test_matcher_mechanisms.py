@@ -699,6 +699,9 @@ def test_a_name_asked_for_with_request_words_is_the_name_asked_alone() -> None:
         "im confused about osmosis",
         "osmosis tldr",
         "osmosis exam tips",
+        "osmosis cheat sheet",
+        "osmosis bullet points",
+        "um osmosis",
     ):
         assert best_id(index, question) == "osmosis", question
     assert index.name_lookup("notes") is None
@@ -733,6 +736,73 @@ def test_words_that_may_ask_for_notes_are_dropped_where_the_deck_names_nothing_b
     plans = SearchIndex(cards, {"t": Topic("t", "War plans", "ww1")})
     assert best_id(plans, "france plan") == "xvii"
     assert best_id(plans, "teach me france") == "france"
+
+
+def test_a_whole_title_of_everyday_words_is_a_name_asked_with_request_words() -> None:
+    """ "hell notes", "macbeth at the start facts": a title of everyday words ("Hell", "at
+    the start") is no name word by word, so a request word beside it was scored as a word
+    no card writes and the question got "no note" or the longer title *Lady Macbeth at the
+    start*; the words making up a whole title are that card asked alone."""
+    afterlife = [
+        card("hell", "Hell", "• Eternal separation from God; some see it as a state of mind"),
+        card("heaven", "Heaven", "• Eternal life in God's presence after death"),
+        card("fall", "The Fall", "• Adam and Eve disobey God in the garden of Eden"),
+        card("judgement", "Judgement", "• After death God judges each person's life"),
+    ]
+    index = SearchIndex(afterlife, {"t": Topic("t", "Life after death", "hist")})
+    for question in ("hell", "hell notes", "hell gcse", "hell revision notes pls"):
+        assert best_id(index, question) == "hell", question
+        assert answer(index, question).confident, question
+    assert best_id(index, "the fall notes") == "fall"
+    play = [
+        card("start", "Macbeth at the start", "• A brave soldier, praised as 'worthy'"),
+        card("lady", "Lady Macbeth at the start", "• Reads Macbeth's letter and plans murder"),
+        card("end", "Macbeth at the end", "• Fights on alone; 'tomorrow and tomorrow'"),
+        card("banquo", "Banquo", "• Macbeth's friend, suspicious of the witches at the start"),
+    ]
+    macbeth = SearchIndex(play, {"t": Topic("t", "Characters", "hist")})
+    for question in (
+        "macbeth at the start",
+        "macbeth at the start facts",
+        "macbeth at the start aqa",
+    ):
+        assert best_id(macbeth, question) == "start", question
+    assert best_id(macbeth, "macbeth at the end notes") == "end"
+    assert best_id(macbeth, "lady macbeth at the start notes") == "lady"
+    assert macbeth.name_lookup("at the start") is None  # "start" is no title by itself
+
+
+def test_a_title_typed_word_for_word_is_that_card() -> None:
+    """A title copied from a topic's list gets its card, confidently: "The multi-store
+    model: evaluation" got *…: outline* first, as *evaluation* and *outline* are words a
+    student asks with, read as no word of the question. Every title of the thirteen
+    harness decks asked as it stands: 806 → 831 of 831 answered first and confidently."""
+    psychology = [
+        card("outline", "The multi-store model: outline", "• Sensory register, STM and LTM"),
+        card("evaluation", "The multi-store model: evaluation", "• Supported by HM's case"),
+        card("murdock", "Murdock (1962): aim and method", "• Free recall of 20-word lists"),
+        card("murdock-ev", "Murdock (1962): evaluation", "• A lab study: low ecological validity"),
+    ]
+    index = SearchIndex(psychology, {"t": Topic("t", "Memory", "psych")})
+    for question, card_id in (
+        ("The multi-store model: evaluation", "evaluation"),
+        ("multi-store model evaluation", "evaluation"),
+        ("the multi store model outline?", "outline"),
+        ("<b>Murdock (1962): evaluation</b>", "murdock-ev"),
+    ):
+        result = answer(index, question)
+        assert result.best is not None and result.best.card.id == card_id, question
+        assert result.confident, question
+    assert index.titled_exactly("multi-store model") == []
+    assert index.titled_exactly("the") == []
+    other = card("other", "The multi-store model: evaluation", "• Too simple", deck_id="psych2")
+    both = SearchIndex([*psychology, other], {"t": Topic("t", "Memory", "psych")})
+    shared = answer(both, "the multi-store model: evaluation")
+    assert not shared.confident  # two decks' cards of one title: the student picks
+    assert {shared.best.card.id, *(hit.card.id for hit in shared.alternatives)} == {
+        "evaluation",
+        "other",
+    }
 
 
 def test_two_deck_words_typed_without_their_space_are_read_as_two() -> None:

@@ -68,6 +68,7 @@ class DeckNames:
         )
         self._vocabulary = vocabulary
         self._written_names = terms.written_names
+        self._whole_headings = frozenset(h for card in terms.headings for h in card)
 
     def lookup(
         self,
@@ -194,9 +195,21 @@ class DeckNames:
             found = self._name_terms(word, word in spelt_right)
             named = [term for term in found if self._is_name(word, term)]
             if not named:
-                return self._defined_compound(words)
+                return self._whole_heading(words) or self._defined_compound(words)
             terms.add(named[0])
         return terms
+
+    def _whole_heading(self, words: Sequence[str]) -> set[str]:
+        """The terms of a whole title or alias the words make up, each word met exactly:
+        everyday words are no name alone, but "hell" is the card *Hell* and "macbeth at the
+        end" the card *Macbeth at the end* ("hell notes" asks for it as "nep notes" does)."""
+        terms = set()
+        for word in words:
+            heading = [t for t in self._vocabulary.exact_terms(word) if t in self._heading_words]
+            if not heading:
+                return set()
+            terms.add(heading[0])
+        return terms if frozenset(terms) in self._whole_headings else set()
 
     def _defined_compound(self, words: Sequence[str]) -> set[str]:
         """The terms of two everyday words that are one noun ("free will": a WordNet

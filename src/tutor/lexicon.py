@@ -23,7 +23,7 @@ STOPWORDS: frozenset[str] = frozenset(
     through thus too under until very was wasn wasnt we were weren werent what whats
     when where which while who whom whose why with wont would wouldn wouldnt yet you
     your youre yours yourself yourselves ok okay yes yeah yep nah nope hi hello hey
-    hiya heya howdy yo hallo hola sup wassup
+    hiya heya howdy yo hallo hola sup wassup um umm erm uh uhh hmm hmmm
     please thanks thank cheers sorry anyone anybody someone somebody everyone everybody
     nobody something anything everything nothing thing things stuff like literally
     actually basically honestly seriously kind sort sorta kinda lot lots way pretty
@@ -66,7 +66,8 @@ REQUEST_WORDS_UNLESS_NAMED: frozenset[str] = frozenset(
     overview simple terms teach plan plans advantages disadvantages advantage disadvantage
     dummies detail detailed easy function functions job jobs purpose remind example examples
     vocab vocabulary keywords words flashcards flashcard mnemonic mnemonics questions past
-    paper papers effect effects impact impacts consequence consequences
+    paper papers effect effects impact impacts consequence consequences bullet bullets
+    cheat sheet sheets
     """.split()
 )
 

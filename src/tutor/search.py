@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from tutor.deck_index import MAX_SCORE_CUTOFF, DeckIndex, Hit, LastQuestion
 from tutor.model import Card, Topic
 from tutor.reading import typed_words
-from tutor.text import noise_probes, normalise, word_term
+from tutor.text import MAX_QUERY_CHARS, noise_probes, normalise, plain_text, word_term
 from tutor.vocabulary import may_be_typo
 
 __all__ = [
@@ -115,6 +115,7 @@ class SearchIndex:
             if topic.deck_id in parts and (terms := _title_terms(topic.title)):
                 self._topics_by_terms[terms].append(topic_id)
         self._card_heading_terms: set[frozenset[str]] | None = None  # topic_named, lazily
+        self._cards_by_heading: dict[tuple[str, ...], list[int]] | None = None  # titled_exactly
 
     @property
     def deck_ids(self) -> tuple[str, ...]:
@@ -381,6 +382,30 @@ class SearchIndex:
             }
         return None if terms in self._card_heading_terms else self.topics[named[0]]
 
+    def titled_exactly(self, query: str) -> list[Hit]:
+        """The cards whose title or alias the question is, word for word but for "a", "an"
+        and "the" (a title copied from a topic's list, "The multi-store model: evaluation"),
+        best score first; empty when it is no card's. Every word counts here, the ones the
+        matcher reads as the question's scaffolding too: *evaluation* and *outline* are how
+        a student asks elsewhere, but they are all that tells *The multi-store model:
+        evaluation* from *The multi-store model: outline*."""
+        words = _heading_words(plain_text(query[:MAX_QUERY_CHARS]))
+        if not words:
+            return []
+        if self._cards_by_heading is None:  # the first question: read the titles once
+            self._cards_by_heading = defaultdict(list)
+            for position, card in enumerate(self.cards):
+                for heading in {_heading_words(text) for text in (card.title, *card.aliases)}:
+                    self._cards_by_heading[heading].append(position)
+        positions = self._cards_by_heading.get(words, ())
+        if not positions:
+            return []
+        scores = self.score_all(query)
+        ranked = sorted(positions, key=lambda position: (-scores.get(position, 0.0), position))
+        return [
+            Hit(self.cards[position], round(scores.get(position, 0.0), 2)) for position in ranked
+        ]
+
     def suggest_topics(self, query: str, *, limit: int = 3) -> list[Topic]:
         """Topics nearest to a question that found no card, filled up in deck order."""
         best_by_topic: dict[str, float] = {}
@@ -399,6 +424,15 @@ def _probe_count(deck_cards: int, library_cards: int, library_decks: int) -> int
     by_cards = available * PROBE_BUDGET_CARDS // max(1, library_cards)
     by_decks = available * PROBE_BUDGET_DECKS // max(1, library_decks)
     return min(available, max(MIN_PROBES, min(by_deck, by_cards, by_decks)))
+
+
+_ARTICLES = frozenset({"a", "an", "the"})
+
+
+def _heading_words(text: str) -> tuple[str, ...]:
+    """A title's or question's normalised words but articles: how a question is matched
+    to a title word for word (SearchIndex.titled_exactly)."""
+    return tuple(word for word in normalise(text).split() if word not in _ARTICLES)
 
 
 def _title_terms(text: str) -> frozenset[str]:
@@ -446,6 +480,10 @@ def answer(index: SearchIndex, question: str, *, alternatives: int = 3) -> Answe
     topic = index.topic_named(question)
     if topic is not None:
         return Answer(question, None, (), (topic,), topic=topic)
+    titled = index.titled_exactly(question)
+    if titled:  # two decks' cards of one title: the student picks
+        best, *others = titled[: alternatives + 1]
+        return Answer(question, best, tuple(others), (), confident=not others)
     named = index.name_lookup(question, limit=alternatives)
     if named is not None:
         (best, *others), confident = named
