@@ -805,6 +805,33 @@ def test_a_title_typed_word_for_word_is_that_card() -> None:
     }
 
 
+def test_a_command_word_a_title_writes_is_met_by_the_question() -> None:
+    """ "Evaluate Murdock's study": *evaluate* is how an exam asks, read as no word of the
+    question, so the three *Murdock (1962): …* cards tied and *…: aim and method* came
+    first; the card whose title writes a form of the command word now leads. The word
+    still means nothing to a deck whose titles do not write it."""
+    psychology = [
+        card("method", "Murdock (1962): aim and method", "• Free recall of 20-word lists"),
+        card("results", "Murdock (1962): results and conclusion", "• A serial position curve"),
+        card("evaluation", "Murdock (1962): evaluation", "• A lab study: low ecological validity"),
+        card("outline", "The multi-store model: outline", "• Sensory register, STM and LTM"),
+        card("msm-ev", "The multi-store model: evaluation", "• Supported by the case of HM"),
+    ]
+    index = SearchIndex(psychology, {"t": Topic("t", "Memory", "psych")})
+    for question, card_id in (
+        ("Evaluate Murdock's (1962) study. (4 marks)", "evaluation"),
+        ("murdock evaluation", "evaluation"),
+        ("evaluate the multi-store model", "msm-ev"),
+        ("outline the multi-store model", "outline"),
+        ("describe murdock's method", "method"),
+    ):
+        assert best_id(index, question) == card_id, question
+    history = SearchIndex(HISTORY, {"t": Topic("t", "Causes", "hist")})
+    assert history.score_all("evaluate the schlieffen plan") == history.score_all(
+        "the schlieffen plan"
+    )
+
+
 def test_two_deck_words_typed_without_their_space_are_read_as_two() -> None:
     """ "activetransport", "ratediffusion": the space missed on a phone. Read as one
     unknown word they weighed as a word no card writes and got "no note". An English word

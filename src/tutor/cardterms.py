@@ -18,7 +18,7 @@ from itertools import pairwise
 
 from tutor.definitions import defined_phrases_of
 from tutor.formulas import formula_terms
-from tutor.lexicon import REASON_TITLE_WORDS
+from tutor.lexicon import EXAM_COMMAND_WORDS, REASON_TITLE_WORDS
 from tutor.model import Card, Topic
 from tutor.sections import section_terms
 from tutor.text import (
@@ -31,6 +31,7 @@ from tutor.text import (
     name_runs,
     normalise,
     roman_numerals,
+    stem,
     word_meaning,
     word_term,
 )
@@ -90,6 +91,9 @@ class CardTerms:
     defined_words: frozenset[str]
     # The cards whose title gives reasons ("Why the Right lost", "Causes of the war").
     reason_cards: frozenset[int]
+    # The stem of each exam command word a title writes ("The multi-store model:
+    # evaluation") -> the cards whose title writes it.
+    command_titles: dict[str, frozenset[int]]
     # The terms of each name of two or three words a card's body writes with capitals
     # ("Red Square", "War Commissariat") -> the cards that write it.
     written_names: dict[frozenset[str], tuple[int, ...]]
@@ -102,6 +106,10 @@ def analyse_cards(cards: Sequence[Card], topics: Mapping[str, Topic]) -> CardTer
 
 # The fields after the title and aliases, in the order _card_terms reads them.
 _REST_FIELDS = ("keywords", "body", "misconception", "topic")
+# The stems of an exam's command words ("evaluate", "outline", "compare"): scaffolding in
+# a question, but a title that writes one ("The multi-store model: evaluation") is met by a
+# question writing a form of it.
+COMMAND_STEMS = frozenset(stem(word) for word in EXAM_COMMAND_WORDS)
 # A title's subject is what comes before its colon, when that is this many words or fewer:
 # "Gerald Croft: the affair with Daisy Renton" is about Gerald Croft.
 MAX_SUBJECT_WORDS = 4
@@ -157,6 +165,7 @@ class _Analysis:
         self._initialisms: set[str] = set()
         self._names_of_initials: dict[str, set[tuple[str, ...]]] = defaultdict(set)
         self._reason_cards: list[int] = []
+        self._command_titles: dict[str, set[int]] = defaultdict(set)
         self._written_names: dict[frozenset[str], list[int]] = defaultdict(list)
 
     def result(self) -> CardTerms:
@@ -188,6 +197,7 @@ class _Analysis:
             proper=proper,
             defined_words=frozenset(t for terms in definitions for one in terms for t in one),
             reason_cards=frozenset(self._reason_cards),
+            command_titles={word: frozenset(cards) for word, cards in self._command_titles.items()},
             written_names={name: tuple(cards) for name, cards in self._written_names.items()},
         )
 
@@ -245,6 +255,9 @@ class _Analysis:
         words_per_segment = [text.split() for text in segments.split(FIELD_MARKER)]
         if REASON_TITLE_WORDS.intersection(words_per_segment[0]):
             self._reason_cards.append(at)
+        for word in words_per_segment[0]:
+            if stem(word) in COMMAND_STEMS:
+                self._command_titles[stem(word)].add(at)
         term_of = self._term_of.__getitem__
         terms_per_segment = [list(filter(None, map(term_of, words))) for words in words_per_segment]
         count = len(headings)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Generic, TypeVar
 
-from tutor.cardterms import analyse_cards
+from tutor.cardterms import COMMAND_STEMS, analyse_cards
 from tutor.deck_names import DeckNames
 from tutor.lexicon import SHORTHAND
 from tutor.model import Card, Topic
@@ -46,6 +46,7 @@ from tutor.text import (
     is_stopword,
     noise_probes,
     specificity,
+    stem,
     unknown_specificity,
     word_meaning,
 )
@@ -80,6 +81,9 @@ COMPOUND_PART_SHARE = 0.5
 # "Causes of the war") this much higher: of two cards meeting its words, the one about the
 # reasons answers a why-question.
 REASON_TITLE_BONUS = 0.2
+# Likewise a question writing an exam's command word ("Evaluate Murdock's study") scores a
+# card whose title writes a form of it (*Murdock (1962): evaluation*) this much higher.
+COMMAND_TITLE_BONUS = 0.2
 # Every question also carries weight no card can cover, this share of an unknown word's:
 # a question of one everyday word ("thanks, that helped") then stays below the cutoff,
 # while one rare word ("sverdlov") still clears it.
@@ -174,6 +178,7 @@ class DeckIndex:
         self._headings = terms.headings
         self._proper = terms.proper.get(self.deck_id, frozenset())
         self._reason_cards = terms.reason_cards
+        self._command_titles = terms.command_titles
         size = len(self.cards)
         self._idf = {
             term: math.log(1 + (size - len(cards) + 0.5) / (len(cards) + 0.5))
@@ -385,7 +390,19 @@ class DeckIndex:
         if self._reason_cards and asks_why(query):
             for card_index in self._reason_cards.intersection(covered):
                 covered[card_index] *= 1 + REASON_TITLE_BONUS
+        if self._command_titles:
+            for card_index in self._command_titled(query).intersection(covered):
+                covered[card_index] *= 1 + COMMAND_TITLE_BONUS
         return {i: min(100.0, 100.0 * value / total) for i, value in covered.items()}
+
+    def _command_titled(self, query: str) -> set[int]:
+        """The cards whose title writes a form of an exam command word the question types
+        ("Evaluate the multi-store model": *The multi-store model: evaluation*)."""
+        found: set[int] = set()
+        for word in typed_words(query):
+            if (word_stem := stem(word)) in COMMAND_STEMS:
+                found |= self._command_titles.get(word_stem, frozenset())
+        return found
 
     def _best_phrase_per_card(
         self, first: Sequence[Match], second: Sequence[Match]

@@ -71,6 +71,15 @@ REQUEST_WORDS_UNLESS_NAMED: frozenset[str] = frozenset(
     """.split()
 )
 
+# An exam's command words (among STOP_VERBS): a title writing one ("…: evaluation",
+# "…: outline", "… compared") is met by a question writing a form of it.
+EXAM_COMMAND_WORDS: frozenset[str] = frozenset(
+    """
+    explain describe outline assess evaluate discuss analyse analyze compare consider
+    identify summarise summarize define suggest
+    """.split()
+)
+
 # Question verbs whose every form is scaffolding too ("explaining", "compared").
 STOP_VERBS: frozenset[str] = frozenset(
     """
