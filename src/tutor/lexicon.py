@@ -67,7 +67,8 @@ REQUEST_WORDS_UNLESS_NAMED: frozenset[str] = frozenset(
     dummies detail detailed easy function functions job jobs purpose remind example examples
     vocab vocabulary keywords words flashcards flashcard mnemonic mnemonics questions past
     paper papers effect effects impact impacts consequence consequences bullet bullets
-    cheat sheet sheets
+    cheat sheet sheets analysis personality trait traits relationship relationships character
+    characters
     """.split()
 )
 
