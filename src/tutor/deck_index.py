@@ -440,6 +440,10 @@ class DeckIndex:
         headings = self._headings[card_index]
         return bool(headings) and headings[0] <= self.exact_question_terms(query)
 
+    def vocabulary_terms(self, word: str) -> tuple[str, ...]:
+        """The deck's terms a word meets exactly."""
+        return self._vocabulary.exact_terms(word)
+
     def exact_question_terms(self, query: str) -> frozenset[str]:
         """The terms the question's words meet exactly (the last question's are kept)."""
         return self._last_exact_terms.get(query, self._exact_terms_of)
@@ -466,17 +470,30 @@ class DeckIndex:
         return met
 
     # ----- names --------------------------------------------------------------------------
+    def request_words_named(self, query: str) -> frozenset[str]:
+        """The question's words that may ask for notes but that this deck uses as names
+        ("resistance equation": *equation*, where the deck has *Transformer equations*)."""
+        return frozenset(w for w in self.question_words(query) if self._names.names_request_word(w))
+
     def name_lookup(
-        self, query: str, *, limit: int = 3, spelt_right: frozenset[str] = frozenset()
+        self,
+        query: str,
+        *,
+        limit: int = 3,
+        spelt_right: frozenset[str] = frozenset(),
+        named_elsewhere: frozenset[str] = frozenset(),
     ) -> NameHits | None:
         """The cards about a name or term asked alone ("kamenev", "who was X", "the right"):
         deck_names.DeckNames.lookup. None when the question is not just a name the deck uses.
+        `named_elsewhere`: the question's words that may ask for notes but that another
+        loaded deck uses as names (request_words_named), kept as words of the name here too.
         """
         named = self._names.lookup(
             self.question_words(query),
             lambda: self.score_all(query, spelt_right),
             limit=limit,
             spelt_right=spelt_right,
+            named_elsewhere=named_elsewhere,
         )
         if named is None:
             return None

@@ -77,6 +77,7 @@ class DeckNames:
         *,
         limit: int,
         spelt_right: frozenset[str],
+        named_elsewhere: frozenset[str] = frozenset(),
     ) -> NamedCards | None:
         """The cards about the name the question's meaningful `words` make up.
 
@@ -96,7 +97,9 @@ class DeckNames:
         then; ties among equally named cards go to the higher score.
         """
         # A request word asked alone is what is asked about ("key", the acronym "MAIN").
-        named = [word for word in words if not self._requests(word)] or words
+        named = [
+            word for word in words if word in named_elsewhere or not self._requests(word)
+        ] or words
         terms = self._name_of(named, spelt_right)
         if not terms:
             return None
@@ -175,6 +178,11 @@ class DeckNames:
             return shown
         definer = next((i for i in chosen[limit:] if self._defines(i, terms)), None)
         return shown if definer is None else [*shown[: limit - 1], definer]
+
+    def names_request_word(self, word: str) -> bool:
+        """Whether the deck uses a word that may ask for notes as a name ("equation":
+        *Transformer equations*; lexicon.REQUEST_WORDS_UNLESS_NAMED)."""
+        return word in REQUEST_WORDS_UNLESS_NAMED and not self._requests(word)
 
     def _requests(self, word: str) -> bool:
         """A word that only asks for a name's notes (lexicon.REQUEST_WORDS), or that may

@@ -64,6 +64,9 @@ HEADING_FLOOR = 0.6
 # of the in-scope questions that got no card had the right card among them.
 NEAR_SHARE = 0.6
 MAX_NEAREST = 2
+# How closely a card must meet another word of a question for its deck to claim a request
+# word it uses as a name (SearchIndex._request_words_contested): a word form or better.
+MEETS_BESIDE_QUALITY = 0.7
 # The `score_cutoff` that means "the cutoff calibrated for the deck of each card".
 DECK_CUTOFF = "deck"
 
@@ -307,12 +310,16 @@ class SearchIndex:
         that the deck-word rule keeps (_kept_beside_others).
         """
         spelling = self._spelling(query)
+        named_elsewhere = self._request_words_contested(query)
         found = [
             named
             for deck, part in self._parts.items()
             if (
                 named := part.name_lookup(
-                    query, limit=limit, spelt_right=spelling.get(deck, frozenset())
+                    query,
+                    limit=limit,
+                    spelt_right=spelling.get(deck, frozenset()),
+                    named_elsewhere=named_elsewhere,
                 )
             )
             is not None
@@ -330,6 +337,36 @@ class SearchIndex:
         if len(firsts) == 1:
             return answering[0].hits, answering[0].confident
         return sorted(firsts.values(), key=lambda hit: -hit.score)[:limit], False
+
+    def _request_words_contested(self, query: str) -> frozenset[str]:
+        """The question's words that may ask for notes but that a loaded deck uses as names
+        and answers the question with (a card over its threshold): a word of the name in
+        every deck then. "resistance equation" is Physics' (*Transformer equations* names
+        equations), not PE's card on a lever's resistance with *equation* dropped; while
+        "mitocondria function" stays Biology's *Mitochondria*, though Maths names functions:
+        no Maths card answers it."""
+        if len(self._parts) == 1:
+            return frozenset()
+        named = {
+            deck: words
+            for deck, part in self._parts.items()
+            if (words := part.request_words_named(query))
+        }
+        if not named:
+            return frozenset()
+        contested: set[str] = set()
+        for _, index in self._over_thresholds(self.score_all(query)):
+            words = named.get(self._deck_of[index])
+            if words and self._meets_beside(query, index, words):
+                contested |= words
+        return frozenset(contested)
+
+    def _meets_beside(self, query: str, index: int, words: frozenset[str]) -> bool:
+        """Whether the card meets a word of the question other than `words` (PE's
+        *Functions of the skeleton* meets "mitocondria function" on *function* alone)."""
+        part = self._parts[self._deck_of[index]]
+        own = {term for word in words for term in part.vocabulary_terms(word)}
+        return bool(part.terms_met(query, self._local[index], MEETS_BESIDE_QUALITY) - own)
 
     def titles_named(self, query: str, deck_id: str, *, limit: int) -> list[Hit]:
         """A deck's cards whose every title word the question names exactly ("mitosis vs
