@@ -703,11 +703,11 @@ def test_a_name_asked_for_with_request_words_is_the_name_asked_alone() -> None:
         "osmosis bullet points",
         "um osmosis",
         "osmosis topic",
-        "osmosis mock tomorrow",
+        "osmosis mock",
         "osmosis higher tier",
-        "osmosis formula",
-        "osmosis case study",
-        "osmosis experiment method",
+        "osmosis foundation",
+        "osmosis section",
+        "osmosis grades",
     ):
         assert best_id(index, question) == "osmosis", question
     assert index.name_lookup("notes") is None
@@ -846,42 +846,27 @@ def test_a_command_word_a_title_writes_is_met_by_the_question() -> None:
 
 
 def test_a_request_word_another_deck_names_and_answers_with_stays_a_word() -> None:
-    """ "resistance equation" with PE and Physics loaded: PE names no equation, so dropping
-    *equation* left "resistance" and PE's lever card as a sure answer, while Physics names
-    equations and answers the question: the word stays in the name for every deck then.
-    A deck naming the word but meeting nothing else of the question does not claim it
-    ("mitochondria function": Maths' *Functions* meets only *function*)."""
-    physics = [
-        card("transformer", "Transformer equations", "• Vp/Vs = Np/Ns; resistance heats the coils"),
-        card("ohm", "Resistance and V = IR", "• Resistance opposes current; V = IR"),
-        card("series", "Series circuits", "• The same current flows through each component"),
+    """ "germany plan" with a Geography deck and a History deck loaded: Geography names no
+    plan, so dropping *plan* left "germany" and Geography's *Germany* as a sure answer,
+    while History names plans and answers the question: the word stays in the name for
+    every deck then, and History's plans answer. Geography alone keeps its reading."""
+    history = [
+        card("schlieffen", "The Schlieffen Plan", "• Germany's Plan to beat France, then Russia"),
+        card("xvii", "Plan XVII", "• France's Plan to attack Germany through Alsace-Lorraine"),
+        card("kaiser", "Kaiser Wilhelm II", "• Wanted Germany to have an empire"),
     ]
-    physics = [replace(c, deck_id="physics") for c in physics]
-    pe = [
-        card(
-            "lever", "Lever systems: fulcrum, effort and resistance", "• The load is the resistance"
-        ),
-        card("muscles", "Antagonistic pairs", "• The biceps and triceps work as a pair"),
-        card("bones", "Functions of the skeleton", "• Support, protection, movement, blood cells"),
+    geography = [
+        card("germany", "Germany", "• A country in central Europe; capital Berlin"),
+        card("france", "France", "• A country in western Europe; capital Paris"),
+        card("rivers", "Rivers of Europe", "• The Rhine flows through Germany"),
     ]
-    pe = [replace(c, deck_id="pe") for c in pe]
-    biology = [
-        card("mito", "Mitochondria", "• Where aerobic respiration releases energy"),
-        card("nucleus", "The nucleus", "• Contains the genetic material"),
-    ]
-    maths = [
-        card("functions", "Functions", "• f(x) = 2x + 1: a function maps inputs to outputs"),
-        card("inverse", "Inverse functions", "• Swap x and y, then rearrange"),
-    ]
-    maths = [replace(c, deck_id="maths") for c in maths]
+    geography = [replace(c, deck_id="geo") for c in geography]
     topics = {"t": Topic("t", "Unit", "hist")}
-    alone = SearchIndex(pe, topics)
-    assert best_id(alone, "resistance equation") == "lever"  # PE alone: its resistance
-    both = SearchIndex([*physics, *pe], topics)
-    result = answer(both, "resistance equation")
-    assert result.best is None or result.best.card.deck_id == "physics" or not result.confident
-    every = SearchIndex([*biology, *maths, *pe], topics)
-    assert best_id(every, "mitochondria function") == "mito"
+    assert best_id(SearchIndex(geography, topics), "germany plan") == "germany"
+    both = SearchIndex([*history, *geography], topics)
+    for question in ("germany plan", "plan of germany"):
+        result = answer(both, question)
+        assert result.best is not None and result.best.card.deck_id == "hist", question
 
 
 def test_a_deck_meeting_only_the_request_word_does_not_claim_it(harness: Library) -> None:

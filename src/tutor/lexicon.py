@@ -68,10 +68,8 @@ REQUEST_WORDS_UNLESS_NAMED: frozenset[str] = frozenset(
     vocab vocabulary keywords words flashcards flashcard mnemonic mnemonics questions past
     paper papers effect effects impact impacts consequence consequences bullet bullets
     cheat sheet sheets analysis personality trait traits relationship relationships character
-    characters topic topics section sections mock mocks test tests tomorrow tonight
-    higher tier foundation grade grades marker markers model answer answers practice step
-    steps rule rules method methods case study studies equation equations formula formulae
-    formulas experiment experiments timeline worked
+    characters topic topics section sections mock mocks higher tier foundation grade grades
+    marker markers
     """.split()
 )
 
