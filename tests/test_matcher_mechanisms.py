@@ -783,6 +783,21 @@ def test_a_whole_title_of_everyday_words_is_a_name_asked_with_request_words() ->
     ):  # how students ask for a character's notes: the cards about him (no note before)
         assert best_id(macbeth, question) in {"start", "end"}, question
     assert macbeth.name_lookup("at the start") is None  # "start" is no title by itself
+    chemistry = [
+        card("halogens", "The halogens", "• Group 7: fluorine, chlorine, bromine, iodine"),
+        card("trend", "Halogens: why reactivity decreases", "• Outer shell further from nucleus"),
+        card(
+            "metals",
+            "Halogens: reactions with metals",
+            "• Halogens react with metals to form salts",
+        ),
+        card("group1", "Group 1: the alkali metals", "• Lithium, sodium and potassium"),
+    ]
+    halogens = SearchIndex(chemistry, {"t": Topic("t", "Groups", "hist")})
+    for question in ("halogens notes", "the halogens revision", "halogens summary"):
+        result = answer(halogens, question)  # the card titled by it, before its subject's
+        assert result.best is not None and result.best.card.id == "halogens", question
+        assert result.confident, question
 
 
 def test_a_title_typed_word_for_word_is_that_card() -> None:

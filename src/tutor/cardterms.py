@@ -66,8 +66,11 @@ class CardTerms:
     # term -> {card index: prominence 0..1}; neighbouring-term pair -> [(card index, prominence)].
     postings: dict[str, dict[int, float]]
     phrases: dict[tuple[str, str], list[tuple[int, float]]]
-    # Per card, the term sets of its title and of each alias: what the card is about.
+    # Per card, the term sets of its title and of each alias, then of its title's subjects
+    # ("Halogens: why reactivity decreases" is about halogens): what the card is about.
     headings: list[tuple[frozenset[str], ...]]
+    # Per card, how many of its headings are its title and aliases (the rest are subjects).
+    own_headings: list[int]
     # Per card, the term sets of the items its title lists ("Props and symbols: the ring,
     # the photograph and the phone"): the card is partly about each.
     title_items: list[tuple[frozenset[str], ...]]
@@ -166,11 +169,13 @@ class _Analysis:
         self._names_of_initials: dict[str, set[tuple[str, ...]]] = defaultdict(set)
         self._reason_cards: list[int] = []
         self._command_titles: dict[str, set[int]] = defaultdict(set)
+        self._own_headings: list[int] = []
         self._written_names: dict[frozenset[str], list[int]] = defaultdict(list)
 
     def result(self) -> CardTerms:
         analysed = [self._card_terms(at, card) for at, card in enumerate(self.cards)]
         headings = [heads for _, heads, _ in analysed]
+        own_headings = self._own_headings
         for word, term in self._term_of.items():
             if term:
                 self._surface_to_terms[word_meaning(word)].add(term)
@@ -183,6 +188,7 @@ class _Analysis:
             postings=postings,
             phrases=phrases,
             headings=headings,
+            own_headings=own_headings,
             title_items=[items for _, _, items in analysed],
             definitions=definitions,
             # Tuples, sorted: most words have one term, and a 1-tuple is a quarter of a set
@@ -310,6 +316,7 @@ class _Analysis:
             for formula in formulas:
                 self._surface_to_terms[formula].add(formula)
         card_headings = tuple(frozenset(terms) for terms in terms_per_segment[:count] if terms)
+        self._own_headings.append(len(card_headings))
 
         def term_sets(word_lists: list[list[str]]) -> Iterable[frozenset[str]]:
             return (frozenset(filter(None, map(term_of, words))) for words in word_lists)

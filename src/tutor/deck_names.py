@@ -59,6 +59,7 @@ class DeckNames:
     def __init__(self, terms: CardTerms, vocabulary: Vocabulary) -> None:
         self._postings = terms.postings
         self._headings = terms.headings
+        self._own_headings = terms.own_headings
         self._title_items = terms.title_items
         self._definitions = terms.definitions
         self._heading_words, self._capitalised = terms.heading_words, terms.capitalised
@@ -118,6 +119,10 @@ class DeckNames:
         if about:
             best_share = about[0][0]
             rivals = [row for row in about if row[0] == best_share]
+            titled = [row for row in rivals if self._titled(row[2], terms, best_share)]
+            if titled and len(titled) < len(rivals):  # *The halogens*, not *Halogens: …*
+                about = [*titled, *(row for row in about if row not in titled)]
+                rivals = titled
             chosen = [i for _, _, i in (rivals if len(rivals) > 1 else about)]
             if len(rivals) > 1:
                 chosen = self._one_per_subject(chosen, terms)
@@ -141,6 +146,13 @@ class DeckNames:
             others = heapq.nsmallest(limit, set(writing) - set(titled), key=best_first)
             return NamedCards([*titled, *others][:limit], False, 0.0)
         return NamedCards(heapq.nsmallest(limit, mentioning, key=best_first), False, 0.0)
+
+    def _titled(self, card_index: int, terms: set[str], share: float) -> bool:
+        """Whether the card's title or an alias (not only its title's subject) is the name
+        to `share`: "the halogens notes" asks for *The halogens* before the cards whose
+        subject is halogens (*Halogens: why reactivity decreases*)."""
+        own = self._headings[card_index][: self._own_headings[card_index]]
+        return any(terms <= heading and len(terms) / len(heading) == share for heading in own)
 
     def _one_per_subject(self, chosen: list[int], terms: set[str]) -> list[int]:
         """Cards equally about a name, the best of each subject first: "birling" names
