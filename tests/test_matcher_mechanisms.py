@@ -895,6 +895,32 @@ def test_a_deck_meeting_only_the_request_word_does_not_claim_it(harness: Library
         assert result.best is not None and result.best.card.deck_id == "biology-cells", question
 
 
+def test_a_slip_of_a_function_word_is_read_as_it() -> None:
+    """ "expain osmosis", "defintion of osmosis": a function or request word typed one
+    letter off weighed as a word no card writes, the rarest, and the question got no
+    card. Read as the word meant, the rest of the question is what is asked. A word
+    English writes ("dose", "plane"), one of three letters ("bot") and a slip of a deck
+    word ("diffusin") stay what they are."""
+    index = transport_deck()
+    for question in (
+        "expain osmosis",
+        "waht is osmosis",
+        "whta is osmosis",
+        "defintion of osmosis",
+        "osmosis defintion",
+        "signifcance of osmosis",
+        "i dont understnd osmosis",
+        "descibe osmosis",
+        "wut is osmosis",
+        "tel me about osmosis",
+    ):
+        assert best_id(index, question) == "osmosis", question
+    assert deck_words(index, "expain osmosis") == ("osmosis",)
+    assert "dose" in deck_words(index, "what dose osmosis mean")
+    assert "bot" in deck_words(index, "are you a bot")
+    assert "diffusin" in deck_words(index, "diffusin")  # read as the deck's diffusion
+
+
 def test_two_deck_words_typed_without_their_space_are_read_as_two() -> None:
     """ "activetransport", "ratediffusion": the space missed on a phone. Read as one
     unknown word they weighed as a word no card writes and got "no note". An English word

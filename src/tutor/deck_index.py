@@ -36,7 +36,7 @@ from tutor.deck_names import DeckNames
 from tutor.lexicon import SHORTHAND
 from tutor.model import Card, Topic
 from tutor.people import People
-from tutor.reading import asks_why, meanings, typed_words
+from tutor.reading import asks_why, meanings, scaffolding_typo, typed_words
 from tutor.sections import as_typed, broader, is_section_term
 from tutor.text import (
     ENGLISH_WORD_MIN_FREQUENCY,
@@ -50,7 +50,7 @@ from tutor.text import (
     unknown_specificity,
     word_meaning,
 )
-from tutor.vocabulary import Match, Vocabulary, may_be_typo
+from tutor.vocabulary import TYPO_QUALITY, Match, Vocabulary, may_be_typo
 from tutor.wordlinks import (
     PHRASE_JOINER,
     english_stems,
@@ -84,6 +84,9 @@ REASON_TITLE_BONUS = 0.2
 # Likewise a question writing an exam's command word ("Evaluate Murdock's study") scores a
 # card whose title writes a form of it (*Murdock (1962): evaluation*) this much higher.
 COMMAND_TITLE_BONUS = 0.2
+# A word one slip from a deck word (a match this close) is that word, not a mistyped
+# function word (_scaffolding_typed).
+SLIP_QUALITY = TYPO_QUALITY[1]
 # Every question also carries weight no card can cover, this share of an unknown word's:
 # a question of one everyday word ("thanks, that helped") then stays below the cutoff,
 # while one rare word ("sverdlov") still clears it.
@@ -240,7 +243,7 @@ class DeckIndex:
                 words.extend(self._section_words(word))
                 continue
             if not self._vocabulary.knows(word):
-                word = _typed_once(word)
+                word = self._scaffolding_typed(_typed_once(word))
             if word in SHORTHAND:
                 words.extend(SHORTHAND[word].split())
             elif word in self._initial_names:
@@ -248,6 +251,17 @@ class DeckIndex:
             else:
                 words.extend(self._unjoined(word))
         return self._without_stand_for(meanings(self._rejoined(words)))
+
+    def _scaffolding_typed(self, word: str) -> str:
+        """A word the deck does not know read as the function or request word it is one
+        slip from (reading.scaffolding_typo: "expain", "defintion"), unless it is as close
+        a slip of a deck word ("cel" is the deck's *cell*, "pleese" its *place*)."""
+        meant = scaffolding_typo(word)
+        if meant is None or self._vocabulary.knows(word):
+            return word
+        if any(m.quality >= SLIP_QUALITY for m in self._vocabulary.matches(word)):
+            return word
+        return meant
 
     def _rejoined(self, words: list[str]) -> tuple[str, ...]:
         """The words with two neighbours that a card writes as one word joined ("time

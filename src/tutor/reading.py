@@ -13,6 +13,9 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
 from tutor.formulas import read_formulas
 from tutor.lexicon import (
     AUTHORIAL_VERB_CUES,
@@ -25,7 +28,10 @@ from tutor.lexicon import (
     MARK_WORDS,
     MODAL_BEFORE_TO,
     NOT_WRITERS,
+    REQUEST_WORDS,
     SHORTHAND,
+    STOP_VERBS,
+    STOPWORDS,
     WHY_PHRASES,
     WHY_WORDS,
     WRITER_CUES,
@@ -33,7 +39,9 @@ from tutor.lexicon import (
 from tutor.notation import notation_words
 from tutor.sections import read_sections
 from tutor.text import (
+    ENGLISH_WORD_MIN_FREQUENCY,
     MAX_QUERY_CHARS,
+    english_frequency,
     is_exhibit,
     normalise,
     plain_text,
@@ -49,6 +57,12 @@ HOW = "how"
 # A question typed as numbers under this only is no question (meanings); a year is a topic.
 SMALL_NUMBER_LIMIT = 1000
 _TYPED_NUMBER = re.compile(r"(\d+)(?:st|nd|rd|th)?")
+# A word of at least this many letters that no English text writes and that is one slip
+# (a letter left out, added or changed, or two swapped) from a common function word,
+# question verb or word asking for notes is that word mistyped ("expain", "waht",
+# "defintion", "understnd"): read as it, it is scaffolding, where as a word no card writes
+# it weighed as the rarest and the question got no card.
+SCAFFOLDING_TYPO_MIN_LETTERS = 4
 
 
 @lru_cache(maxsize=READ_CACHE_SIZE)
@@ -136,6 +150,37 @@ def _writers(joined: Sequence[str]) -> set[int]:
         )
         and not is_exhibit(joined[at - 1])
     }
+
+
+@lru_cache(maxsize=1)
+def _scaffolding_words() -> tuple[str, ...]:
+    words = STOPWORDS | STOP_VERBS | REQUEST_WORDS  # less initials ("tldr", "gcse")
+    return tuple(
+        sorted(
+            word
+            for word in words
+            if len(word) >= SCAFFOLDING_TYPO_MIN_LETTERS
+            and english_frequency(word) >= ENGLISH_WORD_MIN_FREQUENCY
+        )
+    )
+
+
+@lru_cache(maxsize=READ_CACHE_SIZE)
+def scaffolding_typo(word: str) -> str | None:
+    """The function word, question verb or request word a word is one slip from (the most
+    common, when several are), or None: a word written in English ("dose", "tell") is
+    itself; one the word list never meets is a slip even when it looks like a form of a
+    WordNet word ("explane", "summerise")."""
+    if len(word) < SCAFFOLDING_TYPO_MIN_LETTERS or not word.isalpha():
+        return None
+    if english_frequency(word) > 0:
+        return None
+    found = process.extract(
+        word, _scaffolding_words(), scorer=OSA.distance, score_cutoff=1, limit=None
+    )
+    if not found:
+        return None
+    return max(found, key=lambda row: (english_frequency(row[0]), row[0]))[0]
 
 
 @lru_cache(maxsize=READ_CACHE_SIZE)
