@@ -708,6 +708,8 @@ def test_a_name_asked_for_with_request_words_is_the_name_asked_alone() -> None:
         "osmosis foundation",
         "osmosis section",
         "osmosis grades",
+        "osmosis in bio",
+        "wat is osmosis in geog",
     ):
         assert best_id(index, question) == "osmosis", question
     assert index.name_lookup("notes") is None
