@@ -915,6 +915,7 @@ def test_a_slip_of_a_function_word_is_read_as_it() -> None:
         "descibe osmosis",
         "wut is osmosis",
         "tel me about osmosis",
+        "explane osmosis",
     ):
         assert best_id(index, question) == "osmosis", question
     assert deck_words(index, "expain osmosis") == ("osmosis",)

@@ -60,9 +60,11 @@ _TYPED_NUMBER = re.compile(r"(\d+)(?:st|nd|rd|th)?")
 # A word of at least this many letters that no English text writes and that is one slip
 # (a letter left out, added or changed, or two swapped) from a common function word,
 # question verb or word asking for notes is that word mistyped ("expain", "waht",
-# "defintion", "understnd"): read as it, it is scaffolding, where as a word no card writes
-# it weighed as the rarest and the question got no card.
+# "defintion", "understnd"; two slips from seven letters on, "explane"): read as it, it is
+# scaffolding, where as a word no card writes it weighed as the rarest and the question
+# got no card.
 SCAFFOLDING_TYPO_MIN_LETTERS = 4
+LONG_SLIP_LETTERS = 7
 
 
 @lru_cache(maxsize=READ_CACHE_SIZE)
@@ -175,8 +177,9 @@ def scaffolding_typo(word: str) -> str | None:
         return None
     if english_frequency(word) > 0:
         return None
+    slips = 2 if len(word) >= LONG_SLIP_LETTERS else 1
     found = process.extract(
-        word, _scaffolding_words(), scorer=OSA.distance, score_cutoff=1, limit=None
+        word, _scaffolding_words(), scorer=OSA.distance, score_cutoff=slips, limit=None
     )
     if not found:
         return None
