@@ -36,7 +36,7 @@ from tutor.deck_names import DeckNames
 from tutor.lexicon import SHORTHAND
 from tutor.model import Card, Topic
 from tutor.people import People
-from tutor.reading import asks_why, meanings, scaffolding_typo, typed_words
+from tutor.reading import asks_why, meanings, scaffolding_typo, scaffolding_words, typed_words
 from tutor.sections import as_typed, broader, is_section_term
 from tutor.text import (
     ENGLISH_WORD_MIN_FREQUENCY,
@@ -200,6 +200,7 @@ class DeckIndex:
         self._last_scores: LastQuestion[Mapping[int, float]] = LastQuestion()
         self._last_exact_terms: LastQuestion[frozenset[str]] = LastQuestion()
         english_frequency("")  # load the shared word list now, not on the first question
+        scaffolding_words()  # and the words a slip is read as (reading.scaffolding_typo)
         self.probe_count = probe_count
         self.cutoff: float = self._calibrate(probe_count)
 

@@ -155,7 +155,7 @@ def _writers(joined: Sequence[str]) -> set[int]:
 
 
 @lru_cache(maxsize=1)
-def _scaffolding_words() -> tuple[str, ...]:
+def scaffolding_words() -> tuple[str, ...]:
     words = STOPWORDS | STOP_VERBS | REQUEST_WORDS  # less initials ("tldr", "gcse")
     return tuple(
         sorted(
@@ -179,7 +179,7 @@ def scaffolding_typo(word: str) -> str | None:
         return None
     slips = 2 if len(word) >= LONG_SLIP_LETTERS else 1
     found = process.extract(
-        word, _scaffolding_words(), scorer=OSA.distance, score_cutoff=slips, limit=None
+        word, scaffolding_words(), scorer=OSA.distance, score_cutoff=slips, limit=None
     )
     if not found:
         return None
