@@ -916,6 +916,9 @@ def test_a_slip_of_a_function_word_is_read_as_it() -> None:
         "wut is osmosis",
         "tel me about osmosis",
         "explane osmosis",
+        "osmosis reviison",
+        "osmosis overveiw",
+        "osmosis flashcrads",
     ):
         assert best_id(index, question) == "osmosis", question
     assert deck_words(index, "expain osmosis") == ("osmosis",)

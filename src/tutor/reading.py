@@ -29,6 +29,7 @@ from tutor.lexicon import (
     MODAL_BEFORE_TO,
     NOT_WRITERS,
     REQUEST_WORDS,
+    REQUEST_WORDS_UNLESS_NAMED,
     SHORTHAND,
     STOP_VERBS,
     STOPWORDS,
@@ -48,7 +49,7 @@ from tutor.text import (
     spell_texting_digits,
     word_meaning,
 )
-from tutor.wordlinks import PHRASE_JOINER, join_phrases, phrase_parts
+from tutor.wordlinks import PHRASE_JOINER, is_english, join_phrases, phrase_parts
 
 # Questions whose reading is kept: more than the noise probes, which every deck reads in
 # turn while a library is calibrated.
@@ -156,13 +157,13 @@ def _writers(joined: Sequence[str]) -> set[int]:
 
 @lru_cache(maxsize=1)
 def scaffolding_words() -> tuple[str, ...]:
-    words = STOPWORDS | STOP_VERBS | REQUEST_WORDS  # less initials ("tldr", "gcse")
+    words = STOPWORDS | STOP_VERBS | REQUEST_WORDS | REQUEST_WORDS_UNLESS_NAMED
     return tuple(
         sorted(
             word
             for word in words
             if len(word) >= SCAFFOLDING_TYPO_MIN_LETTERS
-            and english_frequency(word) >= ENGLISH_WORD_MIN_FREQUENCY
+            and (is_english(word) or english_frequency(word) >= ENGLISH_WORD_MIN_FREQUENCY)
         )
     )
 
