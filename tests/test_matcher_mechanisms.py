@@ -1396,6 +1396,13 @@ def test_digits_texted_for_words(question: str, expected: str) -> None:
         ("exam technique for spits", ("exam", "technique", "spits")),  # the exam asked about
         ("spits i need to memorise", ("spits",)),
         ("revision notes on spits", ("notes", "spits")),
+        ("Describe two features of the Schlieffen Plan. (4 marks)", ("schlieffen", "plan")),
+        ("Write a narrative account analysing the July Crisis", ("july", "crisis")),
+        ("Write an account of the Moroccan crises", ("moroccan", "crises")),
+        (
+            "How useful are Sources B and C for an enquiry into the naval race?",
+            ("sources", "naval", "race"),
+        ),
     ],
 )
 def test_an_exam_papers_furniture_is_not_the_question(question: str, kept: tuple[str, ...]) -> None:

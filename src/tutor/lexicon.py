@@ -146,6 +146,24 @@ EXAMPLE_CUES: frozenset[str] = frozenset({"using", "use", "for", "with"})
 EXAM_WORDS: frozenset[str] = frozenset({"exam", "exams"})
 EXAM_CUES: frozenset[str] = frozenset({"for", "in"})
 EXAM_DETERMINERS: frozenset[str] = frozenset({"the", "my", "an", "our"})
+# The stems of exam questions as papers word them (normalised words), furniture wherever
+# they stand: "Describe two features of the Schlieffen Plan", "Write a narrative account
+# analysing…", "How useful are Sources B and C for an enquiry into…".
+EXAM_STEMS: tuple[tuple[str, ...], ...] = tuple(
+    tuple(stem.split())
+    for stem in (
+        "describe two features of",
+        "describe 2 features of",
+        "give two features of",
+        "write an account of",
+        "write a narrative account analysing",
+        "write a narrative account of",
+        "write a narrative account",
+        "for an enquiry into",
+        "how useful is",
+        "how useful are",
+    )
+)
 
 # Texting shorthand and informal spellings, spelled out. Values may be several words.
 SHORTHAND: dict[str, str] = {

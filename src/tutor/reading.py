@@ -22,6 +22,7 @@ from tutor.lexicon import (
     AUTHORIAL_VERBS,
     EXAM_CUES,
     EXAM_DETERMINERS,
+    EXAM_STEMS,
     EXAM_WORDS,
     EXAMPLE_CUES,
     EXAMPLE_WORDS,
@@ -124,7 +125,9 @@ def _is_small_number(word: str) -> bool:
 
 def _exam_furniture(joined: Sequence[str]) -> set[int]:
     """Positions of an exam paper's furniture: the marks ("(6 marks)"), "using a named
-    example" and "for the exam", which say how or why the student asks, not what about."""
+    example", "for the exam" and a paper's question stems ("describe two features of",
+    "write an account of", "how useful is … for an enquiry into"), which say how or why
+    the student asks, not what about."""
     found: set[int] = set()
     for at, word in enumerate(joined):
         if word in MARK_WORDS and at and joined[at - 1].isdigit():
@@ -136,6 +139,9 @@ def _exam_furniture(joined: Sequence[str]) -> set[int]:
         cued = at >= 2 and joined[at - 2] in EXAM_CUES and joined[at - 1] in EXAM_DETERMINERS
         if word in EXAM_WORDS and cued:  # "quotes for the exam", "in my exam"
             found.update((at - 2, at - 1, at))
+        for phrase in EXAM_STEMS:  # "Describe two features of…", "…for an enquiry into…"
+            if tuple(joined[at : at + len(phrase)]) == phrase:
+                found.update(range(at, at + len(phrase)))
     return found
 
 
@@ -157,6 +163,8 @@ def _writers(joined: Sequence[str]) -> set[int]:
 
 @lru_cache(maxsize=1)
 def scaffolding_words() -> tuple[str, ...]:
+    """The common function, question and request words a slip is read as (English words
+    all, so initials such as *tldr* are not)."""
     words = STOPWORDS | STOP_VERBS | REQUEST_WORDS | REQUEST_WORDS_UNLESS_NAMED
     return tuple(
         sorted(
