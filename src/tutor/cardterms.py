@@ -175,7 +175,6 @@ class _Analysis:
     def result(self) -> CardTerms:
         analysed = [self._card_terms(at, card) for at, card in enumerate(self.cards)]
         headings = [heads for _, heads, _ in analysed]
-        own_headings = self._own_headings
         for word, term in self._term_of.items():
             if term:
                 self._surface_to_terms[word_meaning(word)].add(term)
@@ -188,7 +187,7 @@ class _Analysis:
             postings=postings,
             phrases=phrases,
             headings=headings,
-            own_headings=own_headings,
+            own_headings=self._own_headings,
             title_items=[items for _, _, items in analysed],
             definitions=definitions,
             # Tuples, sorted: most words have one term, and a 1-tuple is a quarter of a set
@@ -262,8 +261,8 @@ class _Analysis:
         if REASON_TITLE_WORDS.intersection(words_per_segment[0]):
             self._reason_cards.append(at)
         for word in words_per_segment[0]:
-            if stem(word) in COMMAND_STEMS:
-                self._command_titles[stem(word)].add(at)
+            if (word_stem := stem(word)) in COMMAND_STEMS:
+                self._command_titles[word_stem].add(at)
         term_of = self._term_of.__getitem__
         terms_per_segment = [list(filter(None, map(term_of, words))) for words in words_per_segment]
         count = len(headings)

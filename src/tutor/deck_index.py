@@ -256,7 +256,7 @@ class DeckIndex:
     def _scaffolding_typed(self, word: str) -> str:
         """A word the deck does not know read as the function or request word it is one
         slip from (reading.scaffolding_typo: "expain", "defintion"), unless it is as close
-        a slip of a deck word ("cel" is the deck's *cell*, "pleese" its *place*)."""
+        a slip of a deck word ("birlng" is the deck's *Birling*, not *being*)."""
         meant = scaffolding_typo(word)
         if meant is None or self._vocabulary.knows(word):
             return word
@@ -487,7 +487,7 @@ class DeckIndex:
     # ----- names --------------------------------------------------------------------------
     def request_words_named(self, query: str) -> frozenset[str]:
         """The question's words that may ask for notes but that this deck uses as names
-        ("resistance equation": *equation*, where the deck has *Transformer equations*)."""
+        ("germany plan": *plan*, where the deck has *The Schlieffen Plan*)."""
         return frozenset(w for w in self.question_words(query) if self._names.names_request_word(w))
 
     def name_lookup(

@@ -192,8 +192,8 @@ class DeckNames:
         return shown if definer is None else [*shown[: limit - 1], definer]
 
     def names_request_word(self, word: str) -> bool:
-        """Whether the deck uses a word that may ask for notes as a name ("equation":
-        *Transformer equations*; lexicon.REQUEST_WORDS_UNLESS_NAMED)."""
+        """Whether the deck uses a word that may ask for notes as a name ("plan": *The
+        Schlieffen Plan*; lexicon.REQUEST_WORDS_UNLESS_NAMED)."""
         return word in REQUEST_WORDS_UNLESS_NAMED and not self._requests(word)
 
     def _requests(self, word: str) -> bool:

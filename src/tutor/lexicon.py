@@ -150,8 +150,8 @@ EXAM_DETERMINERS: frozenset[str] = frozenset({"the", "my", "an", "our"})
 # they stand: "Describe two features of the Schlieffen Plan", "Write a narrative account
 # analysing…", "How useful are Sources B and C for an enquiry into…".
 EXAM_STEMS: tuple[tuple[str, ...], ...] = tuple(
-    tuple(stem.split())
-    for stem in (
+    tuple(words.split())
+    for words in (
         "describe two features of",
         "describe 2 features of",
         "give two features of",

@@ -340,11 +340,11 @@ class SearchIndex:
 
     def _request_words_contested(self, query: str) -> frozenset[str]:
         """The question's words that may ask for notes but that a loaded deck uses as names
-        and answers the question with (a card over its threshold): a word of the name in
-        every deck then. "resistance equation" is Physics' (*Transformer equations* names
-        equations), not PE's card on a lever's resistance with *equation* dropped; while
-        "mitocondria function" stays Biology's *Mitochondria*, though Maths names functions:
-        no Maths card answers it."""
+        and answers the question with (a card over its threshold meeting more of it): a
+        word of the name in every deck then. "germany plan" is History's (*The Schlieffen
+        Plan* names plans), not a Geography deck's *Germany* with *plan* dropped; while
+        "mitocondria function" stays Biology's, though PE names functions: its *Functions
+        of the skeleton* meets only *function*."""
         if len(self._parts) == 1:
             return frozenset()
         named = {
