@@ -256,7 +256,8 @@ class DeckIndex:
     def _scaffolding_typed(self, word: str) -> str:
         """A word the deck does not know read as the function or request word it is one
         slip from (reading.scaffolding_typo: "expain", "defintion"), unless it is as close
-        a slip of a deck word ("birlng" is the deck's *Birling*, not *being*)."""
+        a slip of a deck word: "waht", one slip from *what* and from the *wait* of a Biology
+        card, stays the deck's word there."""
         meant = scaffolding_typo(word)
         if meant is None or self._vocabulary.knows(word):
             return word
