@@ -10,7 +10,7 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from notecards import deck_words, note_card
+from notecards import best_id, deck_words, note_card
 
 from tutor import definitions
 from tutor.cardterms import subject_words, title_items
@@ -102,11 +102,6 @@ HISTORY = [
 @pytest.fixture(scope="module")
 def history() -> SearchIndex:
     return SearchIndex(HISTORY, {"t": Topic("t", "The First World War", "hist")})
-
-
-def best_id(index: SearchIndex, question: str) -> str | None:
-    result = answer(index, question)
-    return result.best.card.id if result.best else None
 
 
 # ----- calibrated abstention -------------------------------------------------------------
