@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from tutor.lexicon import CARDINALS
 from tutor.text import roman_value
 
 PREFIX = "section"
@@ -28,12 +29,9 @@ _STANDALONE = {"chapter": "chapter", "chapters": "chapter", "stave": "stave", "s
 _MOST = {"act": 10, "scene": 30, "chapter": 80, "stave": 10}
 # A range longer than this ("Chapters 1–80") is read as its ends only.
 MAX_RANGE = 30
-_NUMBER_WORDS = {
-    word: value
-    for value, word in enumerate(
-        "one two three four five six seven eight nine ten eleven twelve".split(), start=1
-    )
-}
+# Numbers a student spells out for a part, up to "twelve" (the general English table).
+MOST_SPELT = 12
+_NUMBER_WORDS = {word: int(n) for word, n in CARDINALS.items() if int(n) <= MOST_SPELT}
 _NUMBER = r"(?:\d{1,4}|[ivxlc]{1,6}|" + "|".join(_NUMBER_WORDS) + r")"
 _RANGE_MARK = r"\s*(?:-|–|—|to)\s*"
 _LIST_MARK = r"\s*(?:,|&|\+|and)\s*"
