@@ -456,7 +456,7 @@ class DeckIndex:
         headings = self._headings[card_index]
         return bool(headings) and headings[0] <= self.exact_question_terms(query)
 
-    def vocabulary_terms(self, word: str) -> tuple[str, ...]:
+    def vocabulary_terms(self, word: str) -> list[str]:
         """The deck's terms a word meets exactly."""
         return self._vocabulary.exact_terms(word)
 
