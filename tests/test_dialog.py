@@ -154,6 +154,14 @@ def test_card_usage_suggests_a_short_title() -> None:
         ("asdfgh", None),
         ("hi why did stalin win", None),
         ("thanks to the nep peasants could sell their grain", None),
+        ("im so stressed 😭", SmallTalk.WORRY),
+        ("im so stressed for my psych exam tmrw 😭😭", SmallTalk.WORRY),
+        ("i'm really worried about my mocks next week, i havent revised anything", SmallTalk.WORRY),
+        ("so nervous for my chemistry test tomorrow ngl", SmallTalk.WORRY),
+        ("stressed about osmosis", None),  # a topic: a question
+        ("how does stress affect health", None),
+        ("why was austria so scared of serbia", None),
+        ("the nervous system", None),
     ],
 )
 def test_recognise_small_talk(text: str, kind: SmallTalk | None) -> None:
@@ -161,7 +169,16 @@ def test_recognise_small_talk(text: str, kind: SmallTalk | None) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["hi", "thanks", "who are you", "ok", "thats not what i asked", "tell me a joke"]
+    "text",
+    [
+        "hi",
+        "thanks",
+        "who are you",
+        "ok",
+        "thats not what i asked",
+        "tell me a joke",
+        "im so stressed",
+    ],
 )
 def test_small_talk_gets_a_friendly_reply_with_one_example(text: str) -> None:
     reply = dialog().ask(text)

@@ -1403,6 +1403,47 @@ def test_an_exam_papers_furniture_is_not_the_question(question: str, kept: tuple
     assert meanings(typed_words(question)) == kept
 
 
+@pytest.mark.parametrize(
+    ("question", "kept"),
+    [
+        ("so i have an exam tomorrow and i dont get spits", ("spits",)),
+        ("spits?? test on friday", ("spits",)),
+        ("my biology exam is in 2 days, what are spits", ("spits",)),
+        ("tomorrow i have a geography mock, spits please", ("spits",)),
+        ("help with spits because ive got a test", ("spits",)),
+        ("my test coming up next week is on spits", ("spits",)),
+        ("my teacher explained spits today but i wasnt listening", ("spits", "listening")),
+        ("revising last night and got stuck on spits", ("spits",)),
+        # no situation told: the words stay
+        ("test for starch", ("test", "starch")),
+        ("whats the weather like tomorrow", ("weather", "tomorrow")),
+        ("what happened today in 1914", ("today", "1914")),
+        ("the teacher gives electric shocks", ("teacher", "gives", "electric", "shocks")),
+        ("the exam board for spits", ("exam", "board", "spits")),
+        ("the stuck valve", ("stuck", "valve")),
+    ],
+)
+def test_the_students_own_situation_is_not_the_question(
+    question: str, kept: tuple[str, ...]
+) -> None:
+    """An exam with its day, a test they have, their teacher and being stuck say when and
+    why a student asks, not what about; without such a clause the words are the question's."""
+    assert meanings(typed_words(question)) == kept
+
+
+def test_a_chatty_question_gets_its_card(harness: Library) -> None:
+    """ "exam", "tomorrow" and "friday" weighed as words no card writes, the rarest, and
+    outweighed the topic: the question got no card."""
+    biology = deck_index(harness, "biology-cells")
+    for question in (
+        "omg i have an exam tomorrow and i dont understand diffusion at all please help me",
+        "can you help me with diffusion because i have a test on friday",
+    ):
+        result = answer(biology, question)
+        assert result.best is not None and result.best.card.title == "Diffusion", question
+    assert answer(biology, "ugh i have an exam tomorrow").best is None
+
+
 def test_an_exam_question_with_its_marks_gets_its_card(harness: Library) -> None:
     """A question pasted from an exam paper: its furniture weighed as much as "tombolo"
     and the card was not found."""

@@ -177,8 +177,9 @@ class Dialog:
         return self._deck_indexes[deck_id]
 
     def small_talk(self, kind: SmallTalk) -> Reply:
-        """A short friendly reply to hello, thanks, "who are you", ok, bye, "that's wrong"
-        or "tell me a joke", with one example question (but not after a goodbye)."""
+        """A short friendly reply to hello, thanks, "who are you", ok, bye, "that's wrong",
+        "tell me a joke" or "im so stressed", with one example question (but not after a
+        goodbye)."""
         examples = self._examples()
         example = examples[list(SmallTalk).index(kind) % len(examples)] if examples else ""
         try_it = f"Try asking: {example}" if example else "Try asking me a question."
@@ -196,6 +197,11 @@ class Dialog:
             SmallTalk.PLAY: (
                 "😄 I'm better at revision than at jokes, but short bursts beat boredom: send "
                 "/quiz for five quick questions, or ask me anything from your notes."
+            ),
+            SmallTalk.WORRY: (
+                "Exams are stressful, and feeling it means you care. 💪 Little and often "
+                "works best: send /quiz for five quick questions, or ask me about the topic "
+                "that worries you most."
             ),
             SmallTalk.IDENTITY: (
                 f"I'm your revision tutor: a bot with note cards on {decks}. "

@@ -165,6 +165,61 @@ EXAM_STEMS: tuple[tuple[str, ...], ...] = tuple(
     )
 )
 
+# The student's own situation, which says when or why they ask, not what about
+# (reading._study_situation): an exam, test or mock with when it is ("exam tomorrow", "my
+# test is on friday", "mocks in 2 days", "tomorrow i have a biology mock"), a test they have
+# ("ive got a test", "because i have an exam"), their teacher ("my teacher explained…") and
+# being stuck ("got stuck on…"). Only in such a clause: "test for starch", "the weather
+# tomorrow" and Milgram's "teacher" keep their words.
+ASSESSMENT_WORDS: frozenset[str] = frozenset(
+    "exam exams test tests mock mocks assessment assessments finals".split()
+)
+WHEN_WORDS: frozenset[str] = frozenset(
+    """
+    tomorrow tmrw tmr tmrow tomoz 2moro 2morrow today 2day tonight tonite 2nite soon
+    monday tuesday wednesday thursday friday saturday sunday week weekend month morning
+    afternoon days weeks hours
+    """.split()
+)
+# Words that may stand between an assessment and its day ("my exam is in 2 days", "a
+# biology test coming up on friday", "tomorrow i have a mock"); a school subject too.
+SITUATION_JOINERS: frozenset[str] = frozenset(
+    """
+    on in is are its s this next the a an my our few couple of coming up to i ive im have
+    got am and then first
+    """.split()
+)
+SCHOOL_SUBJECTS: frozenset[str] = frozenset(
+    """
+    biology chemistry physics science sciences history geography maths math mathematics
+    english literature language psychology computing sociology economics re rs pe french
+    spanish german
+    """.split()
+)
+HAVING_WORDS: frozenset[str] = frozenset({"have", "got", "ive", "having"})
+HAVING_DETERMINERS: frozenset[str] = frozenset({"a", "an", "my", "the", "our"})
+OWN_TEACHER_CUES: frozenset[str] = frozenset({"my", "our"})
+TEACHER_WORDS: frozenset[str] = frozenset({"teacher", "teachers", "tutor"})
+STUCK_WORDS: frozenset[str] = frozenset({"stuck"})
+STUCK_CUES: frozenset[str] = frozenset({"on", "with"})
+# Once a question tells of the student's situation, when they learnt it is situation too
+# ("my teacher explained osmosis today", "revising last night and got stuck on…"); in a
+# question that tells of none it stays ("what was the weather like yesterday").
+PAST_WHEN_PHRASES: tuple[tuple[str, ...], ...] = tuple(
+    tuple(words.split())
+    for words in (
+        "last night",
+        "last lesson",
+        "in class",
+        "in the lesson",
+        "in lesson",
+        "yesterday",
+        "today",
+        "earlier",
+        "this morning",
+    )
+)
+
 # Texting shorthand and informal spellings, spelled out. Values may be several words.
 SHORTHAND: dict[str, str] = {
     "u": "you",

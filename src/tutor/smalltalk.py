@@ -1,5 +1,5 @@
 """Recognise the few kinds of chit-chat a student sends: hello, thanks, who are you, ok,
-bye, "that's not what I asked", and "tell me a joke".
+bye, "that's not what I asked", "tell me a joke" and "im so stressed about my exams".
 
 Deliberately small and bounded: a message is chit-chat only when the WHOLE message is
 one of these phrases (give or take punctuation, emoji, texting shorthand, a name for the
@@ -14,7 +14,14 @@ import re
 from collections.abc import Iterable
 from enum import StrEnum
 
-from tutor.lexicon import SHORTHAND
+from tutor.lexicon import (
+    ASSESSMENT_WORDS,
+    SCHOOL_SUBJECTS,
+    SHORTHAND,
+    SITUATION_JOINERS,
+    STOPWORDS,
+    WHEN_WORDS,
+)
 from tutor.text import collapse_repeats
 
 
@@ -26,6 +33,7 @@ class SmallTalk(StrEnum):
     FAREWELL = "farewell"
     COMPLAINT = "complaint"
     PLAY = "play"
+    WORRY = "worry"
 
 
 _GREETINGS = frozenset(
@@ -185,6 +193,30 @@ _SOUNDS = frozenset("hm hmm m mm um umm uh uhh er err erm ah ahh oh ohh eh".spli
 phrase they change nothing ("hmm ok", "ahh thanks"); a message of nothing else is an
 acknowledgement."""
 MAX_WORDS = 8
+# Worry about exams ("im so stressed for my maths mock tmrw 😭", "im nervous about my
+# exams", "panicking i havent revised anything"): a feeling and nothing else but the exam,
+# its day and everyday words. A topic beside it ("stressed about osmosis") is a question;
+# alone, "stressed" met a Biology card on stress as a risk to health.
+_WORRY_WORDS = frozenset(
+    """
+    stressed stressing worried worrying nervous anxious scared panicking panicked freaking
+    terrified dreading overwhelmed
+    """.split()
+)
+_WORRY_COMPANIONS = (
+    STOPWORDS
+    | ASSESSMENT_WORDS
+    | WHEN_WORDS
+    | SITUATION_JOINERS
+    | SCHOOL_SUBJECTS
+    | frozenset(
+        """
+        revised revise revising revision studied anything enough ready prepared ngl lol tbh
+        omg ugh honestly cant abt bout gonna fail failing die dying out gcse gcses
+        """.split()
+    )
+)
+MAX_WORRY_WORDS = 16
 
 
 def _phrase(words: Iterable[str]) -> str:
@@ -213,6 +245,8 @@ _KINDS = (
 def recognise(text: str) -> SmallTalk | None:
     """The kind of chit-chat the whole of `text` is, or None."""
     words = re.sub(r"[^a-z ]+", " ", text.lower().replace("'", "").replace("’", "")).split()
+    if _is_worry(words):
+        return SmallTalk.WORRY
     if not words or len(words) > MAX_WORDS:
         return None
     # "hiiii", "thanksss": three or more of a letter are one ("hello" keeps its two).
@@ -225,6 +259,17 @@ def recognise(text: str) -> SmallTalk | None:
         if phrase in phrases:
             return kind
     return None
+
+
+def _is_worry(words: list[str]) -> bool:
+    """Whether the words are a worry about exams and no more (_WORRY_WORDS)."""
+    if len(words) > MAX_WORRY_WORDS:
+        return False
+    spelled = [SHORTHAND.get(word, word) for word in map(collapse_repeats, words)]
+    said = " ".join(spelled).split()
+    return bool(_WORRY_WORDS.intersection(said)) and all(
+        word in _WORRY_WORDS or word in _WORRY_COMPANIONS or word in _FILLER for word in said
+    )
 
 
 def _said_once(words: list[str]) -> list[str]:
