@@ -32,6 +32,7 @@ from tutor.search import (
 )
 from tutor.text import (
     is_exhibit,
+    mend_slips,
     normalise,
     plain_text,
     roman_value,
@@ -1372,6 +1373,28 @@ def test_a_deck_reads_no_typo_as_initials(harness: Library) -> None:
 )
 def test_digits_texted_for_words(question: str, expected: str) -> None:
     assert " ".join(spell_texting_digits(question.split())) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("what dose osmosis mean", "what does osmosis mean"),
+        ("how dose a fuse work", "how does a fuse work"),
+        ("what dose of radiation is safe", "what dose of radiation is safe"),  # an amount
+        ("the dose was too high", "the dose was too high"),
+    ],
+)
+def test_a_word_typed_for_does_is_read_as_it_after_a_question_word(
+    question: str, expected: str
+) -> None:
+    assert " ".join(mend_slips(question.split())) == expected
+
+
+def test_what_dose_x_mean_gets_the_card_of_x(harness: Library) -> None:
+    """ "dose" is English, so no slip of "does" was read in it: it weighed as a word no card
+    writes, and "how dose a fuse work" got no card."""
+    result = answer(deck_index(harness, "physics-electricity"), "how dose a fuse work")
+    assert result.best is not None and result.best.card.title == "Fuses"
 
 
 @pytest.mark.parametrize(

@@ -129,6 +129,12 @@ REASON_TITLE_WORDS: frozenset[str] = frozenset({"why", "reason", "reasons", "cau
 # between two words, the first of them not one that counts things ("the 2 sides", "those
 # 4 reasons" stay numbers).
 TEXTING_DIGITS: dict[str, str] = {"2": "to", "4": "for"}
+# English words typed for a function word, read as it only where the sentence shows it:
+# "what dose osmosis mean", "how dose a fuse work" (after a question word, and not "what
+# dose of…", the amount).
+SLIPS_AFTER_QUESTION_WORDS: dict[str, str] = {"dose": "does"}
+QUESTION_WORDS: frozenset[str] = frozenset("what how why where when who which wat y".split())
+SLIP_KEEPERS: frozenset[str] = frozenset({"of"})
 COUNTING_WORDS: frozenset[str] = frozenset(
     """
     the a an these those his her its their our your my all both only about around over

@@ -56,6 +56,7 @@ from tutor.text import (
     MAX_QUERY_CHARS,
     english_frequency,
     is_exhibit,
+    mend_slips,
     normalise,
     plain_text,
     spell_texting_digits,
@@ -90,7 +91,7 @@ def typed_words(query: str) -> tuple[str, ...]:
     (formulas.read_formulas, sections.read_sections)."""
     text, sections = read_sections(plain_text(query)[:MAX_QUERY_CHARS])
     prose, formulas = read_formulas(text)
-    words = spell_texting_digits(normalise(prose).split())
+    words = mend_slips(spell_texting_digits(normalise(prose).split()))
     return tuple(words + notation_words(text) + formulas + sections)
 
 

@@ -28,6 +28,9 @@ from tutor.lexicon import (
     IRREGULAR_FORMS,
     MARK_WORDS,
     ORDINALS,
+    QUESTION_WORDS,
+    SLIP_KEEPERS,
+    SLIPS_AFTER_QUESTION_WORDS,
     STOP_VERBS,
     STOPWORDS,
     TEXTING_DIGITS,
@@ -302,6 +305,18 @@ def spell_texting_digits(words: Sequence[str]) -> list[str]:
         ):
             spelled[i] = word
     return spelled
+
+
+def mend_slips(words: Sequence[str]) -> list[str]:
+    """Normalised words with an English word typed for a function word read as it where
+    the sentence shows it ("what dose osmosis mean" -> does; "what dose of x-rays" stays)."""
+    mended = list(words)
+    for i in range(1, len(words)):
+        word = SLIPS_AFTER_QUESTION_WORDS.get(words[i])
+        after = words[i + 1] if i + 1 < len(words) else ""
+        if word and words[i - 1] in QUESTION_WORDS and after not in SLIP_KEEPERS:
+            mended[i] = word
+    return mended
 
 
 @lru_cache(maxsize=65536)
