@@ -162,6 +162,10 @@ def test_card_usage_suggests_a_short_title() -> None:
         ("how does stress affect health", None),
         ("why was austria so scared of serbia", None),
         ("the nervous system", None),
+        ("im so bored of revising, test tomorrow", SmallTalk.PLAY),  # the situation left out
+        ("omg i have an exam tomorrow and im so bored of revising", SmallTalk.PLAY),
+        ("thanks, ive got a test on friday", SmallTalk.THANKS),
+        ("exam tomorrow", None),
     ],
 )
 def test_recognise_small_talk(text: str, kind: SmallTalk | None) -> None:

@@ -915,7 +915,7 @@ def test_a_slip_of_a_function_word_is_read_as_it() -> None:
     ):
         assert best_id(index, question) == "osmosis", question
     assert deck_words(index, "expain osmosis") == ("osmosis",)
-    assert "dose" in deck_words(index, "what dose osmosis mean")
+    assert "dose" in deck_words(index, "the right dose of osmosis")  # English: itself
     assert "bot" in deck_words(index, "are you a bot")
     assert "diffusin" in deck_words(index, "diffusin")  # read as the deck's diffusion
 
@@ -1407,7 +1407,7 @@ def test_what_dose_x_mean_gets_the_card_of_x(harness: Library) -> None:
         ("give an example of a spit", ("example", "spit")),  # an example asked for
         ("tombolo diagrams for the exam", ("tombolo", "diagrams")),
         ("spit quotes 4 my exam", ("spit", "quotes")),  # texted "for"
-        ("what comes up in the exam on spits", ("comes", "spits")),
+        ("what comes up in the exam on spits", ("spits",)),
         ("exam technique for spits", ("exam", "technique", "spits")),  # the exam asked about
         ("spits i need to memorise", ("spits",)),
         ("revision notes on spits", ("notes", "spits")),
@@ -1437,6 +1437,8 @@ def test_an_exam_papers_furniture_is_not_the_question(question: str, kept: tuple
         ("my test coming up next week is on spits", ("spits",)),
         ("my teacher explained spits today but i wasnt listening", ("spits", "listening")),
         ("revising last night and got stuck on spits", ("spits",)),
+        ("spits, is it coming up in the mock", ("spits",)),
+        ("spits? my teacher said its coming up in the exam on friday", ("spits",)),
         # no situation told: the words stay
         ("test for starch", ("test", "starch")),
         ("whats the weather like tomorrow", ("weather", "tomorrow")),
@@ -1444,6 +1446,7 @@ def test_an_exam_papers_furniture_is_not_the_question(question: str, kept: tuple
         ("the teacher gives electric shocks", ("teacher", "gives", "electric", "shocks")),
         ("the exam board for spits", ("exam", "board", "spits")),
         ("the stuck valve", ("stuck", "valve")),
+        ("the tide comes up the beach", ("tide", "comes", "beach")),
     ],
 )
 def test_the_students_own_situation_is_not_the_question(

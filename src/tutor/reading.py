@@ -18,7 +18,6 @@ from rapidfuzz.distance import OSA
 
 from tutor.formulas import read_formulas
 from tutor.lexicon import (
-    ASSESSMENT_WORDS,
     AUTHORIAL_VERB_CUES,
     AUTHORIAL_VERBS,
     EXAM_CUES,
@@ -27,30 +26,21 @@ from tutor.lexicon import (
     EXAM_WORDS,
     EXAMPLE_CUES,
     EXAMPLE_WORDS,
-    HAVING_DETERMINERS,
-    HAVING_WORDS,
     MARK_WORDS,
     MODAL_BEFORE_TO,
     NOT_WRITERS,
-    OWN_TEACHER_CUES,
-    PAST_WHEN_PHRASES,
     REQUEST_WORDS,
     REQUEST_WORDS_UNLESS_NAMED,
-    SCHOOL_SUBJECTS,
     SHORTHAND,
-    SITUATION_JOINERS,
     STOP_VERBS,
     STOPWORDS,
-    STUCK_CUES,
-    STUCK_WORDS,
-    TEACHER_WORDS,
-    WHEN_WORDS,
     WHY_PHRASES,
     WHY_WORDS,
     WRITER_CUES,
 )
 from tutor.notation import notation_words
 from tutor.sections import read_sections
+from tutor.situation import situation_positions
 from tutor.text import (
     ENGLISH_WORD_MIN_FREQUENCY,
     MAX_QUERY_CHARS,
@@ -78,8 +68,6 @@ _TYPED_NUMBER = re.compile(r"(\d+)(?:st|nd|rd|th)?")
 # scaffolding, where as a word no card writes it weighed as the rarest and the question
 # got no card.
 SCAFFOLDING_TYPO_MIN_LETTERS = 4
-# How many words an exam and its day may stand apart ("my exam is in 2 days": 4).
-SITUATION_REACH = 5
 LONG_SLIP_LETTERS = 7
 
 
@@ -107,7 +95,7 @@ def meanings(words: tuple[str, ...]) -> tuple[str, ...]:
     typed_digits = []
     joined = join_phrases(words)
     writers = _writers(joined)
-    furniture = _exam_furniture(joined) | _study_situation(joined)
+    furniture = _exam_furniture(joined) | situation_positions(joined)
     for at, word in enumerate(joined):
         if at in writers or at in furniture:
             continue  # "how does Priestley present Sybil" asks about Sybil; "(6 marks)"
@@ -157,58 +145,6 @@ def _exam_furniture(joined: Sequence[str]) -> set[int]:
             if tuple(joined[at : at + len(phrase)]) == phrase:
                 found.update(range(at, at + len(phrase)))
     return found
-
-
-def _study_situation(joined: Sequence[str]) -> set[int]:
-    """Positions of the student's own situation around the question (lexicon's
-    ASSESSMENT_WORDS…): an exam with its day ("exam tomorrow", "my test is on friday",
-    "tomorrow i have a biology mock"), a test they have ("because i have a test"), "my
-    teacher", "stuck on". As words no card writes they weighed as the rarest, so "omg i have
-    an exam tomorrow and i dont get osmosis" got no card."""
-    found: set[int] = set()
-    for at, word in enumerate(joined):
-        if word in ASSESSMENT_WORDS:
-            found.update(_assessment_clause(joined, at))
-        elif _own_teacher(joined, at) or _stuck_on(joined, at):
-            found.add(at)
-    if found:  # "my teacher explained osmosis today": when they learnt it, too
-        for at in range(len(joined)):
-            for phrase in PAST_WHEN_PHRASES:
-                if tuple(joined[at : at + len(phrase)]) == phrase:
-                    found.update(range(at, at + len(phrase)))
-    return found
-
-
-def _own_teacher(joined: Sequence[str], at: int) -> bool:
-    """Whether the word at `at` is "teacher" in "my teacher" (not Milgram's)."""
-    return joined[at] in TEACHER_WORDS and at > 0 and joined[at - 1] in OWN_TEACHER_CUES
-
-
-def _stuck_on(joined: Sequence[str], at: int) -> bool:
-    """Whether the word at `at` is "stuck" in "stuck on" or "stuck with"."""
-    return joined[at] in STUCK_WORDS and at + 1 < len(joined) and joined[at + 1] in STUCK_CUES
-
-
-def _assessment_clause(joined: Sequence[str], at: int) -> range:
-    """The positions of the clause the assessment word at `at` opens or closes with its
-    day, or with "have a" before it; empty when it has neither ("test for starch")."""
-    start = at
-    while start and joined[start - 1] in SCHOOL_SUBJECTS:
-        start -= 1  # "a biology test"
-    for end in range(at + 1, min(len(joined), at + 1 + SITUATION_REACH)):
-        if joined[end] in WHEN_WORDS:
-            return range(start, end + 1)  # "exam tomorrow", "test coming up on friday"
-        if joined[end] not in SITUATION_JOINERS:
-            break
-    for begin in range(start - 1, max(-1, start - 1 - SITUATION_REACH), -1):
-        if joined[begin] in WHEN_WORDS:
-            return range(begin, at + 1)  # "tomorrow i have a mock"
-        if joined[begin] not in SITUATION_JOINERS:
-            break
-    having = start >= 2 and joined[start - 1] in HAVING_DETERMINERS
-    if having and joined[start - 2] in HAVING_WORDS:
-        return range(start, at + 1)  # "because i have a test", "ive got my mocks"
-    return range(0)
 
 
 def _writers(joined: Sequence[str]) -> set[int]:

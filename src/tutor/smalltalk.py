@@ -22,6 +22,7 @@ from tutor.lexicon import (
     STOPWORDS,
     WHEN_WORDS,
 )
+from tutor.situation import situation_positions
 from tutor.text import collapse_repeats
 
 
@@ -185,6 +186,7 @@ _PLAY = frozenset(
 _FILLER = frozenset(
     {"there", "bot", "tutor", "mate", "everyone", "all", "again", "please"}
     | {"actually", "so", "really", "literally", "just", "very", "ugh"}
+    | {"omg", "lol", "ngl", "tbh", "and", "also"}
 )
 """Words that may surround a phrase without changing it ("hi there", "thanks bot", "ur
 actually so useless")."""
@@ -247,6 +249,8 @@ def recognise(text: str) -> SmallTalk | None:
     words = re.sub(r"[^a-z ]+", " ", text.lower().replace("'", "").replace("’", "")).split()
     if _is_worry(words):
         return SmallTalk.WORRY
+    situation = situation_positions(words)  # "im so bored of revising, test tomorrow"
+    words = [word for at, word in enumerate(words) if at not in situation]
     if not words or len(words) > MAX_WORDS:
         return None
     # "hiiii", "thanksss": three or more of a letter are one ("hello" keeps its two).

@@ -1,0 +1,103 @@
+"""The student's own situation around a question: an exam with its day ("omg i have an exam
+tomorrow and…"), a test they have, "my teacher", "stuck on". It says when and why they ask,
+not what about, so the matcher (reading.meanings) and the chit-chat reader
+(smalltalk.recognise: "im so bored of revising, test tomorrow") both leave it out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tutor.lexicon import (
+    ASSESSMENT_WORDS,
+    COME_WORDS,
+    COMING_UP_JOINERS,
+    HAVERS,
+    HAVING_DETERMINERS,
+    HAVING_WORDS,
+    OWN_TEACHER_CUES,
+    PAST_WHEN_PHRASES,
+    SCHOOL_SUBJECTS,
+    SITUATION_JOINERS,
+    STUCK_CUES,
+    STUCK_WORDS,
+    TEACHER_WORDS,
+    WHEN_WORDS,
+)
+
+# How many words an exam and its day may stand apart ("my exam is in 2 days": 4).
+SITUATION_REACH = 5
+
+
+def situation_positions(joined: Sequence[str]) -> set[int]:
+    """Positions of the student's own situation around the question (lexicon's
+    ASSESSMENT_WORDS…): an exam with its day ("exam tomorrow", "my test is on friday",
+    "tomorrow i have a biology mock"), a test they have ("because i have a test"), "my
+    teacher", "stuck on". As words no card writes they weighed as the rarest, so "omg i have
+    an exam tomorrow and i dont get osmosis" got no card."""
+    found: set[int] = set()
+    for at, word in enumerate(joined):
+        if word in ASSESSMENT_WORDS:
+            found.update(_assessment_clause(joined, at))
+        elif _own_teacher(joined, at) or _stuck_on(joined, at):
+            found.add(at)
+    if found:  # "my teacher explained osmosis today": when they learnt it, too
+        for at in range(len(joined)):
+            for phrase in PAST_WHEN_PHRASES:
+                if tuple(joined[at : at + len(phrase)]) == phrase:
+                    found.update(range(at, at + len(phrase)))
+    return found
+
+
+def _own_teacher(joined: Sequence[str], at: int) -> bool:
+    """Whether the word at `at` is "teacher" in "my teacher" (not Milgram's)."""
+    return joined[at] in TEACHER_WORDS and at > 0 and joined[at - 1] in OWN_TEACHER_CUES
+
+
+def _stuck_on(joined: Sequence[str], at: int) -> bool:
+    """Whether the word at `at` is "stuck" in "stuck on" or "stuck with"."""
+    return joined[at] in STUCK_WORDS and at + 1 < len(joined) and joined[at + 1] in STUCK_CUES
+
+
+def _assessment_clause(joined: Sequence[str], at: int) -> range:
+    """The positions of the clause the assessment word at `at` opens or closes with its
+    day, or with "have a" before it; empty when it has neither ("test for starch")."""
+    start = at
+    while start and joined[start - 1] in SCHOOL_SUBJECTS:
+        start -= 1  # "a biology test"
+    having = _having(joined, start)  # "i have a test", "ive got my mocks"
+    if having is None:
+        having = _coming_up(joined, start)  # "is it coming up in the exam"
+    for end in range(at + 1, min(len(joined), at + 1 + SITUATION_REACH)):
+        if joined[end] in WHEN_WORDS:
+            return range(start if having is None else having, end + 1)  # "exam tomorrow"
+        if joined[end] not in SITUATION_JOINERS:
+            break
+    for begin in range(start - 1, max(-1, start - 1 - SITUATION_REACH), -1):
+        if joined[begin] in WHEN_WORDS:
+            return range(begin, at + 1)  # "tomorrow i have a mock"
+        if joined[begin] not in SITUATION_JOINERS:
+            break
+    return range(0) if having is None else range(having, at + 1)
+
+
+def _having(joined: Sequence[str], start: int) -> int | None:
+    """Where "(i) have a" before the assessment words starting at `start` begins, if it
+    is there."""
+    if start < 2 or joined[start - 1] not in HAVING_DETERMINERS:
+        return None
+    if joined[start - 2] not in HAVING_WORDS:
+        return None
+    begin = start - 2
+    return begin - 1 if begin and joined[begin - 1] in HAVERS else begin
+
+
+def _coming_up(joined: Sequence[str], start: int) -> int | None:
+    """Where "come up in (the)" before the assessment words starting at `start` begins,
+    if it is there ("is osmosis coming up in the mock")."""
+    begin = start
+    while begin and joined[begin - 1] in COMING_UP_JOINERS:
+        begin -= 1
+    if begin >= 2 and joined[begin - 1] == "up" and joined[begin - 2] in COME_WORDS:
+        return begin - 2
+    return None
