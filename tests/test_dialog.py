@@ -158,6 +158,11 @@ def test_card_usage_suggests_a_short_title() -> None:
         ("im so stressed for my psych exam tmrw 😭😭", SmallTalk.WORRY),
         ("i'm really worried about my mocks next week, i havent revised anything", SmallTalk.WORRY),
         ("so nervous for my chemistry test tomorrow ngl", SmallTalk.WORRY),
+        ("geog mock tomorrow and i havent revised anything lol im doomed", SmallTalk.WORRY),
+        ("physics mock tomorrow and i feel sick 😭", SmallTalk.WORRY),
+        ("im going to fail my exams", SmallTalk.WORRY),
+        ("why do i feel sick after exercise", None),
+        ("the doomed king", None),
         ("stressed about osmosis", None),  # a topic: a question
         ("how does stress affect health", None),
         ("why was austria so scared of serbia", None),

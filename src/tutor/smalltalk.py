@@ -202,8 +202,20 @@ MAX_WORDS = 8
 _WORRY_WORDS = frozenset(
     """
     stressed stressing worried worrying nervous anxious scared panicking panicked freaking
-    terrified dreading overwhelmed
+    terrified dreading overwhelmed doomed screwed
     """.split()
+)
+_WORRY_PHRASES = tuple(
+    tuple(phrase.split())
+    for phrase in (
+        "feel sick",
+        "havent revised",
+        "not revised",
+        "no revision",
+        "zero revision",
+        "gonna fail",
+        "going to fail",
+    )
 )
 _WORRY_COMPANIONS = (
     STOPWORDS
@@ -214,10 +226,12 @@ _WORRY_COMPANIONS = (
     | frozenset(
         """
         revised revise revising revision studied anything enough ready prepared ngl lol tbh
-        omg ugh honestly cant abt bout gonna fail failing die dying out gcse gcses
+        omg ugh honestly cant abt bout gonna fail failing die dying out gcse gcses feel
+        bad zero
         """.split()
     )
 )
+_WORRY_VOCABULARY = _WORRY_WORDS | _WORRY_COMPANIONS | _FILLER
 MAX_WORRY_WORDS = 16
 
 
@@ -271,8 +285,16 @@ def _is_worry(words: list[str]) -> bool:
         return False
     spelled = [SHORTHAND.get(word, word) for word in map(collapse_repeats, words)]
     said = " ".join(spelled).split()
-    return bool(_WORRY_WORDS.intersection(said)) and all(
-        word in _WORRY_WORDS or word in _WORRY_COMPANIONS or word in _FILLER for word in said
+    in_phrases = {
+        at + offset
+        for phrase in _WORRY_PHRASES
+        for at in range(len(said) - len(phrase) + 1)
+        if tuple(said[at : at + len(phrase)]) == phrase
+        for offset in range(len(phrase))
+    }
+    worried = bool(in_phrases) or bool(_WORRY_WORDS.intersection(said))
+    return worried and all(
+        at in in_phrases or word in _WORRY_VOCABULARY for at, word in enumerate(said)
     )
 
 
