@@ -227,6 +227,7 @@ MATCHER_MODULES = (
     "definitions",
     "cardterms",
     "deck_names",
+    "deck_reading",
     "deck_index",
     "search",
 )
