@@ -204,6 +204,10 @@ def test_ask_answers_chit_chat_as_the_bot_does(
     assert question["card"] is not None and question["small_talk"] is None
     code, out, _ = run(capsys, "ask", "thanks!")
     assert code == 0 and out.startswith("You're welcome!")
+    code, out, _ = run(capsys, "ask", "--json", "im so stressed for my mock tmrw 😭")
+    assert code == 0 and json_lines(out)[0]["small_talk"] == "worry"
+    code, out, _ = run(capsys, "ask", "im so stressed for my mock tmrw")
+    assert code == 0 and out.startswith("Exams are stressful")
 
 
 def test_ask_json_with_a_question_in_argv(capsys: pytest.CaptureFixture[str]) -> None:
