@@ -1470,6 +1470,30 @@ def test_a_chatty_question_gets_its_card(harness: Library) -> None:
     assert answer(biology, "ugh i have an exam tomorrow").best is None
 
 
+@pytest.mark.parametrize("deck_id", ["biology-cells", "english-inspector-calls"])
+def test_a_question_wrapped_in_the_students_situation_gets_the_same_answer(
+    harness: Library, deck_id: str
+) -> None:
+    """Every title of two plain decks asked plainly and inside the student's situation gets
+    the same card (or none either way): before, the wrappers weighed as words no card writes
+    and many got none."""
+    index = deck_index(harness, deck_id)
+    frames = (
+        "omg i have an exam tomorrow and i dont understand {} at all please help me",
+        "can you help me with {} because i have a test on friday",
+        "{}? my teacher said its coming up in the mock",
+        "hey so i was revising last night and got stuck on {}",
+    )
+    differ = []
+    for card_ in index.cards:
+        plain = answer(index, card_.title.lower()).best
+        for frame in frames:
+            wrapped = answer(index, frame.format(card_.title.lower())).best
+            if (wrapped and wrapped.card.id) != (plain and plain.card.id):
+                differ.append(frame.format(card_.title))
+    assert differ == []
+
+
 def test_an_exam_question_with_its_marks_gets_its_card(harness: Library) -> None:
     """A question pasted from an exam paper: its furniture weighed as much as "tombolo"
     and the card was not found."""
