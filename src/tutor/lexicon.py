@@ -172,7 +172,7 @@ EXAM_STEMS: tuple[tuple[str, ...], ...] = tuple(
 )
 
 # The student's own situation, which says when or why they ask, not what about
-# (reading._study_situation): an exam, test or mock with when it is ("exam tomorrow", "my
+# (tutor.situation): an exam, test or mock with when it is ("exam tomorrow", "my
 # test is on friday", "mocks in 2 days", "tomorrow i have a biology mock"), a test they have
 # ("ive got a test", "because i have an exam"), their teacher ("my teacher explained…") and
 # being stuck ("got stuck on…"). Only in such a clause: "test for starch", "the weather
