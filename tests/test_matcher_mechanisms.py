@@ -1447,6 +1447,19 @@ def test_an_exam_papers_furniture_is_not_the_question(question: str, kept: tuple
         ("the exam board for spits", ("exam", "board", "spits")),
         ("the stuck valve", ("stuck", "valve")),
         ("the tide comes up the beach", ("tide", "comes", "beach")),
+        # the people around them and what they said; schoolwork the question is for
+        ("sir said spits form at a bend", ("spits", "form", "bend")),
+        ("miss wrote vague on my spits answer", ("vague", "spits")),
+        ("my mate reckons spits are bars", ("spits", "bars")),
+        ("teacher says spits matter", ("spits", "matter")),
+        ("spits came up in a past paper", ("spits",)),
+        ("got spits wrong in my mock", ("spits", "wrong")),
+        ("spits for my geography homework", ("spits",)),
+        ("spits, a 6 mark q", ("spits",)),
+        ("spits 6 marker", ("spits",)),
+        ("why did trotsky miss the funeral", ("trotsky", "miss", "funeral")),
+        ("what did the teacher say to the learner", ("teacher", "learner")),
+        ("english language paper 1", ("english", "language", "paper", "1")),
     ],
 )
 def test_the_students_own_situation_is_not_the_question(
@@ -1464,6 +1477,8 @@ def test_a_chatty_question_gets_its_card(harness: Library) -> None:
     for question in (
         "omg i have an exam tomorrow and i dont understand diffusion at all please help me",
         "can you help me with diffusion because i have a test on friday",
+        "my friend asked me what diffusion is",
+        "what is diffusion? it came up in my mock",
     ):
         result = answer(biology, question)
         assert result.best is not None and result.best.card.title == "Diffusion", question

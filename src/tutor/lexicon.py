@@ -146,7 +146,9 @@ COUNTING_WORDS: frozenset[str] = frozenset(
 # the marks after a number ("(4 marks)": the digit is a number there, never a texted
 # "for"), "using a named example", and what the question is for: "for the exam", "in my
 # exam" ("exam technique" keeps the word).
-MARK_WORDS: frozenset[str] = frozenset({"mark", "marks"})
+MARK_WORDS: frozenset[str] = frozenset({"mark", "marks", "marker", "markers"})
+# "a 4 mark q", "the 6 mark question": the question the marks are for.
+MARKED_QUESTION_WORDS: frozenset[str] = frozenset({"q", "question", "questions"})
 EXAMPLE_WORDS: frozenset[str] = frozenset({"example", "examples"})
 EXAMPLE_CUES: frozenset[str] = frozenset({"using", "use", "for", "with"})
 EXAM_WORDS: frozenset[str] = frozenset({"exam", "exams"})
@@ -208,9 +210,36 @@ COME_WORDS: frozenset[str] = frozenset({"come", "comes", "coming", "came"})
 COMING_UP_JOINERS: frozenset[str] = frozenset({"in", "on", "the", "my", "our", "a", "an"})
 HAVING_DETERMINERS: frozenset[str] = frozenset({"a", "an", "my", "the", "our"})
 OWN_TEACHER_CUES: frozenset[str] = frozenset({"my", "our"})
-TEACHER_WORDS: frozenset[str] = frozenset({"teacher", "teachers", "tutor"})
 STUCK_WORDS: frozenset[str] = frozenset({"stuck"})
 STUCK_CUES: frozenset[str] = frozenset({"on", "with"})
+# The people around a student and what they said ("sir said…", "my mate reckons…", "miss
+# wrote vague in red"): a person of their own ("my friend", "our teacher") or one they
+# address ("sir", "miss"), with the verb that reports them. "miss" is a verb too ("why did
+# trotsky miss the funeral"), so an addressed person only with a reporting verb after.
+OWN_PEOPLE: frozenset[str] = frozenset(
+    """
+    teacher teachers tutor friend friends mate mates cousin dad mum mom brother sister
+    parents class classmate classmates
+    """.split()
+)
+ADDRESSED_PEOPLE: frozenset[str] = frozenset({"sir", "miss"})
+OTHERS_DETERMINERS: frozenset[str] = frozenset({"the", "a", "an", "this", "that", "his", "her"})
+REPORTING_VERBS: frozenset[str] = frozenset(
+    """
+    said says say saying reckons reckon reckoned asked asks told tells hinted wrote writes
+    mentioned called calls explained explains keeps kept wants wanted marked thinks thought
+    """.split()
+)
+# Schoolwork the question is for ("in my mock", "on the last test", "for my homework", "came
+# up in a past paper"): after a preposition and a determiner, or "past paper(s)".
+PAPERWORK_WORDS: frozenset[str] = frozenset(
+    "homework hw essay essays quiz worksheet paper papers".split()
+)
+PAPERWORK_PREPOSITIONS: frozenset[str] = frozenset({"in", "on", "for", "from"})
+PAPERWORK_DETERMINERS: frozenset[str] = frozenset(
+    {"the", "my", "a", "an", "our", "this", "that", "last", "next", "today", "todays"}
+)
+PAST_PAPER: tuple[str, str] = ("past", "paper")
 # Once a question tells of the student's situation, when they learnt it is situation too
 # ("my teacher explained osmosis today", "revising last night and got stuck on…"); in a
 # question that tells of none it stays ("what was the weather like yesterday").

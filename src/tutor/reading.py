@@ -27,6 +27,7 @@ from tutor.lexicon import (
     EXAMPLE_CUES,
     EXAMPLE_WORDS,
     MARK_WORDS,
+    MARKED_QUESTION_WORDS,
     MODAL_BEFORE_TO,
     NOT_WRITERS,
     REQUEST_WORDS,
@@ -134,6 +135,8 @@ def _exam_furniture(joined: Sequence[str]) -> set[int]:
     for at, word in enumerate(joined):
         if word in MARK_WORDS and at and joined[at - 1].isdigit():
             found.update((at - 1, at))
+            if joined[at + 1 : at + 2] and joined[at + 1] in MARKED_QUESTION_WORDS:
+                found.add(at + 1)  # "a 4 mark q"
         if word in EXAMPLE_WORDS and at and joined[at - 1] == "named":
             found.update((at - 1, at))
             if at >= 3 and joined[at - 3] in EXAMPLE_CUES:  # "using a named example"

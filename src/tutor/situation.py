@@ -9,24 +9,33 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tutor.lexicon import (
+    ADDRESSED_PEOPLE,
     ASSESSMENT_WORDS,
     COME_WORDS,
     COMING_UP_JOINERS,
     HAVERS,
     HAVING_DETERMINERS,
     HAVING_WORDS,
+    OTHERS_DETERMINERS,
+    OWN_PEOPLE,
     OWN_TEACHER_CUES,
+    PAPERWORK_DETERMINERS,
+    PAPERWORK_PREPOSITIONS,
+    PAPERWORK_WORDS,
+    PAST_PAPER,
     PAST_WHEN_PHRASES,
+    REPORTING_VERBS,
     SCHOOL_SUBJECTS,
     SITUATION_JOINERS,
     STUCK_CUES,
     STUCK_WORDS,
-    TEACHER_WORDS,
     WHEN_WORDS,
 )
 
 # How many words an exam and its day may stand apart ("my exam is in 2 days": 4).
 SITUATION_REACH = 5
+# Words that may qualify a piece of schoolwork: "my maths homework", "the mock exam".
+SCHOOL_WORK_QUALIFIERS = SCHOOL_SUBJECTS | ASSESSMENT_WORDS
 
 
 def situation_positions(joined: Sequence[str]) -> set[int]:
@@ -39,8 +48,12 @@ def situation_positions(joined: Sequence[str]) -> set[int]:
     for at, word in enumerate(joined):
         if word in ASSESSMENT_WORDS:
             found.update(_assessment_clause(joined, at))
-        elif _own_teacher(joined, at) or _stuck_on(joined, at):
+        if word in ASSESSMENT_WORDS or word in PAPERWORK_WORDS:
+            found.update(_schoolwork(joined, at))
+        if _own_person(joined, at) or _stuck_on(joined, at):
             found.add(at)
+        elif _reported(joined, at):  # "sir said", "my mate reckons"
+            found.update((at - 1, at))
     if found:  # "my teacher explained osmosis today": when they learnt it, too
         for at in range(len(joined)):
             for phrase in PAST_WHEN_PHRASES:
@@ -49,9 +62,41 @@ def situation_positions(joined: Sequence[str]) -> set[int]:
     return found
 
 
-def _own_teacher(joined: Sequence[str], at: int) -> bool:
-    """Whether the word at `at` is "teacher" in "my teacher" (not Milgram's)."""
-    return joined[at] in TEACHER_WORDS and at > 0 and joined[at - 1] in OWN_TEACHER_CUES
+def _own_person(joined: Sequence[str], at: int) -> bool:
+    """Whether the word at `at` is one of the student's own people: "my teacher" (not
+    Milgram's), "my mate", "someone in my class"."""
+    return joined[at] in OWN_PEOPLE and at > 0 and joined[at - 1] in OWN_TEACHER_CUES
+
+
+def _reported(joined: Sequence[str], at: int) -> bool:
+    """Whether the word at `at` reports what a person around the student said, the person
+    just before it: "sir said", "miss wrote", "my friend reckons", "teacher says"."""
+    if at == 0 or joined[at] not in REPORTING_VERBS:
+        return False
+    person = joined[at - 1]
+    if person in ADDRESSED_PEOPLE:
+        return True
+    # "teacher says", "my mate reckons"; not "the teacher said" in Milgram's experiment
+    return person in OWN_PEOPLE and (at < 2 or joined[at - 2] not in OTHERS_DETERMINERS)
+
+
+def _schoolwork(joined: Sequence[str], at: int) -> range:
+    """The positions of "in my mock", "on the last test", "for my homework", "in a past
+    paper" around the word at `at`; empty when it is not so placed ("test for starch")."""
+    end = at + 1
+    past_paper = at > 0 and tuple(joined[at - 1 : at + 1]) == PAST_PAPER
+    start = at - 1 if past_paper else at
+    while start and joined[start - 1] in SCHOOL_WORK_QUALIFIERS:
+        start -= 1  # "my maths homework", "my mock exam"
+    determiners = start
+    while determiners and joined[determiners - 1] in PAPERWORK_DETERMINERS:
+        determiners -= 1
+    if determiners < start and determiners and joined[determiners - 1] in PAPERWORK_PREPOSITIONS:
+        begin = determiners - 1
+        if begin >= 2 and joined[begin - 1] == "up" and joined[begin - 2] in COME_WORDS:
+            begin -= 2  # "it came up in my mock"
+        return range(begin, end)
+    return range(start, end) if past_paper else range(0)  # "past paper" wherever it stands
 
 
 def _stuck_on(joined: Sequence[str], at: int) -> bool:
