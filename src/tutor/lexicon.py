@@ -240,6 +240,14 @@ PAPERWORK_DETERMINERS: frozenset[str] = frozenset(
     {"the", "my", "a", "an", "our", "this", "that", "last", "next", "today", "todays"}
 )
 PAST_PAPER: tuple[str, str] = ("past", "paper")
+# Getting their own work wrong ("got it wrong", "i keep getting them wrong", "marked
+# wrong", "copied it down wrong"): a verb of doing or marking work, up to two small
+# words, then "wrong".
+GOT_WRONG_VERBS: frozenset[str] = frozenset(
+    "got get getting gets marked copied wrote written".split()
+)
+GOT_WRONG_FILLERS: frozenset[str] = frozenset("it them that this these every one down all".split())
+WRONG = "wrong"
 # Once a question tells of the student's situation, when they learnt it is situation too
 # ("my teacher explained osmosis today", "revising last night and got stuck on…"); in a
 # question that tells of none it stays ("what was the weather like yesterday").

@@ -13,6 +13,8 @@ from tutor.lexicon import (
     ASSESSMENT_WORDS,
     COME_WORDS,
     COMING_UP_JOINERS,
+    GOT_WRONG_FILLERS,
+    GOT_WRONG_VERBS,
     HAVERS,
     HAVING_DETERMINERS,
     HAVING_WORDS,
@@ -30,6 +32,7 @@ from tutor.lexicon import (
     STUCK_CUES,
     STUCK_WORDS,
     WHEN_WORDS,
+    WRONG,
 )
 
 # How many words an exam and its day may stand apart ("my exam is in 2 days": 4).
@@ -50,6 +53,8 @@ def situation_positions(joined: Sequence[str]) -> set[int]:
             found.update(_assessment_clause(joined, at))
         if word in ASSESSMENT_WORDS or word in PAPERWORK_WORDS:
             found.update(_schoolwork(joined, at))
+        if word == WRONG:
+            found.update(_got_wrong(joined, at))
         if _own_person(joined, at) or _stuck_on(joined, at):
             found.add(at)
         elif _reported(joined, at):  # "sir said", "my mate reckons"
@@ -146,3 +151,14 @@ def _coming_up(joined: Sequence[str], start: int) -> int | None:
     if begin >= 2 and joined[begin - 1] == "up" and joined[begin - 2] in COME_WORDS:
         return begin - 2
     return None
+
+
+def _got_wrong(joined: Sequence[str], at: int) -> range:
+    """The positions of "got it wrong" ending at the "wrong" at `at`: a verb of doing or
+    marking work, at most two small words, "wrong"; empty otherwise ("the wrong pH")."""
+    begin = at - 1
+    while begin >= 0 and at - begin <= 3 and joined[begin] in GOT_WRONG_FILLERS:
+        begin -= 1
+    if begin >= 0 and at - begin <= 3 and joined[begin] in GOT_WRONG_VERBS:
+        return range(begin, at + 1)
+    return range(0)
