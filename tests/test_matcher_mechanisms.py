@@ -1460,6 +1460,11 @@ def test_an_exam_papers_furniture_is_not_the_question(question: str, kept: tuple
         ("spits, i got it wrong", ("spits",)),
         ("spits?? got it marked wrong", ("spits",)),
         ("enzymes at the wrong ph", ("enzymes", "wrong", "ph")),
+        ("spits, i ALWAYS forget this", ("spits",)),
+        ("what are spits? ill forget by tomorrow", ("spits",)),
+        ("i keep forgetting spits", ("spits",)),
+        ("why do i forget names", ("forget", "names")),  # forgetting asked about
+        ("forgetting from long term memory", ("forgetting", "long", "term", "memory")),
         ("why did trotsky miss the funeral", ("trotsky", "miss", "funeral")),
         ("what did the teacher say to the learner", ("teacher", "learner")),
         ("english language paper 1", ("english", "language", "paper", "1")),

@@ -248,10 +248,25 @@ GOT_WRONG_VERBS: frozenset[str] = frozenset(
 )
 GOT_WRONG_FILLERS: frozenset[str] = frozenset("it them that this these every one down all".split())
 WRONG = "wrong"
-# Once a question tells of the student's situation, when they learnt it is situation too
-# ("my teacher explained osmosis today", "revising last night and got stuck on…"); in a
-# question that tells of none it stays ("what was the weather like yesterday").
-PAST_WHEN_PHRASES: tuple[tuple[str, ...], ...] = tuple(
+# Forgetting it themselves ("i always forget", "i'll forget by tomorrow", "i cant remember
+# what happens"), not forgetting as a topic ("why do we forget", "why do i forget names").
+FORGET_WORDS: frozenset[str] = frozenset(
+    "forget forgets forgot forgotten forgetting remember".split()
+)
+FORGETTERS: frozenset[str] = frozenset({"i", "ill", "ive", "im", "id"})
+FORGET_ADVERBS: frozenset[str] = frozenset(
+    """
+    always keep keeps just never literally totally completely still sometimes can cant
+    dont do not will ll only even already
+    """.split()
+)
+FORGET_TOPIC_CUES: frozenset[str] = frozenset("why how do does did what when".split())
+FORGOTTEN_THINGS: frozenset[str] = frozenset("this it them everything half of".split())
+# Once a question tells of the student's situation, when they learnt or need it is
+# situation too ("my teacher explained osmosis today", "revising last night and got stuck
+# on…", "ill forget by tomorrow"); in a question that tells of none it stays ("what was the
+# weather like yesterday").
+TOLD_WHEN_PHRASES: tuple[tuple[str, ...], ...] = tuple(
     tuple(words.split())
     for words in (
         "last night",
@@ -263,6 +278,9 @@ PAST_WHEN_PHRASES: tuple[tuple[str, ...], ...] = tuple(
         "today",
         "earlier",
         "this morning",
+        "by tomorrow",
+        "tomorrow",
+        "tonight",
     )
 )
 

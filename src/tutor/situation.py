@@ -13,6 +13,11 @@ from tutor.lexicon import (
     ASSESSMENT_WORDS,
     COME_WORDS,
     COMING_UP_JOINERS,
+    FORGET_ADVERBS,
+    FORGET_TOPIC_CUES,
+    FORGET_WORDS,
+    FORGETTERS,
+    FORGOTTEN_THINGS,
     GOT_WRONG_FILLERS,
     GOT_WRONG_VERBS,
     HAVERS,
@@ -25,12 +30,12 @@ from tutor.lexicon import (
     PAPERWORK_PREPOSITIONS,
     PAPERWORK_WORDS,
     PAST_PAPER,
-    PAST_WHEN_PHRASES,
     REPORTING_VERBS,
     SCHOOL_SUBJECTS,
     SITUATION_JOINERS,
     STUCK_CUES,
     STUCK_WORDS,
+    TOLD_WHEN_PHRASES,
     WHEN_WORDS,
     WRONG,
 )
@@ -55,13 +60,15 @@ def situation_positions(joined: Sequence[str]) -> set[int]:
             found.update(_schoolwork(joined, at))
         if word == WRONG:
             found.update(_got_wrong(joined, at))
+        if word in FORGET_WORDS:
+            found.update(_forgetting(joined, at))
         if _own_person(joined, at) or _stuck_on(joined, at):
             found.add(at)
         elif _reported(joined, at):  # "sir said", "my mate reckons"
             found.update((at - 1, at))
     if found:  # "my teacher explained osmosis today": when they learnt it, too
         for at in range(len(joined)):
-            for phrase in PAST_WHEN_PHRASES:
+            for phrase in TOLD_WHEN_PHRASES:
                 if tuple(joined[at : at + len(phrase)]) == phrase:
                     found.update(range(at, at + len(phrase)))
     return found
@@ -162,3 +169,21 @@ def _got_wrong(joined: Sequence[str], at: int) -> range:
     if begin >= 0 and at - begin <= 3 and joined[begin] in GOT_WRONG_VERBS:
         return range(begin, at + 1)
     return range(0)
+
+
+def _forgetting(joined: Sequence[str], at: int) -> range:
+    """The positions of "i always forget (this)" around the forget word at `at`: the
+    student forgetting, not forgetting asked about ("why do i forget names")."""
+    begin = at
+    while begin and joined[begin - 1] in FORGET_ADVERBS:
+        begin -= 1
+    if begin and joined[begin - 1] in FORGETTERS:
+        begin -= 1
+        if begin and joined[begin - 1] in FORGET_TOPIC_CUES:
+            return range(0)  # "why do i forget"
+    elif begin == at:
+        return range(0)  # "forgetting from LTM", "we forget"
+    end = at + 1
+    while end < len(joined) and joined[end] in FORGOTTEN_THINGS:
+        end += 1
+    return range(begin, end)
