@@ -1463,6 +1463,10 @@ def test_an_exam_papers_furniture_is_not_the_question(question: str, kept: tuple
         ("spits, i ALWAYS forget this", ("spits",)),
         ("what are spits? ill forget by tomorrow", ("spits",)),
         ("i keep forgetting spits", ("spits",)),
+        ("i always mix up spits and bars", ("spits", "bars")),
+        ("spits confuse me", ("spits",)),
+        ("spits, im so confused", ("spits",)),
+        ("a mixed economy", ("mixed", "economy")),
         ("why do i forget names", ("forget", "names")),  # forgetting asked about
         ("forgetting from long term memory", ("forgetting", "long", "term", "memory")),
         ("why did trotsky miss the funeral", ("trotsky", "miss", "funeral")),

@@ -248,20 +248,25 @@ GOT_WRONG_VERBS: frozenset[str] = frozenset(
 )
 GOT_WRONG_FILLERS: frozenset[str] = frozenset("it them that this these every one down all".split())
 WRONG = "wrong"
-# Forgetting it themselves ("i always forget", "i'll forget by tomorrow", "i cant remember
-# what happens"), not forgetting as a topic ("why do we forget", "why do i forget names").
+# Forgetting or muddling it themselves ("i always forget", "i'll forget by tomorrow", "i
+# cant remember what happens", "i keep mixing up…", "its so confusing", "confuses me"), not
+# forgetting as a topic ("why do we forget", "why do i forget names").
 FORGET_WORDS: frozenset[str] = frozenset(
-    "forget forgets forgot forgotten forgetting remember".split()
+    """
+    forget forgets forgot forgotten forgetting remember confusing confused confuses confuse
+    muddled mix mixing mixed
+    """.split()
 )
-FORGETTERS: frozenset[str] = frozenset({"i", "ill", "ive", "im", "id"})
+MIX_WORDS: frozenset[str] = frozenset({"mix", "mixing", "mixed"})  # only with "up"
+FORGETTERS: frozenset[str] = frozenset({"i", "ill", "ive", "im", "id", "its", "thats"})
 FORGET_ADVERBS: frozenset[str] = frozenset(
     """
     always keep keeps just never literally totally completely still sometimes can cant
-    dont do not will ll only even already
+    dont do not will ll only even already so really very super kinda get got them
     """.split()
 )
 FORGET_TOPIC_CUES: frozenset[str] = frozenset("why how do does did what when".split())
-FORGOTTEN_THINGS: frozenset[str] = frozenset("this it them everything half of".split())
+FORGOTTEN_THINGS: frozenset[str] = frozenset("this it them everything half of up me".split())
 # Once a question tells of the student's situation, when they learnt or need it is
 # situation too ("my teacher explained osmosis today", "revising last night and got stuck
 # on…", "ill forget by tomorrow"); in a question that tells of none it stays ("what was the

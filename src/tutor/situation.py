@@ -23,6 +23,7 @@ from tutor.lexicon import (
     HAVERS,
     HAVING_DETERMINERS,
     HAVING_WORDS,
+    MIX_WORDS,
     OTHERS_DETERMINERS,
     OWN_PEOPLE,
     OWN_TEACHER_CUES,
@@ -172,8 +173,13 @@ def _got_wrong(joined: Sequence[str], at: int) -> range:
 
 
 def _forgetting(joined: Sequence[str], at: int) -> range:
-    """The positions of "i always forget (this)" around the forget word at `at`: the
-    student forgetting, not forgetting asked about ("why do i forget names")."""
+    """The positions of "i always forget (this)" or "i keep mixing up" around the word at
+    `at`: the student forgetting or muddling, not forgetting asked about ("why do i forget
+    names")."""
+    if joined[at] in MIX_WORDS and joined[at + 1 : at + 2] != ["up"]:
+        return range(0)  # "mixed economy"
+    if joined[at + 1 : at + 2] == ["me"]:
+        return range(at, at + 2)  # "osmosis confuses me"
     begin = at
     while begin and joined[begin - 1] in FORGET_ADVERBS:
         begin -= 1
