@@ -1,44 +1,131 @@
 """The student's own situation around a question: an exam with its day ("omg i have an exam
-tomorrow and…"), a test they have, "my teacher", "stuck on". It says when and why they ask,
-not what about, so the matcher (reading.meanings) and the chit-chat reader
-(smalltalk.recognise: "im so bored of revising, test tomorrow") both leave it out.
+tomorrow and…"), a test they have, the people around them and what they said ("sir said",
+"my mate reckons"), the schoolwork it is for ("in my mock", "a 6 mark q"), getting it
+wrong, forgetting or muddling it ("i always forget", "i always mix up"), being stuck. It
+says when and why they ask, not what about, so the matcher (reading.meanings) and the
+chit-chat reader (smalltalk.recognise: "im so bored of revising, test tomorrow") both leave
+it out. The word lists here are general English, like lexicon's, kept with the one reader
+of them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tutor.lexicon import (
-    ADDRESSED_PEOPLE,
-    ASSESSMENT_WORDS,
-    COME_WORDS,
-    COMING_UP_JOINERS,
-    FORGET_ADVERBS,
-    FORGET_TOPIC_CUES,
-    FORGET_WORDS,
-    FORGETTERS,
-    FORGOTTEN_THINGS,
-    GOT_WRONG_FILLERS,
-    GOT_WRONG_VERBS,
-    HAVERS,
-    HAVING_DETERMINERS,
-    HAVING_WORDS,
-    MIX_WORDS,
-    OTHERS_DETERMINERS,
-    OWN_PEOPLE,
-    OWN_TEACHER_CUES,
-    PAPERWORK_DETERMINERS,
-    PAPERWORK_PREPOSITIONS,
-    PAPERWORK_WORDS,
-    PAST_PAPER,
-    REPORTING_VERBS,
-    SCHOOL_SUBJECTS,
-    SITUATION_JOINERS,
-    STUCK_CUES,
-    STUCK_WORDS,
-    TOLD_WHEN_PHRASES,
-    WHEN_WORDS,
-    WRONG,
+# The student's own situation, which says when or why they ask, not what about
+# (situation_positions): an exam, test or mock with when it is ("exam tomorrow", "my
+# test is on friday", "mocks in 2 days", "tomorrow i have a biology mock"), a test they have
+# ("ive got a test", "because i have an exam"), their teacher ("my teacher explained…") and
+# being stuck ("got stuck on…"). Only in such a clause: "test for starch", "the weather
+# tomorrow" and Milgram's "teacher" keep their words.
+ASSESSMENT_WORDS: frozenset[str] = frozenset(
+    "exam exams test tests mock mocks assessment assessments finals".split()
+)
+WHEN_WORDS: frozenset[str] = frozenset(
+    """
+    tomorrow tmrw tmr tmrow tomoz 2moro 2morrow today 2day tonight tonite 2nite soon
+    monday tuesday wednesday thursday friday saturday sunday week weekend month morning
+    afternoon days weeks hours
+    """.split()
+)
+# Words that may stand between an assessment and its day ("my exam is in 2 days", "a
+# biology test coming up on friday", "tomorrow i have a mock"); a school subject too.
+SITUATION_JOINERS: frozenset[str] = frozenset(
+    """
+    on in is are its s this next the a an my our few couple of coming up to i ive im have
+    got am and then first
+    """.split()
+)
+SCHOOL_SUBJECTS: frozenset[str] = frozenset(
+    """
+    biology chemistry physics science sciences history geography maths math mathematics
+    english literature language psychology computing sociology economics re rs pe french
+    spanish german
+    """.split()
+)
+HAVING_WORDS: frozenset[str] = frozenset({"have", "got", "ive", "having"})
+HAVERS: frozenset[str] = frozenset({"i", "we", "ive", "weve"})
+COME_WORDS: frozenset[str] = frozenset({"come", "comes", "coming", "came"})
+COMING_UP_JOINERS: frozenset[str] = frozenset({"in", "on", "the", "my", "our", "a", "an"})
+HAVING_DETERMINERS: frozenset[str] = frozenset({"a", "an", "my", "the", "our"})
+OWN_TEACHER_CUES: frozenset[str] = frozenset({"my", "our"})
+STUCK_WORDS: frozenset[str] = frozenset({"stuck"})
+STUCK_CUES: frozenset[str] = frozenset({"on", "with"})
+# The people around a student and what they said ("sir said…", "my mate reckons…", "miss
+# wrote vague in red"): a person of their own ("my friend", "our teacher") or one they
+# address ("sir", "miss"), with the verb that reports them. "miss" is a verb too ("why did
+# trotsky miss the funeral"), so an addressed person only with a reporting verb after.
+OWN_PEOPLE: frozenset[str] = frozenset(
+    """
+    teacher teachers tutor friend friends mate mates cousin dad mum mom brother sister
+    parents class classmate classmates
+    """.split()
+)
+ADDRESSED_PEOPLE: frozenset[str] = frozenset({"sir", "miss"})
+OTHERS_DETERMINERS: frozenset[str] = frozenset({"the", "a", "an", "this", "that", "his", "her"})
+REPORTING_VERBS: frozenset[str] = frozenset(
+    """
+    said says say saying reckons reckon reckoned asked asks told tells hinted wrote writes
+    mentioned called calls explained explains keeps kept wants wanted marked thinks thought
+    """.split()
+)
+# Schoolwork the question is for ("in my mock", "on the last test", "for my homework", "came
+# up in a past paper"): after a preposition and a determiner, or "past paper(s)".
+PAPERWORK_WORDS: frozenset[str] = frozenset(
+    "homework hw essay essays quiz worksheet paper papers".split()
+)
+PAPERWORK_PREPOSITIONS: frozenset[str] = frozenset({"in", "on", "for", "from"})
+PAPERWORK_DETERMINERS: frozenset[str] = frozenset(
+    {"the", "my", "a", "an", "our", "this", "that", "last", "next", "today", "todays"}
+)
+PAST_PAPER: tuple[str, str] = ("past", "paper")
+# Getting their own work wrong ("got it wrong", "i keep getting them wrong", "marked
+# wrong", "copied it down wrong"): a verb of doing or marking work, up to two small
+# words, then "wrong".
+GOT_WRONG_VERBS: frozenset[str] = frozenset(
+    "got get getting gets marked copied wrote written".split()
+)
+GOT_WRONG_FILLERS: frozenset[str] = frozenset("it them that this these every one down all".split())
+WRONG = "wrong"
+# Forgetting or muddling it themselves ("i always forget", "i'll forget by tomorrow", "i
+# cant remember what happens", "i keep mixing up…", "its so confusing", "confuses me"), not
+# forgetting as a topic ("why do we forget", "why do i forget names").
+FORGET_WORDS: frozenset[str] = frozenset(
+    """
+    forget forgets forgot forgotten forgetting remember confusing confused confuses confuse
+    muddled mix mixing mixed
+    """.split()
+)
+MIX_WORDS: frozenset[str] = frozenset({"mix", "mixing", "mixed"})  # only with "up"
+FORGETTERS: frozenset[str] = frozenset({"i", "ill", "ive", "im", "id", "its", "thats"})
+FORGET_ADVERBS: frozenset[str] = frozenset(
+    """
+    always keep keeps just never literally totally completely still sometimes can cant
+    dont do not will ll only even already so really very super kinda get got them
+    """.split()
+)
+FORGET_TOPIC_CUES: frozenset[str] = frozenset("why how do does did what when".split())
+FORGOTTEN_THINGS: frozenset[str] = frozenset("this it them everything half of up me".split())
+# Once a question tells of the student's situation, when they learnt or need it is
+# situation too ("my teacher explained osmosis today", "revising last night and got stuck
+# on…", "ill forget by tomorrow"); in a question that tells of none it stays ("what was the
+# weather like yesterday").
+TOLD_WHEN_PHRASES: tuple[tuple[str, ...], ...] = tuple(
+    tuple(words.split())
+    for words in (
+        "last night",
+        "last lesson",
+        "in class",
+        "in the lesson",
+        "in lesson",
+        "yesterday",
+        "today",
+        "earlier",
+        "this morning",
+        "by tomorrow",
+        "tomorrow",
+        "tonight",
+    )
 )
 
 # How many words an exam and its day may stand apart ("my exam is in 2 days": 4).
@@ -48,11 +135,11 @@ SCHOOL_WORK_QUALIFIERS = SCHOOL_SUBJECTS | ASSESSMENT_WORDS
 
 
 def situation_positions(joined: Sequence[str]) -> set[int]:
-    """Positions of the student's own situation around the question (lexicon's
-    ASSESSMENT_WORDS…): an exam with its day ("exam tomorrow", "my test is on friday",
-    "tomorrow i have a biology mock"), a test they have ("because i have a test"), "my
-    teacher", "stuck on". As words no card writes they weighed as the rarest, so "omg i have
-    an exam tomorrow and i dont get osmosis" got no card."""
+    """Positions of the student's own situation around the question (see the module): an
+    exam with its day ("exam tomorrow", "tomorrow i have a biology mock"), a test they have,
+    "sir said", "in my mock", "got it wrong", "i always forget", "stuck on", and then when
+    ("today", "by tomorrow"). As words no card writes they weighed as the rarest, so "omg i
+    have an exam tomorrow and i dont get osmosis" got no card."""
     found: set[int] = set()
     for at, word in enumerate(joined):
         if word in ASSESSMENT_WORDS:

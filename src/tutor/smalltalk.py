@@ -14,15 +14,14 @@ import re
 from collections.abc import Iterable
 from enum import StrEnum
 
-from tutor.lexicon import (
+from tutor.lexicon import SHORTHAND, STOPWORDS
+from tutor.situation import (
     ASSESSMENT_WORDS,
     SCHOOL_SUBJECTS,
-    SHORTHAND,
     SITUATION_JOINERS,
-    STOPWORDS,
     WHEN_WORDS,
+    situation_positions,
 )
-from tutor.situation import situation_positions
 from tutor.text import collapse_repeats
 
 
