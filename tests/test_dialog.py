@@ -171,6 +171,10 @@ def test_card_usage_suggests_a_short_title() -> None:
         ("omg i have an exam tomorrow and im so bored of revising", SmallTalk.PLAY),
         ("thanks, ive got a test on friday", SmallTalk.THANKS),
         ("exam tomorrow", None),
+        ("thanks for the help", SmallTalk.THANKS),
+        ("thank you so much for helping me revise", SmallTalk.THANKS),
+        ("thanks that was really useful", SmallTalk.THANKS),
+        ("thanks for the help with osmosis", None),  # a topic: a question
     ],
 )
 def test_recognise_small_talk(text: str, kind: SmallTalk | None) -> None:

@@ -231,6 +231,23 @@ _WORRY_COMPANIONS = (
     )
 )
 _WORRY_VOCABULARY = _WORRY_WORDS | _WORRY_COMPANIONS | _FILLER
+# Thanks with what for ("thanks for the help", "ty for explaining", "thanks that was really
+# useful", "thanks for helping me earlier, ur better than my tutor lol"): a thanks word
+# first, then only words of thanking and praise; "thanks to the nep peasants could sell
+# their grain" and "thanks for the help with osmosis" are not chit-chat.
+_THANKS_OPENERS = frozenset({"thanks", "thank", "ty", "thx", "cheers", "tysm", "ta"})
+_THANKS_TAIL = (
+    STOPWORDS
+    | _FILLER
+    | frozenset(
+        """
+        for help helping helped helpful explaining explained useful great good amazing
+        brilliant awesome perfect lifesaver legend best better tutor teacher earlier today
+        tonight again bro mate x xx u ur revise revising revision
+        """.split()
+    )
+) - {"to"}
+MAX_THANKS_WORDS = 16
 MAX_WORRY_WORDS = 16
 
 
@@ -262,6 +279,8 @@ def recognise(text: str) -> SmallTalk | None:
     words = re.sub(r"[^a-z ]+", " ", text.lower().replace("'", "").replace("’", "")).split()
     if _is_worry(words):
         return SmallTalk.WORRY
+    if _is_thanks_for(words):
+        return SmallTalk.THANKS
     situation = situation_positions(words)  # "im so bored of revising, test tomorrow"
     words = [word for at, word in enumerate(words) if at not in situation]
     if not words or len(words) > MAX_WORDS:
@@ -276,6 +295,14 @@ def recognise(text: str) -> SmallTalk | None:
         if phrase in phrases:
             return kind
     return None
+
+
+def _is_thanks_for(words: list[str]) -> bool:
+    """Whether the words thank the bot and say what for, and no more (_THANKS_TAIL)."""
+    if not words or len(words) > MAX_THANKS_WORDS or words[0] not in _THANKS_OPENERS:
+        return False
+    tail = words[2:] if words[:2] == ["thank", "you"] else words[1:]
+    return bool(tail) and all(word in _THANKS_TAIL for word in tail)
 
 
 def _is_worry(words: list[str]) -> bool:
