@@ -49,6 +49,7 @@ from tutor.text import (
     is_exhibit,
     mend_slips,
     normalise,
+    phrase_positions,
     plain_text,
     spell_texting_digits,
     word_meaning,
@@ -144,10 +145,8 @@ def _exam_furniture(joined: Sequence[str]) -> set[int]:
         cued = at >= 2 and joined[at - 2] in EXAM_CUES and joined[at - 1] in EXAM_DETERMINERS
         if word in EXAM_WORDS and cued:  # "quotes for the exam", "in my exam"
             found.update((at - 2, at - 1, at))
-        for phrase in EXAM_STEMS:  # "Describe two features of…", "…for an enquiry into…"
-            if tuple(joined[at : at + len(phrase)]) == phrase:
-                found.update(range(at, at + len(phrase)))
-    return found
+    # "Describe two features of…", "…for an enquiry into…"
+    return found | phrase_positions(joined, EXAM_STEMS)
 
 
 def _writers(joined: Sequence[str]) -> set[int]:
@@ -205,10 +204,4 @@ def asks_why(query: str) -> bool:
     """Whether a question asks for reasons: "why" (texted "y"), "reasons", "how far",
     "to what extent"."""
     words = [SHORTHAND.get(word, word) for word in typed_words(query)]
-    if WHY_WORDS.intersection(words):
-        return True
-    return any(
-        tuple(words[at : at + len(phrase)]) == phrase
-        for phrase in WHY_PHRASES
-        for at in range(len(words) - len(phrase) + 1)
-    )
+    return bool(WHY_WORDS.intersection(words) or phrase_positions(words, WHY_PHRASES))

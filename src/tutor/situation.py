@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from tutor.text import phrase_positions
+
 # The student's own situation, which says when or why they ask, not what about
 # (situation_positions): an exam, test or mock with when it is ("exam tomorrow", "my
 # test is on friday", "mocks in 2 days", "tomorrow i have a biology mock"), a test they have
@@ -155,10 +157,7 @@ def situation_positions(joined: Sequence[str]) -> set[int]:
         elif _reported(joined, at):  # "sir said", "my mate reckons"
             found.update((at - 1, at))
     if found:  # "my teacher explained osmosis today": when they learnt it, too
-        for at in range(len(joined)):
-            for phrase in TOLD_WHEN_PHRASES:
-                if tuple(joined[at : at + len(phrase)]) == phrase:
-                    found.update(range(at, at + len(phrase)))
+        found |= phrase_positions(joined, TOLD_WHEN_PHRASES)
     return found
 
 

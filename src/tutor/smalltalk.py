@@ -22,7 +22,7 @@ from tutor.situation import (
     WHEN_WORDS,
     situation_positions,
 )
-from tutor.text import collapse_repeats
+from tutor.text import collapse_repeats, phrase_positions
 
 
 class SmallTalk(StrEnum):
@@ -311,13 +311,7 @@ def _is_worry(words: list[str]) -> bool:
         return False
     spelled = [SHORTHAND.get(word, word) for word in map(collapse_repeats, words)]
     said = " ".join(spelled).split()
-    in_phrases = {
-        at + offset
-        for phrase in _WORRY_PHRASES
-        for at in range(len(said) - len(phrase) + 1)
-        if tuple(said[at : at + len(phrase)]) == phrase
-        for offset in range(len(phrase))
-    }
+    in_phrases = phrase_positions(said, _WORRY_PHRASES)
     worried = bool(in_phrases) or bool(_WORRY_WORDS.intersection(said))
     return worried and all(
         at in in_phrases or word in _WORRY_VOCABULARY for at, word in enumerate(said)

@@ -307,6 +307,17 @@ def spell_texting_digits(words: Sequence[str]) -> list[str]:
     return spelled
 
 
+def phrase_positions(words: Sequence[str], phrases: Iterable[tuple[str, ...]]) -> set[int]:
+    """The positions of the words that any of `phrases` (each a tuple of words) covers
+    where it stands in `words`."""
+    found: set[int] = set()
+    for phrase in phrases:
+        for at in range(len(words) - len(phrase) + 1):
+            if tuple(words[at : at + len(phrase)]) == phrase:
+                found.update(range(at, at + len(phrase)))
+    return found
+
+
 def mend_slips(words: Sequence[str]) -> list[str]:
     """Normalised words with an English word typed for a function word read as it where
     the sentence shows it ("what dose osmosis mean" -> does; "what dose of x-rays" stays)."""
