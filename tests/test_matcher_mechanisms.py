@@ -20,7 +20,7 @@ from tutor.deck_index import REASON_TITLE_BONUS
 from tutor.definitions import defined_phrases, defined_phrases_of
 from tutor.dialog import Dialog
 from tutor.model import Card, Library, Topic
-from tutor.reading import asks_why, meanings, typed_words
+from tutor.reading import asked_sentences, asks_why, meanings, typed_words
 from tutor.search import (
     DECK_WORD_SHARE,
     HEADING_FLOOR,
@@ -1495,6 +1495,60 @@ def test_a_chatty_question_gets_its_card(harness: Library) -> None:
         result = answer(biology, question)
         assert result.best is not None and result.best.card.title == "Diffusion", question
     assert answer(biology, "ugh i have an exam tomorrow").best is None
+
+
+@pytest.mark.parametrize(
+    ("message", "asked"),
+    [
+        (
+            "whats a protocol? such a basic question but i genuinely cant define it 😅",
+            ("whats a protocol",),
+        ),
+        (
+            "router vs switch??? they sound the same to me. what does the router actually do",
+            ("router vs switch", "what does the router actually do"),
+        ),
+        ("who were the black hand lol sounds like a villain", ("who were the black hand",)),
+        ("so confused... how do spits form", ("how do spits form",)),
+        ("ok. and why did it fail 😭 sir said", ("and why did it fail",)),
+        # one sentence: nothing to choose between
+        ("what is diffusion?", ()),
+        ("why is chlorine 35.5 on the periodic table", ()),
+        # sentences that tell, not ask
+        ("i'm stuck. we're doing atmosphere in chem", ()),
+    ],
+)
+def test_the_sentences_of_a_message_that_ask(message: str, asked: tuple[str, ...]) -> None:
+    """A message's sentences end at question marks, full stops (not decimal points),
+    line breaks, emoji and "lol"; those asking end in "?" or open with a question word."""
+    assert asked_sentences(message) == asked
+
+
+def test_a_question_beside_chatter_of_its_own_sentence_gets_its_card(harness: Library) -> None:
+    """The chatter's words weighed as words no card writes and the message as a whole got
+    no card; its question alone gets the card (the Geography deck: every title asked)."""
+    geography = deck_index(harness, "geography-coasts")
+    frames = (
+        "what is {}? such a basic question but i genuinely cant get my head round it",
+        "{}??? my mate reckons nobody in our class gets it either",
+        "explain {} 😭 the revision guide makes zero sense to me",
+    )
+    differ = []
+    for card_ in geography.cards:
+        plain = answer(geography, card_.title.lower()).best
+        for frame in frames:
+            message = frame.format(card_.title.lower())
+            chatty = answer(geography, message).best
+            if (chatty and chatty.card.id) != (plain and plain.card.id):
+                differ.append(message)
+    assert differ == []
+    biology = deck_index(harness, "biology-cells")
+    result = answer(biology, "whats osmosis? such a basic question but i genuinely cant do it")
+    assert result.best is not None and result.best.card.title == "Osmosis"
+    assert result.question.endswith("cant do it")  # the student's message, as typed
+    chatter = "such a basic thing but i genuinely cant get my head round it"
+    assert answer(biology, f"osmosis? {chatter}").best is not None
+    assert answer(biology, f"osmosis. {chatter}").best is None  # told, not asked
 
 
 @pytest.mark.parametrize("deck_id", ["biology-cells", "english-inspector-calls"])

@@ -205,3 +205,48 @@ def asks_why(query: str) -> bool:
     "to what extent"."""
     words = [SHORTHAND.get(word, word) for word in typed_words(query)]
     return bool(WHY_WORDS.intersection(words) or phrase_positions(words, WHY_PHRASES))
+
+
+# Where one sentence of a message ends and the next begins: question and exclamation
+# marks, semicolons, line breaks, a full stop that is not a decimal point ("35.5"), an
+# ellipsis, and emoji, which students type where a full stop would go ("what even is that
+# 😂 my mate said…").
+_SENTENCE_BREAK = re.compile(
+    r"[?!;\n]+|\b(?:lol|lmao|haha|ngl|tbh)\b|\.+(?!\d)|[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F]+"
+)
+_ASKING_OPENERS = frozenset(
+    """
+    what whats what's wat wot how hows how's why y where wheres where's when who whos who's
+    whose which explain describe define is are was were does do did can could should would
+    will has have
+    """.split()
+)
+_TYPED_WORD = re.compile(r"[a-z0-9']+")
+_LEAD_IN = frozenset("so ok okay but and like basically also then um erm right well".split())
+
+
+def asked_sentences(query: str) -> tuple[str, ...]:
+    """The sentences of a message of several that ask something, in order: those ending in
+    a question mark or opening (after "so", "ok", "but"…) with a question word or a verb
+    that opens a question ("whats a protocol? such a basic question but i genuinely cant
+    define it" asks "whats a protocol"). Empty for a message of one sentence."""
+    text = plain_text(query)[:MAX_QUERY_CHARS]
+    pieces = []
+    start = 0
+    for match in _SENTENCE_BREAK.finditer(text):
+        pieces.append((text[start : match.start()], "?" in match.group()))
+        start = match.end()
+    pieces.append((text[start:], False))
+    sentences = [(piece.strip(), asked) for piece, asked in pieces if normalise(piece).split()]
+    if len(sentences) < 2:
+        return ()
+    return tuple(piece for piece, asked in sentences if asked or _opens_question(piece))
+
+
+def _opens_question(sentence: str) -> bool:
+    """Whether a sentence opens, after any lead-in words, with a word that opens questions
+    (as typed: "we're" is not "were")."""
+    for word in _TYPED_WORD.findall(sentence.lower().replace("’", "'")):
+        if word not in _LEAD_IN:
+            return word in _ASKING_OPENERS
+    return False

@@ -17,11 +17,11 @@ from __future__ import annotations
 import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tutor.deck_index import MAX_SCORE_CUTOFF, DeckIndex, Hit, LastQuestion
 from tutor.model import Card, Topic
-from tutor.reading import typed_words
+from tutor.reading import asked_sentences, typed_words
 from tutor.text import MAX_QUERY_CHARS, noise_probes, normalise, plain_text, word_term
 from tutor.vocabulary import may_be_typo
 
@@ -512,8 +512,23 @@ def answer(index: SearchIndex, question: str, *, alternatives: int = 3) -> Answe
 
     When no card clears the cutoff the answer carries topic suggestions and the cards that
     came closest instead, so the student always has somewhere to go next and never gets a
-    wrong card with confidence.
+    wrong card with confidence. A message of several sentences that finds no card as a
+    whole is answered by the first of its sentences that asks something and finds one:
+    the rest is the student's own chatter ("is the inspector a ghost??? i genuinely cant
+    tell and its stressing me out"), whose words no card writes.
     """
+    whole = _answer_one(index, question, alternatives)
+    if whole.best is not None or whole.topic is not None:
+        return whole
+    for sentence in asked_sentences(question):
+        part = _answer_one(index, sentence, alternatives)
+        if part.best is not None or part.topic is not None:
+            return replace(part, question=question)
+    return whole
+
+
+def _answer_one(index: SearchIndex, question: str, alternatives: int) -> Answer:
+    """answer for a question read whole."""
     topic = index.topic_named(question)
     if topic is not None:
         return Answer(question, None, (), (topic,), topic=topic)
