@@ -49,11 +49,12 @@ reporting, never for tuning.
 from __future__ import annotations
 
 import argparse
+import inspect
 import math
 import re
 import sys
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from types import ModuleType
@@ -246,6 +247,15 @@ def bot_reply(
     if chitchat(question) is not None:
         return module.Answer(question, None, (), ())
     return module.answer(index, question)
+
+
+def library_index(module: ModuleType, library: Library, cards: Iterable[Card]) -> object:
+    """A matcher's index of some of a library's cards, given each deck's subject when the
+    matcher reads subjects (revisions before the twenty-fifth session do not)."""
+    if "subjects" not in inspect.signature(module.SearchIndex).parameters:
+        return module.SearchIndex(cards, library.topics)
+    subjects = {deck.id: deck.subject for deck in library.decks}
+    return module.SearchIndex(cards, library.topics, subjects)
 
 
 def shown_hits(result: object) -> list:
@@ -451,10 +461,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         matchers.append(("baseline", baseline_search, recognise))
     tallies: dict[tuple[str, str, str, str], Tally] = {}
     for name, module, chitchat in matchers:
-        everything = module.SearchIndex(library.cards.values(), library.topics)
+        everything = library_index(module, library, library.cards.values())
         for deck_id, split, questions in sets:
             deck_cards = [card for card in library.cards.values() if card.deck_id == deck_id]
-            single = module.SearchIndex(deck_cards, library.topics)
+            single = library_index(module, library, deck_cards)
             for mode, index in (("single", single), ("all-decks", everything)):
                 tally = Tally()
                 show = args.show_misses and split.startswith("tune") and name == "current"

@@ -30,6 +30,7 @@ from tutor.search import (
     SearchIndex,
     answer,
 )
+from tutor.subjects import deck_subjects, fits, subjects_named
 from tutor.text import (
     is_exhibit,
     mend_slips,
@@ -61,6 +62,12 @@ def harness() -> Library:
 def deck_index(library: Library, deck_id: str) -> SearchIndex:
     cards = [card for card in library.cards.values() if card.deck_id == deck_id]
     return SearchIndex(cards, library.topics)
+
+
+def harness_deck_index(library: Library, deck_id: str) -> SearchIndex:
+    """One deck's index, with the deck's subject."""
+    deck = next(deck for deck in library.decks if deck.id == deck_id)
+    return SearchIndex(deck.cards, library.topics, {deck.id: deck.subject})
 
 
 card = partial(note_card, deck_id="hist")
@@ -1549,6 +1556,63 @@ def test_a_question_beside_chatter_of_its_own_sentence_gets_its_card(harness: Li
     chatter = "such a basic thing but i genuinely cant get my head round it"
     assert answer(biology, f"osmosis? {chatter}").best is not None
     assert answer(biology, f"osmosis. {chatter}").best is None  # told, not asked
+
+
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        ("whats the word equation for photosynthesis, bio quiz friday", {"biology"}),
+        ("for physics, how do i work out kinetic energy", {"physics"}),
+        ("for physics how do i work out kinetic energy", {"physics"}),
+        ("english language paper 1, how do i answer the structure question", {"english language"}),
+        ("english lit help pls", {"english literature"}),
+        ("geography: how are ox-bow lakes formed?", {"geography"}),
+        ("RE exam soon, what are the arguments for god", {"religious studies"}),
+        ("we're doing atmosphere in chem", {"chemistry"}),
+        ("my computer science teacher said", {"computing"}),
+        # a subject's word as a word, not the subject
+        ("what is psychology", set()),
+        ("what does topology mean? sounds like a geography word", set()),
+        ("the history of the atom", set()),
+        ("the biggest war in history?", set()),
+        ("was the arms race good for business?", set()),
+        ("german, french and british troops", set()),
+        ("explain it in english", set()),
+        ("how is stalin shown in art", set()),
+        ("you're question was good", set()),
+    ],
+)
+def test_the_school_subject_a_question_names(question: str, named: set[str]) -> None:
+    """A subject named as the subject: before schoolwork ("bio quiz"), after "for" / "in"
+    / "my" ending its clause, or as the message's heading."""
+    assert subjects_named(question) == named
+
+
+def test_the_subjects_decks_are_of() -> None:
+    assert deck_subjects("English Literature") == {"english literature"}
+    assert deck_subjects("Combined Science: Chemistry") == {"science", "chemistry"}
+    assert deck_subjects("Media Studies") == frozenset()
+    assert fits(deck_subjects("Chemistry"), {"science"})
+    assert fits(deck_subjects("Combined Science"), {"chemistry"})
+    assert fits(deck_subjects("English Literature"), {"english"})
+    assert not fits(deck_subjects("English Literature"), {"english language"})
+    assert not fits(deck_subjects("Biology"), {"chemistry"})
+    assert fits(deck_subjects("Media Studies"), {"physics"})  # not known: fits every question
+
+
+def test_a_question_naming_a_subject_is_for_decks_of_it(harness: Library) -> None:
+    """With every harness deck loaded, "in economics" had the Geography deck's *Matching
+    supply and demand*; a question naming Biology is answered from the Biology deck, its
+    "bio quiz" read as the student's situation (before: no card); a deck of another subject
+    alone has no note for it."""
+    everything = SearchIndex.of_library(harness)
+    assert answer(everything, "what is supply and demand in economics").best is None
+    result = answer(everything, "bio quiz friday, what is osmosis")
+    assert result.best is not None and result.best.card.title == "Osmosis"
+    computing = harness_deck_index(harness, "computing-networks")
+    assert answer(computing, "what is a protocol").best is not None
+    assert answer(computing, "for physics, what is a protocol").best is None
+    assert answer(computing, "computing homework: what is a protocol").best is not None
 
 
 @pytest.mark.parametrize("deck_id", ["biology-cells", "english-inspector-calls"])

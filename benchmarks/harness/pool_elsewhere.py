@@ -26,6 +26,7 @@ from score_all import (
     baseline_search,
     bot_reply,
     current_search,
+    library_index,
     load_decks,
     question_sets,
     shown_hits,
@@ -37,7 +38,7 @@ def main(out: Path) -> int:
     sets = question_sets(("tune", "heldout"))
     pairs: dict[tuple[str, str, str], dict[str, str]] = {}
     for module in (current_search, baseline_search):
-        index = module.SearchIndex(library.cards.values(), library.topics)
+        index = library_index(module, library, library.cards.values())
         for deck_id, _, questions in sets:
             for item in questions.get("in_scope", []):
                 for hit in shown_hits(bot_reply(module, index, item["q"])):

@@ -101,7 +101,7 @@ class Dialog:
 
     def __init__(self, library: Library, index: SearchIndex | None = None) -> None:
         self.library = library
-        self.index = index or SearchIndex(library.cards.values(), library.topics)
+        self.index = index or SearchIndex.of_library(library)
         self.deck_ids = frozenset(deck.id for deck in library.decks)
         self._deck_indexes: dict[str, SearchIndex] = {}
         named = [(n, c.id) for c in library.cards.values() for n in (c.title, *c.aliases)]
@@ -443,7 +443,7 @@ class Dialog:
         if deck_id in self.index.deck_ids:
             return self.index.of_deck(deck_id)
         deck = next(deck for deck in self.library.decks if deck.id == deck_id)
-        return SearchIndex(deck.cards, _topics_of(deck))
+        return SearchIndex(deck.cards, _topics_of(deck), {deck.id: deck.subject})
 
     def _deck_title(self, deck_id: str) -> str:
         return next((deck.title for deck in self.library.decks if deck.id == deck_id), deck_id)

@@ -20,8 +20,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from tutor.deck_index import MAX_SCORE_CUTOFF, DeckIndex, Hit, LastQuestion
-from tutor.model import Card, Topic
+from tutor.model import Card, Library, Topic
 from tutor.reading import asked_sentences, typed_words
+from tutor.subjects import deck_subjects, fits, subjects_named
 from tutor.text import MAX_QUERY_CHARS, noise_probes, normalise, plain_text, word_term
 from tutor.vocabulary import may_be_typo
 
@@ -75,7 +76,15 @@ class SearchIndex:
     """An immutable index over the cards of one or more decks; build once, search many
     times (no I/O). Card positions are those of `cards` as given."""
 
-    def __init__(self, cards: Iterable[Card], topics: Mapping[str, Topic] | None = None) -> None:
+    def __init__(
+        self,
+        cards: Iterable[Card],
+        topics: Mapping[str, Topic] | None = None,
+        subjects: Mapping[str, str] | None = None,
+    ) -> None:
+        """`subjects`: each deck's subject as the deck writes it (`Deck.subject`), so a
+        question naming a school subject is answered by decks of it (subjects.py); a deck
+        not in it fits every question."""
         ordered = tuple(cards)
         positions: dict[str, list[int]] = {}
         for position, card in enumerate(ordered):
@@ -88,7 +97,15 @@ class SearchIndex:
             )
             for deck, mine in sorted(positions.items())
         }
-        self._assemble(ordered, topics, parts, positions)
+        named = subjects or {}
+        of_deck = {deck: deck_subjects(named.get(deck, "")) for deck in parts}
+        self._assemble(ordered, topics, parts, positions, of_deck)
+
+    @classmethod
+    def of_library(cls, library: Library) -> SearchIndex:
+        """An index of every deck of a library, each with its subject."""
+        subjects = {deck.id: deck.subject for deck in library.decks}
+        return cls(library.cards.values(), library.topics, subjects)
 
     def _assemble(
         self,
@@ -96,8 +113,11 @@ class SearchIndex:
         topics: Mapping[str, Topic] | None,
         parts: dict[str, DeckIndex],
         positions: Mapping[str, Sequence[int]],
+        subjects: Mapping[str, frozenset[str]],
     ) -> None:
         self.cards = cards
+        self._subjects = {deck: subjects.get(deck, frozenset()) for deck in parts}
+        self._of_subjects: dict[frozenset[str], SearchIndex | None] = {}
         self.topics: dict[str, Topic] = dict(topics or {})
         self._parts = parts
         self._decks: tuple[str, ...] = tuple(sorted(parts))
@@ -135,7 +155,39 @@ class SearchIndex:
         part = part.recalibrated(_probe_count(len(part.cards), len(part.cards), 1))
         topics = {key: topic for key, topic in self.topics.items() if topic.deck_id == deck_id}
         index = SearchIndex.__new__(SearchIndex)
-        index._assemble(part.cards, topics, {deck_id: part}, {deck_id: range(len(part.cards))})
+        positions = {deck_id: range(len(part.cards))}
+        index._assemble(part.cards, topics, {deck_id: part}, positions, self._subjects)
+        return index
+
+    def of_subjects(self, named: frozenset[str]) -> SearchIndex | None:
+        """This index narrowed to the decks a question naming the school subjects `named`
+        is meant for (itself when every deck is), or None when no deck is: "for physics, how
+        do i work out kinetic energy" is for no deck of Chemistry or History."""
+        if named not in self._of_subjects:
+            fitting = [deck for deck in self._decks if fits(self._subjects[deck], named)]
+            if len(fitting) == len(self._decks):
+                narrowed: SearchIndex | None = self
+            elif not fitting:
+                narrowed = None
+            elif len(fitting) == 1:
+                narrowed = self.of_deck(fitting[0])
+            else:
+                narrowed = self._of_decks(fitting)
+            self._of_subjects[named] = narrowed
+        return self._of_subjects[named]
+
+    def _of_decks(self, decks: Sequence[str]) -> SearchIndex:
+        """An index of some of this index's decks, sharing their built deck indexes and
+        thresholds (as calibrated in this library)."""
+        chosen = set(decks)
+        cards = tuple(card for card in self.cards if card.deck_id in chosen)
+        positions: dict[str, list[int]] = {deck: [] for deck in decks}
+        for position, card in enumerate(cards):
+            positions[card.deck_id].append(position)
+        topics = {key: topic for key, topic in self.topics.items() if topic.deck_id in chosen}
+        parts = {deck: self._parts[deck] for deck in sorted(chosen)}
+        index = SearchIndex.__new__(SearchIndex)
+        index._assemble(cards, topics, parts, positions, self._subjects)
         return index
 
     # ----- scoring ------------------------------------------------------------------------
@@ -517,6 +569,12 @@ def answer(index: SearchIndex, question: str, *, alternatives: int = 3) -> Answe
     the rest is the student's own chatter ("is the inspector a ghost??? i genuinely cant
     tell and its stressing me out"), whose words no card writes.
     """
+    named = subjects_named(question)
+    if named:  # "chem mock next week, what is an isotope": for decks of Chemistry only
+        narrowed = index.of_subjects(named)
+        if narrowed is None:
+            return Answer(question, None, (), ())
+        index = narrowed
     whole = _answer_one(index, question, alternatives)
     if whole.best is not None or whole.topic is not None:
         return whole

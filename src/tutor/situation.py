@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from tutor.subjects import subject_positions
 from tutor.text import phrase_positions
 
 # The student's own situation, which says when or why they ask, not what about
@@ -156,6 +157,7 @@ def situation_positions(joined: Sequence[str]) -> set[int]:
             found.add(at)
         elif _reported(joined, at):  # "sir said", "my mate reckons"
             found.update((at - 1, at))
+    found |= subject_positions(joined)  # "bio quiz", "chem mock", "english lit essay"
     if found:  # "my teacher explained osmosis today": when they learnt it, too
         found |= phrase_positions(joined, TOLD_WHEN_PHRASES)
     return found
