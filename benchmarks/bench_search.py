@@ -215,6 +215,7 @@ def bench(
 MATCHER_MODULES = (
     "lexicon",
     "text",
+    "subjects",
     "situation",
     "smalltalk",
     "wordlinks",
