@@ -98,6 +98,10 @@ SUBJECT_ONLY_NAMES: tuple[str, ...] = (
 # "in history" also says when ("the worst war in history"): after "in" it is no subject.
 NOT_AFTER_IN: frozenset[str] = frozenset({"history"})
 
+# Schoolwork that is the student's situation beside a subject's name ("bio quiz"); not a
+# paper, which a deck may have notes on ("english language paper 1").
+SITUATION_SCHOOLWORK: frozenset[str] = frozenset(SCHOOLWORK_WORDS) - {"paper", "papers"}
+
 _NAME_TO_SUBJECT: dict[str, str] = {
     name: subject for subject, names in SUBJECT_NAMES.items() for name in names
 }
@@ -172,7 +176,7 @@ def subject_positions(joined: Sequence[str]) -> set[int]:
     card of the subject writes."""
     found: set[int] = set()
     for at, word in enumerate(joined):
-        if word not in SCHOOLWORK_WORDS or at == 0:
+        if word not in SITUATION_SCHOOLWORK or at == 0:
             continue
         for size in (2, 1):
             start = at - size
