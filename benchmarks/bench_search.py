@@ -25,7 +25,7 @@ import subprocess
 import sys
 import time
 import tracemalloc
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from types import ModuleType
@@ -37,7 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import baseline_matcher.search as baseline_search
 
-import tutor.search as current_search
+import tutor.answers
+import tutor.search
 from tutor import heap
 from tutor.config import PROJECT_ROOT
 from tutor.content import load_library
@@ -230,14 +231,32 @@ MATCHER_MODULES = (
     "deck_names",
     "deck_reading",
     "deck_index",
+    "headings",
     "search",
+    "answers",
 )
 
 
+def matcher_of(modules: Mapping[str, ModuleType]) -> ModuleType:
+    """One module-like matcher of a revision's tutor.search and tutor.answers (which holds
+    `answer` and `Answer` from the twenty-fifth session on; search held them before), as the
+    benchmarks use it: `SearchIndex`, `Hit`, `answer`, `Answer`."""
+    matcher = ModuleType(f"{modules['search'].__name__}_matcher")
+    matcher.__dict__.update(vars(modules["search"]))
+    if "answers" in modules:
+        matcher.__dict__.update(
+            {name: getattr(modules["answers"], name) for name in modules["answers"].__all__}
+        )
+    return matcher
+
+
+current_search = matcher_of({"search": tutor.search, "answers": tutor.answers})
+
+
 def module_at(revision: str) -> ModuleType:
-    """tutor/search.py as it was at a git revision, loaded beside the current one with the
-    revision's other matcher modules (modules_at), for a before/after in one run."""
-    return modules_at(revision)["search"]
+    """The matcher as it was at a git revision (matcher_of), loaded beside the current one
+    with the revision's other matcher modules (modules_at), for a before/after in one run."""
+    return matcher_of(modules_at(revision))
 
 
 def modules_at(revision: str) -> dict[str, ModuleType]:

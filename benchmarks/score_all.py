@@ -65,9 +65,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import baseline_matcher.search as baseline_search  # noqa: E402
-from bench_search import modules_at  # noqa: E402
+from bench_search import current_search, matcher_of, modules_at  # noqa: E402
 
-import tutor.search as current_search  # noqa: E402
 from tutor.config import PROJECT_ROOT  # noqa: E402
 from tutor.content import load_library  # noqa: E402
 from tutor.model import Card, Library  # noqa: E402
@@ -456,7 +455,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.before:
         before = modules_at(args.before)
         before_chitchat = before["smalltalk"].recognise if "smalltalk" in before else recognise
-        matchers.append((args.before[:8], before["search"], before_chitchat))
+        matchers.append((args.before[:8], matcher_of(before), before_chitchat))
     if not args.no_baseline:
         matchers.append(("baseline", baseline_search, recognise))
     tallies: dict[tuple[str, str, str, str], Tally] = {}

@@ -3,8 +3,9 @@ with, and the words a one-deck index reads a question as."""
 
 from __future__ import annotations
 
+from tutor.answers import answer
 from tutor.model import Card
-from tutor.search import SearchIndex, answer
+from tutor.search import SearchIndex
 
 
 def note_card(
@@ -15,7 +16,7 @@ def note_card(
 
 
 def best_id(index: SearchIndex, question: str) -> str | None:
-    """The id of the card the bot answers `question` with (search.answer), or None."""
+    """The id of the card the bot answers `question` with (answers.answer), or None."""
     result = answer(index, question)
     return result.best.card.id if result.best else None
 

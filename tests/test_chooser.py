@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import pytest
 from conftest import START
 
+from tutor.answers import Answer
 from tutor.commands import Place, commands_for
 from tutor.content import load_library
 from tutor.deckchoice import GROUP_DECK_NOTICE, DeckChoice
@@ -32,7 +33,7 @@ from tutor.gaps import (
 from tutor.model import Library
 from tutor.quizflow import Who
 from tutor.render import card_plain, reply_html
-from tutor.search import Answer, Hit
+from tutor.search import Hit
 from tutor.store import ChatKind, Store
 
 if TYPE_CHECKING:

@@ -13,6 +13,7 @@ import pytest
 from notecards import best_id, deck_words, note_card
 
 from tutor import definitions
+from tutor.answers import answer
 from tutor.cardterms import subject_words, title_items
 from tutor.config import PROJECT_ROOT
 from tutor.content import load_library
@@ -28,7 +29,6 @@ from tutor.search import (
     PROBE_BUDGET_DECKS,
     SURE_MARGIN,
     SearchIndex,
-    answer,
 )
 from tutor.subjects import deck_subjects, fits, subjects_named
 from tutor.text import (

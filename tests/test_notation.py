@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from tutor.answers import answer
 from tutor.config import PROJECT_ROOT
 from tutor.content import load_library
 from tutor.model import Library
 from tutor.notation import notation_words
 from tutor.reading import typed_words
-from tutor.search import SearchIndex, answer
+from tutor.search import SearchIndex
 
 HARNESS_DECKS = PROJECT_ROOT / "benchmarks" / "harness" / "decks"
 

@@ -9,8 +9,9 @@ import weakref
 
 import pytest
 
+from tutor.answers import answer
 from tutor.model import Card, Topic
-from tutor.search import SearchIndex, answer
+from tutor.search import SearchIndex
 from tutor.text import acronyms, collapse_repeats, normalise
 
 TOPICS = {

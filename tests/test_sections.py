@@ -8,8 +8,9 @@ from functools import partial
 import pytest
 from notecards import best_id, deck_words, note_card
 
+from tutor.answers import answer
 from tutor.model import Card, Topic
-from tutor.search import SearchIndex, answer
+from tutor.search import SearchIndex
 from tutor.sections import as_typed, broader, is_section_term, read_sections, section_terms
 from tutor.vocabulary import may_be_typo
 

@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from tutor.answers import Answer, answer
 from tutor.config import ConfigError, load_settings, settings_help
 from tutor.content import ContentError, check_deck_paths, load_library
 from tutor.dialog import CHOOSER_TITLE, MAX_CHOICES, Dialog
@@ -26,7 +27,6 @@ from tutor.importers import FORMATS, ImportOptions, ImportProblem, import_deck
 from tutor.importers.anki_export import export_anki
 from tutor.model import Library
 from tutor.render import card_parts, card_plain, card_text
-from tutor.search import Answer, answer
 from tutor.smalltalk import recognise
 from tutor.store import Store
 

@@ -21,9 +21,10 @@ from typing import TypeVar
 
 from rapidfuzz import fuzz, process, utils
 
+from tutor.answers import Answer, answer
 from tutor.commands import Place, commands_for, unknown_command_text
 from tutor.model import Card, Deck, Library, Topic
-from tutor.search import Answer, SearchIndex, answer
+from tutor.search import SearchIndex
 from tutor.smalltalk import SmallTalk, recognise
 
 PAGE_SIZE = 8

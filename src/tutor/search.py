@@ -7,32 +7,25 @@ as it stands is never a typo (_spelling); this module decides what to answer fro
 their scores. A card answers when it clears its deck's threshold, or falls a little short but the
 question names its title (the heading rule); with several decks loaded a narrow answer must
 also rest on a word of its deck's own (the deck-word rule), and a name asked alone gets the
-card about it (name_lookup). `answer` turns that into what a student sees: the card (with
-the other cards whose whole title the question names beside it, titles_named), a "Which
-did you mean?" between close rivals, or the closest notes and topics.
+card about it (name_lookup). answers.answer turns that into what a student sees.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
 
 from tutor.deck_index import MAX_SCORE_CUTOFF, DeckIndex, Hit, LastQuestion
+from tutor.headings import Headings
 from tutor.model import Card, Library, Topic
-from tutor.reading import asked_sentences, typed_words
-from tutor.subjects import deck_subjects, fits, subjects_named
-from tutor.text import MAX_QUERY_CHARS, noise_probes, normalise, plain_text, word_term
+from tutor.subjects import deck_subjects, fits
+from tutor.text import noise_probes
 from tutor.vocabulary import may_be_typo
 
 __all__ = [
-    "CLOSE_SCORE_RATIO",
     "DECK_CUTOFF",
-    "Answer",
     "Hit",
     "SearchIndex",
-    "answer",
 ]
 
 # How many noise probes calibrate a deck (deck_index, _probe_count): all of them for a deck
@@ -70,6 +63,8 @@ MAX_NEAREST = 2
 MEETS_BESIDE_QUALITY = 0.7
 # The `score_cutoff` that means "the cutoff calibrated for the deck of each card".
 DECK_CUTOFF = "deck"
+# How many of a deck's best-scoring cards titles_named looks at.
+TITLE_CANDIDATES = 10
 
 
 class SearchIndex:
@@ -133,12 +128,7 @@ class SearchIndex:
         self._shares: dict[tuple[str, str], float] = {}  # see _deck_share
         self._last_scores: LastQuestion[Mapping[int, float]] = LastQuestion()
         self._last_spelling: LastQuestion[dict[str, frozenset[str]]] = LastQuestion()
-        self._topics_by_terms: dict[frozenset[str], list[str]] = defaultdict(list)
-        for topic_id, topic in self.topics.items():
-            if topic.deck_id in parts and (terms := _title_terms(topic.title)):
-                self._topics_by_terms[terms].append(topic_id)
-        self._card_heading_terms: set[frozenset[str]] | None = None  # topic_named, lazily
-        self._cards_by_heading: dict[tuple[str, ...], list[int]] | None = None  # titled_exactly
+        self._headings = Headings(cards, self.topics, parts)
 
     @property
     def deck_ids(self) -> tuple[str, ...]:
@@ -457,36 +447,13 @@ class SearchIndex:
         """The one topic of the index's decks whose title the question is, word for word
         but for function words ("plot summary", "the birling family"), when no card's title
         or alias is (a card titled "Context" answers "context" itself); else None."""
-        terms = _title_terms(" ".join(typed_words(query)))
-        if not terms:
-            return None
-        named = self._topics_by_terms.get(terms, ())
-        if len(named) != 1:
-            return None
-        if self._card_heading_terms is None:  # the first topic title asked: read them once
-            self._card_heading_terms = {
-                _title_terms(heading)
-                for card in self.cards
-                for heading in (card.title, *card.aliases)
-            }
-        return None if terms in self._card_heading_terms else self.topics[named[0]]
+        return self._headings.topic_named(query)
 
     def titled_exactly(self, query: str) -> list[Hit]:
         """The cards whose title or alias the question is, word for word but for "a", "an"
-        and "the" (a title copied from a topic's list, "The multi-store model: evaluation"),
-        best score first; empty when it is no card's. Every word counts here, the ones the
-        matcher reads as the question's scaffolding too: *evaluation* and *outline* are how
-        a student asks elsewhere, but they are all that tells *The multi-store model:
-        evaluation* from *The multi-store model: outline*."""
-        words = _heading_words(plain_text(query[:MAX_QUERY_CHARS]))
-        if not words:
-            return []
-        if self._cards_by_heading is None:  # the first question: read the titles once
-            self._cards_by_heading = defaultdict(list)
-            for position, card in enumerate(self.cards):
-                for heading in {_heading_words(text) for text in (card.title, *card.aliases)}:
-                    self._cards_by_heading[heading].append(position)
-        positions = self._cards_by_heading.get(words, ())
+        and "the" (headings.Headings.cards_titled), best score first; empty when it is no
+        card's."""
+        positions = self._headings.cards_titled(query)
         if not positions:
             return []
         scores = self.score_all(query)
@@ -515,99 +482,6 @@ def _probe_count(deck_cards: int, library_cards: int, library_decks: int) -> int
     return min(available, max(MIN_PROBES, min(by_deck, by_cards, by_decks)))
 
 
-_ARTICLES = frozenset({"a", "an", "the"})
-
-
-def _heading_words(text: str) -> tuple[str, ...]:
-    """A title's or question's normalised words but articles: how a question is matched
-    to a title word for word (SearchIndex.titled_exactly)."""
-    return tuple(word for word in normalise(text).split() if word not in _ARTICLES)
-
-
-def _title_terms(text: str) -> frozenset[str]:
-    """The terms of a title's words but function words ("The Birling Family" -> birl,
-    famili): how a question is matched to a topic's title."""
-    return frozenset(filter(None, map(word_term, normalise(text).split())))
-
-
 def _best_first(pair: tuple[float, int]) -> tuple[float, int]:
     """Sort key of (score, card index) pairs: best score first, ties in card order."""
     return -pair[0], pair[1]
-
-
-CLOSE_SCORE_RATIO = 0.8
-# How many of a deck's best-scoring cards titles_named looks at.
-TITLE_CANDIDATES = 10
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """What to show for a question: the best card and close alternatives, or topics."""
-
-    question: str
-    best: Hit | None
-    alternatives: tuple[Hit, ...]
-    suggested_topics: tuple[Topic, ...]
-    # False when the best card is only a guess among close rivals: adapters then ask
-    # "Which did you mean?" with the best card and its alternatives as choices.
-    confident: bool = True
-    # When there is no best card: the cards that came closest (SearchIndex.nearest),
-    # offered as "the closest notes I have", never as the answer.
-    nearest: tuple[Hit, ...] = ()
-    # When the question is a topic's title ("plot summary", "key quotations") and no
-    # card's: the topic, which adapters show as its list of cards.
-    topic: Topic | None = None
-
-
-def answer(index: SearchIndex, question: str, *, alternatives: int = 3) -> Answer:
-    """The best card for a question plus those scoring within 80 % of it.
-
-    When no card clears the cutoff the answer carries topic suggestions and the cards that
-    came closest instead, so the student always has somewhere to go next and never gets a
-    wrong card with confidence. A message of several sentences that finds no card as a
-    whole is answered by the first of its sentences that asks something and finds one:
-    the rest is the student's own chatter ("is the inspector a ghost??? i genuinely cant
-    tell and its stressing me out"), whose words no card writes.
-    """
-    named = subjects_named(question)
-    if named:  # "chem mock next week, what is an isotope": for decks of Chemistry only
-        narrowed = index.of_subjects(named)
-        if narrowed is None:
-            return Answer(question, None, (), ())
-        index = narrowed
-    whole = _answer_one(index, question, alternatives)
-    if whole.best is not None or whole.topic is not None:
-        return whole
-    for sentence in asked_sentences(question):
-        part = _answer_one(index, sentence, alternatives)
-        if part.best is not None or part.topic is not None:
-            return replace(part, question=question)
-    return whole
-
-
-def _answer_one(index: SearchIndex, question: str, alternatives: int) -> Answer:
-    """answer for a question read whole."""
-    topic = index.topic_named(question)
-    if topic is not None:
-        return Answer(question, None, (), (topic,), topic=topic)
-    titled = index.titled_exactly(question)
-    if titled:  # two decks' cards of one title: the student picks
-        best, *others = titled[: alternatives + 1]
-        return Answer(question, best, tuple(others), (), confident=not others)
-    named = index.name_lookup(question, limit=alternatives)
-    if named is not None:
-        (best, *others), confident = named
-        return Answer(question, best, tuple(others), (), confident=confident)
-    hits = index.search(question, limit=alternatives + 1)
-    if not hits:
-        suggestions = tuple(index.suggest_topics(question))
-        return Answer(question, None, (), suggestions, nearest=tuple(index.nearest(question)))
-    best, *others = hits
-    close = tuple(hit for hit in others if hit.score >= CLOSE_SCORE_RATIO * best.score)
-    if close:
-        return Answer(question, best, close, (), confident=False)
-    # "mitosis vs meiosis": a question that also names another card's whole title is
-    # answered by the best card, the other offered beside it (not a guess between them).
-    named = index.titles_named(question, best.card.deck_id, limit=alternatives + 1)
-    others_named = tuple(hit for hit in named if hit.card.id != best.card.id)[:alternatives]
-    return Answer(question, best, others_named, (), confident=True)

@@ -2,7 +2,7 @@
 a question ("chem mock next week", "for physics, how do i…", "english lit help pls",
 "geography: how are ox-bow lakes formed").
 
-A question that names a subject is meant for decks of that subject (search.answer): with
+A question that names a subject is meant for decks of that subject (answers.answer): with
 several decks loaded only those answer it, and a deck of another subject has no note for
 it, where before the question's topic words met a neighbouring deck's card ("for physics
 how do i work out kinetic energy" got a Chemistry card). The names are general English,
