@@ -897,6 +897,13 @@ def test_a_deck_meeting_only_the_request_word_does_not_claim_it(harness: Library
         assert result.best is not None and result.best.card.deck_id == "biology-cells", question
 
 
+@pytest.mark.parametrize("question", ["y cant we grow bacteria", "why can't we grow bacteria"])
+def test_cant_is_a_function_word(question: str) -> None:
+    """ "can't" typed without its apostrophe weighed as a word no card writes ("y cant we
+    grow bacteria at body temp in school" got no card on the Biology deck)."""
+    assert meanings(typed_words(question)) == ("grow", "bacteria")
+
+
 def test_a_slip_of_a_function_word_is_read_as_it() -> None:
     """ "expain osmosis", "defintion of osmosis": a function or request word typed one
     letter off weighed as a word no card writes, the rarest, and the question got no

@@ -13,7 +13,7 @@ STOPWORDS: frozenset[str] = frozenset(
     """
     a an the and or but nor if then than so as of at by for from in into on onto to up
     with within without about above after again against all also am any are aren arent
-    be because been before being below between both can cannot could couldn couldnt did
+    be because been before being below between both can cannot cant could couldn couldnt did
     didn didnt do does doesn doesnt doing done don dont down during each else even ever
     every few further had hadn hadnt has hasn hasnt have haven havent having he her here
     hers herself him himself his how however i im ive is isn isnt it its itself just let
@@ -23,7 +23,7 @@ STOPWORDS: frozenset[str] = frozenset(
     through thus too under until very was wasn wasnt we were weren werent what whats
     when where which while who whom whose why with wont would wouldn wouldnt yet you
     your youre yours yourself yourselves ok okay yes yeah yep nah nope hi hello hey
-    hiya heya howdy yo hallo hola sup wassup um umm erm uh uhh hmm hmmm
+    hiya heya howdy yo hallo hola sup wassup um umm erm uh uhh hmm hmmm aint
     please thanks thank cheers sorry anyone anybody someone somebody everyone everybody
     nobody something anything everything nothing thing things stuff like literally
     actually basically honestly seriously kind sort sorta kinda lot lots way pretty
