@@ -33,6 +33,7 @@ JSON_KEYS = {
     "alternatives",
     "suggested_topics",
     "nearest",
+    "other_subjects",
     "topic",
     "small_talk",
 }
@@ -79,7 +80,7 @@ def assert_answer_shape(item: dict[str, object]) -> None:
     if card is None:
         assert item["score"] == 0.0
         assert item["alternatives"] == []
-        assert item["suggested_topics"]
+        assert item["suggested_topics"] or item["other_subjects"]
         assert all(isinstance(topic, str) and topic for topic in item["suggested_topics"])
     else:
         assert item["nearest"] == []
@@ -208,6 +209,17 @@ def test_ask_answers_chit_chat_as_the_bot_does(
     assert code == 0 and json_lines(out)[0]["small_talk"] == "worry"
     code, out, _ = run(capsys, "ask", "im so stressed for my mock tmrw")
     assert code == 0 and out.startswith("Exams are stressful")
+
+
+def test_ask_a_question_for_a_subject_no_deck_is_of(capsys: pytest.CaptureFixture[str]) -> None:
+    """ "for physics, …" to the History deck: no card, and which subjects the notes are for."""
+    question = "for physics, how do i work out kinetic energy"
+    code, out, _ = run(capsys, "ask", "--json", question)
+    [item] = json_lines(out)
+    assert code == 0 and item["card"] is None and item["other_subjects"] == ["physics"]
+    code, out, _ = run(capsys, "ask", question)
+    assert code == 0
+    assert out.startswith("Sorry — I don't have Physics notes: mine are for History.")
 
 
 def test_ask_json_with_a_question_in_argv(capsys: pytest.CaptureFixture[str]) -> None:

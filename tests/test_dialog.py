@@ -207,6 +207,18 @@ def test_a_goodbye_gets_a_goodbye_and_no_example() -> None:
     assert len(reply.lines) == 1
 
 
+def test_a_question_for_a_subject_no_deck_is_of_says_what_the_notes_are_for() -> None:
+    """A question naming another school subject gets no card from the History deck, and
+    the reply says which subjects the notes are for."""
+    reply = dialog().ask("bio quiz friday, what is osmosis")
+    assert reply.card is None
+    assert reply.lines == (
+        "Sorry — I don't have Biology notes: mine are for History. "
+        "Ask me about those, or browse them with /topics.",
+    )
+    assert dialog().ask("history test tomorrow, who was trotsky").card is not None
+
+
 @pytest.mark.parametrize("text", ["lol", "asdfgh", "qwerty uiop"])
 def test_nonsense_keeps_the_no_note_reply(text: str) -> None:
     assert dialog().ask(text).lines == (NO_NOTE,)

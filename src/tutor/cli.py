@@ -22,7 +22,7 @@ from typing import TextIO
 from tutor.answers import Answer, answer
 from tutor.config import ConfigError, load_settings, settings_help
 from tutor.content import ContentError, check_deck_paths, load_library
-from tutor.dialog import CHOOSER_TITLE, MAX_CHOICES, Dialog
+from tutor.dialog import CHOOSER_TITLE, MAX_CHOICES, Dialog, other_subject_text
 from tutor.importers import FORMATS, ImportOptions, ImportProblem, import_deck
 from tutor.importers.anki_export import export_anki
 from tutor.model import Library
@@ -311,10 +311,13 @@ def answer_json(result: Answer, library: Library) -> dict[str, object]:
             {"id": hit.card.id, "title": hit.card.title, "score": hit.score}
             for hit in result.nearest
         ],
+        "other_subjects": list(result.other_subjects),
     }
 
 
 def answer_plain(result: Answer, library: Library) -> str:
+    if result.other_subjects:
+        return other_subject_text(result.other_subjects, library)
     if result.topic is not None:
         cards = "".join(f"  • {card.title}\n" for card in library.cards_in_topic(result.topic.id))
         return f"{result.topic.title}: the notes of this topic\n{cards}".rstrip("\n")

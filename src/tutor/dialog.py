@@ -26,6 +26,7 @@ from tutor.commands import Place, commands_for, unknown_command_text
 from tutor.model import Card, Deck, Library, Topic
 from tutor.search import SearchIndex
 from tutor.smalltalk import SmallTalk, recognise
+from tutor.subjects import subject_title
 
 PAGE_SIZE = 8
 MAX_QUESTION_CHARS = 300
@@ -233,6 +234,8 @@ class Dialog:
         A closest note is a choice (`pick:`) like a chooser's, so the gap log can tell the
         teachers which card the student opened for the question no card answered.
         """
+        if result.other_subjects:
+            return Reply(lines=(other_subject_text(result.other_subjects, self.library),))
         several_decks = len({hit.card.deck_id for hit in result.nearest}) > 1
         nearest = tuple(
             (
@@ -502,3 +505,14 @@ def _pager(action: str, key: str, page: int, pages: int) -> list[tuple[Button, .
     if page < pages - 1:
         row.append(_button("Next ▶️", action, key, page + 1))
     return [tuple(row)]
+
+
+def other_subject_text(subjects: Sequence[str], library: Library) -> str:
+    """The reply to a question for school subjects no loaded deck is of: "Sorry — I don't
+    have Physics notes: mine are for History." """
+    asked = " or ".join(subject_title(subject) for subject in subjects)
+    mine = ", ".join(dict.fromkeys(deck.subject for deck in library.decks))
+    return (
+        f"Sorry — I don't have {asked} notes: mine are for {mine}. "
+        "Ask me about those, or browse them with /topics."
+    )

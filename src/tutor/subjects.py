@@ -155,6 +155,12 @@ def deck_subjects(subject: str) -> frozenset[str]:
     return frozenset(_canonical(match.group()) for match in found)
 
 
+def subject_title(subject: str) -> str:
+    """A subject as a reply names it: "physics" -> "Physics", "religious studies" ->
+    "Religious Studies"."""
+    return " ".join(word.capitalize() for word in subject.split())
+
+
 def _related(one: str, other: str) -> bool:
     return (
         one == other
