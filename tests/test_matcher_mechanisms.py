@@ -897,6 +897,36 @@ def test_a_deck_meeting_only_the_request_word_does_not_claim_it(harness: Library
         assert result.best is not None and result.best.card.deck_id == "biology-cells", question
 
 
+@pytest.mark.parametrize(
+    ("question", "kept"),
+    [
+        ("whats the point of osmosis", ("osmosis",)),
+        ("what is the actual point of a cool down", ("cool",)),
+        ("what was the point of the triumvirate", ("triumvirate",)),
+        ("what is the melting point of water", ("melting", "point", "water")),
+        ("the boiling point", ("boiling", "point")),
+    ],
+)
+def test_whats_the_point_of_asks_what_it_is_for(question: str, kept: tuple[str, ...]) -> None:
+    """ "whats the point of X": *point* is the question's, not a topic's."""
+    assert meanings(typed_words(question)) == kept
+
+
+def test_whats_the_point_of_a_title_gets_its_card(harness: Library) -> None:
+    """Every Geography title asked "whats the point of X" (and typed "wats": shorthand, not
+    a slip of "wants") gets the card it gets asked alone; *point* weighed as a word no card
+    writes and many got none."""
+    geography = deck_index(harness, "geography-coasts")
+    differ = []
+    for card_ in geography.cards:
+        plain = answer(geography, card_.title.lower()).best
+        for frame in ("whats the point of {}", "wats the point of {}"):
+            asked = answer(geography, frame.format(card_.title.lower())).best
+            if (asked and asked.card.id) != (plain and plain.card.id):
+                differ.append(frame.format(card_.title))
+    assert differ == []
+
+
 @pytest.mark.parametrize("question", ["y cant we grow bacteria", "why can't we grow bacteria"])
 def test_cant_is_a_function_word(question: str) -> None:
     """ "can't" typed without its apostrophe weighed as a word no card writes ("y cant we

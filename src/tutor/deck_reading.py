@@ -67,8 +67,8 @@ class DeckReader:
             if is_section_term(word):
                 words.extend(self._section_words(word))
                 continue
-            if not self._vocabulary.knows(word):
-                word = self._scaffolding_typed(_typed_once(word))
+            if not self._vocabulary.knows(word) and word not in SHORTHAND:
+                word = self._scaffolding_typed(_typed_once(word))  # "wats" is not "wants"
             if word in SHORTHAND:
                 words.extend(SHORTHAND[word].split())
             elif word in self._initial_names:

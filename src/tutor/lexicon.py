@@ -173,6 +173,14 @@ EXAM_STEMS: tuple[tuple[str, ...], ...] = tuple(
     )
 )
 
+# "whats the point of X" asks what X is for, and its *point* is the question's, no topic's
+# ("the melting point of water", with no question before it, keeps it).
+POINT_QUESTIONS: tuple[tuple[str, ...], ...] = tuple(
+    tuple(f"{asking} the {kind}point".split())
+    for asking in ("what is", "whats", "wats", "what was", "whats even", "what even is")
+    for kind in ("", "actual ", "whole ", "real ")
+)
+
 # Texting shorthand and informal spellings, spelled out. Values may be several words.
 SHORTHAND: dict[str, str] = {
     "u": "you",

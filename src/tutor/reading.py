@@ -30,6 +30,7 @@ from tutor.lexicon import (
     MARKED_QUESTION_WORDS,
     MODAL_BEFORE_TO,
     NOT_WRITERS,
+    POINT_QUESTIONS,
     REQUEST_WORDS,
     REQUEST_WORDS_UNLESS_NAMED,
     SHORTHAND,
@@ -145,8 +146,8 @@ def _exam_furniture(joined: Sequence[str]) -> set[int]:
         cued = at >= 2 and joined[at - 2] in EXAM_CUES and joined[at - 1] in EXAM_DETERMINERS
         if word in EXAM_WORDS and cued:  # "quotes for the exam", "in my exam"
             found.update((at - 2, at - 1, at))
-    # "Describe two features of…", "…for an enquiry into…"
-    return found | phrase_positions(joined, EXAM_STEMS)
+    # "Describe two features of…", "…for an enquiry into…"; "whats the point of…"
+    return found | phrase_positions(joined, EXAM_STEMS) | phrase_positions(joined, POINT_QUESTIONS)
 
 
 def _writers(joined: Sequence[str]) -> set[int]:
