@@ -64,6 +64,20 @@ def deck_index(library: Library, deck_id: str) -> SearchIndex:
     return SearchIndex(cards, library.topics)
 
 
+def titles_answered_otherwise(index: SearchIndex, frames: tuple[str, ...]) -> list[str]:
+    """Each card's title asked inside each frame, where the answer differs from the title
+    asked alone (another card, or a card where there was none or none where there was)."""
+    differ = []
+    for card_ in index.cards:
+        plain = answer(index, card_.title.lower()).best
+        for frame in frames:
+            message = frame.format(card_.title.lower())
+            framed = answer(index, message).best
+            if (framed and framed.card.id) != (plain and plain.card.id):
+                differ.append(message)
+    return differ
+
+
 def harness_deck_index(library: Library, deck_id: str) -> SearchIndex:
     """One deck's index, with the deck's subject."""
     deck = next(deck for deck in library.decks if deck.id == deck_id)
@@ -917,14 +931,8 @@ def test_whats_the_point_of_a_title_gets_its_card(harness: Library) -> None:
     a slip of "wants") gets the card it gets asked alone; *point* weighed as a word no card
     writes and many got none."""
     geography = deck_index(harness, "geography-coasts")
-    differ = []
-    for card_ in geography.cards:
-        plain = answer(geography, card_.title.lower()).best
-        for frame in ("whats the point of {}", "wats the point of {}"):
-            asked = answer(geography, frame.format(card_.title.lower())).best
-            if (asked and asked.card.id) != (plain and plain.card.id):
-                differ.append(frame.format(card_.title))
-    assert differ == []
+    frames = ("whats the point of {}", "wats the point of {}")
+    assert titles_answered_otherwise(geography, frames) == []
 
 
 @pytest.mark.parametrize("question", ["y cant we grow bacteria", "why can't we grow bacteria"])
@@ -1577,15 +1585,7 @@ def test_a_question_beside_chatter_of_its_own_sentence_gets_its_card(harness: Li
         "{}??? my mate reckons nobody in our class gets it either",
         "explain {} 😭 the revision guide makes zero sense to me",
     )
-    differ = []
-    for card_ in geography.cards:
-        plain = answer(geography, card_.title.lower()).best
-        for frame in frames:
-            message = frame.format(card_.title.lower())
-            chatty = answer(geography, message).best
-            if (chatty and chatty.card.id) != (plain and plain.card.id):
-                differ.append(message)
-    assert differ == []
+    assert titles_answered_otherwise(geography, frames) == []
     biology = deck_index(harness, "biology-cells")
     result = answer(biology, "whats osmosis? such a basic question but i genuinely cant do it")
     assert result.best is not None and result.best.card.title == "Osmosis"
@@ -1666,14 +1666,7 @@ def test_a_question_wrapped_in_the_students_situation_gets_the_same_answer(
         "{}? my teacher said its coming up in the mock",
         "hey so i was revising last night and got stuck on {}",
     )
-    differ = []
-    for card_ in index.cards:
-        plain = answer(index, card_.title.lower()).best
-        for frame in frames:
-            wrapped = answer(index, frame.format(card_.title.lower())).best
-            if (wrapped and wrapped.card.id) != (plain and plain.card.id):
-                differ.append(frame.format(card_.title))
-    assert differ == []
+    assert titles_answered_otherwise(index, frames) == []
 
 
 def test_an_exam_question_with_its_marks_gets_its_card(harness: Library) -> None:
