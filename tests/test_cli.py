@@ -219,7 +219,7 @@ def test_ask_a_question_for_a_subject_no_deck_is_of(capsys: pytest.CaptureFixtur
     assert code == 0 and item["card"] is None and item["other_subjects"] == ["physics"]
     code, out, _ = run(capsys, "ask", question)
     assert code == 0
-    assert out.startswith("Sorry — I don't have Physics notes: mine are for History.")
+    assert out.startswith("Sorry — I don't have Physics notes here: mine are for History.")
 
 
 def test_ask_json_with_a_question_in_argv(capsys: pytest.CaptureFixture[str]) -> None:

@@ -213,10 +213,33 @@ def test_a_question_for_a_subject_no_deck_is_of_says_what_the_notes_are_for() ->
     reply = dialog().ask("bio quiz friday, what is osmosis")
     assert reply.card is None
     assert reply.lines == (
-        "Sorry — I don't have Biology notes: mine are for History. "
+        "Sorry — I don't have Biology notes here: mine are for History. "
         "Ask me about those, or browse them with /topics.",
     )
     assert dialog().ask("history test tomorrow, who was trotsky").card is not None
+
+
+@pytest.fixture(scope="module")
+def harness_with_bundled() -> Dialog:
+    """The bundled History deck beside the harness's plain Biology deck."""
+    biology = CONTENT_DIR.parent / "benchmarks" / "harness" / "decks" / "biology-cells.yaml"
+    return Dialog(load_library([CONTENT_DIR, biology]))
+
+
+def test_a_chat_on_one_deck_names_that_decks_subject_for_another(
+    harness_with_bundled: Dialog,
+) -> None:
+    """In a chat set to the History deck of a library that also has Biology, a Biology
+    question is told the notes here are for History (the chat's deck), not Biology."""
+    history_deck = "stalin-rise"
+    reply = harness_with_bundled.ask("bio quiz friday, what is osmosis", deck_id=history_deck)
+    assert reply.card is None
+    assert reply.lines[0].startswith(
+        "Sorry — I don't have Biology notes here: mine are for History."
+    )
+    every_deck = harness_with_bundled.ask("bio quiz friday, what is osmosis")
+    assert every_deck.lines == () or not every_deck.lines[0].startswith("Sorry")
+    assert every_deck.card is not None or every_deck.title == "Which did you mean?"
 
 
 @pytest.mark.parametrize("text", ["lol", "asdfgh", "qwerty uiop"])

@@ -39,9 +39,11 @@ class Answer:
     # When the question is a topic's title ("plot summary", "key quotations") and no
     # card's: the topic, which adapters show as its list of cards.
     topic: Topic | None = None
-    # The school subjects the question names when no loaded deck is of them ("for physics,
-    # how do i…" to a History bot): adapters say which subjects the notes are for.
+    # The school subjects the question names when no deck searched is of them ("for
+    # physics, how do i…" to a History bot), and the subjects those decks are of:
+    # adapters say which subjects the notes here are for.
     other_subjects: tuple[str, ...] = ()
+    subjects_here: tuple[str, ...] = ()
 
 
 def answer(index: SearchIndex, question: str, *, alternatives: int = 3) -> Answer:
@@ -58,7 +60,10 @@ def answer(index: SearchIndex, question: str, *, alternatives: int = 3) -> Answe
     if named:  # "chem mock next week, what is an isotope": for decks of Chemistry only
         narrowed = index.of_subjects(named)
         if narrowed is None:
-            return Answer(question, None, (), (), other_subjects=tuple(sorted(named)))
+            here = tuple(sorted(index.subjects))
+            return Answer(
+                question, None, (), (), other_subjects=tuple(sorted(named)), subjects_here=here
+            )
         index = narrowed
     whole = _answer_one(index, question, alternatives)
     if whole.best is not None or whole.topic is not None:

@@ -317,7 +317,7 @@ def answer_json(result: Answer, library: Library) -> dict[str, object]:
 
 def answer_plain(result: Answer, library: Library) -> str:
     if result.other_subjects:
-        return other_subject_text(result.other_subjects, library)
+        return other_subject_text(result)
     if result.topic is not None:
         cards = "".join(f"  • {card.title}\n" for card in library.cards_in_topic(result.topic.id))
         return f"{result.topic.title}: the notes of this topic\n{cards}".rstrip("\n")

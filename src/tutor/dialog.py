@@ -235,7 +235,7 @@ class Dialog:
         teachers which card the student opened for the question no card answered.
         """
         if result.other_subjects:
-            return Reply(lines=(other_subject_text(result.other_subjects, self.library),))
+            return Reply(lines=(other_subject_text(result),))
         several_decks = len({hit.card.deck_id for hit in result.nearest}) > 1
         nearest = tuple(
             (
@@ -507,12 +507,13 @@ def _pager(action: str, key: str, page: int, pages: int) -> list[tuple[Button, .
     return [tuple(row)]
 
 
-def other_subject_text(subjects: Sequence[str], library: Library) -> str:
-    """The reply to a question for school subjects no loaded deck is of: "Sorry — I don't
-    have Physics notes: mine are for History." """
-    asked = " or ".join(subject_title(subject) for subject in subjects)
-    mine = ", ".join(dict.fromkeys(deck.subject for deck in library.decks))
+def other_subject_text(result: Answer) -> str:
+    """The reply to a question for school subjects no deck searched is of: "Sorry — I don't
+    have Physics notes here: mine are for History." """
+    asked = " or ".join(subject_title(subject) for subject in result.other_subjects)
+    mine = ", ".join(subject_title(subject) for subject in result.subjects_here)
     return (
-        f"Sorry — I don't have {asked} notes: mine are for {mine}. "
-        "Ask me about those, or browse them with /topics."
+        f"Sorry — I don't have {asked} notes here"
+        + (f": mine are for {mine}. " if mine else ". ")
+        + "Ask me about those, or browse them with /topics."
     )

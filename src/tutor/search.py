@@ -134,6 +134,11 @@ class SearchIndex:
     def deck_ids(self) -> tuple[str, ...]:
         return self._decks
 
+    @property
+    def subjects(self) -> frozenset[str]:
+        """The school subjects of this index's decks (subjects.deck_subjects), as known."""
+        return frozenset().union(*self._subjects.values())
+
     def of_deck(self, deck_id: str) -> SearchIndex:
         """An index of one of this index's decks, sharing its already built deck index.
 
