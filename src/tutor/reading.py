@@ -44,6 +44,7 @@ from tutor.notation import notation_words
 from tutor.sections import read_sections
 from tutor.situation import situation_positions
 from tutor.text import (
+    EMOJI,
     ENGLISH_WORD_MIN_FREQUENCY,
     MAX_QUERY_CHARS,
     english_frequency,
@@ -212,9 +213,7 @@ def asks_why(query: str) -> bool:
 # marks, semicolons, line breaks, a full stop that is not a decimal point ("35.5"), an
 # ellipsis, and emoji, which students type where a full stop would go ("what even is that
 # 😂 my mate said…").
-_SENTENCE_BREAK = re.compile(
-    r"[?!;\n]+|\b(?:lol|lmao|haha|ngl|tbh)\b|\.+(?!\d)|[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F]+"
-)
+_SENTENCE_BREAK = re.compile(rf"[?!;\n]+|\b(?:lol|lmao|haha|ngl|tbh)\b|\.+(?!\d)|{EMOJI.pattern}")
 _ASKING_OPENERS = frozenset(
     """
     what whats what's wat wot how hows how's why y where wheres where's when who whos who's

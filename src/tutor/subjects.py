@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from tutor.text import MAX_QUERY_CHARS, plain_text
+from tutor.text import EMOJI, MAX_QUERY_CHARS, plain_text
 
 # Each subject and the names students and decks give it, longest first where one holds
 # another ("english literature" before "english").
@@ -59,12 +59,11 @@ SCHOOLWORK_WORDS: tuple[str, ...] = (
     "question questions help assignment project"
 ).split()
 # Words before a subject's name that show it too when the name ends its clause: "for
-# physics, how do i…", "in history 😂", "revising chemistry". Not "in" before "english"
-# ("explain it in english").
+# physics, how do i…", "in chem", "revising chemistry" (only for SUBJECT_ONLY_NAMES).
 SUBJECT_CUES: tuple[str, ...] = ("for", "in", "my", "our", "doing", "revising", "studying")
 # The names that mean nothing but the subject, which alone show it after a cue word or as
-# a heading ("in history 😂"; not "good for business", "shown in art", "german, french
-# and british troops").
+# a heading ("for physics, …", "geography: …"; not "good for business", "shown in art",
+# "explain it in english", "german, french and british troops").
 SUBJECT_ONLY_NAMES: tuple[str, ...] = (
     "biology",
     "bio",
@@ -123,7 +122,6 @@ _NAMED_FOR_SCHOOLWORK = re.compile(rf"{_WORD_START}({_NAMES})\s+(?:{_SCHOOLWORK}
 _CLAUSE_END = r"\s*(?:[,.!?:;()\n]|$)|\s+(?:how|what|whats|why|when|where|which|who|is|are)\b"
 _NAMED_AFTER_CUE = re.compile(rf"\b({_CUES})\s+({_ONLY_NAMES})(?={_CLAUSE_END})")
 _NAMED_AS_HEADING = re.compile(rf"^\W*({_ONLY_NAMES})\s*[:,\-–—]")
-_EMOJI = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F]+")
 
 
 def _canonical(name: str) -> str:
@@ -135,7 +133,7 @@ def subjects_named(question: str) -> frozenset[str]:
     """The school subjects a question names as its subject ("chem mock next week",
     "for physics, …"); empty when it names none, or names a subject's word only as a word
     ("what is psychology", "a geography word", "the history of the atom")."""
-    text = _EMOJI.sub(".", plain_text(question)[:MAX_QUERY_CHARS].lower())
+    text = EMOJI.sub(".", plain_text(question)[:MAX_QUERY_CHARS].lower())
     named = {_canonical(match.group(1)) for match in _NAMED_FOR_SCHOOLWORK.finditer(text)}
     for match in _NAMED_AFTER_CUE.finditer(text):
         cue, name = match.group(1), match.group(2)

@@ -439,6 +439,9 @@ def noise_probes() -> tuple[str, ...]:
     return tuple(" ".join(rng.sample(pool, rng.randint(1, 4))) for _ in range(PROBE_COUNT))
 
 
+# Emoji (and the variation selector after some), which students type where a full stop
+# would go ("what even is that 😂 my mate said…").
+EMOJI = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F]+")
 _SENTENCE_MARKS = '.!?:;•\n("“–—-'
 _CAPITALISED_WORD = re.compile(r"\b[A-Z][A-Za-z’']*")
 
