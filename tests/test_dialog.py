@@ -175,6 +175,9 @@ def test_card_usage_suggests_a_short_title() -> None:
         ("thank you so much for helping me revise", SmallTalk.THANKS),
         ("thanks that was really useful", SmallTalk.THANKS),
         ("thanks for the help with osmosis", None),  # a topic: a question
+        ("im so stressed about gcses in general", SmallTalk.WORRY),  # a discourse marker
+        ("hi by the way", SmallTalk.GREETING),
+        ("by the way whats osmosis", None),
     ],
 )
 def test_recognise_small_talk(text: str, kind: SmallTalk | None) -> None:

@@ -935,6 +935,28 @@ def test_whats_the_point_of_a_title_gets_its_card(harness: Library) -> None:
     assert titles_answered_otherwise(geography, frames) == []
 
 
+@pytest.mark.parametrize(
+    ("question", "kept"),
+    [
+        ("what makes waves in the first place", ("makes", "waves")),
+        ("osmosis to be honest", ("osmosis",)),
+        ("how do enzymes work in general", ("enzymes", "work")),
+        ("by the way whats osmosis", ("osmosis",)),
+        ("who was the general in charge", ("general", "charge")),  # a general, not a marker
+    ],
+)
+def test_discourse_markers_are_not_the_question(question: str, kept: tuple[str, ...]) -> None:
+    """ "in the first place", "to be honest", "in general" say how a student talks; their
+    *place*, *honest*, *general* weighed as words no card writes."""
+    assert meanings(typed_words(question)) == kept
+
+
+def test_a_title_beside_a_discourse_marker_gets_its_card(harness: Library) -> None:
+    frames = ("{} to be honest", "{} in general", "by the way whats {}", "{} in the first place")
+    geography = deck_index(harness, "geography-coasts")
+    assert titles_answered_otherwise(geography, frames) == []
+
+
 @pytest.mark.parametrize("question", ["y cant we grow bacteria", "why can't we grow bacteria"])
 def test_cant_is_a_function_word(question: str) -> None:
     """ "can't" typed without its apostrophe weighed as a word no card writes ("y cant we

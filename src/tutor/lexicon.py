@@ -181,6 +181,26 @@ POINT_QUESTIONS: tuple[tuple[str, ...], ...] = tuple(
     for kind in ("", "actual ", "whole ", "real ")
 )
 
+# Phrases that mark how a student talks, never what about: "why did it happen in the first
+# place", "osmosis to be honest", "how do enzymes work in general" (their *place*,
+# *honest* and *general* weighed as words no card writes; *general* is a WW1 card's word).
+DISCOURSE_MARKERS: tuple[tuple[str, ...], ...] = tuple(
+    tuple(words.split())
+    for words in (
+        "in the first place",
+        "to be honest",
+        "to be fair",
+        "in general",
+        "generally speaking",
+        "for some reason",
+        "out of interest",
+        "by the way",
+        "at the end of the day",
+        "just wondering",
+        "i was wondering",
+    )
+)
+
 # Texting shorthand and informal spellings, spelled out. Values may be several words.
 SHORTHAND: dict[str, str] = {
     "u": "you",

@@ -20,6 +20,7 @@ from tutor.formulas import read_formulas
 from tutor.lexicon import (
     AUTHORIAL_VERB_CUES,
     AUTHORIAL_VERBS,
+    DISCOURSE_MARKERS,
     EXAM_CUES,
     EXAM_DETERMINERS,
     EXAM_STEMS,
@@ -148,7 +149,8 @@ def _exam_furniture(joined: Sequence[str]) -> set[int]:
         if word in EXAM_WORDS and cued:  # "quotes for the exam", "in my exam"
             found.update((at - 2, at - 1, at))
     # "Describe two features of…", "…for an enquiry into…"; "whats the point of…"
-    return found | phrase_positions(joined, EXAM_STEMS) | phrase_positions(joined, POINT_QUESTIONS)
+    phrases = phrase_positions(joined, EXAM_STEMS) | phrase_positions(joined, POINT_QUESTIONS)
+    return found | phrases | phrase_positions(joined, DISCOURSE_MARKERS)
 
 
 def _writers(joined: Sequence[str]) -> set[int]:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from enum import StrEnum
 
-from tutor.lexicon import SHORTHAND, STOPWORDS
+from tutor.lexicon import DISCOURSE_MARKERS, SHORTHAND, STOPWORDS
 from tutor.situation import (
     ASSESSMENT_WORDS,
     SCHOOL_SUBJECTS,
@@ -277,6 +277,8 @@ _KINDS = (
 def recognise(text: str) -> SmallTalk | None:
     """The kind of chit-chat the whole of `text` is, or None."""
     words = re.sub(r"[^a-z ]+", " ", text.lower().replace("'", "").replace("’", "")).split()
+    marked = phrase_positions(words, DISCOURSE_MARKERS)  # "… in general", "to be honest"
+    words = [word for at, word in enumerate(words) if at not in marked]
     if _is_worry(words):
         return SmallTalk.WORRY
     if _is_thanks_for(words):
