@@ -8,6 +8,14 @@ write it.
 
 from __future__ import annotations
 
+Phrases = tuple[tuple[str, ...], ...]
+
+
+def word_phrases(*written: str) -> Phrases:
+    """Phrases as the word sequences text.phrase_positions looks for."""
+    return tuple(tuple(phrase.split()) for phrase in written)
+
+
 # Function words and question scaffolding: they say how a student asks, not what about.
 STOPWORDS: frozenset[str] = frozenset(
     """
@@ -157,48 +165,44 @@ EXAM_DETERMINERS: frozenset[str] = frozenset({"the", "my", "an", "our"})
 # The stems of exam questions as papers word them (normalised words), furniture wherever
 # they stand: "Describe two features of the Schlieffen Plan", "Write a narrative account
 # analysing…", "How useful are Sources B and C for an enquiry into…".
-EXAM_STEMS: tuple[tuple[str, ...], ...] = tuple(
-    tuple(words.split())
-    for words in (
-        "describe two features of",
-        "describe 2 features of",
-        "give two features of",
-        "write an account of",
-        "write a narrative account analysing",
-        "write a narrative account of",
-        "write a narrative account",
-        "for an enquiry into",
-        "how useful is",
-        "how useful are",
-    )
+EXAM_STEMS: Phrases = word_phrases(
+    "describe two features of",
+    "describe 2 features of",
+    "give two features of",
+    "write an account of",
+    "write a narrative account analysing",
+    "write a narrative account of",
+    "write a narrative account",
+    "for an enquiry into",
+    "how useful is",
+    "how useful are",
 )
 
 # "whats the point of X" asks what X is for, and its *point* is the question's, no topic's
 # ("the melting point of water", with no question before it, keeps it).
-POINT_QUESTIONS: tuple[tuple[str, ...], ...] = tuple(
-    tuple(f"{asking} the {kind}point".split())
-    for asking in ("what is", "whats", "wats", "what was", "whats even", "what even is")
-    for kind in ("", "actual ", "whole ", "real ")
+POINT_QUESTIONS: Phrases = word_phrases(
+    *(
+        f"{asking} the {kind}point"
+        for asking in ("what is", "whats", "wats", "what was", "whats even", "what even is")
+        for kind in ("", "actual ", "whole ", "real ")
+    )
 )
 
 # Phrases that mark how a student talks, never what about: "why did it happen in the first
 # place", "osmosis to be honest", "how do enzymes work in general" (their *place*,
 # *honest* and *general* weighed as words no card writes; *general* is a WW1 card's word).
-DISCOURSE_MARKERS: tuple[tuple[str, ...], ...] = tuple(
-    tuple(words.split())
-    for words in (
-        "in the first place",
-        "to be honest",
-        "to be fair",
-        "in general",
-        "generally speaking",
-        "for some reason",
-        "out of interest",
-        "by the way",
-        "at the end of the day",
-        "just wondering",
-        "i was wondering",
-    )
+DISCOURSE_MARKERS: Phrases = word_phrases(
+    "in the first place",
+    "to be honest",
+    "to be fair",
+    "in general",
+    "generally speaking",
+    "for some reason",
+    "out of interest",
+    "by the way",
+    "at the end of the day",
+    "just wondering",
+    "i was wondering",
 )
 
 # Texting shorthand and informal spellings, spelled out. Values may be several words.

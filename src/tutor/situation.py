@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from tutor.lexicon import Phrases, word_phrases
 from tutor.subjects import subject_positions
 from tutor.text import phrase_positions
 
@@ -113,22 +114,19 @@ FORGOTTEN_THINGS: frozenset[str] = frozenset("this it them everything half of up
 # situation too ("my teacher explained osmosis today", "revising last night and got stuck
 # on…", "ill forget by tomorrow"); in a question that tells of none it stays ("what was the
 # weather like yesterday").
-TOLD_WHEN_PHRASES: tuple[tuple[str, ...], ...] = tuple(
-    tuple(words.split())
-    for words in (
-        "last night",
-        "last lesson",
-        "in class",
-        "in the lesson",
-        "in lesson",
-        "yesterday",
-        "today",
-        "earlier",
-        "this morning",
-        "by tomorrow",
-        "tomorrow",
-        "tonight",
-    )
+TOLD_WHEN_PHRASES: Phrases = word_phrases(
+    "last night",
+    "last lesson",
+    "in class",
+    "in the lesson",
+    "in lesson",
+    "yesterday",
+    "today",
+    "earlier",
+    "this morning",
+    "by tomorrow",
+    "tomorrow",
+    "tonight",
 )
 
 # How many words an exam and its day may stand apart ("my exam is in 2 days": 4).
