@@ -147,12 +147,9 @@ class SearchIndex:
         again, alone, so a chat that chose the deck gets the same threshold either way.
         """
         part = self._parts[deck_id]
-        part = part.recalibrated(_probe_count(len(part.cards), len(part.cards), 1))
-        topics = {key: topic for key, topic in self.topics.items() if topic.deck_id == deck_id}
-        index = SearchIndex.__new__(SearchIndex)
-        positions = {deck_id: range(len(part.cards))}
-        index._assemble(part.cards, topics, {deck_id: part}, positions, self._subjects)
-        return index
+        return self._narrowed(
+            {deck_id: part.recalibrated(_probe_count(len(part.cards), len(part.cards), 1))}
+        )
 
     def of_subjects(self, named: frozenset[str]) -> SearchIndex | None:
         """This index narrowed to the decks a question naming the school subjects `named`
@@ -167,22 +164,20 @@ class SearchIndex:
             elif len(fitting) == 1:
                 narrowed = self.of_deck(fitting[0])
             else:
-                narrowed = self._of_decks(fitting)
+                narrowed = self._narrowed({deck: self._parts[deck] for deck in fitting})
             self._of_subjects[named] = narrowed
         return self._of_subjects[named]
 
-    def _of_decks(self, decks: Sequence[str]) -> SearchIndex:
-        """An index of some of this index's decks, sharing their built deck indexes and
-        thresholds (as calibrated in this library)."""
-        chosen = set(decks)
-        cards = tuple(card for card in self.cards if card.deck_id in chosen)
-        positions: dict[str, list[int]] = {deck: [] for deck in decks}
+    def _narrowed(self, parts: dict[str, DeckIndex]) -> SearchIndex:
+        """An index of some of this index's decks, with these built deck indexes (their
+        cards in this index's order, their topics and subjects)."""
+        cards = tuple(card for card in self.cards if card.deck_id in parts)
+        positions: dict[str, list[int]] = {deck: [] for deck in parts}
         for position, card in enumerate(cards):
             positions[card.deck_id].append(position)
-        topics = {key: topic for key, topic in self.topics.items() if topic.deck_id in chosen}
-        parts = {deck: self._parts[deck] for deck in sorted(chosen)}
+        topics = {key: topic for key, topic in self.topics.items() if topic.deck_id in parts}
         index = SearchIndex.__new__(SearchIndex)
-        index._assemble(cards, topics, parts, positions, self._subjects)
+        index._assemble(cards, topics, dict(sorted(parts.items())), positions, self._subjects)
         return index
 
     # ----- scoring ------------------------------------------------------------------------

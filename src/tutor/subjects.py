@@ -121,6 +121,7 @@ _WORD_START = r"(?<![\w'’])"  # "we're" holds no "re"
 _NAMED_FOR_SCHOOLWORK = re.compile(rf"{_WORD_START}({_NAMES})\s+(?:{_SCHOOLWORK})\b")
 _CLAUSE_END = r"\s*(?:[,.!?:;()\n]|$)|\s+(?:how|what|whats|why|when|where|which|who|is|are)\b"
 _NAMED_AFTER_CUE = re.compile(rf"\b({_CUES})\s+({_ONLY_NAMES})(?={_CLAUSE_END})")
+_NAMED_ANYWHERE = re.compile(rf"{_WORD_START}(?:{_NAMES})\b")  # in a deck's `subject`
 _NAMED_AS_HEADING = re.compile(rf"^\W*({_ONLY_NAMES})\s*[:,\-–—]")
 
 
@@ -148,8 +149,7 @@ def subjects_named(question: str) -> frozenset[str]:
 def deck_subjects(subject: str) -> frozenset[str]:
     """The subjects a deck's `subject` names ("English Literature", "Combined Science:
     Chemistry"); empty for one this module does not know, which then fits every question."""
-    text = subject.lower()
-    found = re.finditer(rf"{_WORD_START}(?:{_NAMES})\b", text)
+    found = _NAMED_ANYWHERE.finditer(subject.lower())
     return frozenset(_canonical(match.group()) for match in found)
 
 
