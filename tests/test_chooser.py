@@ -19,7 +19,7 @@ from tutor.answers import Answer
 from tutor.commands import Place, commands_for
 from tutor.content import load_library
 from tutor.deckchoice import GROUP_DECK_NOTICE, DeckChoice
-from tutor.dialog import CHOOSER_TITLE, ONE_DECK_HINT, STALE_BUTTON, Dialog, Reply
+from tutor.dialog import CHOOSER_TITLE, ONE_DECK_HINT, Dialog
 from tutor.gaps import (
     FEEDBACK_GONE,
     THANKS_NOT_WANTED,
@@ -33,6 +33,7 @@ from tutor.gaps import (
 from tutor.model import Library
 from tutor.quizflow import Who
 from tutor.render import card_plain, reply_html
+from tutor.replies import STALE_BUTTON, Reply
 from tutor.search import Hit
 from tutor.store import ChatKind, Store
 

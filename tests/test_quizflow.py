@@ -18,11 +18,12 @@ from PIL import Image
 
 from tutor.clock import FrozenClock
 from tutor.content import load_library
-from tutor.dialog import Button, Dialog, Reply
+from tutor.dialog import Dialog
 from tutor.model import Card, Deck, Event, Library, Question, QuestionKind, Topic
 from tutor.quiz import PresentedQuestion, QuizService
 from tutor.quiz_arguments import split_quiz_argument
 from tutor.quizflow import QuizFlow, Who
+from tutor.replies import Button, Reply
 from tutor.store import ChatKind, Store, sqlite_url
 
 DECK = "stalin-mini"

@@ -23,10 +23,11 @@ from typing import TextIO
 
 from tutor.commands import Place
 from tutor.deckchoice import DeckChoice
-from tutor.dialog import CHOICE_DATA, Button, Dialog, Reply
+from tutor.dialog import Dialog
 from tutor.gaps import GapLog, press_choice, press_feedback, with_feedback
 from tutor.quizflow import QuizFlow, Who
 from tutor.render import reply_plain
+from tutor.replies import CHOICE_DATA, Button, Reply
 
 PROMPT = "you> "
 BANNER = (

@@ -52,11 +52,11 @@ from tutor.daily_schedule import (
     scan_days,
     still_due,
 )
-from tutor.dialog import Button, Reply
 from tutor.model import Library
 from tutor.push_ledger import PushLedger, StaleClaims
 from tutor.quiz import NothingToAsk, PresentedQuestion, QuizService, streak_days
 from tutor.quizflow import QuizFlow, Who
+from tutor.replies import Button, Reply
 from tutor.store import (
     ChatKind,
     QuizSession,

@@ -13,9 +13,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from tutor.clock import Clock, utc_now
-from tutor.dialog import ANY_DECK_WORDS, STALE_BUTTON, Dialog, Reply
+from tutor.dialog import ANY_DECK_WORDS, Dialog
 from tutor.model import Deck
 from tutor.quizflow import Who
+from tutor.replies import STALE_BUTTON, Reply
 from tutor.store import ChatKind, Store
 
 DECK_BUTTON_PREFIX = "deck:"

@@ -1,4 +1,5 @@
-"""What the bot says: every reply, written once and shown by each adapter.
+"""What the bot says to questions and browsing: every reply, written once and shown by each
+adapter (the `Reply` and `Button` values are `tutor.replies`).
 
 The Telegram adapter turns a `Reply` into an HTML message with an inline keyboard; the
 terminal adapter prints it with the buttons as numbered choices. Button presses come
@@ -16,25 +17,33 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from typing import TypeVar
+from dataclasses import replace
 
 from rapidfuzz import fuzz, process, utils
 
 from tutor.answers import Answer, answer
 from tutor.commands import Place, commands_for, unknown_command_text
 from tutor.model import Card, Deck, Library, Topic
+from tutor.replies import (
+    CHOICE_DATA,
+    STALE_BUTTON,
+    Button,
+    Reply,
+    button,
+    card_label,
+    choice_button,
+    page_of,
+    pager,
+    short,
+)
 from tutor.search import SearchIndex
 from tutor.smalltalk import SmallTalk, recognise
 from tutor.subjects import subject_title
 
-PAGE_SIZE = 8
 MAX_QUESTION_CHARS = 300
-CALLBACK_LIMIT_BYTES = 64
 CARD_NAME_CUTOFF = 90.0
 """A /card argument this close (rapidfuzz ratio) to a card's title or alias names it."""
 
-T = TypeVar("T")
 _CALLBACK = re.compile(r"^(card|topics|topic|quiz|deck):([a-z0-9-]{0,50})(?::(\d{1,3}))?$")
 NO_NOTE = "Sorry — I don't have a note on that. Try other words, or pick a topic:"
 NO_NOTE_NEAREST = (
@@ -42,9 +51,6 @@ NO_NOTE_NEAREST = (
     "or try other words, or pick a topic:"
 )
 NEAREST_PREFIX = "📄 "
-CHOICE_DATA = re.compile(r"^pick:([a-z0-9-]{1,50})(?::(\d{1,18}))?$")
-"""A "Which did you mean?" choice or a closest note:
-pick:<card id>[:<gap-log row id of the question>]."""
 MAX_CHOICES = 3
 CHOOSER_TITLE = "Which did you mean?"
 ANY_DECK_WORDS = frozenset({"any", "all", "every", "everything", "none", "off"})
@@ -54,48 +60,6 @@ ONE_DECK_HINT = (
 )
 DECK_NAME_CUTOFF = 80.0
 """A /deck argument this close (rapidfuzz WRatio) to a deck's title or id names it."""
-
-
-@dataclass(frozen=True, slots=True)
-class Button:
-    label: str
-    data: str
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """A message: an optional bold title, plain paragraphs, an optional card, buttons.
-
-    `notice` is a short pop-up for a button press (Telegram's answerCallbackQuery).
-    `edit` says the reply should replace the message whose button was pressed.
-    `photo` is a PNG to send (with the title and lines as its caption); the terminal
-    writes it to `photo_name` in the data folder instead.
-    """
-
-    title: str = ""
-    lines: tuple[str, ...] = ()
-    card: Card | None = None
-    buttons: tuple[tuple[Button, ...], ...] = ()
-    notice: str = ""
-    edit: bool = False
-    photo: bytes | None = None
-    photo_name: str = ""
-    choices: tuple[Card, ...] = ()
-    """The cards of a "Which did you mean?" (its buttons are their `pick:` buttons)."""
-
-
-STALE_BUTTON = Reply(notice="That button has expired. Send /topics to browse again.")
-
-
-def _button(label: str, action: str, key: str = "", page: int | None = None) -> Button:
-    data = f"{action}:{key}" + (f":{page}" if page is not None else "")
-    if len(data.encode()) > CALLBACK_LIMIT_BYTES:
-        raise ValueError(f"callback data over {CALLBACK_LIMIT_BYTES} bytes: {data!r}")
-    return Button(label, data)
-
-
-def short(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 class Dialog:
@@ -129,7 +93,7 @@ class Dialog:
         return Reply(
             title=f"{greeting} I'm your revision tutor.",
             lines=tuple(lines),
-            buttons=((_button("📚 Browse topics", "topics", page=0),),),
+            buttons=((button("📚 Browse topics", "topics", page=0),),),
         )
 
     def help(self, place: Place = Place.PRIVATE) -> Reply:
@@ -239,7 +203,7 @@ class Dialog:
         several_decks = len({hit.card.deck_id for hit in result.nearest}) > 1
         nearest = tuple(
             (
-                _button(
+                button(
                     NEAREST_PREFIX
                     + card_label(
                         hit.card, self._deck_title(hit.card.deck_id) if several_decks else ""
@@ -251,8 +215,7 @@ class Dialog:
             for hit in result.nearest
         )
         topics = tuple(
-            (_button(short(topic.title), "topic", topic.id, 0),)
-            for topic in result.suggested_topics
+            (button(short(topic.title), "topic", topic.id, 0),) for topic in result.suggested_topics
         )
         return Reply(lines=(NO_NOTE if not nearest else NO_NOTE_NEAREST,), buttons=nearest + topics)
 
@@ -280,11 +243,11 @@ class Dialog:
     ) -> Reply:
         rows: list[tuple[Button, ...]] = []
         if self.library.questions_for_card(card.id) or self._topic_has_questions(card.topic_id):
-            rows.append((_button("🧠 Quiz me on this", "quiz", card.id),))
+            rows.append((button("🧠 Quiz me on this", "quiz", card.id),))
         shown = list(dict.fromkeys([*did_you_mean, *self._related(card)]))
         for other in [c for c in shown if c.id != card.id][:3]:
             prefix = "❓ " if other in did_you_mean else "➡️ "
-            rows.append((_button(prefix + short(other.title), "card", other.id),))
+            rows.append((button(prefix + short(other.title), "card", other.id),))
         return Reply(card=card, buttons=tuple(rows), edit=edit)
 
     def card_by_name(self, name: str, *, deck_id: str | None = None) -> Reply:
@@ -316,9 +279,9 @@ class Dialog:
 
     def topics(self, page: int = 0, *, edit: bool = False) -> Reply:
         topics = list(self.library.topics.values())
-        page, pages, shown = _page(topics, page)
-        rows = [(_button(short(t.title), "topic", t.id, 0),) for t in shown]
-        rows += _pager("topics", "", page, pages)
+        page, pages, shown = page_of(topics, page)
+        rows = [(button(short(t.title), "topic", t.id, 0),) for t in shown]
+        rows += pager("topics", "", page, pages)
         return Reply(
             title="Topics",
             lines=(f"Page {page + 1} of {pages}. Pick a topic:" if pages > 1 else "Pick a topic:",),
@@ -328,10 +291,10 @@ class Dialog:
 
     def topic(self, topic: Topic, page: int = 0, *, edit: bool = False) -> Reply:
         cards = self.library.cards_in_topic(topic.id)
-        page, pages, shown = _page(cards, page)
-        rows = [(_button(short(card.title), "card", card.id),) for card in shown]
-        rows += _pager("topic", topic.id, page, pages)
-        rows.append((_button("⬅️ All topics", "topics", page=0),))
+        page, pages, shown = page_of(cards, page)
+        rows = [(button(short(card.title), "card", card.id),) for card in shown]
+        rows += pager("topic", topic.id, page, pages)
+        rows.append((button("⬅️ All topics", "topics", page=0),))
         lines = (topic.summary,) if topic.summary else ()
         if pages > 1:
             lines += (f"Page {page + 1} of {pages}.",)
@@ -352,10 +315,10 @@ class Dialog:
             else "Your questions are matched in every deck."
         )
         rows = [
-            (_button(("✅ " if deck is chosen else "") + short(deck.title, 56), "deck", deck.id),)
+            (button(("✅ " if deck is chosen else "") + short(deck.title, 56), "deck", deck.id),)
             for deck in self.library.decks
         ]
-        rows.append((_button(("✅ " if chosen is None else "") + "🌐 Any deck", "deck", ""),))
+        rows.append((button(("✅ " if chosen is None else "") + "🌐 Any deck", "deck", ""),))
         return Reply(
             title="Decks",
             lines=(now, "Pick a deck, or send /deck NAME or /deck any."),
@@ -476,35 +439,8 @@ class Dialog:
         return [cards[0].title.lower() for cards in firsts if cards][:3]
 
 
-def choice_button(card: Card, deck_title: str = "") -> Button:
-    """A chooser's button for `card` (the gap log adds the question's row id to it)."""
-    return _button(card_label(card, deck_title, 56), "pick", card.id)
-
-
-def card_label(card: Card, deck_title: str = "", limit: int = 40) -> str:
-    """A button's name for a card: its title, shortened, and its deck's when given."""
-    return short(card.title, limit) + (f" · {short(deck_title, 24)}" if deck_title else "")
-
-
 def _topics_of(deck: Deck) -> dict[str, Topic]:
     return {topic.id: topic for topic in deck.topics}
-
-
-def _page(items: Sequence[T], page: int) -> tuple[int, int, Sequence[T]]:
-    pages = max(1, -(-len(items) // PAGE_SIZE))
-    page = min(max(0, page), pages - 1)
-    return page, pages, items[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-
-
-def _pager(action: str, key: str, page: int, pages: int) -> list[tuple[Button, ...]]:
-    if pages <= 1:
-        return []
-    row = []
-    if page > 0:
-        row.append(_button("◀️ Previous", action, key, page - 1))
-    if page < pages - 1:
-        row.append(_button("Next ▶️", action, key, page + 1))
-    return [tuple(row)]
 
 
 def other_subject_text(result: Answer) -> str:

@@ -35,9 +35,9 @@ from zoneinfo import ZoneInfo
 from fsrs import Scheduler
 
 from tutor.clock import Clock, local_date, parse_time_zone, utc_now
-from tutor.dialog import Reply
 from tutor.exam_store import Exam, ExamStore, ReviewState
 from tutor.model import Library, Topic
+from tutor.replies import Reply
 from tutor.srs import card_from_dict
 from tutor.store import ChatKind, Store
 

@@ -30,8 +30,9 @@ from rapidfuzz import fuzz, utils
 from sqlalchemy.dialects import sqlite
 
 from tutor.clock import utc_now
-from tutor.dialog import CALLBACK_LIMIT_BYTES, CHOICE_DATA, STALE_BUTTON, Button, Dialog, Reply
+from tutor.dialog import Dialog
 from tutor.model import Card, Library
+from tutor.replies import CALLBACK_LIMIT_BYTES, CHOICE_DATA, STALE_BUTTON, Button, Reply
 from tutor.search import Hit, SearchIndex
 from tutor.store import Store, content_gaps
 

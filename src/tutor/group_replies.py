@@ -7,8 +7,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tutor.dialog import Reply
 from tutor.group_results import Leaderboard, RoundResult, Standing
+from tutor.replies import Reply
 from tutor.store import GroupScore, NameDisplay, QuizSession, SessionStatus
 
 _MEDALS = ("🥇", "🥈", "🥉")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from tutor.dialog import Reply
+from tutor.replies import Reply
 from tutor.store import GroupPoll, GroupScore, NameDisplay, SessionStatus
 
 

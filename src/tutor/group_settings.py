@@ -11,9 +11,9 @@ from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from typing import Any
 
-from tutor.dialog import Button, Reply
 from tutor.model import Library
 from tutor.quizflow import QuizFlow, Who
+from tutor.replies import Button, Reply
 from tutor.store import (
     MAX_OPEN_PERIOD_SECONDS,
     MAX_QUESTIONS_PER_ROUND,

@@ -49,7 +49,6 @@ from enum import Enum
 from zoneinfo import ZoneInfo
 
 from tutor.clock import Clock, local_date, start_of_local_day, utc_now
-from tutor.dialog import Reply
 from tutor.grading import Verdict
 from tutor.group_replies import introduction, plural_s, round_intro, running_reply
 from tutor.group_results import (
@@ -68,6 +67,7 @@ from tutor.group_settings import GroupSettings
 from tutor.model import Library, Question, QuestionKind, Topic
 from tutor.quiz import MAX_RESPONSE_MS, TRUE_FALSE_OPTIONS, WEAK_TOPIC_ACCURACY, QuizService
 from tutor.quizflow import QuizFlow, Who
+from tutor.replies import Reply
 from tutor.srs import Srs
 from tutor.store import (
     Answer,

@@ -17,7 +17,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from tutor.clock import Clock, local_date, utc_now
-from tutor.dialog import STALE_BUTTON, Button, Reply, short
 from tutor.exam import ExamService
 from tutor.grading import Verdict
 from tutor.model import Library, QuestionKind, Topic
@@ -34,6 +33,7 @@ from tutor.quiz import (
     Started,
 )
 from tutor.quiz_arguments import NameMatcher, option_named, split_quiz_argument
+from tutor.replies import STALE_BUTTON, Button, Reply, short
 from tutor.store import ChatKind, SessionStatus, Store
 
 MAX_COUNT = 20

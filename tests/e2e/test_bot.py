@@ -22,8 +22,9 @@ import pytest
 from telegram.ext import Application
 
 from tutor.config import PROJECT_ROOT, SETTINGS, Settings
-from tutor.dialog import Button, Dialog, Reply
+from tutor.dialog import Dialog
 from tutor.render import TELEGRAM_TEXT_LIMIT
+from tutor.replies import Button, Reply
 from tutor.telegram.app import build_application
 
 from .emulator import BotApiEmulator, parse_html

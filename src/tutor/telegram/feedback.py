@@ -13,9 +13,10 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from tutor.dialog import Dialog, Reply
+from tutor.dialog import Dialog
 from tutor.gaps import FEEDBACK_GONE, GapLog, press_feedback
 from tutor.gaps import with_feedback as gaps_with_feedback
+from tutor.replies import Reply
 
 logger = logging.getLogger(__name__)
 

@@ -30,7 +30,6 @@ from telegram.ext import (
     filters,
 )
 
-from tutor.dialog import Reply
 from tutor.group_replies import (
     LEADERBOARD_SIZE,
     leaderboard_reply,
@@ -39,6 +38,7 @@ from tutor.group_replies import (
 from tutor.group_settings import ADMINS_ONLY
 from tutor.groups import GroupRounds
 from tutor.render import reply_html, split_message
+from tutor.replies import Reply
 from tutor.store import ChatKind
 from tutor.telegram.admins import ADMIN_STATUSES, admin_of
 from tutor.telegram.quiz_handlers import deliver, who_of

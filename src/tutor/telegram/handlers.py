@@ -24,9 +24,10 @@ from telegram.ext import ApplicationHandlerStop, CommandHandler, ContextTypes
 
 from tutor.commands import Place
 from tutor.deckchoice import DeckChoice
-from tutor.dialog import CHOICE_DATA, Dialog, Reply
+from tutor.dialog import Dialog
 from tutor.gaps import GapLog, press_choice
 from tutor.render import card_html, reply_html, split_message
+from tutor.replies import CHOICE_DATA, Reply
 from tutor.search import SearchIndex
 from tutor.telegram.feedback import with_feedback
 

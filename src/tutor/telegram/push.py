@@ -65,9 +65,9 @@ from tutor.daily import (
     DailyService,
 )
 from tutor.daily_schedule import Owed, PushOutcome, Settled
-from tutor.dialog import Reply
 from tutor.quizflow import QuizFlow, Who
 from tutor.render import reply_html, split_message
+from tutor.replies import Reply
 from tutor.store import ChatKind
 from tutor.telegram.admins import admin_of
 from tutor.telegram.handlers import keyboard

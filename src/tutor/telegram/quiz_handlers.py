@@ -25,9 +25,9 @@ from telegram.ext import (
     filters,
 )
 
-from tutor.dialog import Reply
 from tutor.quizflow import AS_CHAT_REFUSAL, QuizFlow, Who
 from tutor.render import split_message
+from tutor.replies import Reply
 from tutor.store import ChatKind
 from tutor.telegram.handlers import (
     answer_once,

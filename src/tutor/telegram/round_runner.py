@@ -34,7 +34,6 @@ from telegram.ext import (
 
 from tutor.clock import Clock, utc_now
 from tutor.config import Settings
-from tutor.dialog import Reply
 from tutor.group_replies import (
     ROUND_RESULT_SIZE,
     names_wanted,
@@ -44,6 +43,7 @@ from tutor.group_results import Ask, PollQuestion, RoundOver, RoundTiming, Wait
 from tutor.groups import GroupRounds
 from tutor.quizflow import QuizFlow
 from tutor.render import reply_html, split_message
+from tutor.replies import Reply
 from tutor.store import ChatSettings
 from tutor.telegram.handlers import keyboard
 
