@@ -203,6 +203,23 @@ DISCOURSE_MARKERS: Phrases = word_phrases(
     "at the end of the day",
     "just wondering",
     "i was wondering",
+    # Openers: how a student starts a message, not what it asks ("quick q: was trotsky
+    # arrogant", "sorry to bother u but what is osmosis"; *quick*, *random* and *bother*
+    # were weighed as words no card writes).
+    *(
+        f"{kind} {asked}"
+        for kind in ("quick", "random", "dumb", "stupid", "silly", "another")
+        for asked in ("q", "qs", "question", "questions", "qu")
+    ),
+    "quick one",
+    "real quick",
+    "sorry to bother you",
+    "sorry to bother u",
+    "sorry to bother",
+    "sorry to ask",
+    "sorry for asking",
+    "out of curiosity",
+    "just curious",
 )
 
 # Texting shorthand and informal spellings, spelled out. Values may be several words.
@@ -312,6 +329,12 @@ SHORTHAND: dict[str, str] = {
     "idc": "",
     "istg": "",
     "bro": "",
+    "bestie": "",
+    "ugh": "",
+    "urgh": "",
+    "xx": "",
+    "xxx": "",
+    "eli5": "",
     "tea": "gossip",
 }
 

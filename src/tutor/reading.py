@@ -43,7 +43,12 @@ from tutor.lexicon import (
 )
 from tutor.notation import notation_words
 from tutor.sections import read_sections
-from tutor.situation import situation_positions
+from tutor.situation import (
+    ADDRESSED_PEOPLE,
+    CLOSING_ADDRESSES,
+    OPENING_FILLERS,
+    situation_positions,
+)
 from tutor.text import (
     EMOJI,
     ENGLISH_WORD_MIN_FREQUENCY,
@@ -73,6 +78,16 @@ _TYPED_NUMBER = re.compile(r"(\d+)(?:st|nd|rd|th)?")
 # scaffolding, where as a word no card writes it weighed as the rarest and the question
 # got no card.
 SCAFFOLDING_TYPO_MIN_LETTERS = 4
+# A message that opens by addressing the tutor, a comma or colon after ("sir, stalin gave
+# him the wrong day…", "hey miss: …"): the name is no word of the question. With no comma
+# "sir" may be a title ("sir edward grey"), so situation._addressing takes it only before
+# a question word.
+_ADDRESSED = re.compile(
+    r"^\W*(?:(?:{})\W+)*(?:{})\s*[,:]".format(
+        "|".join(sorted(OPENING_FILLERS)), "|".join(sorted(ADDRESSED_PEOPLE | CLOSING_ADDRESSES))
+    ),
+    re.IGNORECASE,
+)
 LONG_SLIP_LETTERS = 7
 
 
@@ -82,7 +97,7 @@ def typed_words(query: str) -> tuple[str, ...]:
     words spelled out, what any maths it pastes is, in words ("double brackets"), and the
     formulas and numbered parts ("act 1 scene 7") it writes as their terms, not as words
     (formulas.read_formulas, sections.read_sections)."""
-    text, sections = read_sections(plain_text(query)[:MAX_QUERY_CHARS])
+    text, sections = read_sections(_ADDRESSED.sub("", plain_text(query)[:MAX_QUERY_CHARS], 1))
     prose, formulas = read_formulas(text)
     words = mend_slips(spell_texting_digits(normalise(prose).split()))
     return tuple(words + notation_words(text) + formulas + sections)
@@ -191,6 +206,8 @@ def scaffolding_typo(word: str) -> str | None:
     itself; one the word list never meets is a slip even when it looks like a form of a
     WordNet word ("explane", "summerise")."""
     if len(word) < SCAFFOLDING_TYPO_MIN_LETTERS or not word.isalpha():
+        return None
+    if word in STOPWORDS:  # "dont", "wont" as typed: not *done*, *won*
         return None
     if english_frequency(word) > 0:
         return None

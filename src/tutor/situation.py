@@ -101,15 +101,84 @@ FORGET_WORDS: frozenset[str] = frozenset(
     """.split()
 )
 MIX_WORDS: frozenset[str] = frozenset({"mix", "mixing", "mixed"})  # only with "up"
+# Opening a message, the student's own state: "confused about osmosis", "lowkey confused,…".
+CONFUSED_AT_START: frozenset[str] = frozenset({"confused", "muddled"})
 FORGETTERS: frozenset[str] = frozenset({"i", "ill", "ive", "im", "id", "its", "thats"})
 FORGET_ADVERBS: frozenset[str] = frozenset(
     """
     always keep keeps just never literally totally completely still sometimes can cant
-    dont do not will ll only even already so really very super kinda get got them
+    dont do not will ll only even already so really very super kinda get got them lowkey
+    highkey abit bit little proper
     """.split()
 )
 FORGET_TOPIC_CUES: frozenset[str] = frozenset("why how do does did what when".split())
 FORGOTTEN_THINGS: frozenset[str] = frozenset("this it them everything half of up me".split())
+# How a student opens a message to the tutor, never what about: "guys what is…", "wait
+# was trotsky…", "urgent!! …", "ugh how do…" (words no card writes, weighed as the rarest:
+# "sir, did lenin want stalin sacked" got no card where the question alone got its card).
+# At the start of a message, after any greeting or filler ("hey guys", "ok wait so").
+OPENING_WORDS: frozenset[str] = frozenset(
+    "guys yall wait urgent emergency sos ugh urgh argh bot chatbot".split()
+)
+OPENING_FILLERS: frozenset[str] = frozenset(
+    """
+    hey hi hiya hello yo oi ok okay so um umm erm uh oh ah ahh omg lol bro bruh please pls
+    plz hold hang on
+    """.split()
+)
+# "sir" or "miss" opening a message ("sir how does…", "miss stalin gave him…"), unless an
+# object follows: "miss" is a verb too ("miss the funeral", "miss out on"). "Sir Edward
+# Grey" loses only his title.
+VERB_OBJECTS: frozenset[str] = frozenset(
+    """
+    the a an out my your his her their our its it them him me us you this that these those
+    school lessons lesson class classes
+    """.split()
+)
+# Closing a message addressed to the tutor: "…, sir", "… guys", "thanks miss" ("miss" only
+# after a thanks or a please: "did trotsky miss").
+CLOSING_ADDRESSES: frozenset[str] = frozenset({"sir", "guys", "yall"})
+POLITE_WORDS: frozenset[str] = frozenset(
+    "thanks thank ty thx cheers tysm please pls plz x xx".split()
+)
+# How the student stands with the topic, or how they want it told, wherever they say it:
+# "i dont understand …", "remind me …", "… in simple terms", "… for gcse", "im so tired
+# but …" (*understand*, *remind*, *simple*, *terms*, *gcse*, *tired* weighed as words no
+# card writes: each framing lost 8–16 % of the tune questions it was put around).
+STANDING_PHRASES: Phrases = word_phrases(
+    "i dont understand",
+    "i dont really understand",
+    "i still dont understand",
+    "i just dont understand",
+    "i cant understand",
+    "help me understand",
+    "i need help with",
+    "need help with",
+    "remind me",
+    "in simple terms",
+    "in simple words",
+    "in simple english",
+    "in plain english",
+    "simply put",
+    "explain simply",
+    "like im five",
+    "like im 5",
+    "for gcse",
+    "for my gcse",
+    "for my gcses",
+    "at gcse",
+    "gcse level",
+    "im so tired",
+    "im tired",
+    "so tired",
+    "im exhausted",
+    "im struggling",
+    "struggling with",
+    "my brain is fried",
+    "brain is fried",
+    "brain fried",
+)
+
 # Once a question tells of the student's situation, when they learnt or need it is
 # situation too ("my teacher explained osmosis today", "revising last night and got stuck
 # on…", "ill forget by tomorrow"); in a question that tells of none it stays ("what was the
@@ -156,8 +225,32 @@ def situation_positions(joined: Sequence[str]) -> set[int]:
         elif _reported(joined, at):  # "sir said", "my mate reckons"
             found.update((at - 1, at))
     found |= subject_positions(joined)  # "bio quiz", "chem mock", "english lit essay"
+    found |= _addressing(joined) | phrase_positions(joined, STANDING_PHRASES)
     if found:  # "my teacher explained osmosis today": when they learnt it, too
         found |= phrase_positions(joined, TOLD_WHEN_PHRASES)
+    return found
+
+
+def _addressing(joined: Sequence[str]) -> set[int]:
+    """Positions of the words that open or close a message addressed to the tutor: "guys",
+    "wait", "urgent", "sir" or "miss" with no object after at the start (after any greeting
+    or filler: "hey guys", "ok wait so"); "sir", "guys", "thanks miss" at the end."""
+    found: set[int] = set()
+    for at, word in enumerate(joined):
+        if word in OPENING_WORDS or (
+            word in ADDRESSED_PEOPLE
+            and joined[at + 1 : at + 2]
+            and joined[at + 1] not in VERB_OBJECTS
+        ):
+            found.add(at)
+        elif word not in OPENING_FILLERS:
+            break
+    last = len(joined) - 1
+    if last > 0 and (
+        joined[last] in CLOSING_ADDRESSES
+        or (joined[last] in ADDRESSED_PEOPLE and joined[last - 1] in POLITE_WORDS)
+    ):
+        found.add(last)
     return found
 
 
@@ -273,8 +366,8 @@ def _forgetting(joined: Sequence[str], at: int) -> range:
         begin -= 1
         if begin and joined[begin - 1] in FORGET_TOPIC_CUES:
             return range(0)  # "why do i forget"
-    elif begin == at:
-        return range(0)  # "forgetting from LTM", "we forget"
+    elif begin == at and not (begin == 0 and joined[at] in CONFUSED_AT_START):
+        return range(0)  # "forgetting from LTM", "we forget"; not "confused about osmosis"
     end = at + 1
     while end < len(joined) and joined[end] in FORGOTTEN_THINGS:
         end += 1
