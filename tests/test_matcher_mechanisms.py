@@ -976,6 +976,14 @@ def test_a_title_beside_a_discourse_marker_gets_its_card(harness: Library) -> No
         ("confused about osmosis", ("osmosis",)),
         ("what is osmosis thanks miss", ("osmosis",)),
         ("what is osmosis sir", ("osmosis",)),
+        ("i find this so hard, what is osmosis", ("osmosis",)),
+        ("sorry if im being thick but what is osmosis", ("osmosis",)),
+        ("osmosis, im actually gonna fail", ("osmosis",)),
+        ("lowkey stressing. osmosis", ("osmosis",)),
+        ("osmosis keep it short", ("osmosis",)),
+        ("osmosis step by step", ("osmosis",)),
+        ("hey sir hope ur well, osmosis cheers", ("osmosis",)),
+        ("osmosis thanks in advance", ("osmosis",)),
         # the same words kept where they are the question's
         ("why did trotsky miss the funeral", ("trotsky", "miss", "funeral")),
         ("miss the funeral", ("miss", "funeral")),
@@ -983,6 +991,9 @@ def test_a_title_beside_a_discourse_marker_gets_its_card(harness: Library) -> No
         ("what did he understand", ("understand",)),
         ("why do we wait for the results", ("wait", "results")),
         ("what did the bot do", ("bot",)),
+        ("why was trotsky lost", ("trotsky", "lose")),  # a feeling only said of oneself
+        ("did the plan fail", ("plan", "fail")),
+        ("why is it so hard to defend", ("hard", "defend")),
     ],
 )
 def test_how_a_student_addresses_the_tutor_is_not_the_question(
@@ -996,7 +1007,8 @@ def test_how_a_student_addresses_the_tutor_is_not_the_question(
 
 def test_a_title_framed_as_students_address_the_tutor_gets_its_card(harness: Library) -> None:
     """Every Biology title inside each framing gets the card it gets asked alone (on the
-    tune sets each framing lost 1-17 % of the questions answered right without it)."""
+    tune sets each framing lost 1-17 % of the questions answered right without it; "hii",
+    "heyy": a function word with its last letter typed twice)."""
     frames = (
         "sir, {}",
         "miss, {}",
@@ -1013,6 +1025,11 @@ def test_a_title_framed_as_students_address_the_tutor_gets_its_card(harness: Lib
         "im so tired but {}",
         "lowkey confused, {}",
         "{} thanks miss",
+        "hii {}",
+        "i find this so hard, {}",
+        "{} keep it short pls",
+        "{} thanks in advance",
+        "hey sir hope ur well, {}",
     )
     biology = deck_index(harness, "biology-cells")
     assert titles_answered_otherwise(biology, frames) == []

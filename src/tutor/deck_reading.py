@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from tutor.deck_names import DeckNames
-from tutor.lexicon import SHORTHAND
+from tutor.lexicon import SHORTHAND, STOPWORDS
 from tutor.people import People
 from tutor.reading import meanings, scaffolding_typo, typed_words
 from tutor.sections import as_typed, broader, is_section_term
@@ -171,4 +171,18 @@ def _typed_once(word: str) -> str:
     once = collapse_repeats(word)
     if once != word and len(once) < 3 and word_meaning(once):
         return word
+    if _doubled_function_word(once):
+        return once[:-1]  # "hii", "heyy", "okk", "soo"
     return once
+
+
+def _doubled_function_word(word: str) -> bool:
+    """Whether a word is a function word with its last letter typed twice ("hii", "heyy",
+    "pleasee"), and no English word itself ("bee" is not *be*, "off" is its own word)."""
+    return (
+        len(word) >= 3
+        and word[-1] == word[-2]
+        and word[:-1] in STOPWORDS
+        and word not in STOPWORDS
+        and not is_english(word)
+    )

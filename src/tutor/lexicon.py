@@ -335,6 +335,8 @@ SHORTHAND: dict[str, str] = {
     "xx": "",
     "xxx": "",
     "eli5": "",
+    "omfg": "",
+    "tysm": "thanks",
     "tea": "gossip",
 }
 

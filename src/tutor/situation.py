@@ -76,7 +76,7 @@ REPORTING_VERBS: frozenset[str] = frozenset(
 # Schoolwork the question is for ("in my mock", "on the last test", "for my homework", "came
 # up in a past paper"): after a preposition and a determiner, or "past paper(s)".
 PAPERWORK_WORDS: frozenset[str] = frozenset(
-    "homework hw essay essays quiz worksheet paper papers".split()
+    "homework hw essay essays quiz worksheet paper papers cards flashcards notes poster".split()
 )
 PAPERWORK_PREPOSITIONS: frozenset[str] = frozenset({"in", "on", "for", "from"})
 PAPERWORK_DETERMINERS: frozenset[str] = frozenset(
@@ -101,9 +101,6 @@ FORGET_WORDS: frozenset[str] = frozenset(
     """.split()
 )
 MIX_WORDS: frozenset[str] = frozenset({"mix", "mixing", "mixed"})  # only with "up"
-# Opening a message, the student's own state: "confused about osmosis", "lowkey confused,…".
-CONFUSED_AT_START: frozenset[str] = frozenset({"confused", "muddled"})
-FORGETTERS: frozenset[str] = frozenset({"i", "ill", "ive", "im", "id", "its", "thats"})
 FORGET_ADVERBS: frozenset[str] = frozenset(
     """
     always keep keeps just never literally totally completely still sometimes can cant
@@ -111,6 +108,25 @@ FORGET_ADVERBS: frozenset[str] = frozenset(
     highkey abit bit little proper
     """.split()
 )
+# Opening a message, the student's own state: "confused about osmosis", "lowkey confused,…",
+# "stressing. what is…".
+CONFUSED_AT_START: frozenset[str] = frozenset(
+    {"confused", "muddled", "stressing", "panicking", "struggling"}
+)
+# How the student feels, said of themselves ("im so lost", "idk if im being thick", "im
+# actually gonna fail", "im begging", "i find this so hard"): with "i"/"im" before it
+# across FEELING_ADVERBS, like forgetting; "trotsky lost" and "the dead" keep their words.
+FEELING_WORDS: frozenset[str] = frozenset(
+    """
+    lost thick stupid dumb slow tired exhausted panicking panicked stressing stressed
+    struggling begging failing fail dying dead hopeless clueless behind desperate freaking
+    hard difficult
+    """.split()
+)
+FEELING_ADVERBS: frozenset[str] = FORGET_ADVERBS | frozenset(
+    "being gonna going to feel feeling actually find finding this it such am".split()
+)
+FORGETTERS: frozenset[str] = frozenset({"i", "ill", "ive", "im", "id", "its", "thats"})
 FORGET_TOPIC_CUES: frozenset[str] = frozenset("why how do does did what when".split())
 FORGOTTEN_THINGS: frozenset[str] = frozenset("this it them everything half of up me".split())
 # How a student opens a message to the tutor, never what about: "guys what is…", "wait
@@ -177,6 +193,44 @@ STANDING_PHRASES: Phrases = word_phrases(
     "my brain is fried",
     "brain is fried",
     "brain fried",
+    # how they want it told
+    "keep it short",
+    "keep it simple",
+    "short answer",
+    "short version",
+    "step by step",
+    "dont use big words",
+    "no big words",
+    "without big words",
+    "in a few words",
+    "in one sentence",
+    "explain it like",
+    "remember it",
+    "remember this",
+    "remember them",
+    # courtesies and asides
+    "hope ur well",
+    "hope youre well",
+    "hope your well",
+    "hope you are well",
+    "many thanks",
+    "thanks in advance",
+    "thank you in advance",
+    "ty in advance",
+    "in advance",
+    "good morning",
+    "good afternoon",
+    "good evening",
+    "not gonna lie",
+    "no offence",
+    "i promise",
+    "last one",
+    "one last",
+    "one more",
+    "sound stupid",
+    "sounds stupid",
+    "sound dumb",
+    "sounds dumb",
 )
 
 # Once a question tells of the student's situation, when they learnt or need it is
@@ -201,7 +255,7 @@ TOLD_WHEN_PHRASES: Phrases = word_phrases(
 # How many words an exam and its day may stand apart ("my exam is in 2 days": 4).
 SITUATION_REACH = 5
 # Words that may qualify a piece of schoolwork: "my maths homework", "the mock exam".
-SCHOOL_WORK_QUALIFIERS = SCHOOL_SUBJECTS | ASSESSMENT_WORDS
+SCHOOL_WORK_QUALIFIERS = SCHOOL_SUBJECTS | ASSESSMENT_WORDS | {"revision"}
 
 
 def situation_positions(joined: Sequence[str]) -> set[int]:
@@ -220,6 +274,8 @@ def situation_positions(joined: Sequence[str]) -> set[int]:
             found.update(_got_wrong(joined, at))
         if word in FORGET_WORDS:
             found.update(_forgetting(joined, at))
+        if word in FEELING_WORDS:
+            found.update(_feeling(joined, at))
         if _own_person(joined, at) or _stuck_on(joined, at):
             found.add(at)
         elif _reported(joined, at):  # "sir said", "my mate reckons"
@@ -348,6 +404,20 @@ def _got_wrong(joined: Sequence[str], at: int) -> range:
         begin -= 1
     if begin >= 0 and at - begin <= 3 and joined[begin] in GOT_WRONG_VERBS:
         return range(begin, at + 1)
+    return range(0)
+
+
+def _feeling(joined: Sequence[str], at: int) -> range:
+    """The positions of "im so lost", "i find this so hard", "idk if im being thick" ending
+    at the word at `at`: a feeling the student says of themselves ("i"/"im" before it),
+    none otherwise ("why was trotsky lost", "so hard to defend")."""
+    begin = at
+    while begin and joined[begin - 1] in FEELING_ADVERBS:
+        begin -= 1
+    if begin and joined[begin - 1] in FORGETTERS:
+        return range(begin - 1, at + 1)
+    if begin == 0 and joined[at] in CONFUSED_AT_START:
+        return range(0, at + 1)  # "lowkey stressing. what is…"
     return range(0)
 
 
