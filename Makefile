@@ -10,7 +10,7 @@ PIP_LOG := $(VENV)/pip.log
 RUN_INSTALLED := $(VENV)/.run-installed
 TEST_INSTALLED := $(VENV)/.installed
 
-.PHONY: run test bench score score-fresh score-all check ask clean
+.PHONY: run test bench score score-fresh score-all framings check ask clean
 
 # $(1): what to install (pip's argument), $(2): what to call it in the one line printed.
 define pip_install
@@ -48,6 +48,11 @@ score: $(RUN_INSTALLED)
 # pre-issue-9 matcher as baseline in the same run (benchmarks/score_all.py).
 score-all: $(RUN_INSTALLED)
 	$(PY) benchmarks/score_all.py $(ARGS)
+
+# Whether the way a student wraps a question ("sir, …", "… pls test tmrw") changes its
+# answer: blind framings around a sample of each deck's questions (benchmarks/framings.py).
+framings: $(RUN_INSTALLED)
+	$(PY) benchmarks/framings.py $(ARGS)
 
 score-fresh: $(RUN_INSTALLED)
 	$(PY) ../shared/eval/score.py benchmarks/questions_fresh.yaml --cmd "$(VENV)/bin/tutor ask --json -"
