@@ -20,6 +20,7 @@ from tutor.content import load_library
 from tutor.deck_index import REASON_TITLE_BONUS
 from tutor.definitions import defined_phrases, defined_phrases_of
 from tutor.dialog import Dialog
+from tutor.lexicon import word_phrases
 from tutor.model import Card, Library, Topic
 from tutor.reading import asked_sentences, asks_why, meanings, scaffolding_typo, typed_words
 from tutor.search import (
@@ -35,6 +36,7 @@ from tutor.text import (
     is_exhibit,
     mend_slips,
     normalise,
+    phrase_positions,
     plain_text,
     roman_value,
     spell_texting_digits,
@@ -2190,3 +2192,12 @@ def test_a_small_number_alone_is_not_a_name() -> None:
     assert best_id(index, "one last push") == "spring-offensive"
     assert best_id(index, "plan 17") == "plan-17"
     assert best_id(index, "1918") == "spring-offensive"
+
+
+def test_a_phrase_list_finds_what_trying_every_phrase_finds() -> None:
+    """Phrases are looked up by the word they open (lexicon.Phrases), not tried at every
+    word: the same positions as trying each phrase everywhere."""
+    phrases = word_phrases("in the first place", "in general", "to be honest", "general")
+    words = "why in the first place and in general to be honest in".split()
+    assert phrase_positions(words, phrases) == phrase_positions(words, tuple(phrases))
+    assert phrase_positions(words, phrases) == {1, 2, 3, 4, 6, 7, 8, 9, 10}

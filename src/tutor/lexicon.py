@@ -8,12 +8,25 @@ write it.
 
 from __future__ import annotations
 
-Phrases = tuple[tuple[str, ...], ...]
+from functools import cached_property
+
+
+class Phrases(tuple[tuple[str, ...], ...]):
+    """Phrases as word sequences, with the phrases each first word opens: text.phrase_positions
+    looks each word of a question up there rather than trying every phrase at every word
+    (a list of seventy phrases read that way cost a question 0.1 ms)."""
+
+    @cached_property
+    def by_first_word(self) -> dict[str, tuple[tuple[str, ...], ...]]:
+        opened: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in self:
+            opened.setdefault(phrase[0], []).append(phrase)
+        return {word: tuple(phrases) for word, phrases in opened.items()}
 
 
 def word_phrases(*written: str) -> Phrases:
     """Phrases as the word sequences text.phrase_positions looks for."""
-    return tuple(tuple(phrase.split()) for phrase in written)
+    return Phrases(tuple(phrase.split()) for phrase in written if phrase.split())
 
 
 # Function words and question scaffolding: they say how a student asks, not what about.
@@ -220,6 +233,24 @@ DISCOURSE_MARKERS: Phrases = word_phrases(
     "sorry for asking",
     "out of curiosity",
     "just curious",
+)
+
+# Courtesies around a question ("Good evening. … Many thanks.", "hey sir hope ur well, …",
+# "… thanks in advance"): the matcher leaves them out; the chit-chat reader keeps them, as
+# "good morning" alone is a greeting and "many thanks" alone thanks.
+COURTESIES: Phrases = word_phrases(
+    "hope ur well",
+    "hope youre well",
+    "hope your well",
+    "hope you are well",
+    "many thanks",
+    "thanks in advance",
+    "thank you in advance",
+    "ty in advance",
+    "in advance",
+    "good morning",
+    "good afternoon",
+    "good evening",
 )
 
 # Texting shorthand and informal spellings, spelled out. Values may be several words.

@@ -20,6 +20,7 @@ from tutor.formulas import read_formulas
 from tutor.lexicon import (
     AUTHORIAL_VERB_CUES,
     AUTHORIAL_VERBS,
+    COURTESIES,
     DISCOURSE_MARKERS,
     EXAM_CUES,
     EXAM_DETERMINERS,
@@ -165,7 +166,8 @@ def _exam_furniture(joined: Sequence[str]) -> set[int]:
             found.update((at - 2, at - 1, at))
     # "Describe two features of…", "…for an enquiry into…"; "whats the point of…"
     phrases = phrase_positions(joined, EXAM_STEMS) | phrase_positions(joined, POINT_QUESTIONS)
-    return found | phrases | phrase_positions(joined, DISCOURSE_MARKERS)
+    marked = phrase_positions(joined, DISCOURSE_MARKERS) | phrase_positions(joined, COURTESIES)
+    return found | phrases | marked
 
 
 def _writers(joined: Sequence[str]) -> set[int]:

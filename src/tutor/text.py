@@ -34,6 +34,7 @@ from tutor.lexicon import (
     STOP_VERBS,
     STOPWORDS,
     TEXTING_DIGITS,
+    Phrases,
 )
 
 MAX_QUERY_CHARS = 400
@@ -311,6 +312,13 @@ def phrase_positions(words: Sequence[str], phrases: Iterable[tuple[str, ...]]) -
     """The positions of the words that any of `phrases` (each a tuple of words) covers
     where it stands in `words`."""
     found: set[int] = set()
+    if isinstance(phrases, Phrases):  # only the phrases each word opens
+        opened = phrases.by_first_word
+        for at, word in enumerate(words):
+            for phrase in opened.get(word, ()):
+                if tuple(words[at : at + len(phrase)]) == phrase:
+                    found.update(range(at, at + len(phrase)))
+        return found
     for phrase in phrases:
         for at in range(len(words) - len(phrase) + 1):
             if tuple(words[at : at + len(phrase)]) == phrase:
