@@ -986,6 +986,9 @@ def test_a_title_beside_a_discourse_marker_gets_its_card(harness: Library) -> No
         ("osmosis step by step", ("osmosis",)),
         ("hey sir hope ur well, osmosis cheers", ("osmosis",)),
         ("osmosis thanks in advance", ("osmosis",)),
+        ("i forgot everything from year 10, osmosis", ("osmosis",)),
+        ("hey, random one but osmosis", ("osmosis",)),
+        ("osmosis, i have 5 mins before class", ("osmosis", "5", "mins")),
         # the same words kept where they are the question's
         ("why did trotsky miss the funeral", ("trotsky", "miss", "funeral")),
         ("miss the funeral", ("miss", "funeral")),
@@ -996,6 +999,7 @@ def test_a_title_beside_a_discourse_marker_gets_its_card(harness: Library) -> No
         ("why was trotsky lost", ("trotsky", "lose")),  # a feeling only said of oneself
         ("did the plan fail", ("plan", "fail")),
         ("why is it so hard to defend", ("hard", "defend")),
+        ("what happened in the year 1924", ("year", "1924")),  # no school year
     ],
 )
 def test_how_a_student_addresses_the_tutor_is_not_the_question(
@@ -1032,6 +1036,8 @@ def test_a_title_framed_as_students_address_the_tutor_gets_its_card(harness: Lib
         "{} keep it short pls",
         "{} thanks in advance",
         "hey sir hope ur well, {}",
+        "not gonna lie i forgot everything from year 10, {}",
+        "{} rly need this before class",
     )
     biology = deck_index(harness, "biology-cells")
     assert titles_answered_otherwise(biology, frames) == []

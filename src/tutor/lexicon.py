@@ -225,6 +225,7 @@ DISCOURSE_MARKERS: Phrases = word_phrases(
         for asked in ("q", "qs", "question", "questions", "qu")
     ),
     "quick one",
+    "random one",
     "real quick",
     "sorry to bother you",
     "sorry to bother u",
@@ -367,6 +368,8 @@ SHORTHAND: dict[str, str] = {
     "xxx": "",
     "eli5": "",
     "omfg": "",
+    "rly": "really",
+    "srsly": "seriously",
     "tysm": "thanks",
     "tea": "gossip",
 }

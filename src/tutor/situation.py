@@ -210,6 +210,7 @@ STANDING_PHRASES: Phrases = word_phrases(
     "remember them",
     # asides
     "not gonna lie",
+    "not going to lie",  # as a deck reads "gonna" (lexicon.SHORTHAND)
     "no offence",
     "i promise",
     "last one",
@@ -219,6 +220,22 @@ STANDING_PHRASES: Phrases = word_phrases(
     "sounds stupid",
     "sound dumb",
     "sounds dumb",
+)
+
+# The student's school year ("from year 10", "in yr 11"): a year from 7 to 13 — "the year
+# 1924" keeps its words.
+SCHOOL_YEAR_WORDS: frozenset[str] = frozenset({"year", "yr"})
+SCHOOL_YEARS: frozenset[str] = frozenset(
+    "7 8 9 10 11 12 13 seven eight nine ten eleven twelve thirteen".split()
+)
+# When the student has to be somewhere ("i got 5 mins before class", "before the lesson").
+BEFORE_SCHOOL_PHRASES: Phrases = word_phrases(
+    "before class",
+    "before school",
+    "before the lesson",
+    "before my lesson",
+    "before lesson",
+    "before registration",
 )
 
 # Once a question tells of the student's situation, when they learnt or need it is
@@ -270,6 +287,7 @@ def situation_positions(joined: Sequence[str]) -> set[int]:
             found.update((at - 1, at))
     found |= subject_positions(joined)  # "bio quiz", "chem mock", "english lit essay"
     found |= _addressing(joined) | phrase_positions(joined, STANDING_PHRASES)
+    found |= _school_year(joined) | phrase_positions(joined, BEFORE_SCHOOL_PHRASES)
     if found:  # "my teacher explained osmosis today": when they learnt it, too
         found |= phrase_positions(joined, TOLD_WHEN_PHRASES)
     return found
@@ -296,6 +314,16 @@ def _addressing(joined: Sequence[str]) -> set[int]:
     ):
         found.add(last)
     return found
+
+
+def _school_year(joined: Sequence[str]) -> set[int]:
+    """Positions of the student's school year: "from year 10", "in yr 11"."""
+    return {
+        at + step
+        for at, word in enumerate(joined[:-1])
+        if word in SCHOOL_YEAR_WORDS and joined[at + 1] in SCHOOL_YEARS
+        for step in (0, 1)
+    }
 
 
 def _own_person(joined: Sequence[str], at: int) -> bool:
