@@ -214,6 +214,7 @@ def bench(
 # some (the matcher was one file, search.py with text.py, until 2026-12-05); its data files
 # are read through _DataAt.
 MATCHER_MODULES = (
+    "shorthand",
     "lexicon",
     "text",
     "subjects",

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from tutor.deck_names import DeckNames
-from tutor.lexicon import SHORTHAND, STOPWORDS
+from tutor.lexicon import STOPWORDS
 from tutor.people import People
 from tutor.reading import meanings, scaffolding_typo, typed_words
 from tutor.sections import as_typed, broader, is_section_term
+from tutor.shorthand import SHORTHAND
 from tutor.text import (
     ENGLISH_WORD_MIN_FREQUENCY,
     MAX_QUERY_CHARS,

@@ -35,7 +35,6 @@ from tutor.lexicon import (
     POINT_QUESTIONS,
     REQUEST_WORDS,
     REQUEST_WORDS_UNLESS_NAMED,
-    SHORTHAND,
     STOP_VERBS,
     STOPWORDS,
     WHY_PHRASES,
@@ -44,6 +43,7 @@ from tutor.lexicon import (
 )
 from tutor.notation import notation_words
 from tutor.sections import read_sections
+from tutor.shorthand import SHORTHAND
 from tutor.situation import (
     ADDRESSED_PEOPLE,
     CLOSING_ADDRESSES,

@@ -210,7 +210,7 @@ STANDING_PHRASES: Phrases = word_phrases(
     "remember them",
     # asides
     "not gonna lie",
-    "not going to lie",  # as a deck reads "gonna" (lexicon.SHORTHAND)
+    "not going to lie",  # as a deck reads "gonna" (shorthand.SHORTHAND)
     "no offence",
     "i promise",
     "last one",
@@ -220,6 +220,13 @@ STANDING_PHRASES: Phrases = word_phrases(
     "sounds stupid",
     "sound dumb",
     "sounds dumb",
+    # when they have to be somewhere ("i got 5 mins before class")
+    "before class",
+    "before school",
+    "before the lesson",
+    "before my lesson",
+    "before lesson",
+    "before registration",
 )
 
 # The student's school year ("from year 10", "in yr 11"): a year from 7 to 13 — "the year
@@ -227,15 +234,6 @@ STANDING_PHRASES: Phrases = word_phrases(
 SCHOOL_YEAR_WORDS: frozenset[str] = frozenset({"year", "yr"})
 SCHOOL_YEARS: frozenset[str] = frozenset(
     "7 8 9 10 11 12 13 seven eight nine ten eleven twelve thirteen".split()
-)
-# When the student has to be somewhere ("i got 5 mins before class", "before the lesson").
-BEFORE_SCHOOL_PHRASES: Phrases = word_phrases(
-    "before class",
-    "before school",
-    "before the lesson",
-    "before my lesson",
-    "before lesson",
-    "before registration",
 )
 
 # Once a question tells of the student's situation, when they learnt or need it is
@@ -287,7 +285,7 @@ def situation_positions(joined: Sequence[str]) -> set[int]:
             found.update((at - 1, at))
     found |= subject_positions(joined)  # "bio quiz", "chem mock", "english lit essay"
     found |= _addressing(joined) | phrase_positions(joined, STANDING_PHRASES)
-    found |= _school_year(joined) | phrase_positions(joined, BEFORE_SCHOOL_PHRASES)
+    found |= _school_year(joined)
     if found:  # "my teacher explained osmosis today": when they learnt it, too
         found |= phrase_positions(joined, TOLD_WHEN_PHRASES)
     return found

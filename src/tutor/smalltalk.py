@@ -14,7 +14,8 @@ import re
 from collections.abc import Iterable
 from enum import StrEnum
 
-from tutor.lexicon import DISCOURSE_MARKERS, SHORTHAND, STOPWORDS
+from tutor.lexicon import DISCOURSE_MARKERS, STOPWORDS
+from tutor.shorthand import SHORTHAND
 from tutor.situation import (
     ASSESSMENT_WORDS,
     SCHOOL_SUBJECTS,

@@ -33,9 +33,9 @@ from tutor.lexicon import (
     SLIPS_AFTER_QUESTION_WORDS,
     STOP_VERBS,
     STOPWORDS,
-    TEXTING_DIGITS,
     Phrases,
 )
+from tutor.shorthand import TEXTING_DIGITS
 
 MAX_QUERY_CHARS = 400
 # Two-letter initials ("tf", "wr") collide with everyday chat; teachers can still list a
