@@ -1,7 +1,7 @@
 """Does the way a student wraps a question change its answer? (`make framings`)
 
     python benchmarks/framings.py [--framings heldout|tune] [--split heldout|tune]
-        [--per-deck 30] [--before REV]
+        [--per-deck 30] [--before REV] [--all-decks]
 
 Students rarely send a bare question: "sir, …", "omg quick one, …", "… pls i have a test
 tmrw", "… explain it like im 5". `benchmarks/harness/framings-tune.yaml` and
@@ -9,7 +9,8 @@ tmrw", "… explain it like im 5". `benchmarks/harness/framings-tune.yaml` and
 no code, no deck and no question set (twenty-sixth session, 2026-12-07); none adds subject
 words. The tune framings were looked at and tuned on; the held-out ones are only scored.
 For a sample of each deck's questions
-(`--per-deck` in-scope ones, seeded, and every out-of-scope one), each deck alone, this
+(`--per-deck` in-scope ones, seeded, and every out-of-scope one), each deck alone (or, with
+`--all-decks`, every deck in one index, a question's own deck's card counting), this
 prints how often a question the matcher answers right bare is still answered right inside
 each framing, and how often an out-of-scope question it rejects bare is still rejected:
 a framing should change neither. With `--before REV` the matcher of that git revision is
@@ -76,13 +77,16 @@ def measure(
     chitchat: ChitChat,
     sets: list[tuple[str, list[dict], list[dict]]],
     framings: list[str],
+    all_decks: bool = False,
 ) -> Kept:
-    """One matcher over the sampled questions, each deck alone."""
+    """One matcher over the sampled questions, each deck alone (or all decks in one index:
+    a question's own deck's card counts as right)."""
     library = load_decks()
+    shared = library_index(module, library, library.cards.values()) if all_decks else None
     kept = Kept(right=dict.fromkeys(framings, 0), rejected=dict.fromkeys(framings, 0))
     for deck_id, in_scope, out_of_scope in sets:
         cards = [card for card in library.cards.values() if card.deck_id == deck_id]
-        index = library_index(module, library, cards)
+        index = shared or library_index(module, library, cards)
 
         def reply(question: str, index: object = index) -> object:
             return bot_reply(module, index, question, chitchat)
@@ -122,6 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--per-deck", type=int, default=30, help="in-scope questions per deck")
     parser.add_argument("--worst", type=int, default=5, help="framings listed, worst first")
     parser.add_argument("--before", metavar="REV", help="also measure this git revision")
+    parser.add_argument("--all-decks", action="store_true", help="every deck in one index")
     args = parser.parse_args(argv)
     framings = load_framings(FRAMINGS[args.framings])
     rng = random.Random(SEED)
@@ -141,10 +146,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         matchers.append((args.before[:8], matcher_of(before), chitchat))
     print(
         f"{len(framings)} {args.framings} framings; {sum(len(s[1]) for s in sets)} in-scope and "
-        f"{sum(len(s[2]) for s in sets)} out-of-scope {args.split} questions, each deck alone"
+        f"{sum(len(s[2]) for s in sets)} out-of-scope {args.split} questions, "
+        + ("all decks in one index" if args.all_decks else "each deck alone")
     )
     for name, module, chitchat in matchers:
-        report(name, measure(module, chitchat, sets, framings), framings, args.worst)
+        kept = measure(module, chitchat, sets, framings, args.all_decks)
+        report(name, kept, framings, args.worst)
     return 0
 
 
