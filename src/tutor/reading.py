@@ -79,6 +79,7 @@ _TYPED_NUMBER = re.compile(r"(\d+)(?:st|nd|rd|th)?")
 # scaffolding, where as a word no card writes it weighed as the rarest and the question
 # got no card.
 SCAFFOLDING_TYPO_MIN_LETTERS = 4
+LONG_SLIP_LETTERS = 7
 # A message that opens by addressing the tutor, a comma or colon after ("sir, stalin gave
 # him the wrong day…", "hey miss: …"): the name is no word of the question. With no comma
 # "sir" may be a title ("sir edward grey"), so situation._addressing takes it only before
@@ -89,7 +90,6 @@ _ADDRESSED = re.compile(
     ),
     re.IGNORECASE,
 )
-LONG_SLIP_LETTERS = 7
 
 
 @lru_cache(maxsize=READ_CACHE_SIZE)
