@@ -2207,3 +2207,34 @@ def test_a_phrase_list_finds_what_trying_every_phrase_finds() -> None:
     words = "why in the first place and in general to be honest in".split()
     assert phrase_positions(words, phrases) == phrase_positions(words, tuple(phrases))
     assert phrase_positions(words, phrases) == {1, 2, 3, 4, 6, 7, 8, 9, 10}
+
+
+@pytest.mark.parametrize(
+    ("message", "tried"),
+    [
+        ("its 2am and i cant sleep bc of this. osmosis", ("osmosis",)),
+        ("I missed the lesson on this because I was ill. active transport", ("active transport",)),
+        # a sentence that asks is tried instead; a last sentence beside chatter that tells
+        # nothing of the student is not ("something about a telegram" is a hint, not a topic)
+        (
+            "why did the usa join the war? something about a telegram",
+            ("why did the usa join the war",),
+        ),
+        ("bruh moment. osmosis", ()),
+        ("osmosis. i have a test tomorrow", ()),
+    ],
+)
+def test_the_last_sentence_after_the_students_own_story_is_the_question(
+    message: str, tried: tuple[str, ...]
+) -> None:
+    """A message that tells of the student and then names a topic ("its 2am and i cant
+    sleep bc of this. osmosis") is asked by its last sentence, when no sentence asks."""
+    assert asked_sentences(message) == tried
+
+
+def test_a_title_after_the_students_story_gets_its_card(harness: Library) -> None:
+    """Only where the whole message finds no card: "ive been revising all night and my head
+    hurts. animal cells" meets *Specialised animal cells* as a whole and keeps it."""
+    frames = ("its 2am and i cant sleep bc of this. {}",)
+    biology = deck_index(harness, "biology-cells")
+    assert titles_answered_otherwise(biology, frames) == []

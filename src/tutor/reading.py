@@ -244,6 +244,7 @@ _ASKING_OPENERS = frozenset(
 )
 _TYPED_WORD = re.compile(r"[a-z0-9']+")
 _LEAD_IN = frozenset("so ok okay but and like basically also then um erm right well".split())
+_FIRST_PERSON = frozenset("i im ive id ill my me mine myself we our us ours".split())
 
 
 def asked_sentences(query: str) -> tuple[str, ...]:
@@ -261,7 +262,18 @@ def asked_sentences(query: str) -> tuple[str, ...]:
     sentences = [(piece.strip(), asked) for piece, asked in pieces if normalise(piece).split()]
     if len(sentences) < 2:
         return ()
-    return tuple(piece for piece, asked in sentences if asked or _opens_question(piece))
+    asking = [piece for piece, asked in sentences if asked or _opens_question(piece)]
+    *told, (last, _) = sentences
+    if not asking and not _tells(last) and all(_tells(piece) for piece, _ in told):
+        return (last,)  # "its 2am and i cant sleep bc of this. osmosis"
+    return tuple(asking)
+
+
+def _tells(sentence: str) -> bool:
+    """Whether a sentence tells of the student: it writes a first-person word ("I missed
+    the lesson on this", "its 2am and i cant sleep")."""
+    words = _TYPED_WORD.findall(sentence.lower().replace("’", "'"))
+    return any(word.split("'")[0] in _FIRST_PERSON for word in words)
 
 
 def _opens_question(sentence: str) -> bool:
