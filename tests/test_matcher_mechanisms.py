@@ -989,6 +989,9 @@ def test_a_title_beside_a_discourse_marker_gets_its_card(harness: Library) -> No
         ("i forgot everything from year 10, osmosis", ("osmosis",)),
         ("hey, random one but osmosis", ("osmosis",)),
         ("osmosis, i have 5 mins before class", ("osmosis", "5", "mins")),
+        ("I was off sick for the lesson on osmosis", ("osmosis",)),
+        ("we are doing a presentation on osmosis", ("osmosis",)),
+        ("my grandad reckons osmosis is easy", ("osmosis", "easy")),
         # the same words kept where they are the question's
         ("why did trotsky miss the funeral", ("trotsky", "miss", "funeral")),
         ("miss the funeral", ("miss", "funeral")),

@@ -62,7 +62,8 @@ STUCK_CUES: frozenset[str] = frozenset({"on", "with"})
 OWN_PEOPLE: frozenset[str] = frozenset(
     """
     teacher teachers tutor friend friends mate mates cousin dad mum mom brother sister
-    parents class classmate classmates
+    parents class classmate classmates grandad granddad grandpa grandma gran nan nana
+    grandparents uncle aunt auntie stepdad stepmum
     """.split()
 )
 ADDRESSED_PEOPLE: frozenset[str] = frozenset({"sir", "miss"})
@@ -220,6 +221,18 @@ STANDING_PHRASES: Phrases = word_phrases(
     "sounds stupid",
     "sound dumb",
     "sounds dumb",
+    # lessons missed and work being done ("i was off sick for the lesson on …", "doing a
+    # presentation on …")
+    "off sick",
+    "i was ill",
+    "i was off",
+    "missed the lesson",
+    "missed that lesson",
+    "missed the lesson on",
+    "the lesson on",
+    "doing a presentation on",
+    "doing a project on",
+    "group presentation",
     # when they have to be somewhere ("i got 5 mins before class")
     "before class",
     "before school",
