@@ -44,6 +44,7 @@ from score_all import (
     shown_hits,
 )
 
+from tutor.model import Library
 from tutor.smalltalk import recognise
 
 FRAMINGS = {split: HARNESS / f"framings-{split}.yaml" for split in ("tune", "heldout")}
@@ -75,13 +76,13 @@ def sampled(questions: Sequence[dict], count: int, rng: random.Random) -> list[d
 def measure(
     module: ModuleType,
     chitchat: ChitChat,
+    library: Library,
     sets: list[tuple[str, list[dict], list[dict]]],
     framings: list[str],
     all_decks: bool = False,
 ) -> Kept:
     """One matcher over the sampled questions, each deck alone (or all decks in one index:
     a question's own deck's card counts as right)."""
-    library = load_decks()
     shared = library_index(module, library, library.cards.values()) if all_decks else None
     kept = Kept(right=dict.fromkeys(framings, 0), rejected=dict.fromkeys(framings, 0))
     for deck_id, in_scope, out_of_scope in sets:
@@ -129,6 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--all-decks", action="store_true", help="every deck in one index")
     args = parser.parse_args(argv)
     framings = load_framings(FRAMINGS[args.framings])
+    library = load_decks()
     rng = random.Random(SEED)
     pooled: dict[str, tuple[list[dict], list[dict]]] = {}
     for deck_id, _, questions in question_sets((args.split,)):
@@ -150,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         + ("all decks in one index" if args.all_decks else "each deck alone")
     )
     for name, module, chitchat in matchers:
-        kept = measure(module, chitchat, sets, framings, args.all_decks)
+        kept = measure(module, chitchat, library, sets, framings, args.all_decks)
         report(name, kept, framings, args.worst)
     return 0
 

@@ -434,13 +434,20 @@ def _got_wrong(joined: Sequence[str], at: int) -> range:
     return range(0)
 
 
+def _run_start(joined: Sequence[str], at: int, adverbs: frozenset[str]) -> int:
+    """Where the run of `adverbs` just before the word at `at` starts ("i *always just*
+    forget", "im *so* lost"): `at` when there is none."""
+    begin = at
+    while begin and joined[begin - 1] in adverbs:
+        begin -= 1
+    return begin
+
+
 def _feeling(joined: Sequence[str], at: int) -> range:
     """The positions of "im so lost", "i find this so hard", "idk if im being thick" ending
     at the word at `at`: a feeling the student says of themselves ("i"/"im" before it),
     none otherwise ("why was trotsky lost", "so hard to defend")."""
-    begin = at
-    while begin and joined[begin - 1] in FEELING_ADVERBS:
-        begin -= 1
+    begin = _run_start(joined, at, FEELING_ADVERBS)
     if begin and joined[begin - 1] in FORGETTERS:
         return range(begin - 1, at + 1)
     if begin == 0 and joined[at] in CONFUSED_AT_START:
@@ -456,9 +463,7 @@ def _forgetting(joined: Sequence[str], at: int) -> range:
         return range(0)  # "mixed economy"
     if joined[at + 1 : at + 2] == ["me"]:
         return range(at, at + 2)  # "osmosis confuses me"
-    begin = at
-    while begin and joined[begin - 1] in FORGET_ADVERBS:
-        begin -= 1
+    begin = _run_start(joined, at, FORGET_ADVERBS)
     if begin and joined[begin - 1] in FORGETTERS:
         begin -= 1
         if begin and joined[begin - 1] in FORGET_TOPIC_CUES:
