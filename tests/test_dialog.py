@@ -178,6 +178,21 @@ def test_card_usage_suggests_a_short_title() -> None:
         ("im so stressed about gcses in general", SmallTalk.WORRY),  # a discourse marker
         ("hi by the way", SmallTalk.GREETING),
         ("by the way whats osmosis", None),
+        ("can u help me revise? idk where to even start", SmallTalk.STUDY_HELP),
+        ("can you help me make a revision timetable for the easter holidays", SmallTalk.STUDY_HELP),
+        ("i keep procrastinating", SmallTalk.STUDY_HELP),
+        ("how should i revise for my chemistry mock", SmallTalk.STUDY_HELP),
+        ("what should i revise first?? exams in 3 weeks", SmallTalk.STUDY_HELP),
+        ("help me revise osmosis", None),  # a topic: a question
+        ("where do i start with the nep", None),
+        ("why did the war start", None),
+        ("what is a timetable", None),
+        ("im so tired of revising lol", SmallTalk.PLAY),  # not "im so tired" + "of revising"
+        ("im so tired", None),
+        ("ok night x", SmallTalk.FAREWELL),
+        ("thanks x", SmallTalk.THANKS),
+        ("x", None),
+        ("solve for x", None),
     ],
 )
 def test_recognise_small_talk(text: str, kind: SmallTalk | None) -> None:
@@ -202,6 +217,15 @@ def test_small_talk_gets_a_friendly_reply_with_one_example(text: str) -> None:
     examples = [example for deck in dialog().library.decks for example in deck.examples]
     assert reply.lines[-1].startswith("Try asking: ")
     assert reply.lines[-1].removeprefix("Try asking: ") in examples
+
+
+def test_asking_how_to_revise_gets_a_plan_and_no_card() -> None:
+    """ "help me revise" is about revising, not a topic: the reply names the commands that
+    plan and test revision (asked of the matcher, "revision timetable" had met WW1's 'War
+    by timetable')."""
+    reply = dialog().ask("can u help me make a revision timetable? exams start in 3 weeks")
+    assert reply.card is None and not reply.choices
+    assert all(command in reply.lines[0] for command in ("/exam", "/topics", "/quiz"))
 
 
 def test_a_goodbye_gets_a_goodbye_and_no_example() -> None:

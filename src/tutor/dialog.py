@@ -144,8 +144,8 @@ class Dialog:
 
     def small_talk(self, kind: SmallTalk) -> Reply:
         """A short friendly reply to hello, thanks, "who are you", ok, bye, "that's wrong",
-        "tell me a joke" or "im so stressed", with one example question (but not after a
-        goodbye)."""
+        "tell me a joke", "im so stressed" or "help me revise", with one example question
+        (but not after a goodbye)."""
         examples = self._examples()
         example = examples[list(SmallTalk).index(kind) % len(examples)] if examples else ""
         try_it = f"Try asking: {example}" if example else "Try asking me a question."
@@ -168,6 +168,12 @@ class Dialog:
                 "Exams are stressful, and feeling it means you care. 💪 Little and often "
                 "works best: send /quiz for five quick questions, or ask me about the topic "
                 "that worries you most."
+            ),
+            SmallTalk.STUDY_HELP: (
+                "Here's a plan that works: 📅 /exam and your exam date (/exam 20 May) plans "
+                "what to revise each day; /topics shows everything there is — start with "
+                "the one you feel least sure of; /quiz gives five quick questions, and the "
+                "ones you miss come back in /review when they're due. Short sessions, most days."
             ),
             SmallTalk.IDENTITY: (
                 f"I'm your revision tutor: a bot with note cards on {decks}. "

@@ -1,5 +1,6 @@
 """Recognise the few kinds of chit-chat a student sends: hello, thanks, who are you, ok,
-bye, "that's not what I asked", "tell me a joke" and "im so stressed about my exams".
+bye, "that's not what I asked", "tell me a joke", "im so stressed about my exams" and
+"can u help me revise? idk where to start".
 
 Deliberately small and bounded: a message is chit-chat only when the WHOLE message is
 one of these phrases (give or take punctuation, emoji, texting shorthand, a name for the
@@ -35,6 +36,7 @@ class SmallTalk(StrEnum):
     COMPLAINT = "complaint"
     PLAY = "play"
     WORRY = "worry"
+    STUDY_HELP = "study help"
 
 
 _GREETINGS = frozenset(
@@ -125,6 +127,9 @@ _FAREWELLS = frozenset(
         "ok bye",
         "ok good night",
         "im off",
+        "ok night",
+        "ok gn",
+        "ok see you",
     ]
 )
 _COMPLAINTS = frozenset(
@@ -175,6 +180,9 @@ _PLAY = frozenset(
         "im bored of revision",
         "sick of revising",
         "im sick of revising",
+        "tired of revising",
+        "im tired of revising",
+        "im tired of revision",
         "sing me a song",
         "sing a song",
         "tell me a story",
@@ -186,10 +194,10 @@ _PLAY = frozenset(
 _FILLER = frozenset(
     {"there", "bot", "tutor", "mate", "everyone", "all", "again", "please"}
     | {"actually", "so", "really", "literally", "just", "very", "ugh"}
-    | {"omg", "lol", "ngl", "tbh", "and", "also"}
+    | {"omg", "lol", "ngl", "tbh", "and", "also", "x"}
 )
 """Words that may surround a phrase without changing it ("hi there", "thanks bot", "ur
-actually so useless")."""
+actually so useless", "night x": a kiss, as "xx" is everywhere)."""
 _SOUNDS = frozenset("hm hmm m mm um umm uh uhh er err erm ah ahh oh ohh eh".split())
 """Thinking aloud, with repeated letters typed once ("hmmmm" -> hm, "mmm" -> m): around a
 phrase they change nothing ("hmm ok", "ahh thanks"); a message of nothing else is an
@@ -250,6 +258,63 @@ _THANKS_TAIL = (
 ) - {"to"}
 MAX_THANKS_WORDS = 16
 MAX_WORRY_WORDS = 16
+# Asking how to revise rather than about a topic ("can u help me revise? idk where to
+# start", "help me make a revision timetable", "i keep procrastinating", "how should i
+# revise for my mocks"): one of these phrases and nothing else but the exam, its day and
+# everyday words. Asked of the matcher, "timetable" met History's 'War by timetable' and
+# "start" a Maths card; "help me revise osmosis" names a topic and is a question.
+_STUDY_PHRASES = tuple(
+    tuple(phrase.split())
+    for phrase in (
+        "help me revise",
+        "help me study",
+        "help me with revision",
+        "help me with my revision",
+        "help with revision",
+        "help with my revision",
+        "help revising",
+        "how do i revise",
+        "how should i revise",
+        "how to revise",
+        "how do i study",
+        "how should i study",
+        "how to study",
+        "best way to revise",
+        "revision timetable",
+        "revision plan",
+        "revision schedule",
+        "study timetable",
+        "study plan",
+        "revision tips",
+        "study tips",
+        "where do i start",
+        "where to start",
+        "where should i start",
+        "what should i revise",
+        "what do i revise",
+        "what to revise",
+        "what to do first",
+        "what should i do first",
+        "what do i do first",
+        "procrastinating",
+        "procrastinate",
+        "cant focus",
+        "cant concentrate",
+        "no motivation",
+        "not motivated",
+    )
+)
+_STUDY_VOCABULARY = (
+    _WORRY_VOCABULARY
+    | _WORRY_WORDS
+    | frozenset(
+        """
+        help helping make plan timetable schedule start begin even keep stop myself tips
+        advice best way holidays holiday easter christmas summer half term tonight focus
+        concentrate motivation motivated dont idk know where first
+        """.split()
+    )
+)
 
 
 def _phrase(words: Iterable[str]) -> str:
@@ -282,10 +347,20 @@ def recognise(text: str) -> SmallTalk | None:
     words = [word for at, word in enumerate(words) if at not in marked]
     if _is_worry(words):
         return SmallTalk.WORRY
+    if _is_study_help(words):
+        return SmallTalk.STUDY_HELP
     if _is_thanks_for(words):
         return SmallTalk.THANKS
     situation = situation_positions(words)  # "im so bored of revising, test tomorrow"
-    words = [word for at, word in enumerate(words) if at not in situation]
+    unsituated = [word for at, word in enumerate(words) if at not in situation]
+    # The whole message first: "im so tired of revising" is chit-chat as said, though
+    # "im so tired" is also a situation that would leave "of revising".
+    kinds = (_kind(words), _kind(unsituated)) if situation else (_kind(words),)
+    return next((kind for kind in kinds if kind is not None), None)
+
+
+def _kind(words: list[str]) -> SmallTalk | None:
+    """The kind of chit-chat that `words` are as a whole (one of _KINDS), or None."""
     if not words or len(words) > MAX_WORDS:
         return None
     # "hiiii", "thanksss": three or more of a letter are one ("hello" keeps its two).
@@ -294,10 +369,7 @@ def recognise(text: str) -> SmallTalk | None:
     if not sayings:
         return SmallTalk.ACKNOWLEDGEMENT  # "hmm", "ahhh"
     phrase = _phrase(_said_once(sayings))
-    for phrases, kind in _KINDS:
-        if phrase in phrases:
-            return kind
-    return None
+    return next((kind for phrases, kind in _KINDS if phrase in phrases), None)
 
 
 def _is_thanks_for(words: list[str]) -> bool:
@@ -318,6 +390,18 @@ def _is_worry(words: list[str]) -> bool:
     worried = bool(in_phrases) or bool(_WORRY_WORDS.intersection(said))
     return worried and all(
         at in in_phrases or word in _WORRY_VOCABULARY for at, word in enumerate(said)
+    )
+
+
+def _is_study_help(words: list[str]) -> bool:
+    """Whether the words ask how to revise and no more (_STUDY_PHRASES)."""
+    if len(words) > MAX_WORRY_WORDS:
+        return False
+    spelled = [SHORTHAND.get(word, word) for word in map(collapse_repeats, words)]
+    said = " ".join(spelled).split()
+    in_phrases = phrase_positions(said, _STUDY_PHRASES)
+    return bool(in_phrases) and all(
+        at in in_phrases or word in _STUDY_VOCABULARY for at, word in enumerate(said)
     )
 
 
