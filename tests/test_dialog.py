@@ -193,6 +193,16 @@ def test_card_usage_suggests_a_short_title() -> None:
         ("thanks x", SmallTalk.THANKS),
         ("x", None),
         ("solve for x", None),
+        ("good morning how are you", SmallTalk.GREETING),  # a greeting before another
+        ("hi are you a real person or a bot lol", SmallTalk.IDENTITY),
+        ("how are you doing today", SmallTalk.GREETING),
+        ("whats ur favourite subject", SmallTalk.IDENTITY),
+        ("who built this bot", SmallTalk.IDENTITY),
+        ("thank you sooo much for the help earlier, ur a lifesaver", SmallTalk.THANKS),
+        ("i think i'm gonna cry, got a 4 in my mock and i wanted a 7", SmallTalk.WORRY),
+        ("hi how did trotsky lose", None),
+        ("im so upset about trotsky", None),
+        ("whats your favourite quote from macbeth", None),
     ],
 )
 def test_recognise_small_talk(text: str, kind: SmallTalk | None) -> None:

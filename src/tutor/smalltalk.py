@@ -50,6 +50,12 @@ _GREETINGS = frozenset(
         "how are you",
         "how r u",
         "hows it going",
+        "how are you doing",
+        "how are you today",
+        "how are you doing today",
+        "hows your day",
+        "hows your day going",
+        "how was your day",
     ]
 )
 _THANKS = frozenset(
@@ -97,6 +103,25 @@ _IDENTITY = frozenset(
         "are you chatgpt",
         "who made you",
         "who created you",
+        "who built you",
+        "who made this bot",
+        "who built this bot",
+        "who made this",
+        "are you a real person or a bot",
+        "are you a person or a bot",
+        "are you human or a bot",
+        "are you a bot or a person",
+        "are you a bot or a real person",
+        "are you real or a bot",
+        "what are you doing this weekend",
+        "what are you doing",
+        "what are you up to",
+        "do you have feelings",
+        "are you alive",
+        *(
+            f"what is your favourite {thing}"
+            for thing in "colour color subject food animal film movie song band game sport team".split()
+        ),
     ]
 )
 _ACKNOWLEDGEMENTS = frozenset(
@@ -202,7 +227,7 @@ _SOUNDS = frozenset("hm hmm m mm um umm uh uhh er err erm ah ahh oh ohh eh".spli
 """Thinking aloud, with repeated letters typed once ("hmmmm" -> hm, "mmm" -> m): around a
 phrase they change nothing ("hmm ok", "ahh thanks"); a message of nothing else is an
 acknowledgement."""
-MAX_WORDS = 8
+MAX_WORDS = 10
 # Worry about exams ("im so stressed for my maths mock tmrw 😭", "im nervous about my
 # exams", "panicking i havent revised anything"): a feeling and nothing else but the exam,
 # its day and everyday words. A topic beside it ("stressed about osmosis") is a question;
@@ -210,7 +235,8 @@ MAX_WORDS = 8
 _WORRY_WORDS = frozenset(
     """
     stressed stressing worried worrying nervous anxious scared panicking panicked freaking
-    terrified dreading overwhelmed doomed screwed
+    terrified dreading overwhelmed doomed screwed cry crying upset gutted disappointed
+    devastated
     """.split()
 )
 _WORRY_PHRASES = tuple(
@@ -252,7 +278,8 @@ _THANKS_TAIL = (
         """
         for help helping helped helpful explaining explained useful great good amazing
         brilliant awesome perfect lifesaver legend best better tutor teacher earlier today
-        tonight again bro mate x xx u ur revise revising revision
+        tonight again bro mate x xx u ur revise revising revision yesterday btw actual
+        actually lifesaver
         """.split()
     )
 ) - {"to"}
@@ -329,8 +356,9 @@ def _phrases(written: Iterable[str]) -> frozenset[str]:
     return frozenset(_phrase(phrase.split()) for phrase in written) - {""}
 
 
+_GREETING_PHRASES = _phrases(_GREETINGS)
 _KINDS = (
-    (_phrases(_GREETINGS), SmallTalk.GREETING),
+    (_GREETING_PHRASES, SmallTalk.GREETING),
     (_phrases(_THANKS), SmallTalk.THANKS),
     (_phrases(_IDENTITY), SmallTalk.IDENTITY),
     (_phrases(_ACKNOWLEDGEMENTS), SmallTalk.ACKNOWLEDGEMENT),
@@ -369,13 +397,27 @@ def _kind(words: list[str]) -> SmallTalk | None:
     if not sayings:
         return SmallTalk.ACKNOWLEDGEMENT  # "hmm", "ahhh"
     phrase = _phrase(_said_once(sayings))
-    return next((kind for phrases, kind in _KINDS if phrase in phrases), None)
+    kind = next((kind for phrases, kind in _KINDS if phrase in phrases), None)
+    if kind is None and (rest := _after_greeting(phrase)):
+        # "good morning how are you", "hi are you a real person or a bot"
+        kind = next((kind for phrases, kind in _KINDS if rest in phrases), None)
+    return kind
+
+
+def _after_greeting(phrase: str) -> str:
+    """The rest of a phrase that opens with a greeting ("hi", "good morning"), or ""."""
+    words = phrase.split()
+    for cut in (2, 1):
+        if " ".join(words[:cut]) in _GREETING_PHRASES and len(words) > cut:
+            return " ".join(words[cut:])
+    return ""
 
 
 def _is_thanks_for(words: list[str]) -> bool:
     """Whether the words thank the bot and say what for, and no more (_THANKS_TAIL)."""
     if not words or len(words) > MAX_THANKS_WORDS or words[0] not in _THANKS_OPENERS:
         return False
+    words = [collapse_repeats(word) for word in words]  # "thank you sooo much"
     tail = words[2:] if words[:2] == ["thank", "you"] else words[1:]
     return bool(tail) and all(word in _THANKS_TAIL for word in tail)
 
