@@ -120,7 +120,7 @@ _IDENTITY = frozenset(
         "are you alive",
         *(
             f"what is your favourite {thing}"
-            for thing in "colour color subject food animal film movie song band game sport team".split()
+            for thing in "colour color subject food animal film movie song band game sport".split()
         ),
     ]
 )
