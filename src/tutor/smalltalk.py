@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 from enum import StrEnum
 
-from tutor.lexicon import DISCOURSE_MARKERS, STOPWORDS
+from tutor.lexicon import DISCOURSE_MARKERS, STOPWORDS, word_phrases
 from tutor.shorthand import SHORTHAND
 from tutor.situation import (
     ASSESSMENT_WORDS,
@@ -239,17 +239,14 @@ _WORRY_WORDS = frozenset(
     devastated
     """.split()
 )
-_WORRY_PHRASES = tuple(
-    tuple(phrase.split())
-    for phrase in (
-        "feel sick",
-        "havent revised",
-        "not revised",
-        "no revision",
-        "zero revision",
-        "gonna fail",
-        "going to fail",
-    )
+_WORRY_PHRASES = word_phrases(
+    "feel sick",
+    "havent revised",
+    "not revised",
+    "no revision",
+    "zero revision",
+    "gonna fail",
+    "going to fail",
 )
 _WORRY_COMPANIONS = (
     STOPWORDS
@@ -290,46 +287,43 @@ MAX_WORRY_WORDS = 16
 # revise for my mocks"): one of these phrases and nothing else but the exam, its day and
 # everyday words. Asked of the matcher, "timetable" met History's 'War by timetable' and
 # "start" a Maths card; "help me revise osmosis" names a topic and is a question.
-_STUDY_PHRASES = tuple(
-    tuple(phrase.split())
-    for phrase in (
-        "help me revise",
-        "help me study",
-        "help me with revision",
-        "help me with my revision",
-        "help with revision",
-        "help with my revision",
-        "help revising",
-        "how do i revise",
-        "how should i revise",
-        "how to revise",
-        "how do i study",
-        "how should i study",
-        "how to study",
-        "best way to revise",
-        "revision timetable",
-        "revision plan",
-        "revision schedule",
-        "study timetable",
-        "study plan",
-        "revision tips",
-        "study tips",
-        "where do i start",
-        "where to start",
-        "where should i start",
-        "what should i revise",
-        "what do i revise",
-        "what to revise",
-        "what to do first",
-        "what should i do first",
-        "what do i do first",
-        "procrastinating",
-        "procrastinate",
-        "cant focus",
-        "cant concentrate",
-        "no motivation",
-        "not motivated",
-    )
+_STUDY_PHRASES = word_phrases(
+    "help me revise",
+    "help me study",
+    "help me with revision",
+    "help me with my revision",
+    "help with revision",
+    "help with my revision",
+    "help revising",
+    "how do i revise",
+    "how should i revise",
+    "how to revise",
+    "how do i study",
+    "how should i study",
+    "how to study",
+    "best way to revise",
+    "revision timetable",
+    "revision plan",
+    "revision schedule",
+    "study timetable",
+    "study plan",
+    "revision tips",
+    "study tips",
+    "where do i start",
+    "where to start",
+    "where should i start",
+    "what should i revise",
+    "what do i revise",
+    "what to revise",
+    "what to do first",
+    "what should i do first",
+    "what do i do first",
+    "procrastinating",
+    "procrastinate",
+    "cant focus",
+    "cant concentrate",
+    "no motivation",
+    "not motivated",
 )
 _STUDY_VOCABULARY = (
     _WORRY_VOCABULARY
@@ -373,10 +367,12 @@ def recognise(text: str) -> SmallTalk | None:
     words = re.sub(r"[^a-z ]+", " ", text.lower().replace("'", "").replace("’", "")).split()
     marked = phrase_positions(words, DISCOURSE_MARKERS)  # "… in general", "to be honest"
     words = [word for at, word in enumerate(words) if at not in marked]
-    if _is_worry(words):
-        return SmallTalk.WORRY
-    if _is_study_help(words):
-        return SmallTalk.STUDY_HELP
+    if len(words) <= MAX_WORRY_WORDS:
+        said = _spelled(words)
+        if _is_worry(said):
+            return SmallTalk.WORRY
+        if _is_study_help(said):
+            return SmallTalk.STUDY_HELP
     if _is_thanks_for(words):
         return SmallTalk.THANKS
     situation = situation_positions(words)  # "im so bored of revising, test tomorrow"
@@ -422,12 +418,15 @@ def _is_thanks_for(words: list[str]) -> bool:
     return bool(tail) and all(word in _THANKS_TAIL for word in tail)
 
 
-def _is_worry(words: list[str]) -> bool:
-    """Whether the words are a worry about exams and no more (_WORRY_WORDS)."""
-    if len(words) > MAX_WORRY_WORDS:
-        return False
+def _spelled(words: list[str]) -> list[str]:
+    """The words with letters typed over and over typed once and shorthand spelled out
+    ("sooo", "u" -> so, you), as the worry and study-help readers read them."""
     spelled = [SHORTHAND.get(word, word) for word in map(collapse_repeats, words)]
-    said = " ".join(spelled).split()
+    return " ".join(spelled).split()
+
+
+def _is_worry(said: list[str]) -> bool:
+    """Whether the words (_spelled) are a worry about exams and no more (_WORRY_WORDS)."""
     in_phrases = phrase_positions(said, _WORRY_PHRASES)
     worried = bool(in_phrases) or bool(_WORRY_WORDS.intersection(said))
     return worried and all(
@@ -435,12 +434,8 @@ def _is_worry(words: list[str]) -> bool:
     )
 
 
-def _is_study_help(words: list[str]) -> bool:
-    """Whether the words ask how to revise and no more (_STUDY_PHRASES)."""
-    if len(words) > MAX_WORRY_WORDS:
-        return False
-    spelled = [SHORTHAND.get(word, word) for word in map(collapse_repeats, words)]
-    said = " ".join(spelled).split()
+def _is_study_help(said: list[str]) -> bool:
+    """Whether the words (_spelled) ask how to revise and no more (_STUDY_PHRASES)."""
     in_phrases = phrase_positions(said, _STUDY_PHRASES)
     return bool(in_phrases) and all(
         at in in_phrases or word in _STUDY_VOCABULARY for at, word in enumerate(said)
