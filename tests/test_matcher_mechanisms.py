@@ -992,6 +992,10 @@ def test_a_title_beside_a_discourse_marker_gets_its_card(harness: Library) -> No
         ("I was off sick for the lesson on osmosis", ("osmosis",)),
         ("we are doing a presentation on osmosis", ("osmosis",)),
         ("my grandad reckons osmosis is easy", ("osmosis", "easy")),
+        ("making flashcards for my end of topic test, what is osmosis", ("osmosis",)),
+        ("doing a poster, osmosis", ("osmosis",)),
+        ("my mate says osmosis needs energy. is that right?", ("osmosis", "energy")),
+        ("is it true that osmosis needs energy", ("osmosis", "energy")),
         # the same words kept where they are the question's
         ("why did trotsky miss the funeral", ("trotsky", "miss", "funeral")),
         ("miss the funeral", ("miss", "funeral")),
@@ -1003,6 +1007,9 @@ def test_a_title_beside_a_discourse_marker_gets_its_card(harness: Library) -> No
         ("did the plan fail", ("plan", "fail")),
         ("why is it so hard to defend", ("hard", "defend")),
         ("what happened in the year 1924", ("year", "1924")),  # no school year
+        ("what happened at the end of the year", ("end", "year")),
+        ("what was the right", ("right",)),  # no tag question
+        ("what are osmosis notes", ("osmosis", "notes")),  # no schoolwork being made
     ],
 )
 def test_how_a_student_addresses_the_tutor_is_not_the_question(
@@ -2003,6 +2010,15 @@ def test_texted_something_is_not_a_name() -> None:
     index = SearchIndex([*HISTORY, reading], {"t": Topic("t", "The First World War", "hist")})
     assert "smth" not in index._parts["hist"].question_words("was russia at war or smth")
     assert best_id(index, "smth") is None
+
+
+def test_texted_pics_are_pictures() -> None:
+    """ "pics", "vids": texting for pictures and videos, met where a card writes them."""
+    sources = card("sources", "Propaganda sources", "• Posters, pictures and videos of the Kaiser")
+    index = SearchIndex([*HISTORY, sources], {"t": Topic("t", "The First World War", "hist")})
+    words = index._parts["hist"].question_words("kaiser pics n vids")
+    assert "pictures" in words and "videos" in words
+    assert best_id(index, "kaiser pics") == "sources"
 
 
 def test_able_to_only_says_could() -> None:

@@ -84,6 +84,14 @@ PAPERWORK_DETERMINERS: frozenset[str] = frozenset(
     {"the", "my", "a", "an", "our", "this", "that", "last", "next", "today", "todays"}
 )
 PAST_PAPER: tuple[str, str] = ("past", "paper")
+# Schoolwork being made ("making flashcards for…", "doing a poster on…", "writing my revision
+# notes"): a verb of making before it, in place of a preposition.
+MAKING_VERBS: frozenset[str] = frozenset({"making", "doing", "writing", "made", "wrote"})
+# The stretch of the course an assessment ends ("my end of topic test", "the end of year
+# exam"), as a qualifier of the schoolwork.
+COURSE_PERIODS: frozenset[str] = frozenset(
+    {"topic", "unit", "year", "term", "module", "chapter", "half", "semester"}
+)
 # Getting their own work wrong ("got it wrong", "i keep getting them wrong", "marked
 # wrong", "copied it down wrong"): a verb of doing or marking work, up to two small
 # words, then "wrong".
@@ -221,6 +229,20 @@ STANDING_PHRASES: Phrases = word_phrases(
     "sounds stupid",
     "sound dumb",
     "sounds dumb",
+    # checking a claim ("my mate reckons lenin chose stalin. is that right?"): the claim is
+    # the question, the tag is not (*right* is the Stalin deck's faction)
+    "is that right",
+    "is that true",
+    "is that actually true",
+    "is that really true",
+    "is this true",
+    "is this right",
+    "is that correct",
+    "is this correct",
+    "is it true that",
+    "is that a thing",
+    "am i right",
+    "am i wrong",
     # lessons missed and work being done ("i was off sick for the lesson on …", "doing a
     # presentation on …")
     "off sick",
@@ -361,8 +383,7 @@ def _schoolwork(joined: Sequence[str], at: int) -> range:
     end = at + 1
     past_paper = at > 0 and tuple(joined[at - 1 : at + 1]) == PAST_PAPER
     start = at - 1 if past_paper else at
-    while start and joined[start - 1] in SCHOOL_WORK_QUALIFIERS:
-        start -= 1  # "my maths homework", "my mock exam"
+    start = _qualified_from(joined, start)  # "my maths homework", "my end of topic test"
     determiners = start
     while determiners and joined[determiners - 1] in PAPERWORK_DETERMINERS:
         determiners -= 1
@@ -371,7 +392,27 @@ def _schoolwork(joined: Sequence[str], at: int) -> range:
         if begin >= 2 and joined[begin - 1] == "up" and joined[begin - 2] in COME_WORDS:
             begin -= 2  # "it came up in my mock"
         return range(begin, end)
+    if determiners and joined[determiners - 1] in MAKING_VERBS:
+        return range(determiners - 1, end)  # "making flashcards", "doing a poster"
     return range(start, end) if past_paper else range(0)  # "past paper" wherever it stands
+
+
+def _qualified_from(joined: Sequence[str], start: int) -> int:
+    """Where the qualifiers before a piece of schoolwork begin: subjects, "mock",
+    "revision" ("my maths homework") and "end of" a stretch of the course ("my end of
+    topic test")."""
+    while start:
+        if joined[start - 1] in SCHOOL_WORK_QUALIFIERS:
+            start -= 1
+        elif (
+            start >= 3
+            and joined[start - 1] in COURSE_PERIODS
+            and joined[start - 3 : start - 1] == ["end", "of"]
+        ):
+            start -= 3
+        else:
+            return start
+    return start
 
 
 def _stuck_on(joined: Sequence[str], at: int) -> bool:
