@@ -16,6 +16,7 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from tutor.addressing import ADDRESSED_PEOPLE, CLOSING_ADDRESSES, OPENING_FILLERS
 from tutor.formulas import read_formulas
 from tutor.lexicon import (
     AUTHORIAL_VERB_CUES,
@@ -44,12 +45,7 @@ from tutor.lexicon import (
 from tutor.notation import notation_words
 from tutor.sections import read_sections
 from tutor.shorthand import SHORTHAND
-from tutor.situation import (
-    ADDRESSED_PEOPLE,
-    CLOSING_ADDRESSES,
-    OPENING_FILLERS,
-    situation_positions,
-)
+from tutor.situation import situation_positions
 from tutor.text import (
     EMOJI,
     ENGLISH_WORD_MIN_FREQUENCY,
@@ -82,8 +78,8 @@ SCAFFOLDING_TYPO_MIN_LETTERS = 4
 LONG_SLIP_LETTERS = 7
 # A message that opens by addressing the tutor, a comma or colon after ("sir, stalin gave
 # him the wrong day…", "hey miss: …"): the name is no word of the question. With no comma
-# "sir" may be a title ("sir edward grey"), so situation._addressing takes it only before
-# a question word.
+# the words are read by tutor.addressing, which leaves "sir" out as a title too ("sir
+# edward grey") and keeps "miss" where an object follows ("miss the funeral").
 _ADDRESSED = re.compile(
     r"^\W*(?:(?:{})\W+)*(?:{})\s*[,:]".format(
         "|".join(sorted(OPENING_FILLERS)), "|".join(sorted(ADDRESSED_PEOPLE | CLOSING_ADDRESSES))
