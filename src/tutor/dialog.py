@@ -173,7 +173,7 @@ class Dialog:
                 "Here's a plan that works: 📅 /exam and your exam date (/exam 20 May) plans "
                 "what to revise each day; /topics shows everything there is — start with "
                 "the one you feel least sure of; /quiz gives five quick questions, and the "
-                "ones you miss come back in /review when they're due. Short sessions, most days."
+                "ones you miss come back when they're due. Short sessions, most days."
             ),
             SmallTalk.IDENTITY: (
                 f"I'm your revision tutor: a bot with note cards on {decks}. "
