@@ -276,12 +276,12 @@ _THANKS_TAIL = (
         for help helping helped helpful explaining explained useful great good amazing
         brilliant awesome perfect lifesaver legend best better tutor teacher earlier today
         tonight again bro mate x xx u ur revise revising revision yesterday btw actual
-        actually lifesaver
+        actually
         """.split()
     )
 ) - {"to"}
 MAX_THANKS_WORDS = 16
-MAX_WORRY_WORDS = 16
+MAX_WORRY_WORDS = 16  # a worry, or asking how to revise
 # Asking how to revise rather than about a topic ("can u help me revise? idk where to
 # start", "help me make a revision timetable", "i keep procrastinating", "how should i
 # revise for my mocks"): one of these phrases and nothing else but the exam, its day and
@@ -325,16 +325,11 @@ _STUDY_PHRASES = word_phrases(
     "no motivation",
     "not motivated",
 )
-_STUDY_VOCABULARY = (
-    _WORRY_VOCABULARY
-    | _WORRY_WORDS
-    | frozenset(
-        """
-        help helping make plan timetable schedule start begin even keep stop myself tips
-        advice best way holidays holiday easter christmas summer half term tonight focus
-        concentrate motivation motivated dont idk know where first
-        """.split()
-    )
+_STUDY_VOCABULARY = _WORRY_VOCABULARY | frozenset(
+    """
+    helping plan timetable schedule start begin keep stop myself tips advice best holidays
+    holiday easter christmas summer half term focus concentrate motivation motivated
+    """.split()
 )
 
 
