@@ -218,6 +218,7 @@ MATCHER_MODULES = (
     "lexicon",
     "text",
     "subjects",
+    "addressing",
     "situation",
     "smalltalk",
     "wordlinks",
