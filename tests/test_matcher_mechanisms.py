@@ -993,6 +993,7 @@ def test_a_title_beside_a_discourse_marker_gets_its_card(harness: Library) -> No
         ("we are doing a presentation on osmosis", ("osmosis",)),
         ("my grandad reckons osmosis is easy", ("osmosis", "easy")),
         ("making flashcards for my end of topic test, what is osmosis", ("osmosis",)),
+        ("my end of year exam is tomorrow, what is osmosis", ("osmosis",)),
         ("doing a poster, osmosis", ("osmosis",)),
         ("my mate says osmosis needs energy. is that right?", ("osmosis", "energy")),
         ("is it true that osmosis needs energy", ("osmosis", "energy")),

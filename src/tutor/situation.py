@@ -275,9 +275,7 @@ def _stuck_on(joined: Sequence[str], at: int) -> bool:
 def _assessment_clause(joined: Sequence[str], at: int) -> range:
     """The positions of the clause the assessment word at `at` opens or closes with its
     day, or with "have a" before it; empty when it has neither ("test for starch")."""
-    start = at
-    while start and joined[start - 1] in SCHOOL_SUBJECTS:
-        start -= 1  # "a biology test"
+    start = _qualified_from(joined, at)  # "a biology test", "my end of year exam"
     having = _having(joined, start)  # "i have a test", "ive got my mocks"
     if having is None:
         having = _coming_up(joined, start)  # "is it coming up in the exam"
