@@ -203,6 +203,17 @@ def test_card_usage_suggests_a_short_title() -> None:
         ("hi how did trotsky lose", None),
         ("im so upset about trotsky", None),
         ("whats your favourite quote from macbeth", None),
+        ("gn ttyl", SmallTalk.FAREWELL),  # two phrases: the second's kind
+        ("thanks bye", SmallTalk.FAREWELL),
+        ("anyone awake??", SmallTalk.GREETING),
+        ("what can u help me with", SmallTalk.IDENTITY),
+        ("thanks thats rly helpful", SmallTalk.THANKS),
+        ("omg im so bored in this free period", SmallTalk.PLAY),
+        ("maths is so boring i cant do this anymore 😩", SmallTalk.PLAY),
+        ("im so stressed about mocks i cant even sleep properly", SmallTalk.WORRY),
+        ("why is the porter scene so boring", None),
+        ("bored of osmosis", None),
+        ("hi why did the nep end", None),
     ],
 )
 def test_recognise_small_talk(text: str, kind: SmallTalk | None) -> None:

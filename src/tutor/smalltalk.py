@@ -56,6 +56,11 @@ _GREETINGS = frozenset(
         "hows your day",
         "hows your day going",
         "how was your day",
+        "anyone there",
+        "anyone awake",
+        "anybody there",
+        "is anyone there",
+        "is anybody there",
     ]
 )
 _THANKS = frozenset(
@@ -87,6 +92,10 @@ _IDENTITY = frozenset(
         "are you human",
         "are you real",
         "what can you do",
+        "what can you help me with",
+        "what can you help with",
+        "how can you help",
+        "how can you help me",
         "what do you do",
         "what is this",
         "whats this",
@@ -247,6 +256,10 @@ _WORRY_PHRASES = word_phrases(
     "zero revision",
     "gonna fail",
     "going to fail",
+    "forgotten everything",
+    "forgot everything",
+    "cant sleep",
+    "cant even sleep",
 )
 _WORRY_COMPANIONS = (
     STOPWORDS
@@ -258,7 +271,7 @@ _WORRY_COMPANIONS = (
         """
         revised revise revising revision studied anything enough ready prepared ngl lol tbh
         omg ugh honestly cant abt bout gonna fail failing die dying out gcse gcses feel
-        bad zero
+        bad zero sleep properly like learnt learned ever
         """.split()
     )
 )
@@ -281,7 +294,20 @@ _THANKS_TAIL = (
     )
 ) - {"to"}
 MAX_THANKS_WORDS = 16
-MAX_WORRY_WORDS = 16  # a worry, or asking how to revise
+MAX_WORRY_WORDS = 16  # a worry, boredom, or asking how to revise
+# Boredom with nothing else but school and everyday words ("im so bored rn, just talk to me
+# for a bit", "so bored in study period lol entertain me", "maths is so boring i cant do
+# this anymore"): play, like "im bored" said alone.
+_BORED_WORDS = frozenset({"bored", "boring", "boredom"})
+_BORED_VOCABULARY = (
+    _WORRY_VOCABULARY
+    | _BORED_WORDS
+    | frozenset(
+        """
+    talk chat bit period free study entertain anymore lesson lessons class revising revision
+    """.split()
+    )
+)
 # Asking how to revise rather than about a topic ("can u help me revise? idk where to
 # start", "help me make a revision timetable", "i keep procrastinating", "how should i
 # revise for my mocks"): one of these phrases and nothing else but the exam, its day and
@@ -345,9 +371,8 @@ def _phrases(written: Iterable[str]) -> frozenset[str]:
     return frozenset(_phrase(phrase.split()) for phrase in written) - {""}
 
 
-_GREETING_PHRASES = _phrases(_GREETINGS)
 _KINDS = (
-    (_GREETING_PHRASES, SmallTalk.GREETING),
+    (_phrases(_GREETINGS), SmallTalk.GREETING),
     (_phrases(_THANKS), SmallTalk.THANKS),
     (_phrases(_IDENTITY), SmallTalk.IDENTITY),
     (_phrases(_ACKNOWLEDGEMENTS), SmallTalk.ACKNOWLEDGEMENT),
@@ -368,6 +393,8 @@ def recognise(text: str) -> SmallTalk | None:
             return SmallTalk.WORRY
         if _is_study_help(said):
             return SmallTalk.STUDY_HELP
+        if _BORED_WORDS.intersection(said) and all(w in _BORED_VOCABULARY for w in said):
+            return SmallTalk.PLAY
     if _is_thanks_for(words):
         return SmallTalk.THANKS
     situation = situation_positions(words)  # "im so bored of revising, test tomorrow"
@@ -388,27 +415,31 @@ def _kind(words: list[str]) -> SmallTalk | None:
     if not sayings:
         return SmallTalk.ACKNOWLEDGEMENT  # "hmm", "ahhh"
     phrase = _phrase(_said_once(sayings))
-    kind = next((kind for phrases, kind in _KINDS if phrase in phrases), None)
-    if kind is None and (rest := _after_greeting(phrase)):
-        # "good morning how are you", "hi are you a real person or a bot"
-        kind = next((kind for phrases, kind in _KINDS if rest in phrases), None)
-    return kind
+    return _kind_of(phrase) or _kind_of_two(phrase)
 
 
-def _after_greeting(phrase: str) -> str:
-    """The rest of a phrase that opens with a greeting ("hi", "good morning"), or ""."""
+def _kind_of(phrase: str) -> SmallTalk | None:
+    """The kind of chit-chat a known phrase is, or None."""
+    return next((kind for phrases, kind in _KINDS if phrase in phrases), None)
+
+
+def _kind_of_two(phrase: str) -> SmallTalk | None:
+    """The kind of the second of two known phrases said one after the other ("good
+    morning how are you", "hi are you a real person or a bot", "gn ttyl", "thanks bye"),
+    or None."""
     words = phrase.split()
-    for cut in (2, 1):
-        if " ".join(words[:cut]) in _GREETING_PHRASES and len(words) > cut:
-            return " ".join(words[cut:])
-    return ""
+    for cut in range(1, len(words)):
+        first, second = " ".join(words[:cut]), " ".join(words[cut:])
+        if _kind_of(first) is not None and (kind := _kind_of(second)) is not None:
+            return kind
+    return None
 
 
 def _is_thanks_for(words: list[str]) -> bool:
     """Whether the words thank the bot and say what for, and no more (_THANKS_TAIL)."""
     if not words or len(words) > MAX_THANKS_WORDS or words[0] not in _THANKS_OPENERS:
         return False
-    words = [collapse_repeats(word) for word in words]  # "thank you sooo much"
+    words = _spelled(words)  # "thank you sooo much", "thanks thats rly helpful"
     tail = words[2:] if words[:2] == ["thank", "you"] else words[1:]
     return bool(tail) and all(word in _THANKS_TAIL for word in tail)
 
