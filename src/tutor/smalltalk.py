@@ -393,7 +393,7 @@ def recognise(text: str) -> SmallTalk | None:
             return SmallTalk.WORRY
         if _is_study_help(said):
             return SmallTalk.STUDY_HELP
-        if _BORED_WORDS.intersection(said) and all(w in _BORED_VOCABULARY for w in said):
+        if _is_bored(said):
             return SmallTalk.PLAY
     if _is_thanks_for(words):
         return SmallTalk.THANKS
@@ -466,6 +466,11 @@ def _is_study_help(said: list[str]) -> bool:
     return bool(in_phrases) and all(
         at in in_phrases or word in _STUDY_VOCABULARY for at, word in enumerate(said)
     )
+
+
+def _is_bored(said: list[str]) -> bool:
+    """Whether the words (_spelled) say the student is bored and no more (_BORED_WORDS)."""
+    return bool(_BORED_WORDS.intersection(said)) and all(word in _BORED_VOCABULARY for word in said)
 
 
 def _said_once(words: list[str]) -> list[str]:
