@@ -214,6 +214,14 @@ def test_card_usage_suggests_a_short_title() -> None:
         ("why is the porter scene so boring", None),
         ("bored of osmosis", None),
         ("hi why did the nep end", None),
+        (
+            "my history teacher gave us SO much homework this week its actually unfair",
+            SmallTalk.GRUMBLE,
+        ),
+        ("my teacher gave me a detention for talking when it wasnt even me 🙄", SmallTalk.GRUMBLE),
+        ("why did trotsky hate stalin", None),  # a grumble of the topic's people
+        ("the treaty was unfair", None),
+        ("i hate osmosis", None),
     ],
 )
 def test_recognise_small_talk(text: str, kind: SmallTalk | None) -> None:

@@ -144,8 +144,8 @@ class Dialog:
 
     def small_talk(self, kind: SmallTalk) -> Reply:
         """A short friendly reply to hello, thanks, "who are you", ok, bye, "that's wrong",
-        "tell me a joke", "im so stressed" or "help me revise", with one example question
-        (but not after a goodbye)."""
+        "tell me a joke", "im so stressed", "help me revise" or a grumble about school, with
+        one example question (but not after a goodbye)."""
         examples = self._examples()
         example = examples[list(SmallTalk).index(kind) % len(examples)] if examples else ""
         try_it = f"Try asking: {example}" if example else "Try asking me a question."
@@ -174,6 +174,11 @@ class Dialog:
                 "what to revise each day; /topics shows everything there is — start with "
                 "the one you feel least sure of; /quiz gives five quick questions, and the "
                 "ones you miss come back when they're due. Short sessions, most days."
+            ),
+            SmallTalk.GRUMBLE: (
+                "That sounds rough 😤 I can't do anything about teachers, but I can make "
+                "revision quicker: send /quiz for five quick questions, or ask me anything "
+                "from your notes."
             ),
             SmallTalk.IDENTITY: (
                 f"I'm your revision tutor: a bot with note cards on {decks}. "

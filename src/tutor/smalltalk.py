@@ -37,6 +37,7 @@ class SmallTalk(StrEnum):
     PLAY = "play"
     WORRY = "worry"
     STUDY_HELP = "study help"
+    GRUMBLE = "grumble"
 
 
 _GREETINGS = frozenset(
@@ -294,7 +295,24 @@ _THANKS_TAIL = (
     )
 ) - {"to"}
 MAX_THANKS_WORDS = 16
-MAX_WORRY_WORDS = 16  # a worry, boredom, or asking how to revise
+MAX_WORRY_WORDS = 16  # a worry, boredom, a grumble, or asking how to revise
+# Grumbling about school ("my history teacher gave us SO much homework this week its
+# actually unfair", "my teacher gave me a detention for talking when it wasnt even me"): a
+# grumble and nothing else but school life and everyday words.
+_GRUMBLE_WORDS = frozenset(
+    "annoying unfair illegal detention hate hates strict rude shouted moaned nagging".split()
+)
+_GRUMBLE_VOCABULARY = (
+    _WORRY_VOCABULARY
+    | _GRUMBLE_WORDS
+    | frozenset(
+        """
+    teacher teachers homework essays essay pages page seat moved friends friend reason rain
+    run cold still made gave give gives set sets loads lot lots week school class lesson
+    lessons talking wasnt actually literally surely told keeps keep whole everyone
+    """.split()
+    )
+)
 # Boredom with nothing else but school and everyday words ("im so bored rn, just talk to me
 # for a bit", "so bored in study period lol entertain me", "maths is so boring i cant do
 # this anymore"): play, like "im bored" said alone.
@@ -395,6 +413,8 @@ def recognise(text: str) -> SmallTalk | None:
             return SmallTalk.STUDY_HELP
         if _is_bored(said):
             return SmallTalk.PLAY
+        if _is_grumble(said):
+            return SmallTalk.GRUMBLE
     if _is_thanks_for(words):
         return SmallTalk.THANKS
     situation = situation_positions(words)  # "im so bored of revising, test tomorrow"
@@ -471,6 +491,13 @@ def _is_study_help(said: list[str]) -> bool:
 def _is_bored(said: list[str]) -> bool:
     """Whether the words (_spelled) say the student is bored and no more (_BORED_WORDS)."""
     return bool(_BORED_WORDS.intersection(said)) and all(word in _BORED_VOCABULARY for word in said)
+
+
+def _is_grumble(said: list[str]) -> bool:
+    """Whether the words (_spelled) grumble about school and say no more (_GRUMBLE_WORDS)."""
+    return bool(_GRUMBLE_WORDS.intersection(said)) and all(
+        word in _GRUMBLE_VOCABULARY for word in said
+    )
 
 
 def _said_once(words: list[str]) -> list[str]:
