@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 from enum import StrEnum
 
-from tutor.lexicon import DISCOURSE_MARKERS, STOPWORDS, word_phrases
+from tutor.lexicon import DISCOURSE_MARKERS, STOPWORDS, Phrases, word_phrases
 from tutor.shorthand import SHORTHAND
 from tutor.situation import (
     ASSESSMENT_WORDS,
@@ -400,6 +400,16 @@ _KINDS = (
 )
 
 
+# Kinds read from a cue and a closed vocabulary rather than a whole phrase, in this order:
+# (kind, the words besides the cues it may hold, cue words, cue phrases).
+_SAID_ONLY: tuple[tuple[SmallTalk, frozenset[str], frozenset[str], Phrases], ...] = (
+    (SmallTalk.WORRY, _WORRY_VOCABULARY, _WORRY_WORDS, _WORRY_PHRASES),
+    (SmallTalk.STUDY_HELP, _STUDY_VOCABULARY, frozenset(), _STUDY_PHRASES),
+    (SmallTalk.PLAY, _BORED_VOCABULARY, _BORED_WORDS, word_phrases()),
+    (SmallTalk.GRUMBLE, _GRUMBLE_VOCABULARY, _GRUMBLE_WORDS, word_phrases()),
+)
+
+
 def recognise(text: str) -> SmallTalk | None:
     """The kind of chit-chat the whole of `text` is, or None."""
     words = re.sub(r"[^a-z ]+", " ", text.lower().replace("'", "").replace("’", "")).split()
@@ -407,14 +417,9 @@ def recognise(text: str) -> SmallTalk | None:
     words = [word for at, word in enumerate(words) if at not in marked]
     if len(words) <= MAX_WORRY_WORDS:
         said = _spelled(words)
-        if _is_worry(said):
-            return SmallTalk.WORRY
-        if _is_study_help(said):
-            return SmallTalk.STUDY_HELP
-        if _is_bored(said):
-            return SmallTalk.PLAY
-        if _is_grumble(said):
-            return SmallTalk.GRUMBLE
+        for kind, vocabulary, cues, cue_phrases in _SAID_ONLY:
+            if _said_only(said, vocabulary, cues, cue_phrases):
+                return kind
     if _is_thanks_for(words):
         return SmallTalk.THANKS
     situation = situation_positions(words)  # "im so bored of revising, test tomorrow"
@@ -466,38 +471,19 @@ def _is_thanks_for(words: list[str]) -> bool:
 
 def _spelled(words: list[str]) -> list[str]:
     """The words with letters typed over and over typed once and shorthand spelled out
-    ("sooo", "u" -> so, you), as the worry and study-help readers read them."""
+    ("sooo", "u" -> so, you), as the kinds of _SAID_ONLY are read."""
     spelled = [SHORTHAND.get(word, word) for word in map(collapse_repeats, words)]
     return " ".join(spelled).split()
 
 
-def _is_worry(said: list[str]) -> bool:
-    """Whether the words (_spelled) are a worry about exams and no more (_WORRY_WORDS)."""
-    in_phrases = phrase_positions(said, _WORRY_PHRASES)
-    worried = bool(in_phrases) or bool(_WORRY_WORDS.intersection(said))
-    return worried and all(
-        at in in_phrases or word in _WORRY_VOCABULARY for at, word in enumerate(said)
-    )
-
-
-def _is_study_help(said: list[str]) -> bool:
-    """Whether the words (_spelled) ask how to revise and no more (_STUDY_PHRASES)."""
-    in_phrases = phrase_positions(said, _STUDY_PHRASES)
-    return bool(in_phrases) and all(
-        at in in_phrases or word in _STUDY_VOCABULARY for at, word in enumerate(said)
-    )
-
-
-def _is_bored(said: list[str]) -> bool:
-    """Whether the words (_spelled) say the student is bored and no more (_BORED_WORDS)."""
-    return bool(_BORED_WORDS.intersection(said)) and all(word in _BORED_VOCABULARY for word in said)
-
-
-def _is_grumble(said: list[str]) -> bool:
-    """Whether the words (_spelled) grumble about school and say no more (_GRUMBLE_WORDS)."""
-    return bool(_GRUMBLE_WORDS.intersection(said)) and all(
-        word in _GRUMBLE_VOCABULARY for word in said
-    )
+def _said_only(
+    said: list[str], vocabulary: frozenset[str], cues: frozenset[str], cue_phrases: Phrases
+) -> bool:
+    """Whether the words (_spelled) hold a cue word or phrase of a kind and nothing but
+    its vocabulary besides (_SAID_ONLY)."""
+    in_phrases = phrase_positions(said, cue_phrases)
+    cued = bool(in_phrases) or bool(cues.intersection(said))
+    return cued and all(at in in_phrases or word in vocabulary for at, word in enumerate(said))
 
 
 def _said_once(words: list[str]) -> list[str]:
